@@ -1,0 +1,142 @@
+package main
+
+import (
+	"io"
+	"os"
+	"time"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/types"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// copyFlags are ctr-copy's own flags; shared groups are embedded.
+type copyFlags struct {
+	registry cli.RegistryFlags
+	policy   cli.PolicyFlags
+	storage  cli.StorageFlags
+	output   cli.OutputFlags
+
+	all              bool
+	platforms        ucli.StringSlice
+	preserveDigests  bool
+	format           string
+	compressFormat   string
+	compressLevel    int
+	removeSignatures bool
+	digestFile       string
+	retry            int
+	retryDelay       time.Duration
+	jobs             int
+	progressInterval time.Duration
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
+	var f copyFlags
+	app := cli.NewApp("ctr-copy", "copy container images between registries, layouts, archives and local storage", stdin, stdout, stderr)
+	app.UsageText = "ctr-copy [OPTIONS] SOURCE DESTINATION\n   ctr-copy [OPTIONS] - DESTINATION   (sources on stdin; DESTINATION ends in / for several)"
+	app.Flags = append(app.Flags,
+		&ucli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "copy every image of an index, not just the host's platform", Destination: &f.all},
+		&ucli.StringSliceFlag{Name: "platform", Usage: "copy the index entries for `OS/ARCH[/VARIANT]` only (repeatable)", Destination: &f.platforms},
+		&ucli.BoolFlag{Name: "preserve-digests", Usage: "fail rather than change any digest", Destination: &f.preserveDigests},
+		&ucli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "write manifests in `FORMAT`: oci or v2s2", Destination: &f.format},
+		&ucli.StringFlag{Name: "dest-compress-format", Usage: "compress layers with `FORMAT`: gzip or zstd", Destination: &f.compressFormat},
+		&ucli.IntFlag{Name: "dest-compress-level", Usage: "compression `LEVEL` (gzip 1-9, zstd 1-20)", Destination: &f.compressLevel},
+		&ucli.BoolFlag{Name: "remove-signatures", Usage: "do not copy signatures", Destination: &f.removeSignatures},
+		&ucli.StringFlag{Name: "digestfile", Usage: "write the digest of each written manifest to `FILE`, one per line", Destination: &f.digestFile},
+		&ucli.IntFlag{Name: "retry", Usage: "retry a copy that failed for a temporary reason `N` times", Value: 3, Destination: &f.retry},
+		&ucli.DurationFlag{Name: "retry-delay", Usage: "wait `DURATION` between retries (default: exponential from 1s)", Destination: &f.retryDelay},
+		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "copy at most `N` blobs at once (default 6)", Destination: &f.jobs},
+		&ucli.DurationFlag{Name: "progress-interval", Usage: "print progress every `DURATION` when stderr is not a terminal", Value: 10 * time.Second, Destination: &f.progressInterval},
+		&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per image instead of the reference", Destination: &f.output.JSON},
+		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no progress", Destination: &f.output.Quiet},
+	)
+	app.Flags = append(app.Flags, f.registry.Flags()...)
+	app.Flags = append(app.Flags, f.policy.Flags()...)
+	app.Flags = append(app.Flags, f.storage.Flags()...)
+	app.Action = func(c *ucli.Context) error { return runCopy(c, &f) }
+	return app
+}
+
+func runCopy(c *ucli.Context, f *copyFlags) error {
+	if c.NArg() != 2 {
+		return cli.UsageError("want SOURCE and DESTINATION, got %d arguments", c.NArg())
+	}
+	sources, err := cli.ExpandStdin(c.Args().Slice()[:1], c.App.Reader)
+	if err != nil {
+		return err
+	}
+	opts, local, err := f.options(c.App.ErrWriter)
+	if err != nil {
+		return err
+	}
+	defer local.Close() //nolint:errcheck // reported by the store on the next open
+
+	out := f.output.NewPrinter(c.App.Writer)
+	var digests []string
+	err = image.Copy(c.Context, opts, sources, c.Args().Get(1), func(r types.CopyRecord) error {
+		digests = append(digests, r.Digest)
+		return out.Print(r.Ref, r)
+	})
+	if f.digestFile != "" && len(digests) > 0 {
+		if werr := writeLines(f.digestFile, digests); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return err
+}
+
+// options translates the flags into the library's options.
+func (f *copyFlags) options(stderr io.Writer) (image.CopyOptions, *image.LocalStore, error) {
+	var o image.CopyOptions
+	var err error
+	if o.SourceCtx, err = f.registry.SourceContext(); err != nil {
+		return o, nil, err
+	}
+	if o.DestinationCtx, err = f.registry.DestinationContext(); err != nil {
+		return o, nil, err
+	}
+	if o.Policy, err = f.policy.Options(); err != nil {
+		return o, nil, err
+	}
+	so, err := f.storage.StoreOptions()
+	if err != nil {
+		return o, nil, err
+	}
+	o.Local = &image.LocalStore{Options: so}
+	for _, p := range f.platforms.Value() {
+		pl, err := image.ParsePlatform(p)
+		if err != nil {
+			return o, nil, err
+		}
+		o.Platforms = append(o.Platforms, pl)
+	}
+	if f.retry < 0 || f.jobs < 0 {
+		return o, nil, cli.UsageError("--retry and --jobs must not be negative")
+	}
+	o.All, o.PreserveDigests, o.RemoveSignatures = f.all, f.preserveDigests, f.removeSignatures
+	o.Format, o.CompressFormat, o.CompressLevel = f.format, f.compressFormat, f.compressLevel
+	o.Jobs = f.jobs
+	o.Log, o.LogIsTTY = f.output.LogWriter(stderr)
+	o.ProgressInterval = f.progressInterval
+	o.Retry = image.RetryOptions{Times: f.retry, Delay: f.retryDelay, Log: o.Log}
+	if o.Retry.Log == nil {
+		o.Retry.Log = stderr // retries are warnings, shown even with -q
+	}
+	return o, o.Local, nil
+}
+
+// writeLines replaces path with lines, atomically so a reader never sees
+// half a file.
+func writeLines(path string, lines []string) error {
+	tmp := path + ".tmp"
+	data := ""
+	for _, l := range lines {
+		data += l + "\n"
+	}
+	if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

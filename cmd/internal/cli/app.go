@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// Version is set at build time by the Makefile.
+var Version = "dev"
+
+// NewApp returns an app with the suite's common settings: output through
+// the given writers, no os.Exit inside Run, usage errors marked as such.
+func NewApp(name, usage string, stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
+	app := &ucli.App{
+		Name:                   name,
+		Usage:                  usage,
+		Version:                Version,
+		Reader:                 stdin,
+		Writer:                 stdout,
+		ErrWriter:              stderr,
+		HideHelpCommand:        true,
+		UseShortOptionHandling: true,
+		ExitErrHandler:         func(*ucli.Context, error) {},
+		OnUsageError: func(c *ucli.Context, err error, _ bool) error {
+			return errdefs.Usagef("%v", err)
+		},
+	}
+	// Help goes to stdout only when asked for; it is data then.
+	return app
+}
+
+// Main runs app with a context cancelled on SIGINT or SIGTERM, prints the
+// error (one line, prefixed with the tool's name) and returns the exit code.
+func Main(app *ucli.App, args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := app.RunContext(ctx, args)
+	if err != nil {
+		msg := strings.ReplaceAll(err.Error(), "\n", " ")
+		fmt.Fprintf(app.ErrWriter, "%s: %s\n", app.Name, msg)
+	}
+	return ExitCode(err)
+}
+
+// UsageError reports a problem with the command line.
+func UsageError(format string, args ...any) error {
+	return errdefs.Usagef(format, args...)
+}

@@ -1,0 +1,28 @@
+package cli
+
+import (
+	"github.com/ctr-project/ctr/lib/image"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// PolicyFlags choose the signature policy (policy.json).
+type PolicyFlags struct {
+	Path     string
+	Insecure bool
+}
+
+// Flags declares the group.
+func (f *PolicyFlags) Flags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "policy", Usage: "signature policy `FILE` (default: the system's policy.json)", Destination: &f.Path},
+		&ucli.BoolFlag{Name: "insecure-policy", Usage: "accept any image, ignoring policy.json", Destination: &f.Insecure},
+	}
+}
+
+// Options returns the library's policy options.
+func (f *PolicyFlags) Options() (image.PolicyOptions, error) {
+	if f.Insecure && f.Path != "" {
+		return image.PolicyOptions{}, UsageError("--policy and --insecure-policy cannot be used together")
+	}
+	return image.PolicyOptions{Path: f.Path, Insecure: f.Insecure}, nil
+}

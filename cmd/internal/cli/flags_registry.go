@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/image/v5/types"
+)
+
+// RegistryFlags are the registry, TLS and credential flags of a command
+// that reads from one place and writes to another. The plain forms
+// (--tls-verify, --cert-dir) apply to both sides; the src-/dest- forms
+// override them for one side.
+type RegistryFlags struct {
+	AuthFile       string
+	RegistriesConf string
+	SrcCreds       string
+	DestCreds      string
+	TLSVerify      OptionalBool
+	SrcTLSVerify   OptionalBool
+	DestTLSVerify  OptionalBool
+	CertDir        string
+	SrcCertDir     string
+	DestCertDir    string
+}
+
+// Flags declares the group.
+func (f *RegistryFlags) Flags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "authfile", Usage: "credentials `FILE` (default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)", Destination: &f.AuthFile, EnvVars: []string{"REGISTRY_AUTH_FILE"}},
+		&ucli.StringFlag{Name: "src-creds", Usage: "`USER[:PASSWORD]` for the source registry", Destination: &f.SrcCreds},
+		&ucli.StringFlag{Name: "dest-creds", Usage: "`USER[:PASSWORD]` for the destination registry", Destination: &f.DestCreds},
+		&ucli.GenericFlag{Name: "tls-verify", Usage: "require HTTPS and verify certificates on both sides (default: registries.conf, else true)", Value: &f.TLSVerify},
+		&ucli.GenericFlag{Name: "src-tls-verify", Usage: "like --tls-verify, for the source only", Value: &f.SrcTLSVerify},
+		&ucli.GenericFlag{Name: "dest-tls-verify", Usage: "like --tls-verify, for the destination only", Value: &f.DestTLSVerify},
+		&ucli.StringFlag{Name: "cert-dir", Usage: "use certificates (*.crt, *.cert, *.key) in `DIR` on both sides", Destination: &f.CertDir},
+		&ucli.StringFlag{Name: "src-cert-dir", Usage: "like --cert-dir, for the source only", Destination: &f.SrcCertDir},
+		&ucli.StringFlag{Name: "dest-cert-dir", Usage: "like --cert-dir, for the destination only", Destination: &f.DestCertDir},
+		&ucli.StringFlag{Name: "registries-conf", Usage: "use registries.conf `FILE` instead of the system's", Destination: &f.RegistriesConf, EnvVars: []string{"CONTAINERS_REGISTRIES_CONF"}},
+	}
+}
+
+// SourceContext returns a fresh SystemContext for the source side.
+func (f *RegistryFlags) SourceContext() (*types.SystemContext, error) {
+	return f.context(f.SrcCreds, f.SrcTLSVerify.Or(&f.TLSVerify), firstNonEmpty(f.SrcCertDir, f.CertDir))
+}
+
+// DestinationContext returns a fresh SystemContext for the destination side.
+func (f *RegistryFlags) DestinationContext() (*types.SystemContext, error) {
+	return f.context(f.DestCreds, f.DestTLSVerify.Or(&f.TLSVerify), firstNonEmpty(f.DestCertDir, f.CertDir))
+}
+
+func (f *RegistryFlags) context(creds string, tlsVerify *OptionalBool, certDir string) (*types.SystemContext, error) {
+	sys := &types.SystemContext{
+		AuthFilePath:             f.AuthFile,
+		SystemRegistriesConfPath: f.RegistriesConf,
+		DockerCertPath:           certDir,
+		DockerRegistryUserAgent:  "ctr/" + Version,
+	}
+	if v := tlsVerify.Types(); v != types.OptionalBoolUndefined {
+		// --tls-verify=false allows plain HTTP as well, as in skopeo.
+		sys.DockerInsecureSkipTLSVerify = types.NewOptionalBool(v == types.OptionalBoolFalse)
+		sys.OCIInsecureSkipTLSVerify = v == types.OptionalBoolFalse
+	}
+	if creds != "" {
+		user, pass, _ := strings.Cut(creds, ":")
+		if user == "" {
+			return nil, UsageError("credentials %q: want USER[:PASSWORD]", creds)
+		}
+		sys.DockerAuthConfig = &types.DockerAuthConfig{Username: user, Password: pass}
+	}
+	return sys, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"fmt"
+
+	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/storage"
+)
+
+// StorageFlags choose the containers/storage store; unset flags keep what
+// storage.conf says (podman's defaults: /var/lib/containers/storage,
+// /run/containers/storage, overlay).
+type StorageFlags struct {
+	Root    string
+	RunRoot string
+	Driver  string
+	Opts    ucli.StringSlice
+}
+
+// Flags declares the group.
+func (f *StorageFlags) Flags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "root", Usage: "storage root `DIR` (default: storage.conf's graphroot)", Destination: &f.Root},
+		&ucli.StringFlag{Name: "runroot", Usage: "storage state `DIR` (default: storage.conf's runroot)", Destination: &f.RunRoot},
+		&ucli.StringFlag{Name: "storage-driver", Usage: "storage `DRIVER` (default: storage.conf's driver)", Destination: &f.Driver},
+		&ucli.StringSliceFlag{Name: "storage-opt", Usage: "storage driver `OPTION` (repeatable)", Destination: &f.Opts},
+	}
+}
+
+// StoreOptions returns fresh store options: storage.conf, then the flags.
+func (f *StorageFlags) StoreOptions() (storage.StoreOptions, error) {
+	opts, err := storage.DefaultStoreOptions()
+	if err != nil {
+		return opts, fmt.Errorf("storage.conf: %w", err)
+	}
+	if f.Root != "" {
+		opts.GraphRoot = f.Root
+	}
+	if f.RunRoot != "" {
+		opts.RunRoot = f.RunRoot
+	}
+	if f.Driver != "" {
+		opts.GraphDriverName = f.Driver
+	}
+	if o := f.Opts.Value(); len(o) > 0 {
+		opts.GraphDriverOptions = o
+	}
+	return opts, nil
+}

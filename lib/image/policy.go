@@ -1,0 +1,51 @@
+package image
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+
+	"go.podman.io/image/v5/signature"
+	"go.podman.io/image/v5/types"
+)
+
+// PolicyOptions selects the signature policy (policy.json) that every copy
+// is checked against.
+type PolicyOptions struct {
+	// Path of a policy.json; "" means the system's (CONTAINERS_POLICY_JSON,
+	// $XDG_CONFIG_HOME/containers, /etc/containers, /usr/share/containers).
+	Path string
+	// Insecure accepts any image, ignoring every policy file.
+	Insecure bool
+}
+
+// policyContext builds the policy context. With no policy file at all on
+// the system (and none asked for) it accepts anything and says so on warn,
+// as a fresh machine without containers-common would otherwise be unusable.
+func policyContext(po PolicyOptions, sys *types.SystemContext, warn io.Writer) (*signature.PolicyContext, error) {
+	var policy *signature.Policy
+	if po.Insecure {
+		policy = &signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}}
+	} else {
+		ctx := *sys
+		ctx.SignaturePolicyPath = po.Path
+		p, err := signature.DefaultPolicy(&ctx)
+		switch {
+		case err == nil:
+			policy = p
+		case po.Path == "" && errors.Is(err, fs.ErrNotExist):
+			if warn != nil {
+				fmt.Fprintln(warn, "warning: no policy.json found; accepting any image (install one or pass --policy)")
+			}
+			policy = &signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}}
+		default:
+			return nil, fmt.Errorf("signature policy: %w", err)
+		}
+	}
+	pc, err := signature.NewPolicyContext(policy)
+	if err != nil {
+		return nil, fmt.Errorf("signature policy: %w", err)
+	}
+	return pc, nil
+}

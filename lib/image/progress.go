@@ -1,0 +1,98 @@
+package image
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"go.podman.io/image/v5/types"
+)
+
+// progress consumes containers/image's progress events. It counts what a
+// copy moved (for the JSON record) and, when it has a writer, prints plain
+// lines: one when a blob starts, one per interval while it is read, one
+// when it is done or skipped. Terminal bars are drawn by containers/image
+// itself; then this writer is nil and progress only counts.
+type progress struct {
+	ch       chan types.ProgressProperties
+	out      io.Writer
+	interval time.Duration
+	done     chan struct{}
+	stats    progressStats
+}
+
+type progressStats struct {
+	blobs, reused int
+	bytes         int64
+}
+
+func startProgress(out io.Writer, interval time.Duration) *progress {
+	p := &progress{
+		// Buffered so a slow stderr does not stall the copy's goroutines.
+		ch:       make(chan types.ProgressProperties, 64),
+		out:      out,
+		interval: interval,
+		done:     make(chan struct{}),
+	}
+	go p.run()
+	return p
+}
+
+func (p *progress) run() {
+	defer close(p.done)
+	last := map[string]time.Time{}
+	for ev := range p.ch {
+		d := ev.Artifact.Digest.Encoded()
+		if len(d) > 12 {
+			d = d[:12]
+		}
+		switch ev.Event {
+		case types.ProgressEventNewArtifact:
+			p.stats.blobs++
+			last[d] = time.Now()
+			p.printf("copying blob %s (%s)\n", d, humanSize(ev.Artifact.Size))
+		case types.ProgressEventRead:
+			p.stats.bytes += int64(ev.OffsetUpdate)
+			if time.Since(last[d]) >= p.interval {
+				last[d] = time.Now()
+				p.printf("copying blob %s: %s / %s\n", d, humanSize(int64(ev.Offset)), humanSize(ev.Artifact.Size))
+			}
+		case types.ProgressEventDone:
+			p.stats.bytes += int64(ev.OffsetUpdate)
+			p.printf("copying blob %s: done (%s)\n", d, humanSize(int64(ev.Offset)))
+		case types.ProgressEventSkipped:
+			p.stats.blobs++
+			p.stats.reused++
+			p.printf("copying blob %s: skipped, already exists\n", d)
+		}
+	}
+}
+
+func (p *progress) printf(format string, args ...any) {
+	if p.out != nil {
+		fmt.Fprintf(p.out, format, args...)
+	}
+}
+
+// stop waits for the last event and returns the counts.
+func (p *progress) stop() progressStats {
+	close(p.ch)
+	<-p.done
+	return p.stats
+}
+
+func humanSize(n int64) string {
+	if n < 0 {
+		return "?"
+	}
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,39 @@
+// Package types holds the JSON records that ctr tools print with --json
+// and read back on stdin: the pipe contract between the tools. Every record
+// carries a schema field naming its type and version; fields are only ever
+// added within a version.
+package types
+
+// CopySchema names the version of CopyRecord.
+const CopySchema = "ctr.copy/v1"
+
+// CopyRecord is what ctr-copy prints for each image it copied.
+type CopyRecord struct {
+	// Schema is always CopySchema.
+	Schema string `json:"schema"`
+	// Ref is the destination pinned by digest where the transport can
+	// express it (docker://host/repo@sha256:…, containers-storage:<image ID>),
+	// otherwise the destination as written. The next tool reads this field.
+	Ref string `json:"ref"`
+	// Source is the source reference, with its transport.
+	Source string `json:"source"`
+	// Destination is the destination reference, with its transport.
+	Destination string `json:"destination"`
+	// Digest is the digest of the manifest (or index) written.
+	Digest string `json:"digest"`
+	// MediaType is the media type of that manifest.
+	MediaType string `json:"mediaType,omitempty"`
+	// ID is the image ID when the destination is containers-storage.
+	ID string `json:"id,omitempty"`
+	// Skipped is true when the destination already held this exact manifest
+	// and nothing was transferred.
+	Skipped bool `json:"skipped,omitempty"`
+	// Blobs counts the blobs seen, and how many of them were found at the
+	// destination already (or mounted there) instead of being sent.
+	Blobs       int `json:"blobs"`
+	BlobsReused int `json:"blobsReused"`
+	// Bytes is the number of blob bytes read from the source.
+	Bytes int64 `json:"bytes"`
+	// Seconds is the wall time of the copy.
+	Seconds float64 `json:"seconds"`
+}

@@ -1,0 +1,167 @@
+# Shared helpers for ctr's system tests. Each test gets its own temp dir and
+# storage root; registries are the real Debian docker-registry on loopback.
+
+CTR_BIN=${CTR_BIN:-$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/bin}
+PATH=$CTR_BIN:$PATH
+# Plain-HTTP loopback registries: TLS verification off unless a test wants it.
+NOTLS=--tls-verify=false
+
+setup() {
+	TEST_TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/ctr-test.XXXXXX")
+	STORAGE=(--root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" --storage-driver overlay)
+	REGISTRY_PIDS=()
+	# Keep the tests away from the machine's caches and credentials.
+	export XDG_RUNTIME_DIR=$TEST_TMP/xdg HOME=$TEST_TMP/home
+	mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
+}
+
+teardown() {
+	local pid mnt
+	for pid in "${REGISTRY_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	# Anything still mounted below the test dir (storage layers) goes first.
+	for mnt in $(findmnt -rn -o TARGET | grep "^$TEST_TMP" | sort -r); do
+		umount -l "$mnt" 2>/dev/null || true
+	done
+	rm -rf "$TEST_TMP"
+}
+
+# run_ctr [EXPECTED_RC] TOOL ARGS...: runs a ctr tool with a time limit,
+# logs the command and its output, and checks its exit status (0 unless given).
+run_ctr() {
+	local expected=0
+	if [[ $1 =~ ^[0-9]+$ ]]; then
+		expected=$1
+		shift
+	fi
+	echo "\$ $*"
+	run timeout 300 "$@"
+	echo "$output"
+	if [ "$status" -ne "$expected" ]; then
+		echo "exit status $status, expected $expected" >&2
+		false
+	fi
+}
+
+# expect_output TEXT: $output must equal TEXT.
+expect_output() {
+	if [ "$output" != "$1" ]; then
+		printf 'expected output:\n%s\nactual output:\n%s\n' "$1" "$output" >&2
+		false
+	fi
+}
+
+# expect_match REGEX [TEXT]: TEXT (default $output) must match REGEX.
+expect_match() {
+	local text=${2-$output}
+	if ! [[ $text =~ $1 ]]; then
+		printf 'expected a match for: %s\nin:\n%s\n' "$1" "$text" >&2
+		false
+	fi
+}
+
+# requires CMD...: skips the test when a command is missing.
+requires() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null || skip "$c is not installed"
+	done
+}
+
+free_port() {
+	local port
+	while :; do
+		port=$((20000 + RANDOM % 20000))
+		(echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null || break
+	done
+	echo "$port"
+}
+
+# start_registry NAME [auth|tls]: starts docker-registry on a free loopback
+# port with its own data dir. Sets NAME (e.g. REG) to host:port, NAME_DIR to
+# its directory, and NAME_LOG to its access log. "auth" adds htpasswd user
+# "ctr" with password "secret"; "tls" serves a self-signed certificate whose
+# CA is in NAME_DIR/certs (for --cert-dir).
+start_registry() {
+	local name=$1 mode=${2:-}
+	local port dir extra=""
+	port=$(free_port)
+	dir=$TEST_TMP/registry-$name
+	mkdir -p "$dir/data" "$dir/certs"
+	case $mode in
+	auth)
+		htpasswd -Bbn ctr secret >"$dir/htpasswd"
+		extra="auth:
+  htpasswd:
+    realm: ctr-test
+    path: $dir/htpasswd"
+		;;
+	tls)
+		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+			-addext subjectAltName=IP:127.0.0.1 \
+			-keyout "$dir/registry.key" -out "$dir/certs/ca.crt" 2>/dev/null
+		extra="  tls:
+    certificate: $dir/certs/ca.crt
+    key: $dir/registry.key"
+		;;
+	esac
+	{
+		echo "version: 0.1"
+		echo "log: {level: info, accesslog: {disabled: false}}"
+		echo "storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}"
+		echo "http:"
+		echo "  addr: 127.0.0.1:$port"
+		[ "$mode" = tls ] && echo "$extra"
+		[ "$mode" = auth ] && echo "$extra"
+	} >"$dir/config.yml"
+	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+	REGISTRY_PIDS+=($!)
+	local scheme=http i
+	[ "$mode" = tls ] && scheme=https
+	for i in $(seq 100); do
+		curl -sk -o /dev/null "$scheme://127.0.0.1:$port/v2/" && break
+		sleep 0.1
+	done
+	printf -v "$name" '%s' "127.0.0.1:$port"
+	printf -v "${name}_DIR" '%s' "$dir"
+	printf -v "${name}_LOG" '%s' "$dir/log"
+}
+
+# stop_registry NAME: kills one registry (to test an unreachable one).
+stop_registry() {
+	local dir_var=${1}_DIR
+	pkill -f "serve ${!dir_var}/config.yml" || true
+	sleep 0.2
+}
+
+# busybox_layout [DIR:TAG] [mkimage flags...]: writes the busybox test image
+# as an OCI layout (default $TEST_TMP/busybox:latest) and prints its path.
+busybox_layout() {
+	local out=${1:-$TEST_TMP/busybox:latest}
+	shift || true
+	"$CTR_BIN/mkimage" -o "$out" --busybox "$(command -v busybox)" --cmd sh "$@" >&2
+	echo "$out"
+}
+
+# push_busybox HOST/REPO:TAG [mkimage flags...]: puts the busybox test image
+# into a registry with ctr-copy.
+push_busybox() {
+	local dest=$1
+	shift
+	local layout
+	layout=$(busybox_layout "$TEST_TMP/push-$RANDOM:latest" "$@")
+	ctr-copy -q --all $NOTLS "oci:$layout" "docker://$dest" >/dev/null
+}
+
+# manifest HOST/REPO:TAG: prints the raw manifest a registry serves.
+manifest() {
+	skopeo inspect --raw --tls-verify=false "docker://$1"
+}
+
+# upload_count LOG REPO: number of blob uploads (POST/PATCH/PUT on
+# /blobs/uploads) in a registry access log for REPO.
+upload_count() {
+	grep -cE "\"(POST|PATCH|PUT) /v2/$2/blobs/uploads" "$1" || true
+}
