@@ -15,6 +15,8 @@ declare -A need=(
 	[htpasswd]=apache2-utils
 	[openssl]=openssl
 	[gcc]=gcc
+	[bc]=bc
+	[findmnt]=util-linux
 )
 missing=()
 for cmd in "${!need[@]}"; do

@@ -30,12 +30,12 @@ func (f *RegistryFlags) Flags() []ucli.Flag {
 		&ucli.StringFlag{Name: "authfile", Usage: "credentials `FILE` (default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)", Destination: &f.AuthFile, EnvVars: []string{"REGISTRY_AUTH_FILE"}},
 		&ucli.StringFlag{Name: "src-creds", Usage: "`USER[:PASSWORD]` for the source registry", Destination: &f.SrcCreds},
 		&ucli.StringFlag{Name: "dest-creds", Usage: "`USER[:PASSWORD]` for the destination registry", Destination: &f.DestCreds},
-		&ucli.GenericFlag{Name: "tls-verify", Usage: "require HTTPS and verify certificates on both sides (default: registries.conf, else true)", Value: &f.TLSVerify},
-		&ucli.GenericFlag{Name: "src-tls-verify", Usage: "like --tls-verify, for the source only", Value: &f.SrcTLSVerify},
-		&ucli.GenericFlag{Name: "dest-tls-verify", Usage: "like --tls-verify, for the destination only", Value: &f.DestTLSVerify},
+		&ucli.GenericFlag{Name: "tls-verify", Usage: "require HTTPS and verified certificates on both sides: `BOOL` (default: registries.conf, else true)", Value: &f.TLSVerify},
+		&ucli.GenericFlag{Name: "src-tls-verify", Usage: "like --tls-verify, for the source only: `BOOL`", Value: &f.SrcTLSVerify},
+		&ucli.GenericFlag{Name: "dest-tls-verify", Usage: "like --tls-verify, for the destination only: `BOOL`", Value: &f.DestTLSVerify},
 		&ucli.StringFlag{Name: "cert-dir", Usage: "use certificates (*.crt, *.cert, *.key) in `DIR` on both sides", Destination: &f.CertDir},
-		&ucli.StringFlag{Name: "src-cert-dir", Usage: "like --cert-dir, for the source only", Destination: &f.SrcCertDir},
-		&ucli.StringFlag{Name: "dest-cert-dir", Usage: "like --cert-dir, for the destination only", Destination: &f.DestCertDir},
+		&ucli.StringFlag{Name: "src-cert-dir", Usage: "like --cert-dir, for the source only: `DIR`", Destination: &f.SrcCertDir},
+		&ucli.StringFlag{Name: "dest-cert-dir", Usage: "like --cert-dir, for the destination only: `DIR`", Destination: &f.DestCertDir},
 		&ucli.StringFlag{Name: "registries-conf", Usage: "use registries.conf `FILE` instead of the system's", Destination: &f.RegistriesConf, EnvVars: []string{"CONTAINERS_REGISTRIES_CONF"}},
 	}
 }

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"flag"
+	"testing"
+
+	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/image/v5/types"
+)
+
+// parse applies args to a fresh flag set holding flags.
+func parse(t *testing.T, flags []ucli.Flag, args ...string) {
+	t.Helper()
+	set := flag.NewFlagSet("test", flag.ContinueOnError)
+	for _, f := range flags {
+		if err := f.Apply(set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := set.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRegistryFlagsSides(t *testing.T) {
+	var f RegistryFlags
+	parse(t, f.Flags(), "--tls-verify=false", "--dest-tls-verify", "--cert-dir", "/c", "--src-cert-dir", "/s", "--src-creds", "u:p:q")
+	src, err := f.SourceContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst, err := f.DestinationContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if src.DockerInsecureSkipTLSVerify != types.OptionalBoolTrue || dst.DockerInsecureSkipTLSVerify != types.OptionalBoolFalse {
+		t.Errorf("tls: src %v dst %v", src.DockerInsecureSkipTLSVerify, dst.DockerInsecureSkipTLSVerify)
+	}
+	if src.DockerCertPath != "/s" || dst.DockerCertPath != "/c" {
+		t.Errorf("cert dirs: %q %q", src.DockerCertPath, dst.DockerCertPath)
+	}
+	if src.DockerAuthConfig == nil || src.DockerAuthConfig.Username != "u" || src.DockerAuthConfig.Password != "p:q" || dst.DockerAuthConfig != nil {
+		t.Errorf("creds: %+v %+v", src.DockerAuthConfig, dst.DockerAuthConfig)
+	}
+	// Each call returns a fresh value.
+	again, _ := f.SourceContext()
+	if again == src {
+		t.Error("SourceContext returned the same value twice")
+	}
+}
+
+func TestRegistryFlagsDefaultLeavesTLSToRegistriesConf(t *testing.T) {
+	var f RegistryFlags
+	parse(t, f.Flags())
+	src, _ := f.SourceContext()
+	if src.DockerInsecureSkipTLSVerify != types.OptionalBoolUndefined {
+		t.Errorf("got %v, want undefined", src.DockerInsecureSkipTLSVerify)
+	}
+	f.SrcCreds = ":nouser"
+	if _, err := f.SourceContext(); ExitCode(err) != ExitUsage {
+		t.Errorf("empty user: got %v", err)
+	}
+}
+
+func TestStorageFlags(t *testing.T) {
+	var f StorageFlags
+	parse(t, f.Flags(), "--root", "/r", "--runroot", "/rr", "--storage-driver", "vfs", "--storage-opt", "a=b")
+	o, err := f.StoreOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.GraphRoot != "/r" || o.RunRoot != "/rr" || o.GraphDriverName != "vfs" || len(o.GraphDriverOptions) != 1 {
+		t.Errorf("got %+v", o)
+	}
+}
