@@ -28,7 +28,7 @@ bin/mkimage: FORCE
 deps: ## install the Debian packages the tests need, if missing
 	./hack/install-deps.sh
 
-test: deps test-unit test-bats ## unit tests, then system tests (installs what they need first)
+test: deps validate test-unit test-bats ## gofmt/vet/man checks, unit tests, system tests (installs what they need first)
 
 test-unit: ## go test for every package
 	$(GO) test -tags "$(BUILDTAGS)" -count=1 ./...

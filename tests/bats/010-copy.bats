@@ -224,18 +224,48 @@ load helpers
 @test "copy: killed in the middle and run again, the destination is consistent" {
 	start_registry REG
 	start_registry REG2
-	# A layer big enough to take a moment: 64 MiB that does not compress.
-	head -c 67108864 /dev/urandom >"$TEST_TMP/blob"
+	# A layer big enough to take a moment: 128 MiB that does not compress.
+	head -c 134217728 /dev/urandom >"$TEST_TMP/blob"
 	push_busybox "$REG/big:1" --file "$TEST_TMP/blob=/blob"
-	ctr-copy -q $NOTLS "docker://$REG/big:1" "docker://$REG2/big:1" &
-	local pid=$!
-	sleep 0.3
+	ctr-copy -q --jobs 1 $NOTLS "docker://$REG/big:1" "docker://$REG2/big:1" &
+	local pid=$! i
+	# Kill it while the big layer is being uploaded, not before or after.
+	for i in $(seq 400); do
+		find "$REG2_DIR/data" -path '*_uploads*' -name data -size +1M 2>/dev/null | grep -q . && break
+		sleep 0.02
+	done
 	kill -9 "$pid"
 	wait "$pid" || true
+	run curl -s -o /dev/null -w '%{http_code}' "http://$REG2/v2/big/manifests/1"
+	[ "$output" = 404 ]
 	run_ctr ctr-copy -q $NOTLS "docker://$REG/big:1" "docker://$REG2/big:1"
 	[ "$(manifest "$REG2/big:1" | sha256sum)" = "$(manifest "$REG/big:1" | sha256sum)" ]
 	# Every blob is complete: a full copy out of it verifies each digest.
 	run_ctr ctr-copy -q $NOTLS "docker://$REG2/big:1" "oci:$TEST_TMP/check:1"
+}
+
+@test "copy: signatures are copied unless --remove-signatures" {
+	local layout
+	layout=$(busybox_layout)
+	run_ctr ctr-copy -q "oci:$layout" "dir:$TEST_TMP/signed"
+	# An OpenPGP-shaped blob: copied as it is, checked by no policy here.
+	printf '\xa3ctr-test-signature' >"$TEST_TMP/signed/signature-1"
+	run_ctr ctr-copy -q "dir:$TEST_TMP/signed" "dir:$TEST_TMP/kept"
+	cmp "$TEST_TMP/signed/signature-1" "$TEST_TMP/kept/signature-1"
+	run_ctr ctr-copy -q --remove-signatures "dir:$TEST_TMP/signed" "dir:$TEST_TMP/removed"
+	[ -f "$TEST_TMP/removed/manifest.json" ]
+	[ ! -e "$TEST_TMP/removed/signature-1" ]
+}
+
+@test "copy: policy.json is honoured" {
+	local layout
+	layout=$(busybox_layout)
+	echo '{"default":[{"type":"reject"}]}' >"$TEST_TMP/reject.json"
+	run_ctr 1 ctr-copy -q --policy "$TEST_TMP/reject.json" "oci:$layout" "dir:$TEST_TMP/d"
+	expect_match "rejected by policy"
+	[ ! -e "$TEST_TMP/d/manifest.json" ]
+	run_ctr ctr-copy -q --insecure-policy "oci:$layout" "dir:$TEST_TMP/d"
+	run_ctr 64 ctr-copy -q --insecure-policy --policy "$TEST_TMP/reject.json" "oci:$layout" "dir:$TEST_TMP/e"
 }
 
 @test "copy: local storage by transport, by bare ID, and by name" {
@@ -261,4 +291,15 @@ load helpers
 	expect_match "copying blob [0-9a-f]{12}: done" "$stderr"
 	run --separate-stderr timeout 60 ctr-copy -q $NOTLS "docker://$REG/a:1" "oci:$TEST_TMP/o:2"
 	[ -z "$stderr" ]
+}
+
+@test "copy: registries.conf is honoured (insecure, blocked)" {
+	start_registry REG
+	local layout
+	layout=$(busybox_layout)
+	printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$REG" >"$TEST_TMP/registries.conf"
+	run_ctr ctr-copy -q --registries-conf "$TEST_TMP/registries.conf" "oci:$layout" "docker://$REG/a:1"
+	printf '[[registry]]\nlocation = "%s"\ninsecure = true\nblocked = true\n' "$REG" >"$TEST_TMP/blocked.conf"
+	run_ctr 1 ctr-copy -q --registries-conf "$TEST_TMP/blocked.conf" "docker://$REG/a:1" "dir:$TEST_TMP/d"
+	expect_match "blocked"
 }
