@@ -16,6 +16,7 @@ declare -A need=(
 	[openssl]=openssl
 	[gcc]=gcc
 	[bc]=bc
+	[tmux]=tmux
 	[findmnt]=util-linux
 )
 missing=()

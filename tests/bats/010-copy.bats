@@ -303,3 +303,21 @@ load helpers
 	run_ctr 1 ctr-copy -q --registries-conf "$TEST_TMP/blocked.conf" "docker://$REG/a:1" "dir:$TEST_TMP/d"
 	expect_match "blocked"
 }
+
+@test "copy: progress bars on a terminal" {
+	requires tmux
+	local layout
+	layout=$(busybox_layout)
+	tmux new-session -d -s "ctr-$$" -x 150 -y 20 \
+		"ctr-copy 'oci:$layout' 'dir:$TEST_TMP/d' 2>&1; echo EXIT=\$?; sleep 30"
+	local i screen=""
+	for i in $(seq 100); do
+		screen=$(tmux capture-pane -p -t "ctr-$$")
+		[[ $screen == *EXIT=* ]] && break
+		sleep 0.1
+	done
+	tmux kill-session -t "ctr-$$"
+	echo "$screen"
+	expect_match "Copying blob [0-9a-f]{12} done" "$screen"
+	expect_match "EXIT=0" "$screen"
+}
