@@ -13,7 +13,7 @@ import (
 
 // copyFlags are ctr-copy's own flags; shared groups are embedded.
 type copyFlags struct {
-	registry cli.RegistryFlags
+	registry cli.CopyRegistryFlags
 	policy   cli.PolicyFlags
 	storage  cli.StorageFlags
 	output   cli.OutputFlags

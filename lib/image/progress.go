@@ -96,3 +96,36 @@ func humanSize(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// blobReader reports the progress of a blob that ctr reads itself, through
+// the same events containers/image sends.
+type blobReader struct {
+	r        io.Reader
+	p        *progress
+	blob     types.BlobInfo
+	n, sent  int64
+	lastSent time.Time
+}
+
+// reader wraps r, announcing blob now and its progress as it is read.
+func (p *progress) reader(r io.Reader, blob types.BlobInfo) *blobReader {
+	p.ch <- types.ProgressProperties{Event: types.ProgressEventNewArtifact, Artifact: blob}
+	return &blobReader{r: r, p: p, blob: blob, lastSent: time.Now()}
+}
+
+func (b *blobReader) Read(buf []byte) (int, error) {
+	n, err := b.r.Read(buf)
+	b.n += int64(n)
+	if time.Since(b.lastSent) >= b.p.interval/10 {
+		b.send(types.ProgressEventRead)
+	}
+	return n, err
+}
+
+func (b *blobReader) send(ev types.ProgressEvent) {
+	b.p.ch <- types.ProgressProperties{Event: ev, Artifact: b.blob, Offset: uint64(b.n), OffsetUpdate: uint64(b.n - b.sent)}
+	b.sent, b.lastSent = b.n, time.Now()
+}
+
+// done reports the blob complete.
+func (b *blobReader) done() { b.send(types.ProgressEventDone) }

@@ -37,3 +37,28 @@ type CopyRecord struct {
 	// Seconds is the wall time of the copy.
 	Seconds float64 `json:"seconds"`
 }
+
+// PullSchema names the version of PullRecord.
+const PullSchema = "ctr.pull/v1"
+
+// PullRecord is what ctr-pull prints for each image it pulled (or found).
+type PullRecord struct {
+	// Schema is always PullSchema.
+	Schema string `json:"schema"`
+	// ID is the image ID in local storage; the next tool reads this field.
+	ID string `json:"id"`
+	// Names are the image's names in local storage.
+	Names []string `json:"names"`
+	// Digest is the digest of the image's manifest.
+	Digest string `json:"digest"`
+	// Size is the sum of the image's layer sizes, uncompressed, in bytes.
+	Size int64 `json:"size"`
+	// Source is the reference pulled from, with its transport.
+	Source string `json:"source"`
+	// Pulled is false when the pull policy kept the image already stored.
+	Pulled bool `json:"pulled"`
+	// Bytes is the number of blob bytes read from the source.
+	Bytes int64 `json:"bytes"`
+	// Seconds is the wall time of the pull.
+	Seconds float64 `json:"seconds"`
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -42,6 +43,14 @@ func NewApp(name, usage string, stdin io.Reader, stdout, stderr io.Writer) *ucli
 func Main(app *ucli.App, args []string) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if path := os.Getenv("CTR_CPUPROFILE"); path != "" {
+		// For performance work: a CPU profile of this run, for go tool pprof.
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	err := app.RunContext(ctx, args)
 	if err != nil {
 		msg := strings.ReplaceAll(err.Error(), "\n", " ")

@@ -8,26 +8,52 @@ import (
 )
 
 // RegistryFlags are the registry, TLS and credential flags of a command
-// that reads from one place and writes to another. The plain forms
-// (--tls-verify, --cert-dir) apply to both sides; the src-/dest- forms
-// override them for one side.
+// that talks to registries on one side (ctr-pull).
 type RegistryFlags struct {
 	AuthFile       string
 	RegistriesConf string
-	SrcCreds       string
-	DestCreds      string
+	Creds          string
 	TLSVerify      OptionalBool
-	SrcTLSVerify   OptionalBool
-	DestTLSVerify  OptionalBool
 	CertDir        string
-	SrcCertDir     string
-	DestCertDir    string
 }
 
 // Flags declares the group.
 func (f *RegistryFlags) Flags() []ucli.Flag {
+	return append(f.commonFlags(),
+		&ucli.StringFlag{Name: "creds", Usage: "`USER[:PASSWORD]` for the registry", Destination: &f.Creds},
+		&ucli.GenericFlag{Name: "tls-verify", Usage: "require HTTPS and verified certificates: `BOOL` (default: registries.conf, else true)", Value: &f.TLSVerify},
+		&ucli.StringFlag{Name: "cert-dir", Usage: "use certificates (*.crt, *.cert, *.key) in `DIR`", Destination: &f.CertDir},
+	)
+}
+
+func (f *RegistryFlags) commonFlags() []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.StringFlag{Name: "authfile", Usage: "credentials `FILE` (default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)", Destination: &f.AuthFile, EnvVars: []string{"REGISTRY_AUTH_FILE"}},
+		&ucli.StringFlag{Name: "registries-conf", Usage: "use registries.conf `FILE` instead of the system's", Destination: &f.RegistriesConf, EnvVars: []string{"CONTAINERS_REGISTRIES_CONF"}},
+	}
+}
+
+// SystemContext returns a fresh SystemContext.
+func (f *RegistryFlags) SystemContext() (*types.SystemContext, error) {
+	return f.context(f.Creds, &f.TLSVerify, f.CertDir)
+}
+
+// CopyRegistryFlags are the registry flags of a command that reads from one
+// place and writes to another. The plain forms (--tls-verify, --cert-dir)
+// apply to both sides; the src-/dest- forms override them for one side.
+type CopyRegistryFlags struct {
+	RegistryFlags
+	SrcCreds      string
+	DestCreds     string
+	SrcTLSVerify  OptionalBool
+	DestTLSVerify OptionalBool
+	SrcCertDir    string
+	DestCertDir   string
+}
+
+// Flags declares the group.
+func (f *CopyRegistryFlags) Flags() []ucli.Flag {
+	return append(f.commonFlags(),
 		&ucli.StringFlag{Name: "src-creds", Usage: "`USER[:PASSWORD]` for the source registry", Destination: &f.SrcCreds},
 		&ucli.StringFlag{Name: "dest-creds", Usage: "`USER[:PASSWORD]` for the destination registry", Destination: &f.DestCreds},
 		&ucli.GenericFlag{Name: "tls-verify", Usage: "require HTTPS and verified certificates on both sides: `BOOL` (default: registries.conf, else true)", Value: &f.TLSVerify},
@@ -36,17 +62,16 @@ func (f *RegistryFlags) Flags() []ucli.Flag {
 		&ucli.StringFlag{Name: "cert-dir", Usage: "use certificates (*.crt, *.cert, *.key) in `DIR` on both sides", Destination: &f.CertDir},
 		&ucli.StringFlag{Name: "src-cert-dir", Usage: "like --cert-dir, for the source only: `DIR`", Destination: &f.SrcCertDir},
 		&ucli.StringFlag{Name: "dest-cert-dir", Usage: "like --cert-dir, for the destination only: `DIR`", Destination: &f.DestCertDir},
-		&ucli.StringFlag{Name: "registries-conf", Usage: "use registries.conf `FILE` instead of the system's", Destination: &f.RegistriesConf, EnvVars: []string{"CONTAINERS_REGISTRIES_CONF"}},
-	}
+	)
 }
 
 // SourceContext returns a fresh SystemContext for the source side.
-func (f *RegistryFlags) SourceContext() (*types.SystemContext, error) {
+func (f *CopyRegistryFlags) SourceContext() (*types.SystemContext, error) {
 	return f.context(f.SrcCreds, f.SrcTLSVerify.Or(&f.TLSVerify), firstNonEmpty(f.SrcCertDir, f.CertDir))
 }
 
 // DestinationContext returns a fresh SystemContext for the destination side.
-func (f *RegistryFlags) DestinationContext() (*types.SystemContext, error) {
+func (f *CopyRegistryFlags) DestinationContext() (*types.SystemContext, error) {
 	return f.context(f.DestCreds, f.DestTLSVerify.Or(&f.TLSVerify), firstNonEmpty(f.DestCertDir, f.CertDir))
 }
 

@@ -23,7 +23,7 @@ func parse(t *testing.T, flags []ucli.Flag, args ...string) {
 }
 
 func TestRegistryFlagsSides(t *testing.T) {
-	var f RegistryFlags
+	var f CopyRegistryFlags
 	parse(t, f.Flags(), "--tls-verify=false", "--dest-tls-verify", "--cert-dir", "/c", "--src-cert-dir", "/s", "--src-creds", "u:p:q")
 	src, err := f.SourceContext()
 	if err != nil {
@@ -52,12 +52,12 @@ func TestRegistryFlagsSides(t *testing.T) {
 func TestRegistryFlagsDefaultLeavesTLSToRegistriesConf(t *testing.T) {
 	var f RegistryFlags
 	parse(t, f.Flags())
-	src, _ := f.SourceContext()
+	src, _ := f.SystemContext()
 	if src.DockerInsecureSkipTLSVerify != types.OptionalBoolUndefined {
 		t.Errorf("got %v, want undefined", src.DockerInsecureSkipTLSVerify)
 	}
-	f.SrcCreds = ":nouser"
-	if _, err := f.SourceContext(); ExitCode(err) != ExitUsage {
+	f.Creds = ":nouser"
+	if _, err := f.SystemContext(); ExitCode(err) != ExitUsage {
 		t.Errorf("empty user: got %v", err)
 	}
 }

@@ -1,0 +1,19 @@
+// Command ctr-pull stores container images in local containers/storage,
+// the job of podman pull, and prints their IDs.
+package main
+
+import (
+	"os"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"go.podman.io/storage/pkg/reexec"
+)
+
+func main() {
+	// containers/storage re-executes this binary to unpack layers in a
+	// chroot; that child run stops here.
+	if reexec.Init() {
+		return
+	}
+	os.Exit(cli.Main(newApp(os.Stdin, os.Stdout, os.Stderr), os.Args))
+}

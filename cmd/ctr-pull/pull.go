@@ -1,0 +1,107 @@
+package main
+
+import (
+	"io"
+	"time"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/types"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// pullFlags are ctr-pull's own flags; shared groups are embedded.
+type pullFlags struct {
+	registry cli.RegistryFlags
+	policy   cli.PolicyFlags
+	storage  cli.StorageFlags
+	output   cli.OutputFlags
+
+	pullPolicy       string
+	platform         string
+	allTags          bool
+	jobs             int
+	retry            int
+	retryDelay       time.Duration
+	progressInterval time.Duration
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
+	var f pullFlags
+	app := cli.NewApp("ctr-pull", "store container images in local storage and print their IDs", stdin, stdout, stderr)
+	app.UsageText = "ctr-pull [OPTIONS] IMAGE...\n   ctr-pull [OPTIONS] -   (images on stdin)"
+	app.Flags = append(app.Flags,
+		&ucli.StringFlag{Name: "policy", Usage: "pull `POLICY`: always, missing (keep a stored image), never (only stored images), newer (pull when the registry's digest differs)", Value: image.PullAlways, Destination: &f.pullPolicy},
+		&ucli.StringFlag{Name: "platform", Usage: "pull the image for `OS/ARCH[/VARIANT]` instead of the host's", Destination: &f.platform},
+		&ucli.BoolFlag{Name: "all-tags", Aliases: []string{"a"}, Usage: "pull every tag of each repository", Destination: &f.allTags},
+		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "pull at most `N` images at once", Value: 3, Destination: &f.jobs},
+		&ucli.IntFlag{Name: "retry", Usage: "retry a pull that failed for a temporary reason `N` times", Value: 3, Destination: &f.retry},
+		&ucli.DurationFlag{Name: "retry-delay", Usage: "wait `DURATION` between retries (default: exponential from 1s)", Destination: &f.retryDelay},
+		&ucli.DurationFlag{Name: "progress-interval", Usage: "print progress every `DURATION` when stderr is not a terminal", Value: 10 * time.Second, Destination: &f.progressInterval},
+		&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per image instead of its ID", Destination: &f.output.JSON},
+		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no progress, only the IDs", Destination: &f.output.Quiet},
+	)
+	app.Flags = append(app.Flags, f.registry.Flags()...)
+	app.Flags = append(app.Flags,
+		&ucli.StringFlag{Name: "signature-policy", Usage: "signature policy `FILE` (default: the system's policy.json)", Destination: &f.policy.Path},
+		&ucli.BoolFlag{Name: "insecure-policy", Usage: "accept any image, ignoring policy.json", Destination: &f.policy.Insecure},
+	)
+	app.Flags = append(app.Flags, f.storage.Flags()...)
+	app.Action = func(c *ucli.Context) error { return runPull(c, &f) }
+	return app
+}
+
+func runPull(c *ucli.Context, f *pullFlags) error {
+	if c.NArg() == 0 {
+		return cli.UsageError("want at least one IMAGE (or - to read them from stdin)")
+	}
+	images, err := cli.ExpandStdin(c.Args().Slice(), c.App.Reader)
+	if err != nil {
+		return err
+	}
+	opts, err := f.options(c.App.ErrWriter)
+	if err != nil {
+		return err
+	}
+	defer opts.Local.Close() //nolint:errcheck // reported by the store on the next open
+
+	out := f.output.NewPrinter(c.App.Writer)
+	return image.Pull(c.Context, opts, images, func(r types.PullRecord) error {
+		return out.Print(r.ID, r)
+	})
+}
+
+// options translates the flags into the library's options.
+func (f *pullFlags) options(stderr io.Writer) (image.PullOptions, error) {
+	var o image.PullOptions
+	var err error
+	if o.SystemCtx, err = f.registry.SystemContext(); err != nil {
+		return o, err
+	}
+	if o.Policy, err = f.policy.Options(); err != nil {
+		return o, err
+	}
+	so, err := f.storage.StoreOptions()
+	if err != nil {
+		return o, err
+	}
+	o.Local = &image.LocalStore{Options: so}
+	if f.platform != "" {
+		p, err := image.ParsePlatform(f.platform)
+		if err != nil {
+			return o, err
+		}
+		o.Platform = &p
+	}
+	if f.retry < 0 || f.jobs < 1 {
+		return o, cli.UsageError("--retry must not be negative and --jobs must be at least 1")
+	}
+	o.PullPolicy, o.AllTags, o.Jobs = f.pullPolicy, f.allTags, f.jobs
+	o.Log, o.LogIsTTY = f.output.LogWriter(stderr)
+	o.ProgressInterval = f.progressInterval
+	o.Retry = image.RetryOptions{Times: f.retry, Delay: f.retryDelay, Log: o.Log}
+	if o.Retry.Log == nil {
+		o.Retry.Log = stderr // retries are warnings, shown even with -q
+	}
+	return o, nil
+}

@@ -1,0 +1,549 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	ctrtypes "github.com/ctr-project/ctr/lib/types"
+	digest "github.com/opencontainers/go-digest"
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/docker"
+	"go.podman.io/image/v5/docker/reference"
+	cimage "go.podman.io/image/v5/image"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/pkg/shortnames"
+	"go.podman.io/image/v5/pkg/sysregistriesv2"
+	"go.podman.io/image/v5/signature"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/transports"
+	"go.podman.io/image/v5/transports/alltransports"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+	"golang.org/x/sync/semaphore"
+)
+
+// Pull policies, as podman's --policy.
+const (
+	PullAlways  = "always"
+	PullMissing = "missing"
+	PullNever   = "never"
+	PullNewer   = "newer"
+)
+
+// PullOptions configures Pull.
+type PullOptions struct {
+	// SystemCtx carries registry, TLS and auth settings.
+	SystemCtx *types.SystemContext
+	Policy    PolicyOptions
+	// Local is the store images are pulled into.
+	Local *LocalStore
+	// PullPolicy is always (the default), missing, never or newer.
+	PullPolicy string
+	// Platform, if set, is pulled instead of the host's.
+	Platform *Platform
+	// AllTags pulls every tag of each repository named.
+	AllTags bool
+	// Jobs is the number of images pulled at once (default 3).
+	Jobs  int
+	Retry RetryOptions
+
+	// Log receives progress and messages; nil is silent. LogIsTTY draws
+	// bars instead of lines.
+	Log              io.Writer
+	LogIsTTY         bool
+	ProgressInterval time.Duration
+}
+
+// Pull stores each image in local storage and calls emit with its record,
+// in the order of images. Images are pulled concurrently; their layers are
+// unpacked concurrently. Pull goes on after a failed image and returns the
+// first error.
+func Pull(ctx context.Context, opts PullOptions, images []string, emit func(ctrtypes.PullRecord) error) error {
+	if len(images) == 0 {
+		return errdefs.Usagef("no image to pull")
+	}
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	store, err := opts.Local.Get()
+	if err != nil {
+		return err
+	}
+	pc, err := policyContext(opts.Policy, opts.SystemCtx, opts.Log)
+	if err != nil {
+		return err
+	}
+	defer pc.Destroy() //nolint:errcheck // nothing to do about it
+	p := &puller{opts: opts, store: store, policy: pc,
+		layerSem: semaphore.NewWeighted(4), blobSem: semaphore.NewWeighted(6)}
+
+	// Each image gets a slot; a worker pool fills them, emit reads them in order.
+	type result struct {
+		recs []ctrtypes.PullRecord
+		err  error
+	}
+	slots := make([]chan result, len(images))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(opts.Jobs, len(images)) {
+		wg.Go(func() {
+			for i := range work {
+				recs, err := p.pullName(ctx, images[i])
+				slots[i] <- result{recs, err}
+			}
+		})
+	}
+	for i := range slots {
+		slots[i] = make(chan result, 1)
+	}
+	go func() {
+		for i := range images {
+			work <- i
+		}
+		close(work)
+	}()
+	defer wg.Wait()
+
+	var first error
+	for i := range images {
+		r := <-slots[i]
+		err := r.err
+		for _, rec := range r.recs {
+			if err == nil {
+				err = emit(rec)
+			}
+		}
+		if err != nil {
+			if len(images) > 1 && opts.Log != nil {
+				fmt.Fprintf(opts.Log, "error: %v\n", err)
+			}
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+func (o *PullOptions) validate() error {
+	switch o.PullPolicy {
+	case "":
+		o.PullPolicy = PullAlways
+	case PullAlways, PullMissing, PullNever, PullNewer:
+	default:
+		return errdefs.Usagef("unsupported pull policy %q: want always, missing, never or newer", o.PullPolicy)
+	}
+	if o.SystemCtx == nil {
+		o.SystemCtx = &types.SystemContext{}
+	}
+	if o.Platform != nil {
+		sys := *o.SystemCtx
+		sys.OSChoice, sys.ArchitectureChoice, sys.VariantChoice = o.Platform.OS, o.Platform.Architecture, o.Platform.Variant
+		o.SystemCtx = &sys
+	}
+	if o.Jobs <= 0 {
+		o.Jobs = 3
+	}
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = 10 * time.Second
+	}
+	if o.Local == nil {
+		return errdefs.Usagef("internal error: no local store")
+	}
+	return nil
+}
+
+type puller struct {
+	opts     PullOptions
+	store    storage.Store
+	policy   *signature.PolicyContext
+	layerSem *semaphore.Weighted // layers unpacked at once, across images
+	blobSem  *semaphore.Weighted // blobs copied at once by containers/image
+}
+
+// candidate is one place an image name may be pulled from.
+type candidate struct {
+	src    types.ImageReference
+	name   reference.Named // name in local storage, nil for none
+	record func() error    // records a short-name alias after success
+}
+
+// pullName pulls one name as given by the user (with --all-tags, each tag).
+func (p *puller) pullName(ctx context.Context, name string) ([]ctrtypes.PullRecord, error) {
+	if p.opts.AllTags {
+		return p.pullAllTags(ctx, name)
+	}
+	rec, err := p.pullOne(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("pull %s: %w", name, err)
+	}
+	return []ctrtypes.PullRecord{rec}, nil
+}
+
+func (p *puller) pullAllTags(ctx context.Context, name string) ([]ctrtypes.PullRecord, error) {
+	if named, err := reference.ParseNormalizedNamed(strings.TrimPrefix(name, "docker://")); err == nil && !reference.IsNameOnly(named) {
+		return nil, errdefs.Usagef("pull %s: --all-tags takes a repository without a tag or digest", name)
+	}
+	cands, err := p.candidates(name)
+	if err != nil {
+		return nil, fmt.Errorf("pull %s: %w", name, err)
+	}
+	var errs []error
+	for _, c := range cands {
+		if c.src.Transport().Name() != docker.Transport.Name() || c.name == nil {
+			return nil, errdefs.Usagef("pull %s: --all-tags needs a registry repository", name)
+		}
+		repo, err := docker.NewReference(reference.TrimNamed(c.name))
+		if err != nil {
+			return nil, err
+		}
+		var tags []string
+		err = withRetry(ctx, "list tags of "+c.name.Name(), p.opts.Retry, func() error {
+			tags, err = docker.GetRepositoryTags(ctx, p.opts.SystemCtx, repo)
+			return err
+		})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		var recs []ctrtypes.PullRecord
+		for _, tag := range tags {
+			rec, err := p.pullOne(ctx, "docker://"+c.name.Name()+":"+tag)
+			if err != nil {
+				return recs, fmt.Errorf("pull %s:%s: %w", c.name.Name(), tag, err)
+			}
+			recs = append(recs, rec)
+		}
+		return recs, nil
+	}
+	return nil, fmt.Errorf("pull %s: %w", name, joinPullErrors(errs))
+}
+
+// pullOne applies the pull policy to one image and pulls it if needed,
+// trying each short-name candidate in turn.
+func (p *puller) pullOne(ctx context.Context, name string) (ctrtypes.PullRecord, error) {
+	if local, ok := p.localByID(name); ok {
+		if p.opts.PullPolicy == PullAlways {
+			return ctrtypes.PullRecord{}, errdefs.Usagef("%s is an image ID: there is nothing to pull with --policy always", name)
+		}
+		return p.record(local, name, false, 0, 0)
+	}
+	cands, err := p.candidates(name)
+	if err != nil {
+		return ctrtypes.PullRecord{}, err
+	}
+	if p.opts.PullPolicy != PullAlways {
+		for _, c := range cands {
+			img := p.local(c.name)
+			if img == nil {
+				continue
+			}
+			if p.opts.PullPolicy == PullNewer && p.remoteDiffers(ctx, c, img) {
+				break
+			}
+			return p.record(img, transports.ImageName(c.src), false, 0, 0)
+		}
+		if p.opts.PullPolicy == PullNever {
+			return ctrtypes.PullRecord{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known", name))
+		}
+	}
+	var errs []error
+	for _, c := range cands {
+		if len(cands) > 1 {
+			p.logf("Trying to pull %s...\n", transports.ImageName(c.src))
+		}
+		rec, err := p.pullCandidate(ctx, c)
+		if err == nil {
+			if c.record != nil {
+				if err := c.record(); err != nil {
+					p.logf("warning: %v\n", err)
+				}
+			}
+			return rec, nil
+		}
+		errs = append(errs, err)
+	}
+	return ctrtypes.PullRecord{}, joinPullErrors(errs)
+}
+
+// joinPullErrors reports every candidate's error; the kind is not found
+// only if every candidate was not found.
+func joinPullErrors(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	msgs := make([]string, len(errs))
+	allNotFound, kind := true, error(nil)
+	for i, e := range errs {
+		msgs[i] = e.Error()
+		if !errors.Is(e, errdefs.ErrNotFound) {
+			allNotFound = false
+			for _, k := range []error{errdefs.ErrTemporary, errdefs.ErrBadData, errdefs.ErrUsage} {
+				if kind == nil && errors.Is(e, k) {
+					kind = k
+				}
+			}
+		}
+	}
+	err := fmt.Errorf("%d errors occurred while pulling: %s", len(errs), strings.Join(msgs, "; "))
+	if allNotFound {
+		return errdefs.WithKind(errdefs.ErrNotFound, err)
+	}
+	if kind != nil {
+		return errdefs.WithKind(kind, err)
+	}
+	return err
+}
+
+// candidates turns what the user wrote into the references to try: one
+// for a reference with a transport, the short-name candidates otherwise.
+func (p *puller) candidates(name string) ([]candidate, error) {
+	if ref, err := alltransports.ParseImageName(name); err == nil {
+		if ref.Transport().Name() == istorage.Transport.Name() {
+			return nil, errdefs.Usagef("%s is already in local storage", name)
+		}
+		return []candidate{{src: ref, name: storageName(ref)}}, nil
+	}
+	if strings.Contains(name, "://") {
+		return nil, errdefs.Usagef("invalid image reference %q", name)
+	}
+	resolved, err := shortnames.Resolve(p.opts.SystemCtx, name)
+	if err != nil {
+		if strings.Contains(err.Error(), "cannot prompt without a TTY") {
+			return nil, p.ambiguous(name)
+		}
+		return nil, errdefs.Usagef("%v", err)
+	}
+	if d := resolved.Description(); d != "" {
+		p.logf("%s\n", d)
+	}
+	var out []candidate
+	for _, c := range resolved.PullCandidates {
+		ref, err := docker.NewReference(c.Value)
+		if err != nil {
+			return nil, errdefs.Usagef("%v", err)
+		}
+		out = append(out, candidate{src: ref, name: c.Value, record: c.Record})
+	}
+	return out, nil
+}
+
+// ambiguous explains an enforcing short-name mode that cannot prompt.
+func (p *puller) ambiguous(name string) error {
+	regs, _ := sysregistriesv2.UnqualifiedSearchRegistries(p.opts.SystemCtx)
+	var alts []string
+	for _, r := range regs {
+		alts = append(alts, "docker://"+r+"/"+name)
+	}
+	return errdefs.Usagef("short name %q is ambiguous (short-name-mode is enforcing and there is no terminal to ask): write one of %s",
+		name, strings.Join(alts, ", "))
+}
+
+// storageName is the name a pulled image gets in local storage.
+func storageName(ref types.ImageReference) reference.Named {
+	if named := ref.DockerReference(); named != nil {
+		return reference.TagNameOnly(named)
+	}
+	return nil
+}
+
+// localByID finds an image by ID or unique ID prefix.
+func (p *puller) localByID(name string) (*storage.Image, bool) {
+	if !idPrefix.MatchString(name) {
+		return nil, false
+	}
+	img, err := p.store.Image(name)
+	return img, err == nil
+}
+
+// local finds the image stored under name, nil if there is none (or it is
+// for another platform than the one asked for).
+func (p *puller) local(name reference.Named) *storage.Image {
+	if name == nil {
+		return nil
+	}
+	ref, err := istorage.Transport.NewStoreReference(p.store, name, "")
+	if err != nil {
+		return nil
+	}
+	_, img, err := istorage.ResolveReference(ref)
+	if err != nil {
+		return nil
+	}
+	if p.opts.Platform != nil && !p.hasPlatform(img) {
+		return nil
+	}
+	return img
+}
+
+func (p *puller) hasPlatform(img *storage.Image) bool {
+	ref, err := istorage.Transport.NewStoreReference(p.store, nil, img.ID)
+	if err != nil {
+		return false
+	}
+	i, err := ref.NewImage(context.Background(), p.opts.SystemCtx)
+	if err != nil {
+		return false
+	}
+	defer i.Close()
+	info, err := i.Inspect(context.Background())
+	if err != nil {
+		return false
+	}
+	pl := p.opts.Platform
+	return info.Os == pl.OS && info.Architecture == pl.Architecture && (pl.Variant == "" || info.Variant == pl.Variant)
+}
+
+// remoteDiffers asks the registry (a HEAD request) whether the tag now
+// names a manifest the local image does not have. When the registry cannot
+// say, the local image is used, as podman does.
+func (p *puller) remoteDiffers(ctx context.Context, c candidate, img *storage.Image) bool {
+	if c.src.Transport().Name() != docker.Transport.Name() {
+		return true
+	}
+	d, err := docker.GetDigest(ctx, p.opts.SystemCtx, c.src)
+	if err != nil {
+		p.logf("warning: checking %s for a newer image: %v; using the local image\n", transports.ImageName(c.src), err)
+		return false
+	}
+	return d != img.Digest && !containsDigest(img.Digests, d)
+}
+
+func containsDigest(ds []digest.Digest, d digest.Digest) bool {
+	for _, x := range ds {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
+
+// pullCandidate pulls one reference into local storage, retrying the whole
+// pull on temporary failures (what already arrived is kept).
+func (p *puller) pullCandidate(ctx context.Context, c candidate) (ctrtypes.PullRecord, error) {
+	start := time.Now()
+	var rec ctrtypes.PullRecord
+	err := withRetry(ctx, "pull "+transports.ImageName(c.src), p.opts.Retry, func() error {
+		var err error
+		rec, err = p.attempt(ctx, c)
+		return err
+	})
+	rec.Seconds = time.Since(start).Seconds()
+	return rec, err
+}
+
+func (p *puller) attempt(ctx context.Context, c candidate) (ctrtypes.PullRecord, error) {
+	prog := startProgress(p.plainLog(), p.opts.ProgressInterval/10)
+	defer prog.stop()
+	configDigest, err := p.stage(ctx, c.src, prog)
+	if err != nil {
+		return ctrtypes.PullRecord{}, err
+	}
+	dest, err := istorage.Transport.NewStoreReference(p.store, c.name, "")
+	if c.name == nil {
+		if configDigest == "" {
+			return ctrtypes.PullRecord{}, errdefs.Usagef("%s has no name to store it under", transports.ImageName(c.src))
+		}
+		dest, err = istorage.Transport.NewStoreReference(p.store, nil, configDigest.Encoded())
+	}
+	if err != nil {
+		return ctrtypes.PullRecord{}, err
+	}
+	var resolved types.ImageReference
+	co := &copy.Options{
+		SourceCtx:                     p.opts.SystemCtx,
+		DestinationCtx:                p.opts.SystemCtx,
+		ReportResolvedReference:       &resolved,
+		ConcurrentBlobCopiesSemaphore: p.blobSem,
+		Progress:                      prog.ch,
+		ProgressInterval:              p.opts.ProgressInterval / 10,
+	}
+	if p.opts.LogIsTTY {
+		co.ReportWriter = p.opts.Log
+	}
+	if _, err := copy.Image(ctx, p.policy, dest, c.src, co); err != nil {
+		return ctrtypes.PullRecord{}, err
+	}
+	_, img, err := istorage.ResolveReference(resolved)
+	if err != nil {
+		return ctrtypes.PullRecord{}, fmt.Errorf("internal error: finding the image just stored: %w", err)
+	}
+	return p.record(img, transports.ImageName(c.src), true, prog.stats.bytes, 0)
+}
+
+// stage unpacks the missing layers of the image src names (the instance
+// for this platform of an index) straight into storage, concurrently. It
+// returns the image's config digest. Images it cannot plan (schema 1,
+// configs without DiffIDs) are left to containers/image.
+func (p *puller) stage(ctx context.Context, ref types.ImageReference, prog *progress) (digest.Digest, error) {
+	src, err := ref.NewImageSource(ctx, p.opts.SystemCtx)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	mb, mt, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		return "", err
+	}
+	var instance *digest.Digest
+	if manifest.MIMETypeIsMultiImage(mt) {
+		list, err := manifest.ListFromBlob(mb, mt)
+		if err != nil {
+			return "", errdefs.WithKind(errdefs.ErrBadData, err)
+		}
+		d, err := list.ChooseInstance(p.opts.SystemCtx)
+		if err != nil {
+			return "", errdefs.WithKind(errdefs.ErrNotFound, err)
+		}
+		instance = &d
+	}
+	img, err := cimage.FromUnparsedImage(ctx, p.opts.SystemCtx, cimage.UnparsedInstance(src, instance))
+	if err != nil {
+		return "", err
+	}
+	configDigest := img.ConfigInfo().Digest
+	cfg, err := img.OCIConfig(ctx)
+	if err != nil {
+		return configDigest, err
+	}
+	plans, err := planLayers(img.LayerInfos(), cfg.RootFS.DiffIDs)
+	if err != nil || img.ConfigInfo().Digest == "" {
+		return configDigest, nil // containers/image copes with odd images its own way
+	}
+	st := &stager{store: p.store, src: src, sem: p.layerSem, prog: prog}
+	return configDigest, st.stageLayers(ctx, plans)
+}
+
+func (p *puller) record(img *storage.Image, source string, pulled bool, bytes int64, seconds float64) (ctrtypes.PullRecord, error) {
+	size, err := p.store.ImageSize(img.ID)
+	if err != nil {
+		size = -1
+	}
+	names := img.Names
+	if names == nil {
+		names = []string{}
+	}
+	return ctrtypes.PullRecord{
+		Schema: ctrtypes.PullSchema, ID: img.ID, Names: names, Digest: img.Digest.String(),
+		Size: size, Source: source, Pulled: pulled, Bytes: bytes, Seconds: seconds,
+	}, nil
+}
+
+func (p *puller) plainLog() io.Writer {
+	if p.opts.LogIsTTY {
+		return nil
+	}
+	return p.opts.Log
+}
+
+func (p *puller) logf(format string, args ...any) {
+	if p.opts.Log != nil {
+		fmt.Fprintf(p.opts.Log, format, args...)
+	}
+}

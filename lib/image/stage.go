@@ -1,0 +1,303 @@
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"github.com/vbatts/tar-split/archive/tar"
+	"io"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	digest "github.com/opencontainers/go-digest"
+	"github.com/vbatts/tar-split/tar/asm"
+	tsstorage "github.com/vbatts/tar-split/tar/storage"
+	"go.podman.io/image/v5/pkg/blobinfocache/none"
+	"go.podman.io/image/v5/pkg/compression"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+	drivers "go.podman.io/storage/drivers"
+	"go.podman.io/storage/pkg/archive"
+	"go.podman.io/storage/pkg/chrootarchive"
+	"go.podman.io/storage/pkg/tarlog"
+	"golang.org/x/sync/semaphore"
+)
+
+// Why this file exists: containers/image writes a pulled image into
+// containers/storage one layer after another. Each layer is downloaded to a
+// temporary file (decompressed once to learn its DiffID), then decompressed
+// again and unpacked only once the layer below it is committed, so on a
+// multi-layer image one core unpacks while the other waits.
+//
+// stageLayers does the expensive part first, the way containers/storage's
+// own partial-pull code does: every missing layer streams from the registry
+// straight into a staging directory of the storage driver (one pass:
+// digest, decompress, record tar-split, unpack in a chroot), all layers at
+// once; the staged layers are then committed in order, which is a rename.
+// The layers get the IDs, digests and tar-split data that containers/image
+// would give them, so the copy.Image call that follows finds every layer
+// present, stores the image record (config, manifest, names, signatures)
+// exactly as podman would, and transfers nothing more.
+
+// layerPlan is one layer of the image being pulled.
+type layerPlan struct {
+	blob   types.BlobInfo
+	diffID digest.Digest
+	id     string // storage layer ID: the chain ID containers/image uses
+	parent string
+}
+
+// planLayers computes the storage layer IDs for blobs with diffIDs, as
+// containers/image's storage destination does for layers identified by
+// their uncompressed digest.
+func planLayers(blobs []types.BlobInfo, diffIDs []digest.Digest) ([]layerPlan, error) {
+	if len(blobs) != len(diffIDs) {
+		return nil, fmt.Errorf("%d layers but %d DiffIDs in the config", len(blobs), len(diffIDs))
+	}
+	plans := make([]layerPlan, len(blobs))
+	parent := ""
+	for i, b := range blobs {
+		id := diffIDs[i].Encoded()
+		if parent != "" {
+			id = digest.Canonical.FromString(parent + "+" + id).Encoded()
+		}
+		plans[i] = layerPlan{blob: b, diffID: diffIDs[i], id: id, parent: parent}
+		parent = id
+	}
+	return plans, nil
+}
+
+// stager stages and commits the missing layers of one image.
+type stager struct {
+	store storage.Store
+	src   types.ImageSource
+	sem   *semaphore.Weighted // shared by every image of one ctr-pull
+	prog  *progress
+}
+
+// stageLayers makes sure every layer of plans is in the store. On failure it
+// removes the layers it created that nothing else uses, so a refused pull
+// leaves nothing behind.
+func (s *stager) stageLayers(ctx context.Context, plans []layerPlan) (retErr error) {
+	type staged struct {
+		out *drivers.DriverWithDifferOutput
+		err error
+	}
+	results := make([]chan staged, len(plans))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, p := range plans {
+		results[i] = make(chan staged, 1)
+		if l, err := s.store.Layer(p.id); err == nil && l != nil {
+			results[i] <- staged{}
+			continue
+		}
+		wg.Go(func() {
+			if err := s.sem.Acquire(ctx, 1); err != nil {
+				results[i] <- staged{err: err}
+				return
+			}
+			defer s.sem.Release(1)
+			out, err := s.stageOne(ctx, p)
+			results[i] <- staged{out: out, err: err}
+		})
+	}
+	var created []string
+	defer func() {
+		cancel()
+		// Staged layers not committed are cleaned up as their results arrive.
+		for _, ch := range results {
+			if r, ok := <-ch; ok && r.out != nil {
+				_ = s.store.CleanupStagedLayer(r.out)
+			}
+		}
+		wg.Wait()
+		if retErr != nil {
+			for _, id := range slices.Backward(created) {
+				_ = s.store.DeleteLayer(id) // refused while something uses it
+			}
+		}
+	}()
+	for i, p := range plans {
+		r := <-results[i]
+		close(results[i])
+		if r.err != nil {
+			return r.err
+		}
+		if r.out == nil {
+			continue // already there
+		}
+		ok, err := s.commit(p, r.out)
+		if err != nil {
+			return err
+		}
+		if ok {
+			created = append(created, p.id)
+		}
+	}
+	return nil
+}
+
+// commit moves a staged layer into place, unless another process created
+// the same layer meanwhile (then the staged copy is dropped).
+func (s *stager) commit(p layerPlan, out *drivers.DriverWithDifferOutput) (bool, error) {
+	if l, err := s.store.Layer(p.id); err == nil && l != nil {
+		return false, s.store.CleanupStagedLayer(out)
+	}
+	_, err := s.store.ApplyStagedLayer(storage.ApplyStagedLayerOptions{
+		ID:          p.id,
+		ParentLayer: p.parent,
+		DiffOutput:  out,
+		DiffOptions: &drivers.ApplyDiffWithDifferOpts{},
+		LayerOptions: &storage.LayerOptions{
+			OriginalDigest:     p.blob.Digest,
+			UncompressedDigest: p.diffID,
+		},
+	})
+	if errors.Is(err, storage.ErrDuplicateID) {
+		return false, s.store.CleanupStagedLayer(out)
+	}
+	if err != nil {
+		return false, fmt.Errorf("committing layer %s: %w", p.blob.Digest, err)
+	}
+	return true, nil
+}
+
+// stageOne downloads one layer into a staging directory of the driver.
+func (s *stager) stageOne(ctx context.Context, p layerPlan) (*drivers.DriverWithDifferOutput, error) {
+	blob, size, err := s.src.GetBlob(ctx, p.blob, none.NoCache)
+	if err != nil {
+		return nil, fmt.Errorf("reading blob %s: %w", p.blob.Digest, err)
+	}
+	defer blob.Close()
+	if p.blob.Size <= 0 {
+		p.blob.Size = size
+	}
+	d := &blobDiffer{plan: p, blob: blob, prog: s.prog}
+	out, err := s.store.PrepareStagedLayer(nil, d)
+	if err != nil {
+		if out != nil && out.Target != "" {
+			_ = s.store.CleanupStagedLayer(out)
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// blobDiffer unpacks one compressed layer blob into a staging directory,
+// checking both of its digests on the way.
+type blobDiffer struct {
+	plan layerPlan
+	blob io.Reader
+	prog *progress
+}
+
+// ApplyDiff implements drivers.Differ.
+func (d *blobDiffer) ApplyDiff(dest string, options *archive.TarOptions, differOpts *drivers.DifferOptions) (out drivers.DriverWithDifferOutput, retErr error) {
+	tarSplit, err := os.CreateTemp(differOpts.StagingDirectory, "tar-split-")
+	if err != nil {
+		return out, err
+	}
+	defer func() {
+		if retErr != nil {
+			tarSplit.Close()
+		}
+	}()
+	if err := os.Remove(tarSplit.Name()); err != nil { // only the open file is needed
+		return out, err
+	}
+
+	compressed := digest.Canonical.Digester()
+	counted := d.prog.reader(io.TeeReader(d.blob, compressed.Hash()), d.plan.blob)
+	uncompressedStream, _, err := compression.AutoDecompress(counted)
+	if err != nil {
+		return out, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("layer %s: %w", d.plan.blob.Digest, err))
+	}
+	defer uncompressedStream.Close()
+
+	uncompressed := digest.Canonical.Digester()
+	uids, gids := map[uint32]struct{}{}, map[uint32]struct{}{}
+	idLog, err := tarlog.NewLogger(func(h *tar.Header) {
+		if !strings.HasPrefix(path.Base(h.Name), archive.WhiteoutPrefix) {
+			uids[uint32(h.Uid)] = struct{}{}
+			gids[uint32(h.Gid)] = struct{}{}
+		}
+	})
+	if err != nil {
+		return out, err
+	}
+	sizeCounter := &countingWriter{}
+	payload, done, err := asm.NewInputTarStreamWithDone(
+		io.TeeReader(uncompressedStream, io.MultiWriter(uncompressed.Hash(), idLog, sizeCounter)),
+		tsstorage.NewJSONPacker(tarSplit), tsstorage.NewDiscardFilePutter())
+	if err != nil {
+		return out, err
+	}
+	err = chrootarchive.UntarUncompressed(payload, dest, options)
+	if err == nil {
+		// The tar's end padding must pass through tar-split too.
+		_, err = io.Copy(io.Discard, payload)
+	}
+	payload.Close()
+	if doneErr := <-done; err == nil {
+		err = doneErr
+	}
+	if closeErr := idLog.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		_, err = io.Copy(io.Discard, counted) // the rest of the compressed stream, for its digest
+	}
+	if err != nil {
+		return out, d.explain(err, counted, compressed)
+	}
+	if got := compressed.Digest(); got != d.plan.blob.Digest {
+		return out, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("layer %s: Digest did not match, got %s", d.plan.blob.Digest, got))
+	}
+	if got := uncompressed.Digest(); got != d.plan.diffID {
+		return out, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("layer %s: uncompressed digest %s does not match the config's DiffID %s", d.plan.blob.Digest, got, d.plan.diffID))
+	}
+	counted.done()
+	return drivers.DriverWithDifferOutput{
+		Size:               sizeCounter.n,
+		UIDs:               sortedKeys(uids),
+		GIDs:               sortedKeys(gids),
+		UncompressedDigest: uncompressed.Digest(),
+		CompressedDigest:   compressed.Digest(),
+		TarSplit:           tarSplit,
+	}, nil
+}
+
+// explain turns an unpacking error caused by corrupt bytes into bad data:
+// when the blob's digest is wrong, that is the cause worth reporting.
+func (d *blobDiffer) explain(err error, rest io.Reader, compressed digest.Digester) error {
+	// Read what is left so the digest covers the whole blob, then compare.
+	if _, cerr := io.Copy(io.Discard, rest); cerr == nil && compressed.Digest() != d.plan.blob.Digest {
+		return errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("layer %s: Digest did not match, got %s", d.plan.blob.Digest, compressed.Digest()))
+	}
+	return fmt.Errorf("unpacking layer %s: %w", d.plan.blob.Digest, err)
+}
+
+// Close implements drivers.Differ.
+func (d *blobDiffer) Close() error { return nil }
+
+func sortedKeys(m map[uint32]struct{}) []uint32 {
+	out := make([]uint32, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+type countingWriter struct{ n int64 }
+
+func (w *countingWriter) Write(b []byte) (int, error) {
+	w.n += int64(len(b))
+	return len(b), nil
+}
