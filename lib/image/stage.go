@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/unpack"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/vbatts/tar-split/tar/asm"
 	tsstorage "github.com/vbatts/tar-split/tar/storage"
@@ -221,24 +222,14 @@ func (d *blobDiffer) ApplyDiff(dest string, options *archive.TarOptions, differO
 	defer uncompressedStream.Close()
 
 	uncompressed := digest.Canonical.Digester()
-	uids, gids := map[uint32]struct{}{}, map[uint32]struct{}{}
-	idLog, err := tarlog.NewLogger(func(h *tar.Header) {
-		if !strings.HasPrefix(path.Base(h.Name), archive.WhiteoutPrefix) {
-			uids[uint32(h.Uid)] = struct{}{}
-			gids[uint32(h.Gid)] = struct{}{}
-		}
-	})
-	if err != nil {
-		return out, err
-	}
 	sizeCounter := &countingWriter{}
 	payload, done, err := asm.NewInputTarStreamWithDone(
-		io.TeeReader(uncompressedStream, io.MultiWriter(uncompressed.Hash(), idLog, sizeCounter)),
+		io.TeeReader(uncompressedStream, io.MultiWriter(uncompressed.Hash(), sizeCounter)),
 		tsstorage.NewJSONPacker(tarSplit), tsstorage.NewDiscardFilePutter())
 	if err != nil {
 		return out, err
 	}
-	err = chrootarchive.UntarUncompressed(payload, dest, options)
+	res, err := untar(payload, dest, options)
 	if err == nil {
 		// The tar's end padding must pass through tar-split too.
 		_, err = io.Copy(io.Discard, payload)
@@ -246,9 +237,6 @@ func (d *blobDiffer) ApplyDiff(dest string, options *archive.TarOptions, differO
 	payload.Close()
 	if doneErr := <-done; err == nil {
 		err = doneErr
-	}
-	if closeErr := idLog.Close(); err == nil {
-		err = closeErr
 	}
 	if err == nil {
 		_, err = io.Copy(io.Discard, counted) // the rest of the compressed stream, for its digest
@@ -265,8 +253,9 @@ func (d *blobDiffer) ApplyDiff(dest string, options *archive.TarOptions, differO
 	counted.done()
 	return drivers.DriverWithDifferOutput{
 		Size:               sizeCounter.n,
-		UIDs:               sortedKeys(uids),
-		GIDs:               sortedKeys(gids),
+		UIDs:               res.UIDs,
+		GIDs:               res.GIDs,
+		RootDirMode:        res.RootMode,
 		UncompressedDigest: uncompressed.Digest(),
 		CompressedDigest:   compressed.Digest(),
 		TarSplit:           tarSplit,
@@ -285,6 +274,34 @@ func (d *blobDiffer) explain(err error, rest io.Reader, compressed digest.Digest
 
 // Close implements drivers.Differ.
 func (d *blobDiffer) Close() error { return nil }
+
+// untar unpacks a layer in process with package unpack, or, for what it
+// does not do (user namespace ID maps, forced modes), with
+// containers/storage's chroot unpacker.
+func untar(payload io.Reader, dest string, options *archive.TarOptions) (unpack.Result, error) {
+	if len(options.UIDMaps) == 0 && len(options.GIDMaps) == 0 && options.ForceMask == nil && !options.InUserNS {
+		res, err := unpack.Unpack(payload, dest, unpack.Options{OverlayWhiteouts: options.WhiteoutFormat == archive.OverlayWhiteoutFormat})
+		if errors.Is(err, unpack.ErrEscape) {
+			err = errdefs.WithKind(errdefs.ErrBadData, err)
+		}
+		return res, err
+	}
+	uids, gids := map[uint32]struct{}{}, map[uint32]struct{}{}
+	idLog, err := tarlog.NewLogger(func(h *tar.Header) {
+		if !strings.HasPrefix(path.Base(h.Name), archive.WhiteoutPrefix) {
+			uids[uint32(h.Uid)] = struct{}{}
+			gids[uint32(h.Gid)] = struct{}{}
+		}
+	})
+	if err != nil {
+		return unpack.Result{}, err
+	}
+	err = chrootarchive.UntarUncompressed(io.TeeReader(payload, idLog), dest, options)
+	if cerr := idLog.Close(); err == nil {
+		err = cerr
+	}
+	return unpack.Result{UIDs: sortedKeys(uids), GIDs: sortedKeys(gids)}, err
+}
 
 func sortedKeys(m map[uint32]struct{}) []uint32 {
 	out := make([]uint32, 0, len(m))
