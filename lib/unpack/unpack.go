@@ -94,6 +94,7 @@ type unpacker struct {
 	root     int
 	opts     Options
 	dirs     map[string]int // open parent directories, by path in the layer
+	stale    []int          // fds of dirs forgotten, to close
 	times    []dirTimes     // set once all entries are written
 	uids     map[uint32]struct{}
 	gids     map[uint32]struct{}
@@ -103,16 +104,25 @@ type unpacker struct {
 
 func (u *unpacker) close() {
 	u.forgetDirs()
+	u.closeStale()
 	unix.Close(u.root)
 }
 
-// forgetDirs closes the cached directory fds: after a removal a cached
-// path may name another directory.
+// forgetDirs drops the cached directory fds: after a removal a cached path
+// may name another directory. They are closed before the next entry, as
+// the current one may still be using one.
 func (u *unpacker) forgetDirs() {
 	for _, fd := range u.dirs {
-		unix.Close(fd)
+		u.stale = append(u.stale, fd)
 	}
 	clear(u.dirs)
+}
+
+func (u *unpacker) closeStale() {
+	for _, fd := range u.stale {
+		unix.Close(fd)
+	}
+	u.stale = u.stale[:0]
 }
 
 // dir returns an fd of the directory rel (creating it and its parents,
@@ -158,6 +168,7 @@ func relName(name string) (string, error) {
 }
 
 func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
+	u.closeStale()
 	rel, err := relName(hdr.Name)
 	if err != nil {
 		return err
