@@ -17,6 +17,8 @@ declare -A need=(
 	[gcc]=gcc
 	[bc]=bc
 	[tmux]=tmux
+	[podman]=podman
+	[runc]=runc
 	[findmnt]=util-linux
 )
 missing=()

@@ -44,6 +44,16 @@ func WithKind(kind, err error) error {
 	return &kindError{kind: kind, err: err}
 }
 
+// HasKind reports whether err is already marked with one of the kinds.
+func HasKind(err error) bool {
+	for _, k := range []error{ErrUsage, ErrNotFound, ErrBadData, ErrTemporary} {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
 // Usagef formats a usage error.
 func Usagef(format string, args ...any) error {
 	return WithKind(ErrUsage, fmt.Errorf(format, args...))

@@ -23,6 +23,8 @@ func classify(err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case errdefs.HasKind(err):
+		return err // classified where more was known
 	case isNotFound(err):
 		return errdefs.WithKind(errdefs.ErrNotFound, err)
 	case isBadData(err):

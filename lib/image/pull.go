@@ -199,10 +199,8 @@ func (p *puller) pullAllTags(ctx context.Context, name string) ([]ctrtypes.PullR
 		if c.src.Transport().Name() != docker.Transport.Name() || c.name == nil {
 			return nil, errdefs.Usagef("pull %s: --all-tags needs a registry repository", name)
 		}
-		repo, err := docker.NewReference(reference.TrimNamed(c.name))
-		if err != nil {
-			return nil, err
-		}
+		// Only the repository of the reference is used to list tags.
+		repo := c.src
 		var tags []string
 		err = withRetry(ctx, "list tags of "+c.name.Name(), p.opts.Retry, func() error {
 			tags, err = docker.GetRepositoryTags(ctx, p.opts.SystemCtx, repo)

@@ -281,7 +281,7 @@ func (d *blobDiffer) Close() error { return nil }
 func untar(payload io.Reader, dest string, options *archive.TarOptions) (unpack.Result, error) {
 	if len(options.UIDMaps) == 0 && len(options.GIDMaps) == 0 && options.ForceMask == nil && !options.InUserNS {
 		res, err := unpack.Unpack(payload, dest, unpack.Options{OverlayWhiteouts: options.WhiteoutFormat == archive.OverlayWhiteoutFormat})
-		if errors.Is(err, unpack.ErrEscape) {
+		if errors.Is(err, unpack.ErrInvalid) {
 			err = errdefs.WithKind(errdefs.ErrBadData, err)
 		}
 		return res, err

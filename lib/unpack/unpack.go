@@ -29,6 +29,11 @@ import (
 // ErrEscape marks an entry whose name leaves the layer (../ at its start).
 var ErrEscape = errors.New("path escapes the layer")
 
+// ErrInvalid marks a layer whose entries cannot be laid out: a path through
+// a symlink to nothing, a file where a directory must be, a hard link to a
+// missing file. ErrEscape is one too.
+var ErrInvalid = errors.New("invalid layer")
+
 // Options for Unpack.
 type Options struct {
 	// OverlayWhiteouts turns AUFS-style whiteouts (.wh.NAME, .wh..wh..opq)
@@ -76,6 +81,12 @@ func Unpack(r io.Reader, root string, opts Options) (Result, error) {
 			return Result{}, err
 		}
 		if err := u.entry(hdr, tr); err != nil {
+			for _, e := range []error{ErrEscape, unix.ENOENT, unix.ENOTDIR, unix.ELOOP, unix.EXDEV} {
+				if errors.Is(err, e) {
+					err = fmt.Errorf("%w: %w", ErrInvalid, err)
+					break
+				}
+			}
 			return Result{}, fmt.Errorf("%s: %w", hdr.Name, err)
 		}
 	}
@@ -134,19 +145,18 @@ func (u *unpacker) dir(rel string) (int, error) {
 	if fd, ok := u.dirs[rel]; ok {
 		return fd, nil
 	}
-	fd, err := unix.Openat2(u.root, rel, &unix.OpenHow{
-		Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC,
-		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
-	})
+	fd, err := u.openDir(rel)
 	if errors.Is(err, unix.ENOENT) {
-		parent, err := u.dir(path.Dir(rel))
-		if err != nil {
-			return -1, err
+		parent, perr := u.dir(path.Dir(rel))
+		if perr != nil {
+			return -1, perr
 		}
 		if err := unix.Mkdirat(parent, path.Base(rel), 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
 			return -1, err
 		}
-		return u.dir(rel)
+		// Still missing after that: a symlink to a directory that does
+		// not exist in the layer.
+		fd, err = u.openDir(rel)
 	}
 	if err != nil {
 		return -1, err
@@ -156,6 +166,14 @@ func (u *unpacker) dir(rel string) (int, error) {
 	}
 	u.dirs[rel] = fd
 	return fd, nil
+}
+
+// openDir opens the directory rel, every component resolved in the root.
+func (u *unpacker) openDir(rel string) (int, error) {
+	return unix.Openat2(u.root, rel, &unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS | unix.RESOLVE_NO_XDEV,
+	})
 }
 
 // relName is hdr's name relative to the root, "." for the root itself.

@@ -166,9 +166,9 @@ func TestUnpackWhiteouts(t *testing.T) {
 // Hostile layers: nothing outside the layer is created or changed.
 func TestUnpackHostile(t *testing.T) {
 	for name, entries := range map[string][]entry{
-		"dot-dot name":      {{name: "../outside", typ: tar.TypeReg, body: "pwned"}},
-		"dot-dot deep":      {{name: "a/../../outside", typ: tar.TypeReg, body: "pwned"}},
-		"dot-dot hardlink":  {{name: "l", typ: tar.TypeLink, link: "../outside"}},
+		"dot-dot name":     {{name: "../outside", typ: tar.TypeReg, body: "pwned"}},
+		"dot-dot deep":     {{name: "a/../../outside", typ: tar.TypeReg, body: "pwned"}},
+		"dot-dot hardlink": {{name: "l", typ: tar.TypeLink, link: "../outside"}},
 		"absolute symlink, write through": {
 			{name: "esc", typ: tar.TypeSymlink, link: "/"},
 			{name: "esc/outside", typ: tar.TypeReg, body: "pwned"},

@@ -10,6 +10,7 @@ setup() {
 	TEST_TMP=$(mktemp -d "${BATS_TMPDIR:-/tmp}/ctr-test.XXXXXX")
 	STORAGE=(--root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" --storage-driver overlay)
 	REGISTRY_PIDS=()
+	REGISTRY_HOSTS=()
 	# Keep the tests away from the machine's caches and credentials.
 	export XDG_RUNTIME_DIR=$TEST_TMP/xdg HOME=$TEST_TMP/home
 	mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
@@ -125,6 +126,7 @@ start_registry() {
 		sleep 0.1
 	done
 	printf -v "$name" '%s' "127.0.0.1:$port"
+	REGISTRY_HOSTS+=("127.0.0.1:$port")
 	printf -v "${name}_DIR" '%s' "$dir"
 	printf -v "${name}_LOG" '%s' "$dir/log"
 }
@@ -164,4 +166,33 @@ manifest() {
 # /blobs/uploads) in a registry access log for REPO.
 upload_count() {
 	grep -cE "\"(POST|PATCH|PUT) /v2/$2/blobs/uploads" "$1" || true
+}
+
+# podman_t ARGS...: podman on the test's storage (STORAGE), with runc and no
+# default ulimits, as this machine needs, and without touching the host's.
+podman_t() {
+	if [ ! -f "$TEST_TMP/containers.conf" ]; then
+		printf '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = []\n' >"$TEST_TMP/containers.conf"
+	fi
+	CONTAINERS_CONF=$TEST_TMP/containers.conf podman "${STORAGE[@]}" "$@"
+}
+
+# registries_conf FILE [TOML LINE...]: a registries.conf with the given
+# top-level lines, treating every registry this test started as insecure.
+registries_conf() {
+	local file=$1 r
+	shift
+	# Top-level keys and [aliases] must come before the [[registry]] tables.
+	{
+		printf '%s\n' "$@"
+		for r in "${REGISTRY_HOSTS[@]}"; do
+			printf '[[registry]]\nlocation = "%s"\ninsecure = true\n\n' "$r"
+		done
+	} >"$file"
+}
+
+# layer_count: layers in the test's store.
+layer_count() {
+	local f=$TEST_TMP/root/overlay-layers/layers.json
+	[ -f "$f" ] && jq length "$f" || echo 0
 }

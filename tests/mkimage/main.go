@@ -22,7 +22,7 @@ func (l *list) Set(s string) error { *l = append(*l, s); return nil }
 
 func main() {
 	var o testimage.Options
-	var dirs, files, platforms, labels, cmd list
+	var dirs, files, platforms, labels, cmd, hostile list
 	flag.StringVar(&o.Out, "o", "", "output OCI layout `DIR[:TAG]`")
 	flag.StringVar(&o.Busybox, "busybox", "", "make a layer with this static busybox and its applet links")
 	flag.Var(&dirs, "dir", "make a layer of the tree `SRC=DEST`")
@@ -30,8 +30,9 @@ func main() {
 	flag.Var(&platforms, "platform", "image platform (repeat for an index)")
 	flag.Var(&labels, "label", "config label `K=V`")
 	flag.Var(&cmd, "cmd", "config Cmd element")
+	flag.Var(&hostile, "hostile", "add a layer that tries to escape: `KIND=TARGET` (dotdot, symlink, relsymlink, hardlink, device)")
 	flag.Parse()
-	o.Dirs, o.Files, o.Platforms, o.Labels, o.Cmd = dirs, files, platforms, labels, cmd
+	o.Dirs, o.Files, o.Platforms, o.Labels, o.Cmd, o.Hostile = dirs, files, platforms, labels, cmd, hostile
 	if err := testimage.Build(o); err != nil {
 		fmt.Fprintln(os.Stderr, "mkimage:", err)
 		os.Exit(1)

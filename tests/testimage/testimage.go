@@ -36,6 +36,9 @@ type Options struct {
 	Platforms []string
 	// Labels are K=V config labels; Cmd is the config's Cmd.
 	Labels, Cmd []string
+	// Hostile adds one layer that tries to escape the layer directory, as
+	// KIND=TARGET (see hostileLayer).
+	Hostile []string
 }
 
 // epoch is the fixed time stamped on every file so that digests repeat.
@@ -84,6 +87,12 @@ func Build(o Options) error {
 	for _, f := range files {
 		src, dest, _ := strings.Cut(f, "=")
 		if err := add(func(tw *tar.Writer) error { return oneFile(tw, src, dest) }); err != nil {
+			return err
+		}
+	}
+	for _, h := range o.Hostile {
+		kind, target, _ := strings.Cut(h, "=")
+		if err := add(func(tw *tar.Writer) error { return hostileLayer(tw, kind, target) }); err != nil {
 			return err
 		}
 	}
@@ -312,4 +321,56 @@ func tree(tw *tar.Writer, src, dest string) error {
 		}
 		return nil
 	})
+}
+
+// hostileLayer writes entries that try to create or change TARGET (an
+// absolute path on the host) from inside a layer:
+//
+//	dotdot    a file named ../../…/TARGET
+//	symlink   an absolute symlink to TARGET's directory, then a file through it
+//	relsymlink a ../../… symlink to TARGET's directory, then a file through it
+//	hardlink  a hard link to ../../…/TARGET, then a write through the link
+//	device    a device node (/dev/null's numbers) and a fifo
+func hostileLayer(tw *tar.Writer, kind, target string) error {
+	up := strings.Repeat("../", 32)
+	dir, file := filepath.Dir(target), filepath.Base(target)
+	write := func(h *tar.Header, body string) error {
+		h.ModTime, h.Format = epoch, tar.FormatPAX
+		if h.Mode == 0 {
+			h.Mode = 0o644
+		}
+		h.Size = int64(len(body))
+		if err := tw.WriteHeader(h); err != nil {
+			return err
+		}
+		_, err := tw.Write([]byte(body))
+		return err
+	}
+	switch kind {
+	case "dotdot":
+		return write(&tar.Header{Name: up + strings.TrimPrefix(target, "/"), Typeflag: tar.TypeReg}, "pwned\n")
+	case "symlink", "relsymlink":
+		link := dir
+		if kind == "relsymlink" {
+			link = up + strings.TrimPrefix(dir, "/")
+		}
+		if err := write(&tar.Header{Name: "esc", Typeflag: tar.TypeSymlink, Linkname: link, Mode: 0o777}, ""); err != nil {
+			return err
+		}
+		if err := write(&tar.Header{Name: "esc/" + file, Typeflag: tar.TypeReg}, "pwned\n"); err != nil {
+			return err
+		}
+		return write(&tar.Header{Name: "esc/new-" + file, Typeflag: tar.TypeReg}, "pwned\n")
+	case "hardlink":
+		if err := write(&tar.Header{Name: "hl", Typeflag: tar.TypeLink, Linkname: up + strings.TrimPrefix(target, "/")}, ""); err != nil {
+			return err
+		}
+		return write(&tar.Header{Name: "hl", Typeflag: tar.TypeReg}, "pwned\n")
+	case "device":
+		if err := write(&tar.Header{Name: "null", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3, Mode: 0o666}, ""); err != nil {
+			return err
+		}
+		return write(&tar.Header{Name: "fifo", Typeflag: tar.TypeFifo, Mode: 0o600}, "")
+	}
+	return fmt.Errorf("unknown hostile layer kind %q", kind)
 }
