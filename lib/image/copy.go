@@ -200,7 +200,7 @@ func (c *copier) attempt(ctx context.Context, srcRef, destRef types.ImageReferen
 
 	var resolved types.ImageReference
 	co.ReportResolvedReference = &resolved
-	prog := startProgress(c.plainLog(), c.opts.ProgressInterval/10)
+	prog := startProgress(c.opts.Log, c.opts.LogIsTTY, c.opts.ProgressInterval/10)
 	co.Progress, co.ProgressInterval = prog.ch, c.opts.ProgressInterval/10
 	manifestBytes, err := copy.Image(ctx, c.policy, destRef, srcRef, co)
 	stats := prog.stop()
@@ -222,15 +222,6 @@ func (c *copier) attempt(ctx context.Context, srcRef, destRef types.ImageReferen
 	return rec, nil
 }
 
-// plainLog is where plain progress lines go: nowhere when silent or when
-// containers/image draws terminal bars.
-func (c *copier) plainLog() io.Writer {
-	if c.opts.LogIsTTY {
-		return nil
-	}
-	return c.opts.Log
-}
-
 func (c *copier) copyOptions() *copy.Options {
 	o := &copy.Options{
 		SourceCtx:                     c.opts.SourceCtx,
@@ -239,9 +230,6 @@ func (c *copier) copyOptions() *copy.Options {
 		RemoveSignatures:              c.opts.RemoveSignatures,
 		ConcurrentBlobCopiesSemaphore: c.sem,
 		ImageListSelection:            copy.CopySystemImage,
-	}
-	if c.opts.LogIsTTY {
-		o.ReportWriter = c.opts.Log
 	}
 	if c.opts.All {
 		o.ImageListSelection = copy.CopyAllImages

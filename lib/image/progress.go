@@ -3,6 +3,7 @@ package image
 import (
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"go.podman.io/image/v5/types"
@@ -16,6 +17,8 @@ import (
 type progress struct {
 	ch       chan types.ProgressProperties
 	out      io.Writer
+	bars     *bars
+	stopOnce sync.Once
 	interval time.Duration
 	done     chan struct{}
 	stats    progressStats
@@ -26,13 +29,18 @@ type progressStats struct {
 	bytes         int64
 }
 
-func startProgress(out io.Writer, interval time.Duration) *progress {
+// startProgress starts a renderer writing to out (nil: count only), as bars
+// when tty, as a line per blob and interval otherwise.
+func startProgress(out io.Writer, tty bool, interval time.Duration) *progress {
 	p := &progress{
 		// Buffered so a slow stderr does not stall the copy's goroutines.
 		ch:       make(chan types.ProgressProperties, 64),
 		out:      out,
 		interval: interval,
 		done:     make(chan struct{}),
+	}
+	if out != nil && tty {
+		p.bars, p.out = newBars(out), nil
 	}
 	go p.run()
 	return p
@@ -41,6 +49,7 @@ func startProgress(out io.Writer, interval time.Duration) *progress {
 func (p *progress) run() {
 	defer close(p.done)
 	last := map[string]time.Time{}
+	finished := map[string]bool{} // blobs ctr itself put in place
 	for ev := range p.ch {
 		d := ev.Artifact.Digest.Encoded()
 		if len(d) > 12 {
@@ -51,20 +60,39 @@ func (p *progress) run() {
 			p.stats.blobs++
 			last[d] = time.Now()
 			p.printf("copying blob %s (%s)\n", d, humanSize(ev.Artifact.Size))
+			if p.bars != nil {
+				p.bars.start(d, ev.Artifact)
+			}
 		case types.ProgressEventRead:
 			p.stats.bytes += int64(ev.OffsetUpdate)
-			if time.Since(last[d]) >= p.interval {
+			if p.bars != nil {
+				p.bars.read(d, int64(ev.Offset))
+			}
+			if time.Since(last[d]) >= p.interval*10 {
 				last[d] = time.Now()
 				p.printf("copying blob %s: %s / %s\n", d, humanSize(int64(ev.Offset)), humanSize(ev.Artifact.Size))
 			}
 		case types.ProgressEventDone:
 			p.stats.bytes += int64(ev.OffsetUpdate)
+			finished[d] = true
 			p.printf("copying blob %s: done (%s)\n", d, humanSize(int64(ev.Offset)))
+			if p.bars != nil {
+				p.bars.done(d)
+			}
 		case types.ProgressEventSkipped:
+			if finished[d] {
+				continue // staged by ctr a moment ago, not found there before
+			}
 			p.stats.blobs++
 			p.stats.reused++
 			p.printf("copying blob %s: skipped, already exists\n", d)
+			if p.bars != nil {
+				p.bars.skipped(d)
+			}
 		}
+	}
+	if p.bars != nil {
+		p.bars.wait()
 	}
 }
 
@@ -74,9 +102,10 @@ func (p *progress) printf(format string, args ...any) {
 	}
 }
 
-// stop waits for the last event and returns the counts.
+// stop waits for the last event and returns the counts. It may be called
+// more than once.
 func (p *progress) stop() progressStats {
-	close(p.ch)
+	p.stopOnce.Do(func() { close(p.ch) })
 	<-p.done
 	return p.stats
 }

@@ -81,7 +81,7 @@ func Pull(ctx context.Context, opts PullOptions, images []string, emit func(ctrt
 	}
 	defer pc.Destroy() //nolint:errcheck // nothing to do about it
 	p := &puller{opts: opts, store: store, policy: pc,
-		layerSem: semaphore.NewWeighted(4), blobSem: semaphore.NewWeighted(6)}
+		layerSem: semaphore.NewWeighted(3), blobSem: semaphore.NewWeighted(6)}
 
 	// Each image gets a slot; a worker pool fills them, emit reads them in order.
 	type result struct {
@@ -437,7 +437,7 @@ func (p *puller) pullCandidate(ctx context.Context, c candidate) (ctrtypes.PullR
 }
 
 func (p *puller) attempt(ctx context.Context, c candidate) (ctrtypes.PullRecord, error) {
-	prog := startProgress(p.plainLog(), p.opts.ProgressInterval/10)
+	prog := startProgress(p.opts.Log, p.opts.LogIsTTY, p.opts.ProgressInterval/10)
 	defer prog.stop()
 	configDigest, err := p.stage(ctx, c.src, prog)
 	if err != nil {
@@ -461,9 +461,6 @@ func (p *puller) attempt(ctx context.Context, c candidate) (ctrtypes.PullRecord,
 		ConcurrentBlobCopiesSemaphore: p.blobSem,
 		Progress:                      prog.ch,
 		ProgressInterval:              p.opts.ProgressInterval / 10,
-	}
-	if p.opts.LogIsTTY {
-		co.ReportWriter = p.opts.Log
 	}
 	if _, err := copy.Image(ctx, p.policy, dest, c.src, co); err != nil {
 		return ctrtypes.PullRecord{}, err
@@ -531,13 +528,6 @@ func (p *puller) record(img *storage.Image, source string, pulled bool, bytes in
 		Schema: ctrtypes.PullSchema, ID: img.ID, Names: names, Digest: img.Digest.String(),
 		Size: size, Source: source, Pulled: pulled, Bytes: bytes, Seconds: seconds,
 	}, nil
-}
-
-func (p *puller) plainLog() io.Writer {
-	if p.opts.LogIsTTY {
-		return nil
-	}
-	return p.opts.Log
 }
 
 func (p *puller) logf(format string, args ...any) {

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,22 +93,31 @@ func (s *stager) stageLayers(ctx context.Context, plans []layerPlan) (retErr err
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	var missing []int
 	for i, p := range plans {
 		results[i] = make(chan staged, 1)
 		if l, err := s.store.Layer(p.id); err == nil && l != nil {
 			results[i] <- staged{}
 			continue
 		}
-		wg.Go(func() {
+		missing = append(missing, i)
+	}
+	// The biggest layers start first: the last one to finish decides when
+	// the image is ready.
+	slices.SortStableFunc(missing, func(a, b int) int { return cmp.Compare(plans[b].blob.Size, plans[a].blob.Size) })
+	wg.Go(func() {
+		for _, i := range missing {
 			if err := s.sem.Acquire(ctx, 1); err != nil {
 				results[i] <- staged{err: err}
-				return
+				continue
 			}
-			defer s.sem.Release(1)
-			out, err := s.stageOne(ctx, p)
-			results[i] <- staged{out: out, err: err}
-		})
-	}
+			wg.Go(func() {
+				defer s.sem.Release(1)
+				out, err := s.stageOne(ctx, plans[i])
+				results[i] <- staged{out: out, err: err}
+			})
+		}
+	})
 	var created []string
 	defer func() {
 		cancel()
