@@ -9,6 +9,7 @@ work=$(mktemp -d /tmp/ctr-demo.XXXXXX)
 reg_pid=""
 cleanup() {
 	if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null; wait "$reg_pid" 2>/dev/null || true; fi
+	findmnt -rn -o TARGET | grep "^$work" | sort -r | xargs -r umount -l 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -45,6 +46,15 @@ step "what the pipeline printed: digest-pinned references, then the JSON record"
 cat "$work/pinned"
 step "the OCI layout holds the host's platform of that image"
 jq -r '.manifests[] | "\(.annotations["org.opencontainers.image.ref.name"]) \(.digest)"' "$work/out/index.json"
+step "ctr-pull: the mirrored image into a local store (as podman would keep it), by its pinned reference"
+head -n1 "$work/pinned" | ctr-pull -q --tls-verify=false --root "$work/storage" --runroot "$work/run" - | tee "$work/id"
+step "ctr-pull --json --policy missing: already there, nothing pulled"
+head -n1 "$work/pinned" | ctr-pull -q --json --policy missing --tls-verify=false --root "$work/storage" \
+	--runroot "$work/run" - | jq -c '{id, names, pulled}'
+step "ctr-copy from local storage by image ID to an OCI archive"
+ctr-copy -q --root "$work/storage" --runroot "$work/run" "$(cat "$work/id")" "oci-archive:$work/busybox.tar"
+ls -l "$work/busybox.tar" >&2
+
 step "copying again sends nothing"
 ctr-copy --tls-verify=false --json "docker://$R/library/busybox:1" "docker://$R/mirror/library/busybox:1" |
 	jq -c '{ref, skipped}'

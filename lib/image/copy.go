@@ -58,7 +58,7 @@ type CopyOptions struct {
 	Retry RetryOptions
 
 	// Log receives progress and warnings; nil is silent. When LogIsTTY,
-	// containers/image draws bars on it instead of plain lines.
+	// progress is drawn as bars instead of plain lines.
 	Log              io.Writer
 	LogIsTTY         bool
 	ProgressInterval time.Duration

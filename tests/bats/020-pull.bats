@@ -254,4 +254,8 @@ load helpers
 	expect_match "copying blob [0-9a-f]{12}: done" "$stderr"
 	# The ID feeds the next tool.
 	run_ctr ctr-copy -q "${STORAGE[@]}" - "oci:$TEST_TMP/o:1" <<<"$output"
+	# -q: nothing on stderr, even from the storage library on an existing store.
+	run --separate-stderr timeout 60 ctr-pull -q "${STORAGE[@]}" $NOTLS "$REG/a:1"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
 }

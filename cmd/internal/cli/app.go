@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/sirupsen/logrus"
 	ucli "github.com/urfave/cli/v2"
 )
 
@@ -50,6 +51,13 @@ func Main(app *ucli.App, args []string) int {
 				defer pprof.StopCPUProfile()
 			}
 		}
+	}
+	// containers/image and storage log through logrus: warnings and errors
+	// only, on stderr; CTR_DEBUG=1 shows everything they say.
+	logrus.SetOutput(app.ErrWriter)
+	logrus.SetLevel(logrus.WarnLevel)
+	if os.Getenv("CTR_DEBUG") != "" {
+		logrus.SetLevel(logrus.DebugLevel)
 	}
 	err := app.RunContext(ctx, args)
 	if err != nil {
