@@ -310,17 +310,9 @@ func untar(payload io.Reader, dest string, options *archive.TarOptions) (unpack.
 	if cerr := idLog.Close(); err == nil {
 		err = cerr
 	}
-	return unpack.Result{UIDs: sortedKeys(uids), GIDs: sortedKeys(gids)}, err
+	return unpack.Result{UIDs: unpack.SortedIDs(uids), GIDs: unpack.SortedIDs(gids)}, err
 }
 
-func sortedKeys(m map[uint32]struct{}) []uint32 {
-	out := make([]uint32, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
 
 type countingWriter struct{ n int64 }
 

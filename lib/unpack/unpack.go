@@ -93,7 +93,7 @@ func Unpack(r io.Reader, root string, opts Options) (Result, error) {
 	if err := u.setDirTimes(); err != nil {
 		return Result{}, err
 	}
-	return Result{UIDs: sortedKeys(u.uids), GIDs: sortedKeys(u.gids), RootMode: u.rootMode}, nil
+	return Result{UIDs: SortedIDs(u.uids), GIDs: SortedIDs(u.gids), RootMode: u.rootMode}, nil
 }
 
 type dirTimes struct {
@@ -509,7 +509,8 @@ func (u *unpacker) setDirTimes() error {
 	return nil
 }
 
-func sortedKeys(m map[uint32]struct{}) []uint32 {
+// SortedIDs lists the IDs of a set in order, as Result holds them.
+func SortedIDs(m map[uint32]struct{}) []uint32 {
 	out := make([]uint32, 0, len(m))
 	for k := range m {
 		out = append(out, k)
