@@ -313,7 +313,6 @@ func untar(payload io.Reader, dest string, options *archive.TarOptions) (unpack.
 	return unpack.Result{UIDs: unpack.SortedIDs(uids), GIDs: unpack.SortedIDs(gids)}, err
 }
 
-
 type countingWriter struct{ n int64 }
 
 func (w *countingWriter) Write(b []byte) (int, error) {
