@@ -22,6 +22,9 @@ declare -A need=(
 	[findmnt]=util-linux
 )
 missing=()
+# libseccomp's headers, for ctr-runtime's seccomp support (cgo).
+[ -f /usr/include/seccomp.h ] || missing+=(libseccomp-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 for cmd in "${!need[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done
