@@ -4,6 +4,8 @@
 // added within a version.
 package types
 
+import "time"
+
 // CopySchema names the version of CopyRecord.
 const CopySchema = "ctr.copy/v1"
 
@@ -61,4 +63,16 @@ type PullRecord struct {
 	Bytes int64 `json:"bytes"`
 	// Seconds is the wall time of the pull.
 	Seconds float64 `json:"seconds"`
+}
+
+// ContainerSchema names the version of ContainerMeta.
+const ContainerSchema = "ctr.container/v1"
+
+// ContainerMeta is what ctr-run keeps in a storage container's metadata.
+type ContainerMeta struct {
+	Schema    string    `json:"schema"`
+	Image     string    `json:"image"`     // image ID
+	ImageName string    `json:"imageName"` // as the user gave it
+	Command   []string  `json:"command,omitempty"`
+	Created   time.Time `json:"created"`
 }

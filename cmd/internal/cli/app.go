@@ -21,6 +21,8 @@ var Version = "dev"
 // NewApp returns an app with the suite's common settings: output through
 // the given writers, no os.Exit inside Run, usage errors marked as such.
 func NewApp(name, usage string, stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
+	// --version only: -v is ctr-run's --volume, as in podman.
+	ucli.VersionFlag = &ucli.BoolFlag{Name: "version", Usage: "print the version", DisableDefaultText: true}
 	app := &ucli.App{
 		Name:                   name,
 		Usage:                  usage,
@@ -42,6 +44,15 @@ func NewApp(name, usage string, stdin io.Reader, stdout, stderr io.Writer) *ucli
 // Main runs app with a context cancelled on SIGINT or SIGTERM, prints the
 // error (one line, prefixed with the tool's name) and returns the exit code.
 func Main(app *ucli.App, args []string) int {
+	err := Run(app, args)
+	if err != nil {
+		PrintError(app, err)
+	}
+	return ExitCode(err)
+}
+
+// Run runs app as Main does, returning its error unprinted.
+func Run(app *ucli.App, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if path := os.Getenv("CTR_CPUPROFILE"); path != "" {
@@ -59,12 +70,13 @@ func Main(app *ucli.App, args []string) int {
 	if os.Getenv("CTR_DEBUG") != "" {
 		logrus.SetLevel(logrus.DebugLevel)
 	}
-	err := app.RunContext(ctx, args)
-	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), "\n", " ")
-		fmt.Fprintf(app.ErrWriter, "%s: %s\n", app.Name, msg)
-	}
-	return ExitCode(err)
+	return app.RunContext(ctx, args)
+}
+
+// PrintError prints err as one line on the app's stderr.
+func PrintError(app *ucli.App, err error) {
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	fmt.Fprintf(app.ErrWriter, "%s: %s\n", app.Name, msg)
 }
 
 // UsageError reports a problem with the command line.

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/run"
+	ucli "github.com/urfave/cli/v2"
+)
+
+type runFlags struct {
+	registry cli.RegistryFlags
+	storage  cli.StorageFlags
+
+	pull, name, workdir, user, entrypoint, hostname, network, memory, cpus, cidfile, runtime string
+	rm, interactive, tty, readOnly, privileged, quiet                                        bool
+	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts            ucli.StringSlice
+	pidsLimit                                                                                int64
+}
+
+// containerExit carries the container's exit status out of the action.
+type containerExit struct{ status int }
+
+func (e containerExit) Error() string { return fmt.Sprintf("the container exited with %d", e.status) }
+
+// runMain returns the container's exit status, or for ctr-run's own
+// failures 125 (126 and 127 for a command that cannot run), except usage
+// errors (64) and an unknown image (2).
+func runMain(args []string) int {
+	app := newApp(os.Stdin, os.Stdout, os.Stderr)
+	err := cli.Run(app, args)
+	var ce containerExit
+	if err == nil || errors.As(err, &ce) {
+		return ce.status
+	}
+	cli.PrintError(app, err)
+	var f *run.Failure
+	if errors.As(err, &f) {
+		return f.Code
+	}
+	if code := cli.ExitCode(err); code == cli.ExitUsage || code == cli.ExitNotFound {
+		return code
+	}
+	return run.ExitRunFailure
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
+	var f runFlags
+	app := cli.NewApp("ctr-run", "run an image from local storage as a container", stdin, stdout, stderr)
+	app.UsageText = "ctr-run [OPTIONS] IMAGE [COMMAND [ARG...]]\n   ctr-run [OPTIONS] - [COMMAND [ARG...]]   (the image from stdin)"
+	app.Flags = append(app.Flags,
+		&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "pull the image: `POLICY` missing, always or never", Destination: &f.pull},
+		&ucli.BoolFlag{Name: "rm", Usage: "remove the container when it exits", Destination: &f.rm},
+		&ucli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open", Destination: &f.interactive},
+		&ucli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal", Destination: &f.tty},
+		&ucli.StringFlag{Name: "name", Usage: "container `NAME`", Destination: &f.name},
+		&ucli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `VAR=VALUE` (VAR alone: from this environment)", Destination: &f.env},
+		&ucli.StringSliceFlag{Name: "env-file", Usage: "read variables from `FILE`", Destination: &f.envFiles},
+		&ucli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working `DIR` in the container", Destination: &f.workdir},
+		&ucli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as `USER[:GROUP]` (names from the image's /etc/passwd and /etc/group)", Destination: &f.user},
+		&ucli.StringFlag{Name: "entrypoint", Usage: "replace the image's entrypoint with `CMD` (\"\" clears it)", Destination: &f.entrypoint},
+		&ucli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "bind mount `SRC:DST[:ro]`", Destination: &f.volumes},
+		&ucli.StringSliceFlag{Name: "mount", Usage: "mount `type=bind|tmpfs,src=…,dst=…[,ro]`", Destination: &f.mounts},
+		&ucli.StringSliceFlag{Name: "tmpfs", Usage: "mount a tmpfs at `DST[:OPTIONS]`", Destination: &f.tmpfs},
+		&ucli.BoolFlag{Name: "read-only", Usage: "mount the root filesystem read-only", Destination: &f.readOnly},
+		&ucli.StringFlag{Name: "hostname", Usage: "container host `NAME`", Destination: &f.hostname},
+		&ucli.StringFlag{Name: "network", Value: "none", Usage: "`MODE`: none (loopback only) or host", Destination: &f.network},
+		&ucli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit `SIZE` (e.g. 512m)", Destination: &f.memory},
+		&ucli.StringFlag{Name: "cpus", Usage: "CPU limit: `N` CPUs (e.g. 1.5)", Destination: &f.cpus},
+		&ucli.Int64Flag{Name: "pids-limit", Value: 2048, Usage: "at most `N` processes (0 or -1: no limit)", Destination: &f.pidsLimit},
+		&ucli.StringSliceFlag{Name: "ulimit", Usage: "resource limit `NAME=SOFT[:HARD]`", Destination: &f.ulimits},
+		&ucli.StringSliceFlag{Name: "cap-add", Usage: "add a `CAPABILITY`", Destination: &f.capAdd},
+		&ucli.StringSliceFlag{Name: "cap-drop", Usage: "drop a `CAPABILITY`", Destination: &f.capDrop},
+		&ucli.BoolFlag{Name: "privileged", Usage: "all capabilities, no seccomp, no masked paths, writable /sys", Destination: &f.privileged},
+		&ucli.StringSliceFlag{Name: "security-opt", Usage: "`OPT`: no-new-privileges, seccomp=unconfined or seccomp=FILE", Destination: &f.securityOpts},
+		&ucli.StringFlag{Name: "cidfile", Usage: "write the container ID to `FILE`", Destination: &f.cidfile},
+		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
+		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no pull progress", Destination: &f.quiet},
+	)
+	app.Flags = append(app.Flags, f.registry.Flags()...)
+	app.Flags = append(app.Flags, f.storage.Flags()...)
+	app.Action = func(c *ucli.Context) error { return runContainer(c, &f) }
+	return app
+}
+
+func runContainer(c *ucli.Context, f *runFlags) error {
+	if c.NArg() == 0 {
+		return cli.UsageError("want an IMAGE (or - to read it from stdin)")
+	}
+	args := c.Args().Slice()
+	if args[0] == "-" {
+		refs, err := cli.ExpandStdin(args[:1], c.App.Reader)
+		if err != nil {
+			return err
+		}
+		if len(refs) != 1 {
+			return cli.UsageError("want one image on stdin, got %d", len(refs))
+		}
+		args[0] = refs[0]
+	}
+	o, err := f.options(c, args)
+	if err != nil {
+		return err
+	}
+	so, err := f.storage.StoreOptions()
+	if err != nil {
+		return err
+	}
+	local := &image.LocalStore{Options: so}
+	store, err := local.Get()
+	if err != nil {
+		return err
+	}
+	defer local.Close() //nolint:errcheck // reported by the store on the next open
+	o.PullOpts.Local = local
+	o.StateDir = filepath.Join(so.RunRoot, "ctr")
+	status, err := run.Run(c.Context, store, o)
+	if err == nil && status != 0 {
+		return containerExit{status}
+	}
+	return err
+}
+
+// options translates the flags into run.Options.
+func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) {
+	o := run.Options{
+		Image: args[0], Args: args[1:], Name: f.name, Pull: f.pull, Remove: f.rm,
+		Interactive: f.interactive, TTY: f.tty, Env: f.env.Value(), EnvFiles: f.envFiles.Value(),
+		Workdir: f.workdir, User: f.user, ReadOnly: f.readOnly, Hostname: f.hostname, Network: f.network,
+		CapAdd: f.capAdd.Value(), CapDrop: f.capDrop.Value(), Privileged: f.privileged, CIDFile: f.cidfile,
+	}
+	switch f.pull {
+	case "missing", "always", "never":
+	default:
+		return o, cli.UsageError("invalid --pull %q: want missing, always or never", f.pull)
+	}
+	if f.network != "none" && f.network != "host" {
+		return o, cli.UsageError("invalid --network %q: want none or host", f.network)
+	}
+	if c.IsSet("entrypoint") {
+		o.Entrypoint = &f.entrypoint
+	}
+	var err error
+	if f.memory != "" {
+		if o.Memory, err = run.ParseMemory(f.memory); err != nil {
+			return o, err
+		}
+	}
+	if f.cpus != "" {
+		if o.CPUQuota, err = run.ParseCPUs(f.cpus); err != nil {
+			return o, err
+		}
+	}
+	if c.IsSet("pids-limit") {
+		v := f.pidsLimit
+		if v <= 0 {
+			v = -1 // no limit
+		}
+		o.PidsLimit = &v
+	}
+	for _, list := range []struct {
+		vals  []string
+		parse func(string) (run.Mount, error)
+	}{{f.volumes.Value(), run.ParseVolume}, {f.mounts.Value(), run.ParseMount}, {f.tmpfs.Value(), run.ParseTmpfs}} {
+		for _, v := range list.vals {
+			m, err := list.parse(v)
+			if err != nil {
+				return o, err
+			}
+			o.Mounts = append(o.Mounts, m)
+		}
+	}
+	for _, u := range f.ulimits.Value() {
+		ul, err := run.ParseUlimit(u)
+		if err != nil {
+			return o, err
+		}
+		o.Ulimits = append(o.Ulimits, ul)
+	}
+	for _, s := range f.securityOpts.Value() {
+		switch {
+		case s == "no-new-privileges" || s == "no-new-privileges=true":
+			o.NoNewPrivileges = true
+		case strings.HasPrefix(s, "seccomp="):
+			o.Seccomp = strings.TrimPrefix(s, "seccomp=")
+		default:
+			return o, cli.UsageError("unsupported --security-opt %q", s)
+		}
+	}
+	if o.Runtime, err = findRuntime(f.runtime); err != nil {
+		return o, err
+	}
+	if o.PullOpts.SystemCtx, err = f.registry.SystemContext(); err != nil {
+		return o, err
+	}
+	if !f.quiet {
+		o.PullOpts.Log, o.PullOpts.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)
+	}
+	o.PullOpts.Retry = image.RetryOptions{Times: 3, Log: c.App.ErrWriter}
+	o.PullOpts.Policy = image.PolicyOptions{}
+	return o, nil
+}
+
+// findRuntime: the flag, else ctr-runtime next to this binary, else PATH.
+func findRuntime(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), "ctr-runtime")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath("ctr-runtime"); err == nil {
+		return p, nil
+	}
+	return "", errdefs.WithKind(errdefs.ErrNotFound, errors.New("ctr-runtime not found beside ctr-run or on PATH (use --runtime)"))
+}

@@ -1,0 +1,247 @@
+package run
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/sys/user"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"go.podman.io/storage"
+)
+
+// bundle is a container's OCI bundle: <runroot>/ctr/<id>/ with
+// config.json and the generated /etc files.
+type bundle struct {
+	store   storage.Store
+	id      string
+	dir     string
+	mounted bool
+}
+
+// prepare turns the image config and the options into the OCI spec.
+func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name string) (*specs.Spec, error) {
+	if err := os.MkdirAll(b.dir, 0o700); err != nil {
+		return nil, err
+	}
+	args := commandArgs(cfg, o)
+	if len(args) == 0 {
+		return nil, fail(ExitRunFailure, "no command: the image has none and none was given")
+	}
+	envFile, err := envFromFiles(o.EnvFiles)
+	if err != nil {
+		return nil, err
+	}
+	env := mergeEnv([]string{defaultPath}, cfg.Config.Env, []string{"container=ctr"}, envFile, expandEnv(o.Env))
+	if o.TTY {
+		env = mergeEnv(env, []string{"TERM=xterm"})
+	}
+	hostname := o.Hostname
+	if hostname == "" {
+		hostname = b.id[:12]
+	}
+	env = mergeEnv(env, []string{"HOSTNAME=" + hostname})
+	for _, m := range o.Mounts {
+		if m.Type == "bind" {
+			if _, err := os.Stat(m.Source); err != nil {
+				return nil, fail(ExitRunFailure, "volume source %s: %w", m.Source, err)
+			}
+		}
+	}
+	userSpec := o.User
+	if userSpec == "" {
+		userSpec = cfg.Config.User
+	}
+	u, err := resolveUser(rootfs, userSpec)
+	if err != nil {
+		return nil, err
+	}
+	if !hasEnv(env, "HOME") {
+		env = append(env, "HOME="+orDefault(u.Home, "/"))
+	}
+	cwd := orDefault(o.Workdir, orDefault(cfg.Config.WorkingDir, "/"))
+	if !path.IsAbs(cwd) {
+		return nil, errdefs.Usagef("working directory %q must be absolute", cwd)
+	}
+	if err := checkCommand(rootfs, args[0], env, cwd); err != nil {
+		return nil, err
+	}
+	files, err := b.etcFiles(hostname)
+	if err != nil {
+		return nil, err
+	}
+	groups := make([]uint32, 0, len(u.Sgids))
+	for _, g := range u.Sgids {
+		groups = append(groups, uint32(g))
+	}
+	spec, err := buildSpec(specInput{
+		opts: o, rootfs: rootfs, args: args, env: env, cwd: cwd,
+		uid: uint32(u.Uid), gid: uint32(u.Gid), groups: groups, hostname: hostname, files: files,
+	})
+	if err != nil {
+		return nil, err
+	}
+	spec.Annotations = map[string]string{"io.ctr.name": name, "io.ctr.image": o.Image}
+	return spec, nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func hasEnv(env []string, name string) bool {
+	for _, e := range env {
+		if strings.HasPrefix(e, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+func envFromFiles(files []string) ([]string, error) {
+	var out []string
+	for _, f := range files {
+		env, err := ParseEnvFile(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, env...)
+	}
+	return out, nil
+}
+
+// commandArgs: the entrypoint (image's or --entrypoint) followed by the
+// command (given, else the image's Cmd unless --entrypoint was given).
+func commandArgs(cfg *imgspecv1.Image, o *Options) []string {
+	entry := cfg.Config.Entrypoint
+	cmd := cfg.Config.Cmd
+	if o.Entrypoint != nil {
+		entry, cmd = nil, nil
+		if *o.Entrypoint != "" {
+			entry = []string{*o.Entrypoint}
+		}
+	}
+	if len(o.Args) > 0 {
+		cmd = o.Args
+	}
+	return append(append([]string{}, entry...), cmd...)
+}
+
+// resolveUser resolves user[:group] (names or numbers) with the image's
+// /etc/passwd and /etc/group, read inside the rootfs.
+func resolveUser(rootfs, spec string) (*user.ExecUser, error) {
+	passwd, _ := securejoin.SecureJoin(rootfs, "/etc/passwd")
+	group, _ := securejoin.SecureJoin(rootfs, "/etc/group")
+	u, err := user.GetExecUserPath(orDefault(spec, "0"), &user.ExecUser{Uid: 0, Gid: 0, Home: "/"}, passwd, group)
+	if err != nil {
+		return nil, fail(ExitRunFailure, "user %q: %w", spec, err)
+	}
+	return u, nil
+}
+
+// checkCommand finds the command in the rootfs as the container would (its
+// PATH, or a path), so that a missing one gives 127 and one that cannot be
+// executed 126 before anything starts.
+func checkCommand(rootfs, cmd string, env []string, cwd string) error {
+	var candidates []string
+	switch {
+	case strings.Contains(cmd, "/"):
+		p := cmd
+		if !path.IsAbs(p) {
+			p = path.Join(cwd, p)
+		}
+		candidates = []string{p}
+	default:
+		pathVar := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+		for _, e := range env {
+			if v, ok := strings.CutPrefix(e, "PATH="); ok {
+				pathVar = v
+			}
+		}
+		for _, dir := range strings.Split(pathVar, ":") {
+			if path.IsAbs(dir) {
+				candidates = append(candidates, path.Join(dir, cmd))
+			}
+		}
+	}
+	notExec := ""
+	for _, c := range candidates {
+		host, err := securejoin.SecureJoin(rootfs, c)
+		if err != nil {
+			continue
+		}
+		st, err := os.Stat(host)
+		if err != nil {
+			continue
+		}
+		if st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+			return nil
+		}
+		notExec = c
+	}
+	if notExec != "" {
+		return fail(ExitCannotExecute, "%s: permission denied: not an executable file", notExec)
+	}
+	return fail(ExitNotFound, "%s: command not found in the container", cmd)
+}
+
+// etcFiles writes the container's /etc/hosts, /etc/hostname and
+// /etc/resolv.conf into the bundle, to be bind-mounted.
+func (b *bundle) etcFiles(hostname string) (map[string]string, error) {
+	hosts := fmt.Sprintf("127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n127.0.1.1\t%s\n", hostname)
+	resolv, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil || strings.Contains(string(resolv), "127.0.0.53") {
+		resolv = []byte{} // a host-local resolver is unreachable from the container
+	}
+	files := map[string]string{
+		"/etc/hosts":       filepath.Join(b.dir, "hosts"),
+		"/etc/hostname":    filepath.Join(b.dir, "hostname"),
+		"/etc/resolv.conf": filepath.Join(b.dir, "resolv.conf"),
+	}
+	content := map[string][]byte{"/etc/hosts": []byte(hosts), "/etc/hostname": []byte(hostname + "\n"), "/etc/resolv.conf": resolv}
+	for dst, src := range files {
+		if err := os.WriteFile(src, content[dst], 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+func (b *bundle) write(spec *specs.Spec) error {
+	data, err := json.MarshalIndent(spec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(b.dir, "config.json"), data, 0o600)
+}
+
+func (b *bundle) unmount() {
+	if b.mounted {
+		_, _ = b.store.Unmount(b.id, true)
+		b.mounted = false
+	}
+}
+
+// remove deletes the storage container and the bundle.
+func (b *bundle) remove() error {
+	b.unmount()
+	err := b.store.DeleteContainer(b.id)
+	if errors.Is(err, storage.ErrContainerUnknown) {
+		err = nil
+	}
+	if rerr := os.RemoveAll(b.dir); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
+		err = rerr
+	}
+	return err
+}

@@ -1,0 +1,285 @@
+// Package run runs images from local storage as containers: a storage
+// container (a read-write layer over the image), mounted, described by an
+// OCI bundle, handed to ctr-runtime in the foreground. It follows podman's
+// defaults for security and resources.
+package run
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/image"
+	ctrtypes "github.com/ctr-project/ctr/lib/types"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+)
+
+// Exit codes of ctr-run's own failures, as podman run's.
+const (
+	ExitRunFailure    = 125
+	ExitCannotExecute = 126
+	ExitNotFound      = 127
+)
+
+// Options configure Run.
+type Options struct {
+	Image string   // reference, name or ID in local storage
+	Args  []string // command and arguments (default: the image's)
+	Name  string   // container name (default: generated)
+
+	Pull     string // missing (default), always, never
+	PullOpts image.PullOptions
+
+	Remove          bool
+	Interactive     bool
+	TTY             bool
+	Env             []string
+	EnvFiles        []string
+	Workdir         string
+	User            string
+	Entrypoint      *string // nil: the image's; "" clears it
+	Mounts          []Mount
+	ReadOnly        bool
+	Hostname        string
+	Network         string // none (default) or host
+	Memory          int64
+	CPUQuota        int64
+	PidsLimit       *int64
+	Ulimits         []Ulimit
+	CapAdd          []string
+	CapDrop         []string
+	Privileged      bool
+	NoNewPrivileges bool
+	Seccomp         string // "" default profile, "unconfined", or a profile file
+	CIDFile         string
+
+	// Runtime is the ctr-runtime binary. StateDir holds the bundles and
+	// the runtime's state (<storage runroot>/ctr).
+	Runtime  string
+	StateDir string
+	Log      io.Writer // warnings; nil is silent
+}
+
+// Failure marks an error as ctr-run's own (exit 125), with the exit code
+// the caller should use.
+type Failure struct {
+	Code int
+	Err  error
+}
+
+func (f *Failure) Error() string { return f.Err.Error() }
+func (f *Failure) Unwrap() error { return f.Err }
+
+func fail(code int, format string, args ...any) error {
+	return &Failure{Code: code, Err: fmt.Errorf(format, args...)}
+}
+
+// Run runs the container in the foreground and returns its exit status.
+func Run(ctx context.Context, store storage.Store, o Options) (status int, retErr error) {
+	img, err := findOrPull(ctx, store, &o)
+	if err != nil {
+		return -1, err
+	}
+	cfg, err := imageConfig(ctx, store, img.ID)
+	if err != nil {
+		return -1, err
+	}
+	id := newID()
+	name := o.Name
+	if name == "" {
+		name = "ctr-" + id[:12]
+	}
+	meta, _ := json.Marshal(ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema, Image: img.ID, ImageName: o.Image, Created: time.Now().UTC()})
+	c, err := store.CreateContainer(id, []string{name}, img.ID, "", string(meta), nil)
+	if err != nil {
+		if errors.Is(err, storage.ErrDuplicateName) {
+			return -1, errdefs.Usagef("the name %q is already in use", name)
+		}
+		return -1, fmt.Errorf("creating the container: %w", err)
+	}
+	b := &bundle{store: store, id: c.ID, dir: filepath.Join(o.StateDir, c.ID)}
+	defer func() {
+		b.unmount()
+		if o.Remove {
+			if err := b.remove(); err != nil && retErr == nil {
+				retErr = err
+			}
+		}
+	}()
+	if o.CIDFile != "" {
+		if err := writeNew(o.CIDFile, c.ID+"\n"); err != nil {
+			return -1, err
+		}
+	}
+	rootfs, err := store.Mount(c.ID, "")
+	if err != nil {
+		return -1, fmt.Errorf("mounting the container: %w", err)
+	}
+	b.mounted = true
+	spec, err := b.prepare(rootfs, cfg, &o, name)
+	if err != nil {
+		return -1, err
+	}
+	if err := b.write(spec); err != nil {
+		return -1, err
+	}
+	return runRuntime(ctx, &o, b)
+}
+
+// findOrPull finds the image in local storage, pulling it per o.Pull.
+func findOrPull(ctx context.Context, store storage.Store, o *Options) (*storage.Image, error) {
+	if o.Pull != "always" {
+		if img, err := localImage(store, o.Image); err == nil {
+			return img, nil
+		}
+		if o.Pull == "never" {
+			return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known", o.Image))
+		}
+	}
+	po := o.PullOpts
+	po.PullPolicy = image.PullMissing
+	if o.Pull == "always" {
+		po.PullPolicy = image.PullAlways
+	}
+	var id string
+	err := image.Pull(ctx, po, []string{o.Image}, func(r ctrtypes.PullRecord) error {
+		id = r.ID
+		return nil
+	})
+	if errors.Is(err, errdefs.ErrUsage) {
+		// A name that resolves nowhere: to the user, an unknown image.
+		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known (%v)", o.Image, err))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return store.Image(id)
+}
+
+// localImage resolves a name, ID or ID prefix in the store.
+func localImage(store storage.Store, name string) (*storage.Image, error) {
+	if img, err := store.Image(name); err == nil {
+		return img, nil
+	}
+	ref, err := istorage.Transport.ParseStoreReference(store, strings.TrimPrefix(name, "containers-storage:"))
+	if err != nil {
+		return nil, err
+	}
+	_, img, err := istorage.ResolveReference(ref)
+	return img, err
+}
+
+func imageConfig(ctx context.Context, store storage.Store, id string) (*imgspecv1.Image, error) {
+	ref, err := istorage.Transport.NewStoreReference(store, nil, id)
+	if err != nil {
+		return nil, err
+	}
+	img, err := ref.NewImage(ctx, &types.SystemContext{})
+	if err != nil {
+		return nil, fmt.Errorf("reading image %s: %w", id, err)
+	}
+	defer img.Close()
+	return img.OCIConfig(ctx)
+}
+
+func newID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// writeNew creates path with content, failing if it exists (as podman's
+// --cidfile does).
+func writeNew(path, content string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return errdefs.Usagef("--cidfile: %v", err)
+	}
+	_, err = f.WriteString(content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// runRuntime runs ctr-runtime in the foreground with our stdio, passing on
+// SIGINT and SIGTERM, and returns the container's status.
+func runRuntime(ctx context.Context, o *Options, b *bundle) (int, error) {
+	logPath := filepath.Join(b.dir, "runtime.log")
+	cmd := exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "--log", logPath, "--log-format", "json",
+		"run", "--bundle", b.dir, b.id)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if !o.Interactive && !o.TTY {
+		cmd.Stdin = nil // /dev/null, as podman without -i
+	}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return -1, fail(ExitRunFailure, "starting %s: %w", o.Runtime, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				_ = cmd.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	// The runtime's own failures are in its log; the container's exit
+	// status is not.
+	if msg := runtimeError(logPath); msg != "" {
+		return -1, fail(ExitRunFailure, "%s", msg)
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return ee.ExitCode(), nil
+	}
+	if err != nil {
+		return -1, fail(ExitRunFailure, "%s: %w", o.Runtime, err)
+	}
+	_ = ctx
+	return 0, nil
+}
+
+// runtimeRoot is where ctr-runtime keeps the state of ctr-run's containers.
+func runtimeRoot(stateDir string) string { return filepath.Join(stateDir, "runtime") }
+
+// runtimeError returns the last error ctr-runtime logged, "" if none.
+func runtimeError(logPath string) string {
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		return ""
+	}
+	msg := ""
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var e struct{ Level, Msg string }
+		if json.Unmarshal([]byte(line), &e) == nil && e.Level == "error" {
+			msg = e.Msg
+		}
+	}
+	return msg
+}

@@ -1,0 +1,259 @@
+package run
+
+import (
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	seccompprofile "github.com/moby/profiles/seccomp"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Podman's defaults (containers.conf), which ctr-run follows.
+var (
+	defaultCaps = []string{
+		"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_NET_BIND_SERVICE",
+		"CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT",
+	}
+	maskedPaths = []string{
+		"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi",
+		"/proc/timer_list", "/proc/timer_stats", "/sys/devices/virtual/powercap", "/sys/firmware",
+		"/sys/fs/selinux", "/proc/interrupts",
+	}
+	readonlyPaths = []string{"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"}
+)
+
+const (
+	defaultPath      = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	defaultPidsLimit = 2048
+	defaultUlimit    = 1048576
+)
+
+// allCaps lists every capability the kernel knows, for --privileged.
+func allCaps() []string {
+	names := []string{
+		"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+		"CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE",
+		"CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE",
+		"CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT",
+		"CAP_SYS_NICE", "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+		"CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN",
+		"CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+		"CAP_CHECKPOINT_RESTORE",
+	}
+	// Only those in our own bounding set can be given (this machine's lacks
+	// some, and asking for them fails the start).
+	var out []string
+	for i, n := range names { // in the kernel's numbering
+		if v, err := unix.PrctlRetInt(unix.PR_CAPBSET_READ, uintptr(i), 0, 0, 0); err == nil && v == 1 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// specInput is what the spec is built from.
+type specInput struct {
+	opts     *Options
+	rootfs   string
+	args     []string
+	env      []string
+	cwd      string
+	uid, gid uint32
+	groups   []uint32
+	hostname string
+	files    map[string]string // container path → host file (hosts, hostname, resolv.conf)
+}
+
+func buildSpec(in specInput) (*specs.Spec, error) {
+	o := in.opts
+	caps := slices.Clone(defaultCaps)
+	if o.Privileged {
+		caps = allCaps()
+	}
+	for _, c := range fmtCaps(o.CapAdd) {
+		if c == "CAP_ALL" {
+			caps = allCaps()
+		} else if !slices.Contains(caps, c) {
+			caps = append(caps, c)
+		}
+	}
+	for _, c := range fmtCaps(o.CapDrop) {
+		if c == "CAP_ALL" {
+			caps = nil
+		}
+		caps = slices.DeleteFunc(caps, func(x string) bool { return x == c })
+	}
+	// Root keeps its capabilities; another user gets them bounded only, as
+	// podman does.
+	effective := caps
+	if in.uid != 0 {
+		effective = []string{}
+	}
+	spec := &specs.Spec{
+		Version:  specs.Version,
+		Root:     &specs.Root{Path: in.rootfs, Readonly: o.ReadOnly},
+		Hostname: in.hostname,
+		Process: &specs.Process{
+			Terminal: o.TTY,
+			Args:     in.args,
+			Env:      in.env,
+			Cwd:      in.cwd,
+			User:     specs.User{UID: in.uid, GID: in.gid, AdditionalGids: in.groups},
+			Capabilities: &specs.LinuxCapabilities{
+				Bounding: caps, Effective: effective, Permitted: effective,
+			},
+			NoNewPrivileges: o.NoNewPrivileges,
+			Rlimits:         rlimits(o.Ulimits),
+		},
+		Mounts: defaultMounts(o),
+		Linux: &specs.Linux{
+			Namespaces: []specs.LinuxNamespace{
+				{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace}, {Type: specs.MountNamespace},
+			},
+			Resources: &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: int64p(defaultPidsLimit)}},
+		},
+	}
+	if o.Network != "host" {
+		spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	}
+	if !o.Privileged {
+		spec.Linux.MaskedPaths, spec.Linux.ReadonlyPaths = maskedPaths, readonlyPaths
+	}
+	if o.PidsLimit != nil {
+		spec.Linux.Resources.Pids.Limit = int64p(*o.PidsLimit)
+	}
+	if o.Memory > 0 {
+		spec.Linux.Resources.Memory = &specs.LinuxMemory{Limit: int64p(o.Memory)}
+	}
+	if o.CPUQuota > 0 {
+		period := uint64(100000)
+		spec.Linux.Resources.CPU = &specs.LinuxCPU{Quota: int64p(o.CPUQuota), Period: &period}
+	}
+	for _, m := range o.Mounts {
+		spec.Mounts = append(spec.Mounts, userMount(m))
+	}
+	for dst, src := range in.files {
+		if !hasMount(spec.Mounts, dst) {
+			spec.Mounts = append(spec.Mounts, specs.Mount{Destination: dst, Type: "bind", Source: src, Options: []string{"rbind", "rprivate"}})
+		}
+	}
+	if err := setSeccomp(spec, o); err != nil {
+		return nil, err
+	}
+	return spec, nil
+}
+
+func hasMount(ms []specs.Mount, dst string) bool {
+	return slices.ContainsFunc(ms, func(m specs.Mount) bool { return m.Destination == dst })
+}
+
+func int64p(v int64) *int64 { return &v }
+
+func userMount(m Mount) specs.Mount {
+	if m.Type == "tmpfs" {
+		opts := append([]string{"rw", "noexec", "nosuid", "nodev"}, m.Options...)
+		if m.ReadOnly {
+			opts[0] = "ro"
+		}
+		return specs.Mount{Destination: m.Target, Type: "tmpfs", Source: "tmpfs", Options: opts}
+	}
+	opts := []string{"rbind", "rprivate"}
+	if m.ReadOnly {
+		opts = append(opts, "ro")
+	}
+	return specs.Mount{Destination: m.Target, Type: "bind", Source: m.Source, Options: opts}
+}
+
+func defaultMounts(o *Options) []specs.Mount {
+	sysOpts := []string{"nosuid", "noexec", "nodev", "ro"}
+	if o.Privileged {
+		sysOpts[3] = "rw"
+	}
+	ms := []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: sysOpts},
+		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}},
+	}
+	if o.Network == "host" {
+		// A new sysfs needs a new network namespace; with the host's, bind it.
+		ms[5] = specs.Mount{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
+	}
+	return ms
+}
+
+// rlimits: podman's nofile and nproc defaults, every value clamped to the
+// host's hard limits (asking for more than the hard limit fails the start).
+func rlimits(extra []Ulimit) []specs.POSIXRlimit {
+	want := map[string]Ulimit{
+		"RLIMIT_NOFILE": {Name: "RLIMIT_NOFILE", Soft: defaultUlimit, Hard: defaultUlimit},
+		"RLIMIT_NPROC":  {Name: "RLIMIT_NPROC", Soft: defaultUlimit, Hard: defaultUlimit},
+	}
+	for _, u := range extra {
+		want[u.Name] = u
+	}
+	var out []specs.POSIXRlimit
+	for _, name := range slices.Sorted(mapsKeys(want)) {
+		u := want[name]
+		if res, ok := rlimitResource[name]; ok {
+			var host unix.Rlimit
+			if unix.Getrlimit(res, &host) == nil && host.Max != unix.RLIM_INFINITY {
+				u.Hard = min(u.Hard, host.Max)
+				u.Soft = min(u.Soft, u.Hard)
+			}
+		}
+		out = append(out, specs.POSIXRlimit{Type: name, Soft: u.Soft, Hard: u.Hard})
+	}
+	return out
+}
+
+var rlimitResource = map[string]int{
+	"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_CORE": unix.RLIMIT_CORE,
+	"RLIMIT_STACK": unix.RLIMIT_STACK, "RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_AS": unix.RLIMIT_AS,
+	"RLIMIT_CPU": unix.RLIMIT_CPU, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_DATA": unix.RLIMIT_DATA,
+	"RLIMIT_LOCKS": unix.RLIMIT_LOCKS, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE,
+	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
+	"RLIMIT_RSS": unix.RLIMIT_RSS,
+}
+
+func mapsKeys(m map[string]Ulimit) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// setSeccomp applies the default profile (moby's, filtered by the
+// container's capabilities), a profile file, or none.
+func setSeccomp(spec *specs.Spec, o *Options) error {
+	switch {
+	case o.Privileged || o.Seccomp == "unconfined":
+		return nil
+	case o.Seccomp != "":
+		b, err := os.ReadFile(o.Seccomp)
+		if err != nil {
+			return errdefs.Usagef("seccomp profile: %v", err)
+		}
+		p, err := seccompprofile.LoadProfile(string(b), spec)
+		if err != nil {
+			return errdefs.Usagef("seccomp profile %s: %v", o.Seccomp, err)
+		}
+		spec.Linux.Seccomp = p
+	default:
+		p, err := seccompprofile.GetDefaultProfile(spec)
+		if err != nil {
+			return fmt.Errorf("default seccomp profile: %w", err)
+		}
+		spec.Linux.Seccomp = p
+	}
+	return nil
+}
