@@ -88,6 +88,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return runContainer(c, &f) }
+	app.Commands = lifecycleCommands(&f)
 	return app
 }
 

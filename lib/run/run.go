@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -104,7 +105,8 @@ func Run(ctx context.Context, store storage.Store, o Options) (status int, retEr
 	if name == "" {
 		name = "ctr-" + id[:12]
 	}
-	meta, _ := json.Marshal(ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema, Image: img.ID, ImageName: o.Image, Created: time.Now().UTC()})
+	meta, _ := json.Marshal(ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema, Image: img.ID, ImageName: o.Image,
+		Command: commandArgs(cfg, &o), Created: time.Now().UTC()})
 	c, err := store.CreateContainer(id, []string{name}, img.ID, "", string(meta), nil)
 	if err != nil {
 		if errors.Is(err, storage.ErrDuplicateName) {
@@ -138,7 +140,12 @@ func Run(ctx context.Context, store storage.Store, o Options) (status int, retEr
 	if err := b.write(spec); err != nil {
 		return -1, err
 	}
-	return runRuntime(ctx, &o, b)
+	status, err = runRuntime(ctx, &o, b)
+	if err == nil && !o.Remove {
+		// For ps: the runtime forgets a container once it has exited.
+		_ = os.WriteFile(filepath.Join(b.dir, "exit"), []byte(strconv.Itoa(status)+"\n"), 0o644)
+	}
+	return status, err
 }
 
 // findOrPull finds the image in local storage, pulling it per o.Pull.

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/run"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// withManager opens the store named by the global flags and runs fn.
+func withManager(c *ucli.Context, f *runFlags, fn func(*run.Manager) error) error {
+	so, err := f.storage.StoreOptions()
+	if err != nil {
+		return err
+	}
+	rt, err := findRuntime(f.runtime)
+	if err != nil {
+		return err
+	}
+	local := &image.LocalStore{Options: so}
+	store, err := local.Get()
+	if err != nil {
+		return err
+	}
+	defer local.Close() //nolint:errcheck // reported by the store on the next open
+	return fn(&run.Manager{Store: store, Runtime: rt, StateDir: filepath.Join(so.RunRoot, "ctr")})
+}
+
+func lifecycleCommands(f *runFlags) []*ucli.Command {
+	var all, asJSON, force bool
+	var timeout int
+	var eo run.ExecOptions
+	var execEnv ucli.StringSlice
+	return []*ucli.Command{
+		{
+			Name: "ps", Usage: "list containers (running ones, or all with -a)",
+			Flags: []ucli.Flag{
+				&ucli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "list exited containers too", Destination: &all},
+				&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per container", Destination: &asJSON},
+			},
+			Action: func(c *ucli.Context) error {
+				return withManager(c, f, func(m *run.Manager) error {
+					cs, err := m.List(all)
+					if err != nil {
+						return err
+					}
+					if asJSON {
+						enc := json.NewEncoder(c.App.Writer)
+						for _, ct := range cs {
+							if err := enc.Encode(ct); err != nil {
+								return err
+							}
+						}
+						return nil
+					}
+					w := tabwriter.NewWriter(c.App.Writer, 10, 1, 3, ' ', 0)
+					fmt.Fprintln(w, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tNAMES")
+					for _, ct := range cs {
+						status := ct.Status
+						if ct.ExitCode != nil {
+							status = fmt.Sprintf("exited (%d)", *ct.ExitCode)
+						}
+						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", ct.ID[:12], ct.Image, strings.Join(ct.Command, " "),
+							ct.Created.Local().Format(time.DateTime), status, ct.Name)
+					}
+					return w.Flush()
+				})
+			},
+		},
+		{
+			Name: "stop", Usage: "stop containers: SIGTERM, then SIGKILL after the timeout", ArgsUsage: "CONTAINER...",
+			Flags: []ucli.Flag{&ucli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: 10, Usage: "wait `SECONDS` before SIGKILL", Destination: &timeout}},
+			Action: func(c *ucli.Context) error {
+				return eachContainer(c, f, func(m *run.Manager, ref string) error {
+					return m.Stop(c.Context, ref, time.Duration(timeout)*time.Second)
+				})
+			},
+		},
+		{
+			Name: "rm", Usage: "remove containers (their storage, mount, state and cgroups)", ArgsUsage: "CONTAINER...",
+			Flags: []ucli.Flag{&ucli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill running containers first", Destination: &force}},
+			Action: func(c *ucli.Context) error {
+				return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Remove(ref, force) })
+			},
+		},
+		{
+			Name: "exec", Usage: "run a command in a running container", ArgsUsage: "CONTAINER COMMAND [ARG...]",
+			Flags: []ucli.Flag{
+				&ucli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open", Destination: &eo.Interactive},
+				&ucli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal", Destination: &eo.TTY},
+				&ucli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `VAR=VALUE`", Destination: &execEnv},
+				&ucli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working `DIR`", Destination: &eo.Workdir},
+				&ucli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as `USER[:GROUP]`", Destination: &eo.User},
+			},
+			Action: func(c *ucli.Context) error {
+				if c.NArg() < 2 {
+					return cli.UsageError("want CONTAINER and COMMAND")
+				}
+				eo.Args, eo.Env = c.Args().Tail(), execEnv.Value()
+				return withManager(c, f, func(m *run.Manager) error {
+					status, err := m.Exec(c.Args().First(), eo)
+					if err == nil && status != 0 {
+						return containerExit{status}
+					}
+					return err
+				})
+			},
+		},
+		{
+			Name: "inspect", Usage: "print containers as JSON", ArgsUsage: "CONTAINER...",
+			Action: func(c *ucli.Context) error {
+				enc := json.NewEncoder(c.App.Writer)
+				return eachContainer(c, f, func(m *run.Manager, ref string) error {
+					ct, err := m.Get(ref)
+					if err != nil {
+						return err
+					}
+					return enc.Encode(ct)
+				})
+			},
+		},
+	}
+}
+
+func eachContainer(c *ucli.Context, f *runFlags, fn func(*run.Manager, string) error) error {
+	if c.NArg() == 0 {
+		return cli.UsageError("want at least one CONTAINER")
+	}
+	return withManager(c, f, func(m *run.Manager) error {
+		var first error
+		for _, ref := range c.Args().Slice() {
+			if err := fn(m, ref); err != nil {
+				cli.PrintError(c.App, err)
+				if first == nil {
+					first = err
+				}
+			}
+		}
+		return first
+	})
+}

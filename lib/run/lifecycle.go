@@ -1,0 +1,249 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	ctrtypes "github.com/ctr-project/ctr/lib/types"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"go.podman.io/storage"
+)
+
+// Manager finds and manages the containers ctr-run made in one store.
+type Manager struct {
+	Store    storage.Store
+	Runtime  string
+	StateDir string
+}
+
+// Container is what ps and inspect report.
+type Container struct {
+	Schema   string    `json:"schema"`
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Image    string    `json:"image"`
+	ImageID  string    `json:"imageId"`
+	Command  []string  `json:"command"`
+	Created  time.Time `json:"created"`
+	Status   string    `json:"status"` // created, running, exited
+	ExitCode *int      `json:"exitCode,omitempty"`
+	Pid      int       `json:"pid,omitempty"`
+	Bundle   string    `json:"bundle"`
+}
+
+// ErrNotCtr marks a storage container ctr-run did not create.
+var errNotCtr = errors.New("not a ctr-run container")
+
+// List returns ctr-run's containers; running ones only unless all.
+func (m *Manager) List(all bool) ([]Container, error) {
+	cs, err := m.Store.Containers()
+	if err != nil {
+		return nil, err
+	}
+	var out []Container
+	for i := range cs {
+		c, err := m.describe(&cs[i])
+		if err != nil {
+			continue
+		}
+		if all || c.Status == "running" {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Get finds a container by ID, unique ID prefix or name.
+func (m *Manager) Get(ref string) (Container, error) {
+	c, err := m.Store.Container(ref)
+	if err != nil {
+		return Container{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("no such container %q", ref))
+	}
+	d, err := m.describe(c)
+	if err != nil {
+		return Container{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: %w", ref, err))
+	}
+	return d, nil
+}
+
+func (m *Manager) describe(c *storage.Container) (Container, error) {
+	var meta ctrtypes.ContainerMeta
+	if json.Unmarshal([]byte(c.Metadata), &meta) != nil || meta.Schema != ctrtypes.ContainerSchema {
+		return Container{}, errNotCtr
+	}
+	d := Container{
+		Schema: "ctr.ps/v1", ID: c.ID, Image: meta.ImageName, ImageID: meta.Image, Command: meta.Command,
+		Created: meta.Created, Status: "created", Bundle: filepath.Join(m.StateDir, c.ID),
+	}
+	if len(c.Names) > 0 {
+		d.Name = c.Names[0]
+	}
+	if st, err := m.runtimeState(c.ID); err == nil {
+		switch st.Status {
+		case specs.StateRunning, specs.StateCreated, specs.StateCreating:
+			d.Status, d.Pid = string(st.Status), st.Pid
+		default:
+			d.Status = "exited"
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(d.Bundle, "exit")); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && d.Status != "running" {
+			d.Status, d.ExitCode = "exited", &n
+		}
+	}
+	return d, nil
+}
+
+func (m *Manager) runtime(args ...string) *exec.Cmd {
+	return exec.Command(m.Runtime, append([]string{"--root", runtimeRoot(m.StateDir)}, args...)...)
+}
+
+func (m *Manager) runtimeState(id string) (*specs.State, error) {
+	out, err := m.runtime("state", id).Output()
+	if err != nil {
+		return nil, err
+	}
+	var st specs.State
+	if err := json.Unmarshal(out, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// Stop sends SIGTERM, waits up to timeout for the container to exit, then
+// sends SIGKILL.
+func (m *Manager) Stop(ctx context.Context, ref string, timeout time.Duration) error {
+	c, err := m.Get(ref)
+	if err != nil {
+		return err
+	}
+	if c.Status != "running" {
+		return nil
+	}
+	_ = m.runtime("kill", c.ID, "TERM").Run()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if !m.running(c.ID) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
+	for i := 0; i < 100 && m.running(c.ID); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}
+
+func (m *Manager) running(id string) bool {
+	st, err := m.runtimeState(id)
+	return err == nil && st.Status == specs.StateRunning
+}
+
+// Remove deletes a container: its runtime state and cgroups, its mount,
+// its storage container and its bundle. A running one needs force (it is
+// killed). It cleans up after a ctr-run that was killed, too.
+func (m *Manager) Remove(ref string, force bool) error {
+	c, err := m.Get(ref)
+	if err != nil {
+		return err
+	}
+	if c.Status == "running" && !force {
+		return errdefs.Usagef("container %s is running: stop it first or use -f", c.Name)
+	}
+	if c.Status == "running" {
+		_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
+	}
+	if out, err := m.runtime("delete", "--force", c.ID).CombinedOutput(); err != nil && !strings.Contains(string(out), "does not exist") {
+		return fmt.Errorf("deleting %s: %s", c.Name, strings.TrimSpace(string(out)))
+	}
+	b := &bundle{store: m.Store, id: c.ID, dir: c.Bundle, mounted: true}
+	return b.remove()
+}
+
+// ExecOptions configure Exec.
+type ExecOptions struct {
+	Args        []string
+	Interactive bool
+	TTY         bool
+	Env         []string
+	Workdir     string
+	User        string
+}
+
+// Exec runs a command in a running container and returns its status.
+func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
+	c, err := m.Get(ref)
+	if err != nil {
+		return -1, err
+	}
+	if c.Status != "running" {
+		return -1, fail(ExitRunFailure, "container %s is not running", c.Name)
+	}
+	args := []string{"exec"}
+	if o.TTY {
+		args = append(args, "--tty")
+	}
+	if o.Workdir != "" {
+		args = append(args, "--cwd", o.Workdir)
+	}
+	for _, e := range expandEnv(o.Env) {
+		args = append(args, "--env", e)
+	}
+	if o.User != "" {
+		rootfs, err := bundleRootfs(c.Bundle)
+		if err != nil {
+			return -1, err
+		}
+		u, err := resolveUser(rootfs, o.User)
+		if err != nil {
+			return -1, err
+		}
+		args = append(args, "--user", fmt.Sprintf("%d:%d", u.Uid, u.Gid))
+	}
+	args = append(args, c.ID)
+	args = append(args, o.Args...)
+	cmd := m.runtime(args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if o.Interactive || o.TTY {
+		cmd.Stdin = os.Stdin
+	}
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return ee.ExitCode(), nil
+	}
+	if err != nil {
+		return -1, fail(ExitRunFailure, "exec: %w", err)
+	}
+	return 0, nil
+}
+
+func bundleRootfs(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return "", err
+	}
+	var spec specs.Spec
+	if err := json.Unmarshal(b, &spec); err != nil || spec.Root == nil {
+		return "", fmt.Errorf("%s: bad config.json", dir)
+	}
+	return spec.Root.Path, nil
+}
