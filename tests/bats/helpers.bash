@@ -196,3 +196,11 @@ layer_count() {
 	local f=$TEST_TMP/root/overlay-layers/layers.json
 	[ -f "$f" ] && jq length "$f" || echo 0
 }
+
+# local_busybox [NAME]: the busybox test image in the test's storage, by
+# ctr-copy from an OCI layout (no registry needed). Prints nothing.
+local_busybox() {
+	local name=${1:-localhost/busybox:latest} layout
+	layout=$(busybox_layout "$TEST_TMP/bb-$RANDOM:latest")
+	ctr-copy -q "${STORAGE[@]}" "oci:$layout" "containers-storage:$name" >/dev/null
+}

@@ -24,15 +24,18 @@ func NewApp(name, usage string, stdin io.Reader, stdout, stderr io.Writer) *ucli
 	// --version only: -v is ctr-run's --volume, as in podman.
 	ucli.VersionFlag = &ucli.BoolFlag{Name: "version", Usage: "print the version", DisableDefaultText: true}
 	app := &ucli.App{
-		Name:                   name,
-		Usage:                  usage,
-		Version:                Version,
-		Reader:                 stdin,
-		Writer:                 stdout,
-		ErrWriter:              stderr,
-		HideHelpCommand:        true,
-		UseShortOptionHandling: true,
-		ExitErrHandler:         func(*ucli.Context, error) {},
+		Name:            name,
+		Usage:           usage,
+		Version:         Version,
+		Reader:          stdin,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: true,
+		// Repeat a flag for several values: a comma is part of a value
+		// (--mount type=bind,src=…).
+		DisableSliceFlagSeparator: true,
+		UseShortOptionHandling:    true,
+		ExitErrHandler:            func(*ucli.Context, error) {},
 		OnUsageError: func(c *ucli.Context, err error, _ bool) error {
 			return errdefs.Usagef("%v", err)
 		},

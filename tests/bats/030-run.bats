@@ -1,0 +1,246 @@
+#!/usr/bin/env bats
+# ctr-run and ctr-runtime: flags checked from inside the container, exit
+# codes, signals, terminals, lifecycle, interop.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+IMG=localhost/busybox:latest
+
+@test "run: podman's defaults inside the container" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'grep -E "^(CapEff|CapBnd|Seccomp|NoNewPrivs):" /proc/self/status; cat /sys/fs/cgroup/pids/pids.max; cat /etc/hostname; id -u; pwd'
+	expect_match "CapEff:	00000000800405fb"
+	expect_match "CapBnd:	00000000800405fb"
+	expect_match "Seccomp:	2"
+	expect_match "NoNewPrivs:	0"
+	expect_match $'\n2048\n'
+	# Masked and read-only paths.
+	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'wc -c < /proc/keys; wc -c < /proc/timer_list; echo 1 > /proc/sys/kernel/panic 2>/dev/null && echo writable; true'
+	expect_match $'^0\n0'
+	[ "$(wc -c < /proc/timer_list)" -gt 0 ]
+	[[ $output != *writable* ]]
+	# /etc/hosts, /etc/resolv.conf are generated; rlimits clamped to the host's.
+	run_ctr ctr-run "${STORAGE[@]}" --rm --hostname box $IMG sh -c 'cat /etc/hostname; grep box /etc/hosts; ulimit -Hn'
+	expect_match "^box"
+	expect_match "127.0.1.1	box"
+	expect_match "$(ulimit -Hn)\$"
+}
+
+@test "run: capabilities, privileged, seccomp and no-new-privileges options" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" --rm --cap-add NET_RAW --cap-drop chown $IMG grep CapEff /proc/self/status
+	expect_output "CapEff:	00000000800425fa"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --security-opt seccomp=unconfined --security-opt no-new-privileges $IMG grep -E "Seccomp:|NoNewPrivs" /proc/self/status
+	expect_match "NoNewPrivs:	1"
+	expect_match "Seccomp:	0"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --privileged $IMG sh -c 'grep Seccomp: /proc/self/status; grep -c . /proc/keys >/dev/null && echo keys-readable'
+	expect_match "Seccomp:	0"
+	expect_match "keys-readable"
+	# The default profile refuses what it should.
+	run_ctr 1 ctr-run "${STORAGE[@]}" --rm $IMG unshare -U true
+}
+
+@test "run: user, groups, env, workdir, entrypoint" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" --rm -u nobody $IMG id
+	expect_output "uid=65534(nobody) gid=65534(nobody)"
+	run_ctr ctr-run "${STORAGE[@]}" --rm -u 1234:nobody $IMG id
+	expect_output "uid=1234 gid=65534(nobody)"
+	echo "FROM_FILE=yes" >"$TEST_TMP/env"
+	export HOST_VAR=passed
+	run_ctr ctr-run "${STORAGE[@]}" --rm -e A=1 -e HOST_VAR --env-file "$TEST_TMP/env" -w /tmp $IMG sh -c 'echo $A $HOST_VAR $FROM_FILE; pwd; echo $PATH'
+	expect_match "^1 passed yes"
+	expect_match $'\n/tmp\n'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --entrypoint /bin/echo $IMG hello
+	expect_output "hello"
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm -u nosuchuser $IMG id
+	expect_match "nosuchuser"
+}
+
+@test "run: volumes, mounts, tmpfs and a read-only root" {
+	local_busybox
+	mkdir -p "$TEST_TMP/vol"
+	echo data >"$TEST_TMP/vol/file"
+	run_ctr ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/vol:/data" $IMG sh -c 'cat /data/file; echo new > /data/new'
+	expect_output "data"
+	[ "$(cat "$TEST_TMP/vol/new")" = new ]
+	run_ctr ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/vol:/data:ro" $IMG sh -c 'echo x > /data/x || echo read-only'
+	expect_match "read-only"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --mount "type=bind,src=$TEST_TMP/vol,dst=/m,ro" --mount type=tmpfs,dst=/t --tmpfs /t2 $IMG \
+		sh -c 'cat /m/file; grep -E " /t | /t2 " /proc/mounts | cut -d" " -f3 | sort -u'
+	expect_output $'data\ntmpfs'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --read-only $IMG sh -c 'touch /x || echo ro-root; touch /tmp/x 2>/dev/null || echo tmp-ro'
+	expect_match "ro-root"
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm -v /nonexistent/ctr:/x $IMG true
+	expect_match "volume source /nonexistent/ctr"
+}
+
+@test "run: memory, cpus, pids and ulimit limits" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" --rm --memory 64m --cpus 0.5 --pids-limit 100 --ulimit nofile=500:600 $IMG sh -c \
+		'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max; ulimit -Sn; ulimit -Hn'
+	expect_output $'67108864\n50000\n100\n500\n600'
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --memory lots $IMG true
+	expect_match "invalid --memory"
+}
+
+@test "run: network none and host" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'ls /sys/class/net'
+	expect_output "lo"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network host $IMG sh -c 'ls /sys/class/net | wc -l'
+	[ "$output" -ge 1 ]
+	[ "$(ls /sys/class/net | wc -l)" -eq "$output" ]
+}
+
+@test "run: exit codes: the container's, 125, 126, 127, 2, 64" {
+	local_busybox
+	run_ctr 0 ctr-run "${STORAGE[@]}" --rm $IMG true
+	run_ctr 3 ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'exit 3'
+	run_ctr 127 ctr-run "${STORAGE[@]}" --rm $IMG nosuchcommand
+	expect_match "not found"
+	run_ctr 126 ctr-run "${STORAGE[@]}" --rm $IMG /etc/passwd
+	run_ctr 2 ctr-run "${STORAGE[@]}" --rm --pull never localhost/nothing:1 true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --network bridge $IMG true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --runtime /nonexistent/runtime $IMG true
+	# The init of a PID namespace cannot be killed from inside; a child can.
+	run_ctr 137 ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'sh -c "kill -9 \$\$"; exit $?'
+}
+
+@test "run: SIGTERM and SIGINT sent to ctr-run reach the container" {
+	local_busybox
+	local sig
+	for sig in TERM INT; do
+		ctr-run "${STORAGE[@]}" --rm $IMG sh -c "trap 'echo got-$sig; exit 42' $sig; echo ready; while :; do sleep 0.1; done" >"$TEST_TMP/out" &
+		local pid=$!
+		for _ in $(seq 100); do grep -q ready "$TEST_TMP/out" && break; sleep 0.05; done
+		kill -$sig $pid
+		local status=0
+		wait $pid || status=$?
+		[ "$status" -eq 42 ]
+		grep -q "got-$sig" "$TEST_TMP/out"
+	done
+}
+
+@test "run: stdin with -i, none without" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" --rm -i $IMG cat <<<"piped in"
+	expect_output "piped in"
+	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG cat <<<"not passed"
+	expect_output ""
+}
+
+@test "run: -t gives a terminal (real pty through tmux)" {
+	requires tmux
+	local_busybox
+	tmux new-session -d -s "ctr-$$" -x 100 -y 30 \
+		"$CTR_BIN/ctr-run ${STORAGE[*]} --rm -t $IMG sh -c 'tty; stty size; echo \$TERM'; echo EXIT=\$?; sleep 30"
+	local screen="" i
+	for i in $(seq 100); do
+		screen=$(tmux capture-pane -p -t "ctr-$$")
+		[[ $screen == *EXIT=* ]] && break
+		sleep 0.1
+	done
+	tmux kill-session -t "ctr-$$"
+	echo "$screen"
+	expect_match "/dev/pts/0" "$screen"
+	expect_match "30 100" "$screen"
+	expect_match "xterm" "$screen"
+	expect_match "EXIT=0" "$screen"
+}
+
+@test "run: the image from a pipe, and --pull missing pulls it" {
+	start_registry REG
+	push_busybox "$REG/bb:1"
+	run_ctr bash -c "ctr-pull -q ${STORAGE[*]} $NOTLS $REG/bb:1 | ctr-run ${STORAGE[*]} --rm - echo hi"
+	expect_output "hi"
+	run_ctr ctr-run "${STORAGE[@]}" --rm -q $NOTLS "$REG/bb:1" echo again
+	expect_output "again"
+	push_busybox "$REG/other:1" --label x=1
+	run_ctr ctr-run "${STORAGE[@]}" --rm -q $NOTLS "$REG/other:1" echo pulled
+	expect_output "pulled"
+}
+
+@test "run: ps, exec, stop, inspect, rm" {
+	local_busybox
+	run_ctr 5 ctr-run "${STORAGE[@]}" --name done $IMG sh -c 'exit 5'
+	ctr-run "${STORAGE[@]}" --name sleeper $IMG sh -c 'echo started; exec sleep 100' >"$TEST_TMP/out" &
+	local pid=$!
+	for _ in $(seq 100); do grep -q started "$TEST_TMP/out" && break; sleep 0.05; done
+	run_ctr ctr-run "${STORAGE[@]}" ps
+	expect_match "sleeper"
+	[[ $output != *done* ]]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ "$(jq -rs 'map(select(.name=="done"))[0].exitCode' <<<"$output")" = 5 ]
+	[ "$(jq -rs 'map(select(.name=="sleeper"))[0].status' <<<"$output")" = running ]
+	run_ctr ctr-run "${STORAGE[@]}" exec -u nobody -e X=1 -w /tmp sleeper sh -c 'id -u; echo $X; pwd'
+	expect_output $'65534\n1\n/tmp'
+	run_ctr 9 ctr-run "${STORAGE[@]}" exec sleeper sh -c 'exit 9'
+	run_ctr ctr-run "${STORAGE[@]}" inspect sleeper
+	[ "$(jq -r .status <<<"$output")" = running ]
+	run_ctr 64 ctr-run "${STORAGE[@]}" rm sleeper
+	run_ctr ctr-run "${STORAGE[@]}" stop -t 1 sleeper
+	local status=0
+	wait $pid || status=$?
+	[ "$status" -eq 137 ]
+	run_ctr ctr-run "${STORAGE[@]}" rm done sleeper
+	run_ctr ctr-run "${STORAGE[@]}" ps -a
+	[ "${#lines[@]}" -eq 1 ]
+	run_ctr 2 ctr-run "${STORAGE[@]}" inspect sleeper
+}
+
+@test "run: ctr-run killed with -9 leaves nothing rm -f cannot clean" {
+	local_busybox
+	ctr-run "${STORAGE[@]}" --name victim $IMG sh -c 'echo started; exec sleep 100' >"$TEST_TMP/out" &
+	local pid=$!
+	for _ in $(seq 100); do grep -q started "$TEST_TMP/out" && break; sleep 0.05; done
+	local id
+	id=$(ctr-run "${STORAGE[@]}" inspect victim | jq -r .id)
+	kill -9 $pid
+	wait $pid || true
+	run_ctr ctr-run "${STORAGE[@]}" rm -f victim
+	# No mount, no runtime state, no cgroup, no bundle left.
+	! findmnt -rn -o TARGET | grep -q "$TEST_TMP/root/overlay"
+	[ ! -e "$TEST_TMP/runroot/ctr/runtime/$id" ]
+	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
+	[ -z "$(find /sys/fs/cgroup/pids /sys/fs/cgroup/memory -maxdepth 3 -name "$id" 2>/dev/null)" ]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "runtime: podman --runtime ctr-runtime runs a container" {
+	requires podman
+	local_busybox
+	run podman_t --runtime "$CTR_BIN/ctr-runtime" run --rm --network none $IMG echo hi from podman
+	echo "$output"
+	[ "$status" -eq 0 ]
+	expect_output "hi from podman"
+}
+
+@test "runtime: create, start, state, kill, delete on a bundle" {
+	local_busybox
+	local bundle=$TEST_TMP/bundle rt="ctr-runtime --root $TEST_TMP/rt"
+	mkdir -p "$bundle/rootfs"
+	ctr-copy -q "${STORAGE[@]}" $IMG "oci:$TEST_TMP/layout:x" >/dev/null
+	tar -xzf "$(ls -S "$TEST_TMP"/layout/blobs/sha256/* | head -1)" -C "$bundle/rootfs"
+	cat >"$bundle/config.json" <<-JSON
+	{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["sleep","100"],"cwd":"/","user":{"uid":0,"gid":0},
+	 "env":["PATH=/bin"]},"linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]},
+	 "mounts":[{"destination":"/proc","type":"proc","source":"proc"}]}
+	JSON
+	# A created container keeps the runtime's stdio: give it none of bats'.
+	$rt create --bundle "$bundle" --pid-file "$TEST_TMP/pid" c1 </dev/null >/dev/null 2>&1
+	run_ctr $rt state c1
+	[ "$(jq -r .status <<<"$output")" = created ]
+	[ "$(jq -r .pid <<<"$output")" = "$(cat "$TEST_TMP/pid")" ]
+	run_ctr $rt start c1
+	run_ctr $rt list --format json
+	[ "$(jq -r '.[0].status' <<<"$output")" = running ]
+	run_ctr 1 $rt delete c1
+	run_ctr $rt kill c1 KILL
+	for _ in $(seq 50); do [ "$($rt state c1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
+	run_ctr $rt delete c1
+	run_ctr 1 $rt state c1
+	expect_match "does not exist"
+}
