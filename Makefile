@@ -61,6 +61,7 @@ validate: $(BINS) man ## gofmt, go vet, man pages built and checked against --he
 bench: deps $(BINS) bin/mkimage ## compare ctr with its peers (bench/*.sh)
 	./bench/copy.sh
 	./bench/pull.sh
+	./bench/run.sh
 
 demo: deps $(BINS) bin/mkimage ## run the README's pipeline end to end on loopback
 	./hack/demo.sh

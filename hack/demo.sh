@@ -55,6 +55,11 @@ step "ctr-copy from local storage by image ID to an OCI archive"
 ctr-copy -q --root "$work/storage" --runroot "$work/run" "$(cat "$work/id")" "oci-archive:$work/busybox.tar"
 ls -l "$work/busybox.tar" >&2
 
+step "ctr-run: run the pulled image by its ID, with podman's defaults (here: its capabilities and seccomp mode)"
+ctr-run --root "$work/storage" --runroot "$work/run" --rm "$(cat "$work/id")" \
+	sh -c 'echo "hello from $(hostname)"; grep -E "^(CapEff|Seccomp):" /proc/self/status; cat /etc/motd'
+echo "exit status: $?" >&2
+
 step "copying again sends nothing"
 ctr-copy --tls-verify=false --json "docker://$R/library/busybox:1" "docker://$R/mirror/library/busybox:1" |
 	jq -c '{ref, skipped}'

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# ctr-run against podman run, and ctr-runtime against runc, side by side
+# and alternating in one run:
+#   ctr-run --rm IMAGE true        vs  podman run --rm --network none IMAGE true
+#   ctr-runtime run (one bundle)   vs  runc run (the same bundle)
+# The bundle is the one ctr-run generates (podman's defaults, seccomp on).
+#
+#   bench/run.sh [ROUNDS]        (default 20)
+cd "$(dirname "$0")/.."
+ROUNDS=${1:-20}
+. bench/lib.sh
+
+root=$work/storage
+S=(--root "$root" --runroot "$work/run" --storage-driver overlay)
+printf '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = []\n' >"$work/containers.conf"
+export CONTAINERS_CONF=$work/containers.conf
+
+mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2
+ctr-copy -q "${S[@]}" "oci:$work/bb:1" containers-storage:localhost/busybox:1 >/dev/null
+# Warm both once (podman creates its database on first use).
+ctr-run "${S[@]}" --rm localhost/busybox:1 true
+podman "${S[@]}" run --rm --network none localhost/busybox:1 true
+
+# The bundle: ctr-run's own config.json, over a copy of the rootfs.
+ctr-run "${S[@]}" --name bundle-source localhost/busybox:1 true
+id=$(ctr-run "${S[@]}" inspect bundle-source | jq -r .id)
+bundle=$work/bundle
+mkdir -p "$bundle/rootfs"
+tar -xzf "$(ls -S "$work"/bb/blobs/sha256/* | head -1)" -C "$bundle/rootfs"
+cp "$work/run/ctr/$id/"{hosts,hostname,resolv.conf} "$bundle/"
+jq --arg b "$bundle" '.root.path = "rootfs" | .mounts |= map(if .source | tostring | startswith("/") and (contains("/ctr/")) then .source = ($b + "/" + (.source | split("/") | last)) else . end)' \
+	"$work/run/ctr/$id/config.json" >"$bundle/config.json"
+
+declare -A t
+for r in $(seq "$ROUNDS"); do
+	t[ctr]+="$(elapsed ctr-run "${S[@]}" --rm localhost/busybox:1 true) "
+	t[podman]+="$(elapsed podman "${S[@]}" run --rm --network none localhost/busybox:1 true) "
+	t[ctrrt]+="$(elapsed ctr-runtime --root "$work/rt" run --bundle "$bundle" "c$r") "
+	t[runc]+="$(elapsed runc --root "$work/runc" run --bundle "$bundle" "r$r") "
+done
+
+c=$(median <<<"${t[ctr]}") p=$(median <<<"${t[podman]}") cr=$(median <<<"${t[ctrrt]}") rr=$(median <<<"${t[runc]}")
+printf '\n%-44s %8s\n' "median of $ROUNDS, seconds" ""
+printf '%-44s %8s\n' "ctr-run --rm busybox true" "$c" "podman run --rm --network none busybox true" "$p" \
+	"ctr-runtime run (bundle, seccomp)" "$cr" "runc run (same bundle)" "$rr"
+printf '\nratios: ctr-run/podman %s, ctr-runtime/runc %s\n' "$(ratio "$c" "$p")" "$(ratio "$cr" "$rr")"
+echo "date: $(date -u +%F), $(nproc) cores, $(podman --version), $(runc --version | head -1), ctr $(ctr-run --version | awk '{print $3}')"
