@@ -14,7 +14,7 @@ BINS := $(TOOLS:%=bin/%)
 MANS := $(patsubst %.md,%,$(wildcard man/*.[0-9].md))
 BATS ?= bats
 
-.PHONY: all test test-unit test-bats deps install man validate bench demo clean help FORCE
+.PHONY: all test test-unit test-bats test-runtime deps install man validate bench demo clean help FORCE
 
 all: $(BINS) ## build bin/ctr-*
 
@@ -34,13 +34,16 @@ bin/mkimage: FORCE
 deps: ## install the Debian packages the tests need, if missing
 	./hack/install-deps.sh
 
-test: deps validate test-unit test-bats ## gofmt/vet/man checks, unit tests, system tests (installs what they need first)
+test: deps validate test-unit test-runtime test-bats ## gofmt/vet/man checks, unit tests, system tests, runtime-tools (installs what they need first)
 
 test-unit: ## go test for every package
 	$(GO) test -tags "$(BUILDTAGS) seccomp" -count=1 ./...
 
 test-bats: $(BINS) bin/mkimage ## bats system tests against real registries on loopback
 	$(BATS) tests/bats
+
+test-runtime: bin/ctr-runtime ## the OCI runtime-tools suite against ctr-runtime (hack/runtime-tools.expected)
+	./hack/runtime-tools.sh bin/ctr-runtime
 
 man: $(MANS) ## build man pages from man/*.md
 

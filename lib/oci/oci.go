@@ -61,10 +61,16 @@ func loadSpec(bundle string) (*specs.Spec, error) {
 	return &spec, nil
 }
 
-func (r *Runtime) create(id string, o StartOptions) (*libcontainer.Container, *specs.Spec, error) {
+func (r *Runtime) create(id string, o *StartOptions) (*libcontainer.Container, *specs.Spec, error) {
 	bundle, err := filepath.Abs(o.Bundle)
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.PidFile != "" {
+		// Relative to where we were called, not to the bundle we move to.
+		if o.PidFile, err = filepath.Abs(o.PidFile); err != nil {
+			return nil, nil, err
+		}
 	}
 	spec, err := loadSpec(bundle)
 	if err != nil {
@@ -89,7 +95,7 @@ func (r *Runtime) create(id string, o StartOptions) (*libcontainer.Container, *s
 
 // Create creates a container and leaves its process waiting for Start.
 func (r *Runtime) Create(id string, o StartOptions) error {
-	c, spec, err := r.create(id, o)
+	c, spec, err := r.create(id, &o)
 	if err != nil {
 		return err
 	}
@@ -104,7 +110,7 @@ func (r *Runtime) Create(id string, o StartOptions) error {
 // signals, waits, deletes the container (unless Keep) and returns the
 // process's exit status (128+N for signal N).
 func (r *Runtime) Run(id string, o StartOptions) (int, error) {
-	c, spec, err := r.create(id, o)
+	c, spec, err := r.create(id, &o)
 	if err != nil {
 		return -1, err
 	}
@@ -299,11 +305,11 @@ func (r *Runtime) Delete(id string, force bool) error {
 	if err != nil {
 		return err
 	}
-	switch st {
-	case libcontainer.Stopped, libcontainer.Created:
-	default:
+	// The OCI spec: deleting a container that is not stopped is an error
+	// and changes nothing, unless forced.
+	if st != libcontainer.Stopped {
 		if !force {
-			return fmt.Errorf("container %s is %s: stop it first or use --force", id, st)
+			return fmt.Errorf("container %s is %s, not stopped: stop it first or use --force", id, st)
 		}
 		_ = c.Signal(unix.SIGKILL)
 	}
