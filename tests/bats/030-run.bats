@@ -39,6 +39,15 @@ IMG=localhost/busybox:latest
 	expect_match "keys-readable"
 	# The default profile refuses what it should.
 	run_ctr 1 ctr-run "${STORAGE[@]}" --rm $IMG unshare -U true
+	# A profile file.
+	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' >"$TEST_TMP/seccomp.json"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --security-opt "seccomp=$TEST_TMP/seccomp.json" $IMG sh -c 'mkdir /tmp/x || echo refused; grep Seccomp: /proc/self/status'
+	expect_match "refused"
+	expect_match "Seccomp:	2"
+	# --cidfile holds the ID; it must not exist yet.
+	run_ctr ctr-run "${STORAGE[@]}" --rm --cidfile "$TEST_TMP/cid" $IMG true
+	[[ $(cat "$TEST_TMP/cid") =~ ^[0-9a-f]{64}$ ]]
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --cidfile "$TEST_TMP/cid" $IMG true
 }
 
 @test "run: user, groups, env, workdir, entrypoint" {
@@ -171,6 +180,11 @@ IMG=localhost/busybox:latest
 	run_ctr ctr-run "${STORAGE[@]}" ps
 	expect_match "sleeper"
 	[[ $output != *done* ]]
+	# A containers/storage container: podman sees it as an external one.
+	if command -v podman >/dev/null; then
+		run podman_t ps --external --format '{{.Names}}'
+		expect_match "sleeper"
+	fi
 	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
 	[ "$(jq -rs 'map(select(.name=="done"))[0].exitCode' <<<"$output")" = 5 ]
 	[ "$(jq -rs 'map(select(.name=="sleeper"))[0].status' <<<"$output")" = running ]
