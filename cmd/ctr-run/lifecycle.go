@@ -12,15 +12,23 @@ import (
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
 	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/storage"
 )
 
 // withManager opens the store named by the global flags and runs fn.
 func withManager(c *ucli.Context, f *runFlags, fn func(*run.Manager) error) error {
-	so, err := f.storage.StoreOptions()
+	rt, err := findRuntime(f.runtime)
 	if err != nil {
 		return err
 	}
-	rt, err := findRuntime(f.runtime)
+	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
+		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: stateDir(local)})
+	})
+}
+
+// withStore opens the store named by the global flags, runs fn, closes it.
+func withStore(f *runFlags, fn func(*image.LocalStore, storage.Store) error) error {
+	so, err := f.storage.StoreOptions()
 	if err != nil {
 		return err
 	}
@@ -30,8 +38,11 @@ func withManager(c *ucli.Context, f *runFlags, fn func(*run.Manager) error) erro
 		return err
 	}
 	defer local.Close() //nolint:errcheck // reported by the store on the next open
-	return fn(&run.Manager{Store: store, Runtime: rt, StateDir: filepath.Join(so.RunRoot, "ctr")})
+	return fn(local, store)
 }
+
+// stateDir is where ctr-run keeps bundles and the runtime's state.
+func stateDir(local *image.LocalStore) string { return filepath.Join(local.Options.RunRoot, "ctr") }
 
 func lifecycleCommands(f *runFlags) []*ucli.Command {
 	var all, asJSON, force bool

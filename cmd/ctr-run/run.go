@@ -14,6 +14,7 @@ import (
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
 	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/storage"
 )
 
 type runFlags struct {
@@ -111,23 +112,15 @@ func runContainer(c *ucli.Context, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	so, err := f.storage.StoreOptions()
-	if err != nil {
+	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
+		o.PullOpts.Local = local
+		o.StateDir = stateDir(local)
+		status, err := run.Run(c.Context, store, o)
+		if err == nil && status != 0 {
+			return containerExit{status}
+		}
 		return err
-	}
-	local := &image.LocalStore{Options: so}
-	store, err := local.Get()
-	if err != nil {
-		return err
-	}
-	defer local.Close() //nolint:errcheck // reported by the store on the next open
-	o.PullOpts.Local = local
-	o.StateDir = filepath.Join(so.RunRoot, "ctr")
-	status, err := run.Run(c.Context, store, o)
-	if err == nil && status != 0 {
-		return containerExit{status}
-	}
-	return err
+	})
 }
 
 // options translates the flags into run.Options.

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
@@ -223,17 +222,10 @@ func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
 		cmd.Stdin = os.Stdin
 	}
 	err = cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal()), nil
-		}
-		return ee.ExitCode(), nil
+	if status, ok := exitStatus(err); ok {
+		return status, nil
 	}
-	if err != nil {
-		return -1, fail(ExitRunFailure, "exec: %w", err)
-	}
-	return 0, nil
+	return -1, fail(ExitRunFailure, "exec: %w", err)
 }
 
 func bundleRootfs(dir string) (string, error) {

@@ -258,18 +258,26 @@ func runRuntime(ctx context.Context, o *Options, b *bundle) (int, error) {
 	if msg := runtimeError(logPath); msg != "" {
 		return -1, fail(ExitRunFailure, "%s", msg)
 	}
+	if status, ok := exitStatus(err); ok {
+		return status, nil
+	}
+	return -1, fail(ExitRunFailure, "%s: %w", o.Runtime, err)
+}
+
+// exitStatus is a finished command's status (128+N for signal N); false
+// if the command did not run to an exit.
+func exitStatus(err error) (int, bool) {
+	if err == nil {
+		return 0, true
+	}
 	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal()), nil
-		}
-		return ee.ExitCode(), nil
+	if !errors.As(err, &ee) {
+		return -1, false
 	}
-	if err != nil {
-		return -1, fail(ExitRunFailure, "%s: %w", o.Runtime, err)
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal()), true
 	}
-	_ = ctx
-	return 0, nil
+	return ee.ExitCode(), true
 }
 
 // runtimeRoot is where ctr-runtime keeps the state of ctr-run's containers.

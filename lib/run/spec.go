@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/rlimit"
 	seccompprofile "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -201,7 +202,7 @@ func rlimits(extra []Ulimit) []specs.POSIXRlimit {
 	var out []specs.POSIXRlimit
 	for _, name := range slices.Sorted(mapsKeys(want)) {
 		u := want[name]
-		if res, ok := rlimitResource[name]; ok {
+		if res, ok := rlimit.Resources[name]; ok {
 			var host unix.Rlimit
 			if unix.Getrlimit(res, &host) == nil && host.Max != unix.RLIM_INFINITY {
 				u.Hard = min(u.Hard, host.Max)
@@ -211,15 +212,6 @@ func rlimits(extra []Ulimit) []specs.POSIXRlimit {
 		out = append(out, specs.POSIXRlimit{Type: name, Soft: u.Soft, Hard: u.Hard})
 	}
 	return out
-}
-
-var rlimitResource = map[string]int{
-	"RLIMIT_NOFILE": unix.RLIMIT_NOFILE, "RLIMIT_NPROC": unix.RLIMIT_NPROC, "RLIMIT_CORE": unix.RLIMIT_CORE,
-	"RLIMIT_STACK": unix.RLIMIT_STACK, "RLIMIT_MEMLOCK": unix.RLIMIT_MEMLOCK, "RLIMIT_AS": unix.RLIMIT_AS,
-	"RLIMIT_CPU": unix.RLIMIT_CPU, "RLIMIT_FSIZE": unix.RLIMIT_FSIZE, "RLIMIT_DATA": unix.RLIMIT_DATA,
-	"RLIMIT_LOCKS": unix.RLIMIT_LOCKS, "RLIMIT_MSGQUEUE": unix.RLIMIT_MSGQUEUE, "RLIMIT_NICE": unix.RLIMIT_NICE,
-	"RLIMIT_RTPRIO": unix.RLIMIT_RTPRIO, "RLIMIT_RTTIME": unix.RLIMIT_RTTIME, "RLIMIT_SIGPENDING": unix.RLIMIT_SIGPENDING,
-	"RLIMIT_RSS": unix.RLIMIT_RSS,
 }
 
 func mapsKeys(m map[string]Ulimit) func(func(string) bool) {
