@@ -22,8 +22,10 @@ bin/%: FORCE
 	$(GO) build $(GOFLAGS_BUILD) -o $@ ./cmd/$*
 
 # The runtime links libcontainer (cgo: nsenter) and enforces seccomp with
-# libseccomp; nothing from containers/image or storage.
-RUNTIME_TAGS ?= seccomp
+# libseccomp; nothing from containers/image or storage. urfave_cli_no_docs
+# drops the man page generator (and its markdown package init, run twice
+# per container start).
+RUNTIME_TAGS ?= seccomp urfave_cli_no_docs
 bin/ctr-runtime: FORCE
 	CGO_ENABLED=1 $(GO) build -tags "$(RUNTIME_TAGS)" -ldflags "-s -w -X main.Version=$(VERSION)" -o $@ ./cmd/ctr-runtime
 
