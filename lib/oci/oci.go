@@ -123,11 +123,7 @@ func (r *Runtime) Run(id string, o StartOptions) (int, error) {
 
 // Start lets a created container's process run.
 func (r *Runtime) Start(id string) error {
-	c, err := libcontainer.Load(r.Root, id)
-	if err != nil {
-		return err
-	}
-	st, err := c.Status()
+	c, st, err := r.load(id)
 	if err != nil {
 		return err
 	}
@@ -140,11 +136,7 @@ func (r *Runtime) Start(id string) error {
 // Exec runs process in a running container; in the foreground it returns
 // the process's exit status.
 func (r *Runtime) Exec(id string, p *specs.Process, o StartOptions) (int, error) {
-	c, err := libcontainer.Load(r.Root, id)
-	if err != nil {
-		return -1, err
-	}
-	st, err := c.Status()
+	c, st, err := r.load(id)
 	if err != nil {
 		return -1, err
 	}
@@ -266,6 +258,16 @@ func writePidFile(path string, p *libcontainer.Process) error {
 	return os.Rename(tmp, path)
 }
 
+// load loads a container and its status.
+func (r *Runtime) load(id string) (*libcontainer.Container, libcontainer.Status, error) {
+	c, err := libcontainer.Load(r.Root, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := c.Status()
+	return c, st, err
+}
+
 // State returns the OCI state of a container.
 func (r *Runtime) State(id string) (*specs.State, error) {
 	c, err := libcontainer.Load(r.Root, id)
@@ -300,11 +302,7 @@ func (r *Runtime) Kill(id string, sig syscall.Signal, all bool) error {
 // Delete removes a stopped (or created) container; force kills a running
 // one first.
 func (r *Runtime) Delete(id string, force bool) error {
-	c, err := libcontainer.Load(r.Root, id)
-	if err != nil {
-		return err
-	}
-	st, err := c.Status()
+	c, st, err := r.load(id)
 	if err != nil {
 		return err
 	}

@@ -308,16 +308,7 @@ load helpers
 	requires tmux
 	local layout
 	layout=$(busybox_layout)
-	tmux new-session -d -s "ctr-$$" -x 150 -y 20 \
-		"ctr-copy 'oci:$layout' 'dir:$TEST_TMP/d' 2>&1; echo EXIT=\$?; sleep 30"
-	local i screen=""
-	for i in $(seq 100); do
-		screen=$(tmux capture-pane -p -t "ctr-$$")
-		[[ $screen == *EXIT=* ]] && break
-		sleep 0.1
-	done
-	tmux kill-session -t "ctr-$$"
-	echo "$screen"
+	on_terminal 150 20 "ctr-copy 'oci:$layout' 'dir:$TEST_TMP/d' 2>&1"
 	expect_match "Copying blob [0-9a-f]{12} done" "$screen"
 	expect_match "EXIT=0" "$screen"
 }

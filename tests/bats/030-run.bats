@@ -143,16 +143,7 @@ IMG=localhost/busybox:latest
 @test "run: -t gives a terminal (real pty through tmux)" {
 	requires tmux
 	local_busybox
-	tmux new-session -d -s "ctr-$$" -x 100 -y 30 \
-		"$CTR_BIN/ctr-run ${STORAGE[*]} --rm -t $IMG sh -c 'tty; stty size; echo \$TERM'; echo EXIT=\$?; sleep 30"
-	local screen="" i
-	for i in $(seq 100); do
-		screen=$(tmux capture-pane -p -t "ctr-$$")
-		[[ $screen == *EXIT=* ]] && break
-		sleep 0.1
-	done
-	tmux kill-session -t "ctr-$$"
-	echo "$screen"
+	on_terminal 100 30 "$CTR_BIN/ctr-run ${STORAGE[*]} --rm -t $IMG sh -c 'tty; stty size; echo \$TERM'"
 	expect_match "/dev/pts/0" "$screen"
 	expect_match "30 100" "$screen"
 	expect_match "xterm" "$screen"

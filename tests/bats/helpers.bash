@@ -204,3 +204,19 @@ local_busybox() {
 	layout=$(busybox_layout "$TEST_TMP/bb-$RANDOM:latest")
 	ctr-copy -q "${STORAGE[@]}" "oci:$layout" "containers-storage:$name" >/dev/null
 }
+
+# on_terminal COLS ROWS COMMAND: runs COMMAND (a shell string) on a real
+# terminal (a tmux pane of that size) and sets $screen to what the pane
+# shows once it has finished, with a last line EXIT=<status>.
+on_terminal() {
+	local cols=$1 rows=$2 cmd=$3 i
+	tmux new-session -d -s "ctr-$$" -x "$cols" -y "$rows" "$cmd; echo EXIT=\$?; sleep 30"
+	screen=""
+	for i in $(seq 100); do
+		screen=$(tmux capture-pane -p -t "ctr-$$")
+		[[ $screen == *EXIT=* ]] && break
+		sleep 0.1
+	done
+	tmux kill-session -t "ctr-$$"
+	echo "$screen"
+}
