@@ -110,6 +110,7 @@ func idArg(c *ucli.Context) (string, error) {
 
 // startFlags are the flags create, run and exec share.
 func startFlags(o *oci.StartOptions, withBundle bool) []ucli.Flag {
+	o.AfterStart = afterStart
 	fs := []ucli.Flag{
 		&ucli.StringFlag{Name: "pid-file", Usage: "write the process ID to `FILE`", Destination: &o.PidFile},
 		&ucli.StringFlag{Name: "console-socket", Usage: "send the pty master to the AF_UNIX socket at `PATH`", Destination: &o.ConsoleSocket},

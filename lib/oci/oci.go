@@ -40,6 +40,8 @@ type StartOptions struct {
 	NoNewKeyring  bool
 	PreserveFDs   int // pass fds 3 .. 3+N-1 on to the process
 	Keep          bool
+	// AfterStart, if set, is called once the process has started.
+	AfterStart func()
 }
 
 // loadSpec reads bundle/config.json, making the rootfs path absolute.
@@ -191,6 +193,9 @@ func (r *Runtime) startProcess(c *libcontainer.Container, p *specs.Process, o St
 			kill(lp)
 			return -1, err
 		}
+	}
+	if o.AfterStart != nil {
+		o.AfterStart()
 	}
 	if detach {
 		return 0, nil
