@@ -6,9 +6,23 @@
 # The bundle is the one ctr-run generates (podman's defaults, seccomp on).
 #
 #   bench/run.sh [ROUNDS]        (default 20)
+#
+# Storage, run root and bundle live on a tmpfs (BENCH_DISK=1: on disk), as
+# in bench/pull.sh: this machine's disk adds more noise than the
+# difference between the runtimes.
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-20}
 . bench/lib.sh
+if [ -z "${BENCH_DISK:-}" ]; then
+	base=$work
+	mkdir -p "$base/fs"
+	mount -t tmpfs -o size=2g ctr-bench "$base/fs"
+	work=$base/fs
+	trap 'work=$base; cleanup; umount -l "$base/fs" 2>/dev/null; rm -rf "$base"' EXIT
+fi
+# Also runc 1.5.3, built from the runc module ctr already depends on: the
+# same libcontainer as ctr-runtime (Debian's runc is 1.1.5).
+CGO_ENABLED=1 go build -tags "seccomp urfave_cli_no_docs" -ldflags "-s -w" -o "$work/runc-1.5.3" github.com/opencontainers/runc
 
 root=$work/storage
 S=(--root "$root" --runroot "$work/run" --storage-driver overlay)
@@ -37,11 +51,14 @@ for r in $(seq "$ROUNDS"); do
 	t[podman]+="$(elapsed podman "${S[@]}" run --rm --network none localhost/busybox:1 true) "
 	t[ctrrt]+="$(elapsed ctr-runtime --root "$work/rt" run --bundle "$bundle" "c$r") "
 	t[runc]+="$(elapsed runc --root "$work/runc" run --bundle "$bundle" "r$r") "
+	t[runc15]+="$(elapsed "$work/runc-1.5.3" --root "$work/runc15" run --bundle "$bundle" "s$r") "
 done
 
 c=$(median <<<"${t[ctr]}") p=$(median <<<"${t[podman]}") cr=$(median <<<"${t[ctrrt]}") rr=$(median <<<"${t[runc]}")
+r15=$(median <<<"${t[runc15]}")
 printf '\n%-44s %8s\n' "median of $ROUNDS, seconds" ""
 printf '%-44s %8s\n' "ctr-run --rm busybox true" "$c" "podman run --rm --network none busybox true" "$p" \
-	"ctr-runtime run (bundle, seccomp)" "$cr" "runc run (same bundle)" "$rr"
-printf '\nratios: ctr-run/podman %s, ctr-runtime/runc %s\n' "$(ratio "$c" "$p")" "$(ratio "$cr" "$rr")"
+	"ctr-runtime run (bundle, seccomp)" "$cr" "runc run (same bundle, Debian's)" "$rr" "runc 1.5.3 run (same bundle)" "$r15"
+printf '\nratios: ctr-run/podman %s, ctr-runtime/runc %s, ctr-runtime/runc-1.5.3 %s\n' \
+	"$(ratio "$c" "$p")" "$(ratio "$cr" "$rr")" "$(ratio "$cr" "$r15")"
 echo "date: $(date -u +%F), $(nproc) cores, $(podman --version), $(runc --version | head -1), ctr $(ctr-run --version | awk '{print $3}')"
