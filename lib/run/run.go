@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -73,7 +72,6 @@ type Options struct {
 	// the runtime's state (<storage runroot>/ctr).
 	Runtime  string
 	StateDir string
-	Log      io.Writer // warnings; nil is silent
 }
 
 // Failure marks an error as ctr-run's own (exit 125), with the exit code
@@ -140,7 +138,7 @@ func Run(ctx context.Context, store storage.Store, o Options) (status int, retEr
 	if err := b.write(spec); err != nil {
 		return -1, err
 	}
-	status, err = runRuntime(ctx, &o, b)
+	status, err = runRuntime(&o, b)
 	if err == nil && !o.Remove {
 		// For ps: the runtime forgets a container once it has exited.
 		_ = os.WriteFile(filepath.Join(b.dir, "exit"), []byte(strconv.Itoa(status)+"\n"), 0o644)
@@ -226,7 +224,7 @@ func writeNew(path, content string) error {
 
 // runRuntime runs ctr-runtime in the foreground with our stdio, passing on
 // SIGINT and SIGTERM, and returns the container's status.
-func runRuntime(ctx context.Context, o *Options, b *bundle) (int, error) {
+func runRuntime(o *Options, b *bundle) (int, error) {
 	logPath := filepath.Join(b.dir, "runtime.log")
 	cmd := exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "--log", logPath, "--log-format", "json",
 		"run", "--bundle", b.dir, b.id)
