@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/types"
 	ucli "github.com/urfave/cli/v2"
@@ -13,9 +14,9 @@ import (
 
 // copyFlags are ctr-copy's own flags; shared groups are embedded.
 type copyFlags struct {
-	registry cli.CopyRegistryFlags
-	policy   cli.PolicyFlags
-	storage  cli.StorageFlags
+	registry imgflags.CopyRegistryFlags
+	policy   imgflags.PolicyFlags
+	storage  imgflags.StorageFlags
 	output   cli.OutputFlags
 
 	all              bool

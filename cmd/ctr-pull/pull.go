@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/types"
 	ucli "github.com/urfave/cli/v2"
@@ -12,9 +13,9 @@ import (
 
 // pullFlags are ctr-pull's own flags; shared groups are embedded.
 type pullFlags struct {
-	registry cli.RegistryFlags
-	policy   cli.PolicyFlags
-	storage  cli.StorageFlags
+	registry imgflags.RegistryFlags
+	policy   imgflags.PolicyFlags
+	storage  imgflags.StorageFlags
 	output   cli.OutputFlags
 
 	pullPolicy       string

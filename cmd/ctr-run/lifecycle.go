@@ -117,11 +117,19 @@ func lifecycleCommands(f *runFlags) []*ucli.Command {
 				eo.Args, eo.Env = c.Args().Tail(), execEnv.Value()
 				return withManager(c, f, func(m *run.Manager) error {
 					status, err := m.Exec(c.Args().First(), eo)
-					if err == nil && status != 0 {
-						return containerExit{status}
+					if err != nil {
+						return err
 					}
-					return err
+					return cli.ExitWith(status)
 				})
+			},
+		},
+		{
+			Name: "cleanup", Usage: "after a detached container exits: unmount it (and remove it with --rm)", ArgsUsage: "CONTAINER",
+			Hidden: true,
+			Flags:  []ucli.Flag{&ucli.BoolFlag{Name: "rm", Usage: "remove the container", Destination: &force}},
+			Action: func(c *ucli.Context) error {
+				return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Cleanup(ref, force) })
 			},
 		},
 		{

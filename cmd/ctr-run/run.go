@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
@@ -18,19 +19,14 @@ import (
 )
 
 type runFlags struct {
-	registry cli.RegistryFlags
-	storage  cli.StorageFlags
+	registry imgflags.RegistryFlags
+	storage  imgflags.StorageFlags
 
 	pull, name, workdir, user, entrypoint, hostname, network, memory, cpus, cidfile, runtime string
-	rm, interactive, tty, readOnly, privileged, quiet                                        bool
+	rm, interactive, tty, readOnly, privileged, quiet, detach                                bool
 	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts            ucli.StringSlice
 	pidsLimit                                                                                int64
 }
-
-// containerExit carries the container's exit status out of the action.
-type containerExit struct{ status int }
-
-func (e containerExit) Error() string { return fmt.Sprintf("the container exited with %d", e.status) }
 
 // runMain returns the container's exit status, or for ctr-run's own
 // failures 125 (126 and 127 for a command that cannot run), except usage
@@ -38,9 +34,11 @@ func (e containerExit) Error() string { return fmt.Sprintf("the container exited
 func runMain(args []string) int {
 	app := newApp(os.Stdin, os.Stdout, os.Stderr)
 	err := cli.Run(app, args)
-	var ce containerExit
-	if err == nil || errors.As(err, &ce) {
-		return ce.status
+	if err == nil {
+		return 0
+	}
+	if status, ok := cli.ExitStatus(err); ok {
+		return status // the container's own
 	}
 	cli.PrintError(app, err)
 	var f *run.Failure
@@ -60,6 +58,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.Flags = append(app.Flags,
 		&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "pull the image: `POLICY` missing, always or never", Destination: &f.pull},
 		&ucli.BoolFlag{Name: "rm", Usage: "remove the container when it exits", Destination: &f.rm},
+		&ucli.BoolFlag{Name: "detach", Aliases: []string{"d"}, Usage: "run in the background under ctr-monitor and print the container ID", Destination: &f.detach},
 		&ucli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open", Destination: &f.interactive},
 		&ucli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal", Destination: &f.tty},
 		&ucli.StringFlag{Name: "name", Usage: "container `NAME`", Destination: &f.name},
@@ -115,11 +114,15 @@ func runContainer(c *ucli.Context, f *runFlags) error {
 	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
 		o.PullOpts.Local = local
 		o.StateDir = stateDir(local)
-		status, err := run.Run(c.Context, store, o)
-		if err == nil && status != 0 {
-			return containerExit{status}
+		status, err := run.Run(c.Context, store, o, func(id string) {
+			if o.Detach {
+				fmt.Fprintln(c.App.Writer, id)
+			}
+		})
+		if err != nil {
+			return err
 		}
-		return err
+		return cli.ExitWith(status)
 	})
 }
 
@@ -192,6 +195,25 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	if o.Runtime, err = findRuntime(f.runtime); err != nil {
 		return o, err
 	}
+	if f.detach {
+		if f.tty || f.interactive {
+			return o, cli.UsageError("-d cannot be used with -i or -t yet (attach comes with ctr-monitor's attach socket)")
+		}
+		o.Detach = true
+		if o.Monitor, err = findBeside("ctr-monitor"); err != nil {
+			return o, err
+		}
+		self, err := os.Executable()
+		if err != nil {
+			return o, err
+		}
+		o.CleanupCommand = append([]string{self}, f.storage.Args()...)
+		o.CleanupCommand = append(o.CleanupCommand, "--runtime", o.Runtime, "cleanup")
+		if f.rm {
+			o.CleanupCommand = append(o.CleanupCommand, "--rm")
+		}
+		o.Remove = false // done by the cleanup command
+	}
 	if o.PullOpts.SystemCtx, err = f.registry.SystemContext(); err != nil {
 		return o, err
 	}
@@ -208,14 +230,19 @@ func findRuntime(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
+	return findBeside("ctr-runtime")
+}
+
+// findBeside finds a ctr tool next to this binary, else on PATH.
+func findBeside(tool string) (string, error) {
 	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), "ctr-runtime")
+		p := filepath.Join(filepath.Dir(self), tool)
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
 	}
-	if p, err := exec.LookPath("ctr-runtime"); err == nil {
+	if p, err := exec.LookPath(tool); err == nil {
 		return p, nil
 	}
-	return "", errdefs.WithKind(errdefs.ErrNotFound, errors.New("ctr-runtime not found beside ctr-run or on PATH (use --runtime)"))
+	return "", errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s not found beside ctr-run or on PATH", tool))
 }

@@ -243,5 +243,6 @@ func (b *bundle) remove() error {
 	if rerr := os.RemoveAll(b.dir); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
 		err = rerr
 	}
+	_ = os.Remove(filepath.Join(filepath.Dir(b.dir), "exits", b.id))
 	return err
 }

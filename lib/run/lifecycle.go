@@ -95,7 +95,7 @@ func (m *Manager) describe(c *storage.Container) (Container, error) {
 			d.Status = "exited"
 		}
 	}
-	if b, err := os.ReadFile(filepath.Join(d.Bundle, "exit")); err == nil {
+	if b, err := os.ReadFile(exitPath(m.StateDir, c.ID)); err == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && d.Status != "running" {
 			d.Status, d.ExitCode = "exited", &n
 		}

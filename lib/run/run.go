@@ -72,6 +72,13 @@ type Options struct {
 	// the runtime's state (<storage runroot>/ctr).
 	Runtime  string
 	StateDir string
+
+	// Detach runs the container under Monitor (ctr-monitor); the monitor
+	// runs CleanupCommand, with the container's ID appended, when the
+	// container exits.
+	Detach         bool
+	Monitor        string
+	CleanupCommand []string
 }
 
 // Failure marks an error as ctr-run's own (exit 125), with the exit code
@@ -88,8 +95,11 @@ func fail(code int, format string, args ...any) error {
 	return &Failure{Code: code, Err: fmt.Errorf(format, args...)}
 }
 
-// Run runs the container in the foreground and returns its exit status.
-func Run(ctx context.Context, store storage.Store, o Options) (status int, retErr error) {
+// Run runs the container: in the foreground it returns its exit status;
+// with Detach it returns once the container runs under ctr-monitor, which
+// records its output and exit, and cleans up through "ctr-run cleanup".
+// The container's ID is given to started.
+func Run(ctx context.Context, store storage.Store, o Options, started func(id string)) (status int, retErr error) {
 	img, err := findOrPull(ctx, store, &o)
 	if err != nil {
 		return -1, err
@@ -113,7 +123,11 @@ func Run(ctx context.Context, store storage.Store, o Options) (status int, retEr
 		return -1, fmt.Errorf("creating the container: %w", err)
 	}
 	b := &bundle{store: store, id: c.ID, dir: filepath.Join(o.StateDir, c.ID)}
+	detached := false
 	defer func() {
+		if detached && retErr == nil {
+			return // the monitor's exit command cleans up
+		}
 		b.unmount()
 		if o.Remove {
 			if err := b.remove(); err != nil && retErr == nil {
@@ -138,12 +152,35 @@ func Run(ctx context.Context, store storage.Store, o Options) (status int, retEr
 	if err := b.write(spec); err != nil {
 		return -1, err
 	}
+	if err := os.WriteFile(filepath.Join(b.dir, "name"), []byte(name+"\n"), 0o644); err != nil {
+		return -1, err
+	}
+	if o.Detach {
+		detached = true
+		if err := startDetached(&o, b); err != nil {
+			return -1, err
+		}
+		started(c.ID)
+		return 0, nil
+	}
+	started(c.ID)
 	status, err = runRuntime(&o, b)
 	if err == nil && !o.Remove {
 		// For ps: the runtime forgets a container once it has exited.
-		_ = os.WriteFile(filepath.Join(b.dir, "exit"), []byte(strconv.Itoa(status)+"\n"), 0o644)
+		_ = writeExit(o.StateDir, c.ID, status)
 	}
 	return status, err
+}
+
+// exitPath is where a container's exit status is kept (ctr-monitor's
+// --exit-dir for detached containers).
+func exitPath(stateDir, id string) string { return filepath.Join(stateDir, "exits", id) }
+
+func writeExit(stateDir, id string, status int) error {
+	if err := os.MkdirAll(filepath.Dir(exitPath(stateDir, id)), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(exitPath(stateDir, id), []byte(strconv.Itoa(status)+"\n"), 0o644)
 }
 
 // findOrPull finds the image in local storage, pulling it per o.Pull.

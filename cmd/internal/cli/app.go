@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -48,7 +49,8 @@ func NewApp(name, usage string, stdin io.Reader, stdout, stderr io.Writer) *ucli
 // error (one line, prefixed with the tool's name) and returns the exit code.
 func Main(app *ucli.App, args []string) int {
 	err := Run(app, args)
-	if err != nil {
+	var ew exitWith
+	if err != nil && !errors.As(err, &ew) {
 		PrintError(app, err)
 	}
 	return ExitCode(err)

@@ -6,6 +6,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"strconv"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 )
@@ -22,11 +23,37 @@ const (
 	ExitInterrupted = 130
 )
 
+// exitWith is a status to exit with that is not an error to report: a
+// container's own exit status, passed through.
+type exitWith struct{ status int }
+
+func (e exitWith) Error() string { return "exit status " + strconv.Itoa(e.status) }
+
+// ExitWith makes the command exit with status, printing nothing.
+func ExitWith(status int) error {
+	if status == 0 {
+		return nil
+	}
+	return exitWith{status}
+}
+
+// ExitStatus returns the status given to ExitWith, if err is one.
+func ExitStatus(err error) (int, bool) {
+	var ew exitWith
+	if errors.As(err, &ew) {
+		return ew.status, true
+	}
+	return 0, false
+}
+
 // ExitCode maps an error to the suite's exit code.
 func ExitCode(err error) int {
+	var ew exitWith
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &ew):
+		return ew.status
 	case errors.Is(err, errdefs.ErrUsage):
 		return ExitUsage
 	case errors.Is(err, errdefs.ErrNotFound):

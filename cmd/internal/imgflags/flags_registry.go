@@ -1,6 +1,7 @@
-package cli
+package imgflags
 
 import (
+	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -80,7 +81,7 @@ func (f *RegistryFlags) context(creds string, tlsVerify *OptionalBool, certDir s
 		AuthFilePath:             f.AuthFile,
 		SystemRegistriesConfPath: f.RegistriesConf,
 		DockerCertPath:           certDir,
-		DockerRegistryUserAgent:  "ctr/" + Version,
+		DockerRegistryUserAgent:  "ctr/" + cli.Version,
 	}
 	if v := tlsVerify.Types(); v != types.OptionalBoolUndefined {
 		// --tls-verify=false allows plain HTTP as well, as in skopeo.
@@ -90,7 +91,7 @@ func (f *RegistryFlags) context(creds string, tlsVerify *OptionalBool, certDir s
 	if creds != "" {
 		user, pass, _ := strings.Cut(creds, ":")
 		if user == "" {
-			return nil, UsageError("credentials %q: want USER[:PASSWORD]", creds)
+			return nil, cli.UsageError("credentials %q: want USER[:PASSWORD]", creds)
 		}
 		sys.DockerAuthConfig = &types.DockerAuthConfig{Username: user, Password: pass}
 	}

@@ -1,6 +1,7 @@
-package cli
+package imgflags
 
 import (
+	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/image"
 	ucli "github.com/urfave/cli/v2"
 )
@@ -22,7 +23,7 @@ func (f *PolicyFlags) Flags() []ucli.Flag {
 // Options returns the library's policy options.
 func (f *PolicyFlags) Options() (image.PolicyOptions, error) {
 	if f.Insecure && f.Path != "" {
-		return image.PolicyOptions{}, UsageError("--policy and --insecure-policy cannot be used together")
+		return image.PolicyOptions{}, cli.UsageError("--policy and --insecure-policy cannot be used together")
 	}
 	return image.PolicyOptions{Path: f.Path, Insecure: f.Insecure}, nil
 }

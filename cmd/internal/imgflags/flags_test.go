@@ -1,7 +1,8 @@
-package cli
+package imgflags
 
 import (
 	"flag"
+	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"testing"
 
 	ucli "github.com/urfave/cli/v2"
@@ -57,7 +58,7 @@ func TestRegistryFlagsDefaultLeavesTLSToRegistriesConf(t *testing.T) {
 		t.Errorf("got %v, want undefined", src.DockerInsecureSkipTLSVerify)
 	}
 	f.Creds = ":nouser"
-	if _, err := f.SystemContext(); ExitCode(err) != ExitUsage {
+	if _, err := f.SystemContext(); cli.ExitCode(err) != cli.ExitUsage {
 		t.Errorf("empty user: got %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package cli
+package imgflags
 
 import (
 	"fmt"
@@ -46,4 +46,18 @@ func (f *StorageFlags) StoreOptions() (storage.StoreOptions, error) {
 		opts.GraphDriverOptions = o
 	}
 	return opts, nil
+}
+
+// Args returns the flags as given, to pass them on to another ctr tool.
+func (f *StorageFlags) Args() []string {
+	var a []string
+	for _, kv := range [][2]string{{"--root", f.Root}, {"--runroot", f.RunRoot}, {"--storage-driver", f.Driver}} {
+		if kv[1] != "" {
+			a = append(a, kv[0], kv[1])
+		}
+	}
+	for _, o := range f.Opts.Value() {
+		a = append(a, "--storage-opt", o)
+	}
+	return a
 }

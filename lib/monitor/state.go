@@ -1,0 +1,170 @@
+package monitor
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrNoContainer is returned for a container the state directory lacks.
+var ErrNoContainer = errors.New("no such container")
+
+// Store finds containers in ctr-run's state directory: STATE/<id>/ is a
+// bundle (ctr.log, name), STATE/exits/<id> an exit file.
+type Store struct {
+	Dir string
+}
+
+// Resolve finds a container by ID, unique ID prefix or name.
+func (s Store) Resolve(ref string) (string, error) {
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	var matches []string
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == "exits" || e.Name() == "runtime" {
+			continue
+		}
+		id := e.Name()
+		if id == ref {
+			return id, nil
+		}
+		name, _ := os.ReadFile(filepath.Join(s.Dir, id, "name"))
+		if strings.TrimSpace(string(name)) == ref {
+			return id, nil
+		}
+		if strings.HasPrefix(id, ref) {
+			matches = append(matches, id)
+		}
+	}
+	if len(matches) == 1 {
+		return matches[0], nil
+	}
+	if len(matches) > 1 {
+		return "", fmt.Errorf("%q matches %d containers", ref, len(matches))
+	}
+	return "", fmt.Errorf("%w %q", ErrNoContainer, ref)
+}
+
+// LogPath is the container's CRI log.
+func (s Store) LogPath(id string) string { return filepath.Join(s.Dir, id, "ctr.log") }
+
+// ExitStatus reads the container's exit file; ok is false while there is
+// none.
+func (s Store) ExitStatus(id string) (status int, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(s.Dir, "exits", id))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n, err == nil, err
+}
+
+// Wait waits for the exit file (polling: it appears once, atomically).
+func (s Store) Wait(id string, done <-chan struct{}) (int, error) {
+	for {
+		st, ok, err := s.ExitStatus(id)
+		if err != nil || ok {
+			return st, err
+		}
+		select {
+		case <-done:
+			return -1, errors.New("interrupted")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// LogOptions select what Logs prints.
+type LogOptions struct {
+	Follow bool
+	Tail   int // the last N lines; < 0 all
+	Since  time.Time
+}
+
+// Logs writes the container's output lines to w (stdout and stderr
+// interleaved as logged). With Follow it keeps reading until the
+// container has exited and its log is drained.
+func (s Store) Logs(id string, o LogOptions, w io.Writer, done <-chan struct{}) error {
+	f, err := os.Open(s.LogPath(id))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var lines []Entry
+	err = ReadLog(f, func(e Entry) error {
+		if e.Time.Before(o.Since) {
+			return nil
+		}
+		lines = append(lines, e)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if o.Tail >= 0 && len(lines) > o.Tail {
+		lines = lines[len(lines)-o.Tail:]
+	}
+	for _, e := range lines {
+		if _, err := fmt.Fprintf(w, "%s\n", e.Text); err != nil {
+			return err
+		}
+	}
+	if !o.Follow {
+		return nil
+	}
+	// Follow: read on from where the complete records ended.
+	return follow(f, s, id, w, done)
+}
+
+// follow prints the records appended to f after what was read, a P
+// piece as it comes and an F record with its newline, until the container
+// has exited (its exit file exists) and the log is drained.
+func follow(f *os.File, s Store, id string, w io.Writer, done <-chan struct{}) error {
+	var partial []byte
+	buf := make([]byte, 64*1024)
+	for {
+		n, rerr := f.Read(buf)
+		if n > 0 {
+			partial = append(partial, buf[:n]...)
+			for {
+				i := bytes.IndexByte(partial, '\n')
+				if i < 0 {
+					break
+				}
+				_, _, tag, text, err := parseRecord(partial[:i])
+				partial = partial[i+1:]
+				if err != nil {
+					continue
+				}
+				if tag == "F" {
+					fmt.Fprintf(w, "%s\n", text)
+				} else {
+					fmt.Fprintf(w, "%s", text)
+				}
+			}
+			continue
+		}
+		if rerr != nil && rerr != io.EOF {
+			return rerr
+		}
+		if _, exited, _ := s.ExitStatus(id); exited {
+			return nil
+		}
+		select {
+		case <-done:
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
