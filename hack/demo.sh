@@ -60,6 +60,12 @@ ctr-run --root "$work/storage" --runroot "$work/run" --rm "$(cat "$work/id")" \
 	sh -c 'echo "hello from $(hostname)"; grep -E "^(CapEff|Seccomp):" /proc/self/status; cat /etc/motd'
 echo "exit status: $?" >&2
 
+step "ctr-run -d: a detached container under ctr-monitor; ctr-monitor wait and logs"
+cid=$(ctr-run --root "$work/storage" --runroot "$work/run" -d "$(cat "$work/id")" sh -c 'echo hello from the background; exit 3')
+echo "container $cid" >&2
+ctr-monitor --runroot "$work/run" wait "$cid" || true
+ctr-monitor --runroot "$work/run" logs "$cid"
+
 step "copying again sends nothing"
 ctr-copy --tls-verify=false --json "docker://$R/library/busybox:1" "docker://$R/mirror/library/busybox:1" |
 	jq -c '{ref, skipped}'
