@@ -78,6 +78,9 @@ func lifecycleCommands(f *runFlags) []*ucli.Command {
 						if ct.ExitCode != nil {
 							status = fmt.Sprintf("exited (%d)", *ct.ExitCode)
 						}
+						if ct.OOMKilled {
+							status += " OOM"
+						}
 						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", ct.ID[:12], ct.Image, strings.Join(ct.Command, " "),
 							ct.Created.Local().Format(time.DateTime), status, ct.Name)
 					}

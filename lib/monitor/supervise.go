@@ -65,6 +65,8 @@ func Supervise(cfg Config) (int, error) {
 	if err != nil {
 		return -1, report(cfg.Sync, -1, err)
 	}
+	oom := newOOMCounter(pid)
+	oomBefore := oom.kills()
 	if err := report(cfg.Sync, pid, nil); err != nil {
 		return -1, err
 	}
@@ -73,8 +75,19 @@ func Supervise(cfg Config) (int, error) {
 		copies.Go(func() { copyToLog(log, stream, r) })
 	}
 	status := reapUntil(pid)
+	// Read before the exit command can remove the cgroup.
+	oomKilled := oom.kills() > oomBefore
 	copies.Wait()
 	if cfg.ExitDir != "" {
+		if err := os.MkdirAll(cfg.ExitDir, 0o700); err != nil {
+			return status, err
+		}
+		if oomKilled {
+			// Before the exit file, so a reader that sees the status sees this too.
+			if err := os.WriteFile(filepath.Join(cfg.ExitDir, cfg.ID+".oom"), nil, 0o644); err != nil {
+				return status, err
+			}
+		}
 		if err := writeExitFile(cfg.ExitDir, cfg.ID, status); err != nil {
 			return status, err
 		}

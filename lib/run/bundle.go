@@ -244,5 +244,6 @@ func (b *bundle) remove() error {
 		err = rerr
 	}
 	_ = os.Remove(filepath.Join(filepath.Dir(b.dir), "exits", b.id))
+	_ = os.Remove(filepath.Join(filepath.Dir(b.dir), "exits", b.id+".oom"))
 	return err
 }

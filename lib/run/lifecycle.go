@@ -36,8 +36,11 @@ type Container struct {
 	Created  time.Time `json:"created"`
 	Status   string    `json:"status"` // created, running, exited
 	ExitCode *int      `json:"exitCode,omitempty"`
-	Pid      int       `json:"pid,omitempty"`
-	Bundle   string    `json:"bundle"`
+	// OOMKilled: the kernel's OOM killer killed a process of the container
+	// (detached containers; ctr-monitor records it).
+	OOMKilled bool   `json:"oomKilled,omitempty"`
+	Pid       int    `json:"pid,omitempty"`
+	Bundle    string `json:"bundle"`
 }
 
 // ErrNotCtr marks a storage container ctr-run did not create.
@@ -94,6 +97,9 @@ func (m *Manager) describe(c *storage.Container) (Container, error) {
 		default:
 			d.Status = "exited"
 		}
+	}
+	if _, err := os.Stat(exitPath(m.StateDir, c.ID) + ".oom"); err == nil {
+		d.OOMKilled = true
 	}
 	if b, err := os.ReadFile(exitPath(m.StateDir, c.ID)); err == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && d.Status != "running" {

@@ -69,3 +69,19 @@ MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" rm sleeper
 	run_ctr 64 ctr-run "${STORAGE[@]}" -d -t $IMG true
 }
+
+@test "monitor: an OOM-killed container exits 137 with the OOM flag" {
+	local_busybox
+	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	run_ctr ctr-run "${STORAGE[@]}" -d --name hog --memory 16m $IMG sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived'
+	run_ctr 137 "${MON[@]}" wait hog
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ "$(jq -r 'select(.name=="hog") | .oomKilled' <<<"$output")" = true ]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a
+	expect_match "exited \(137\) OOM"
+	# A container that was not OOM-killed has no flag.
+	run_ctr ctr-run "${STORAGE[@]}" -d --name fine $IMG true
+	run_ctr "${MON[@]}" wait fine
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ "$(jq -r 'select(.name=="fine") | .oomKilled' <<<"$output")" = null ]
+}
