@@ -68,11 +68,13 @@ func (w *LogWriter) open() error {
 
 // Write logs data read from stream ("stdout" or "stderr") at now. Complete
 // lines become F records; a trailing piece without its newline becomes a P
-// record (the next write continues the line).
+// record (the next write continues the line). The records of one call go
+// to the file in one write (two around a rotation).
 func (w *LogWriter) Write(stream string, data []byte, now time.Time) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	ts := now.Format(timeLayout)
+	w.buf = w.buf[:0]
 	for len(data) > 0 {
 		line, rest, complete := data, []byte(nil), false
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -85,30 +87,35 @@ func (w *LogWriter) Write(stream string, data []byte, now time.Time) error {
 		if complete {
 			tag = "F"
 		}
-		if err := w.record(ts, stream, tag, line); err != nil {
-			return err
+		recordLen := int64(len(ts) + len(stream) + len(tag) + len(line) + 4)
+		if w.maxSize > 0 && w.size+int64(len(w.buf))+recordLen > w.maxSize && w.size+int64(len(w.buf)) > 0 {
+			if err := w.flush(); err != nil {
+				return err
+			}
+			if err := w.rotate(); err != nil {
+				return err
+			}
 		}
+		w.buf = append(w.buf, ts...)
+		w.buf = append(w.buf, ' ')
+		w.buf = append(w.buf, stream...)
+		w.buf = append(w.buf, ' ')
+		w.buf = append(w.buf, tag...)
+		w.buf = append(w.buf, ' ')
+		w.buf = append(w.buf, line...)
+		w.buf = append(w.buf, '\n')
 		data = rest
 	}
-	return nil
+	return w.flush()
 }
 
-func (w *LogWriter) record(ts, stream, tag string, text []byte) error {
-	w.buf = append(w.buf[:0], ts...)
-	w.buf = append(w.buf, ' ')
-	w.buf = append(w.buf, stream...)
-	w.buf = append(w.buf, ' ')
-	w.buf = append(w.buf, tag...)
-	w.buf = append(w.buf, ' ')
-	w.buf = append(w.buf, text...)
-	w.buf = append(w.buf, '\n')
-	if w.maxSize > 0 && w.size > 0 && w.size+int64(len(w.buf)) > w.maxSize {
-		if err := w.rotate(); err != nil {
-			return err
-		}
+func (w *LogWriter) flush() error {
+	if len(w.buf) == 0 {
+		return nil
 	}
 	n, err := w.f.Write(w.buf)
 	w.size += int64(n)
+	w.buf = w.buf[:0]
 	return err
 }
 

@@ -85,3 +85,32 @@ MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
 	[ "$(jq -r 'select(.name=="fine") | .oomKilled' <<<"$output")" = null ]
 }
+
+@test "monitor: 20 MB of log lines as fast as they come: none lost, reordered or torn" {
+	local_busybox
+	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	run_ctr ctr-run "${STORAGE[@]}" -d --name chatty $IMG seq 1 2500000
+	run_ctr "${MON[@]}" wait chatty
+	"${MON[@]}" logs chatty >"$TEST_TMP/got"
+	seq 1 2500000 >"$TEST_TMP/want"
+	cmp "$TEST_TMP/got" "$TEST_TMP/want"
+	# Every record is whole.
+	! grep -vqE '^[0-9T:.+Z-]+ stdout [FP] [0-9]*$' "$TEST_TMP"/runroot/ctr/*/ctr.log
+}
+
+@test "monitor: kill -9 of the monitor leaves a running container that ps and rm -f handle" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" -d --name orphan $IMG sleep 100
+	local id=$output
+	local mpid
+	mpid=$(pgrep -f "ctr-monitor --cid $id")
+	[ -n "$mpid" ]
+	kill -9 "$mpid"
+	sleep 0.2
+	run_ctr ctr-run "${STORAGE[@]}" ps
+	expect_match "orphan"
+	run_ctr ctr-run "${STORAGE[@]}" rm -f orphan
+	! findmnt -rn -o TARGET | grep -q "$TEST_TMP/root/overlay/.*/merged"
+	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
+	[ ! -e "$TEST_TMP/runroot/ctr/runtime/$id" ]
+}
