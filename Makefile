@@ -5,7 +5,7 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 # No gpgme or btrfs C library is needed with these tags.
-BUILDTAGS ?= containers_image_openpgp exclude_graphdriver_btrfs
+BUILDTAGS ?= containers_image_openpgp exclude_graphdriver_btrfs urfave_cli_no_docs
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD = -tags "$(BUILDTAGS)" -ldflags "-s -w -X github.com/ctr-project/ctr/cmd/internal/cli.Version=$(VERSION)"
 
