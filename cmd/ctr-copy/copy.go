@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"os"
-	"time"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
@@ -18,6 +17,7 @@ type copyFlags struct {
 	policy   imgflags.PolicyFlags
 	storage  imgflags.StorageFlags
 	output   cli.OutputFlags
+	transfer imgflags.TransferFlags
 
 	all              bool
 	platforms        ucli.StringSlice
@@ -27,10 +27,7 @@ type copyFlags struct {
 	compressLevel    int
 	removeSignatures bool
 	digestFile       string
-	retry            int
-	retryDelay       time.Duration
 	jobs             int
-	progressInterval time.Duration
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
@@ -46,13 +43,11 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.IntFlag{Name: "dest-compress-level", Usage: "compression `LEVEL` (gzip 1-9, zstd 1-20)", Destination: &f.compressLevel},
 		&ucli.BoolFlag{Name: "remove-signatures", Usage: "do not copy signatures", Destination: &f.removeSignatures},
 		&ucli.StringFlag{Name: "digestfile", Usage: "write the digest of each written manifest to `FILE`, one per line", Destination: &f.digestFile},
-		&ucli.IntFlag{Name: "retry", Usage: "retry a copy that failed for a temporary reason `N` times", Value: 3, Destination: &f.retry},
-		&ucli.DurationFlag{Name: "retry-delay", Usage: "wait `DURATION` between retries (default: exponential from 1s)", Destination: &f.retryDelay},
 		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "copy at most `N` blobs at once (default 6)", Destination: &f.jobs},
-		&ucli.DurationFlag{Name: "progress-interval", Usage: "print progress every `DURATION` when stderr is not a terminal", Value: 10 * time.Second, Destination: &f.progressInterval},
 		&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per image instead of the reference", Destination: &f.output.JSON},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no progress", Destination: &f.output.Quiet},
 	)
+	app.Flags = append(app.Flags, f.transfer.Flags("copy")...)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags, f.policy.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
@@ -113,17 +108,16 @@ func (f *copyFlags) options(stderr io.Writer) (image.CopyOptions, *image.LocalSt
 		}
 		o.Platforms = append(o.Platforms, pl)
 	}
-	if f.retry < 0 || f.jobs < 0 {
-		return o, nil, cli.UsageError("--retry and --jobs must not be negative")
+	if f.jobs < 0 {
+		return o, nil, cli.UsageError("--jobs must not be negative")
 	}
 	o.All, o.PreserveDigests, o.RemoveSignatures = f.all, f.preserveDigests, f.removeSignatures
 	o.Format, o.CompressFormat, o.CompressLevel = f.format, f.compressFormat, f.compressLevel
 	o.Jobs = f.jobs
 	o.Log, o.LogIsTTY = f.output.LogWriter(stderr)
-	o.ProgressInterval = f.progressInterval
-	o.Retry = image.RetryOptions{Times: f.retry, Delay: f.retryDelay, Log: o.Log}
-	if o.Retry.Log == nil {
-		o.Retry.Log = stderr // retries are warnings, shown even with -q
+	o.ProgressInterval = f.transfer.ProgressInterval
+	if o.Retry, err = f.transfer.RetryOptions(o.Log, stderr); err != nil {
+		return o, nil, err
 	}
 	return o, o.Local, nil
 }

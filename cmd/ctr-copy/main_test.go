@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 )
 
 // runApp runs ctr-copy in process and returns stdout, stderr and the exit code.
@@ -56,7 +57,7 @@ func TestHelpGoesToStdout(t *testing.T) {
 }
 
 func TestOptionsTranslation(t *testing.T) {
-	f := copyFlags{retry: 3, format: "oci", compressFormat: "zstd", compressLevel: 5, all: true}
+	f := copyFlags{transfer: imgflags.TransferFlags{Retry: 3}, format: "oci", compressFormat: "zstd", compressLevel: 5, all: true}
 	_ = f.platforms.Set("linux/arm64/v8")
 	o, local, err := f.options(&bytes.Buffer{})
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"time"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
@@ -17,14 +16,12 @@ type pullFlags struct {
 	policy   imgflags.PolicyFlags
 	storage  imgflags.StorageFlags
 	output   cli.OutputFlags
+	transfer imgflags.TransferFlags
 
-	pullPolicy       string
-	platform         string
-	allTags          bool
-	jobs             int
-	retry            int
-	retryDelay       time.Duration
-	progressInterval time.Duration
+	pullPolicy string
+	platform   string
+	allTags    bool
+	jobs       int
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
@@ -36,12 +33,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "platform", Usage: "pull the image for `OS/ARCH[/VARIANT]` instead of the host's", Destination: &f.platform},
 		&ucli.BoolFlag{Name: "all-tags", Aliases: []string{"a"}, Usage: "pull every tag of each repository", Destination: &f.allTags},
 		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "pull at most `N` images at once", Value: 3, Destination: &f.jobs},
-		&ucli.IntFlag{Name: "retry", Usage: "retry a pull that failed for a temporary reason `N` times", Value: 3, Destination: &f.retry},
-		&ucli.DurationFlag{Name: "retry-delay", Usage: "wait `DURATION` between retries (default: exponential from 1s)", Destination: &f.retryDelay},
-		&ucli.DurationFlag{Name: "progress-interval", Usage: "print progress every `DURATION` when stderr is not a terminal", Value: 10 * time.Second, Destination: &f.progressInterval},
 		&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per image instead of its ID", Destination: &f.output.JSON},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no progress, only the IDs", Destination: &f.output.Quiet},
 	)
+	app.Flags = append(app.Flags, f.transfer.Flags("pull")...)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags,
 		&ucli.StringFlag{Name: "signature-policy", Usage: "signature policy `FILE` (default: the system's policy.json)", Destination: &f.policy.Path},
@@ -94,15 +89,14 @@ func (f *pullFlags) options(stderr io.Writer) (image.PullOptions, error) {
 		}
 		o.Platform = &p
 	}
-	if f.retry < 0 || f.jobs < 1 {
-		return o, cli.UsageError("--retry must not be negative and --jobs must be at least 1")
+	if f.jobs < 1 {
+		return o, cli.UsageError("--jobs must be at least 1")
 	}
 	o.PullPolicy, o.AllTags, o.Jobs = f.pullPolicy, f.allTags, f.jobs
 	o.Log, o.LogIsTTY = f.output.LogWriter(stderr)
-	o.ProgressInterval = f.progressInterval
-	o.Retry = image.RetryOptions{Times: f.retry, Delay: f.retryDelay, Log: o.Log}
-	if o.Retry.Log == nil {
-		o.Retry.Log = stderr // retries are warnings, shown even with -q
+	o.ProgressInterval = f.transfer.ProgressInterval
+	if o.Retry, err = f.transfer.RetryOptions(o.Log, stderr); err != nil {
+		return o, err
 	}
 	return o, nil
 }

@@ -1,0 +1,39 @@
+package imgflags
+
+import (
+	"io"
+	"time"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/image"
+	ucli "github.com/urfave/cli/v2"
+)
+
+// TransferFlags are the retry and progress flags of the tools that move
+// images (ctr-copy, ctr-pull).
+type TransferFlags struct {
+	Retry            int
+	RetryDelay       time.Duration
+	ProgressInterval time.Duration
+}
+
+// Flags declares the group; what names the operation retried ("copy").
+func (f *TransferFlags) Flags(what string) []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.IntFlag{Name: "retry", Usage: "retry a " + what + " that failed for a temporary reason `N` times", Value: 3, Destination: &f.Retry},
+		&ucli.DurationFlag{Name: "retry-delay", Usage: "wait `DURATION` between retries (default: exponential from 1s)", Destination: &f.RetryDelay},
+		&ucli.DurationFlag{Name: "progress-interval", Usage: "print progress every `DURATION` when stderr is not a terminal", Value: 10 * time.Second, Destination: &f.ProgressInterval},
+	}
+}
+
+// RetryOptions returns the library's retry options. Retries are warnings
+// and go to stderr even when log (progress) is silenced.
+func (f *TransferFlags) RetryOptions(log, stderr io.Writer) (image.RetryOptions, error) {
+	if f.Retry < 0 {
+		return image.RetryOptions{}, cli.UsageError("--retry must not be negative")
+	}
+	if log == nil {
+		log = stderr
+	}
+	return image.RetryOptions{Times: f.Retry, Delay: f.RetryDelay, Log: log}, nil
+}
