@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -150,6 +149,13 @@ func (w *LogWriter) Reopen() error {
 	return w.open()
 }
 
+// Sync flushes the log to disk.
+func (w *LogWriter) Sync() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.f.Sync()
+}
+
 // Close closes the log.
 func (w *LogWriter) Close() error {
 	w.mu.Lock()
@@ -179,7 +185,7 @@ func ReadLog(r io.Reader, fn func(Entry) error) error {
 	for n := 1; sc.Scan(); n++ {
 		ts, stream, tag, text, err := parseRecord(sc.Bytes())
 		if err != nil {
-			return fmt.Errorf("log line %d: %w", n, err)
+			return wrap("log line "+strconv.Itoa(n), err)
 		}
 		e := pending[stream]
 		if e == nil {
@@ -215,7 +221,7 @@ func parseRecord(b []byte) (time.Time, string, string, []byte, error) {
 	}
 	ts, err := time.Parse(time.RFC3339Nano, string(fields[0]))
 	if err != nil {
-		return time.Time{}, "", "", nil, fmt.Errorf("%w: %v", ErrBadRecord, err)
+		return time.Time{}, "", "", nil, ErrBadRecord
 	}
 	stream, tag := string(fields[1]), string(fields[2])
 	if (stream != "stdout" && stream != "stderr") || (tag != "F" && tag != "P") {

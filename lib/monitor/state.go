@@ -3,7 +3,6 @@ package monitor
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -48,9 +47,9 @@ func (s Store) Resolve(ref string) (string, error) {
 		return matches[0], nil
 	}
 	if len(matches) > 1 {
-		return "", fmt.Errorf("%q matches %d containers", ref, len(matches))
+		return "", errors.New(strconv.Quote(ref) + " matches " + strconv.Itoa(len(matches)) + " containers")
 	}
-	return "", fmt.Errorf("%w %q", ErrNoContainer, ref)
+	return "", &msgError{ErrNoContainer.Error() + " " + strconv.Quote(ref), ErrNoContainer}
 }
 
 // LogPath is the container's CRI log.
@@ -116,7 +115,7 @@ func (s Store) Logs(id string, o LogOptions, w io.Writer, done <-chan struct{}) 
 		lines = lines[len(lines)-o.Tail:]
 	}
 	for _, e := range lines {
-		if _, err := fmt.Fprintf(w, "%s\n", e.Text); err != nil {
+		if _, err := w.Write(append(e.Text, '\n')); err != nil {
 			return err
 		}
 	}
@@ -148,9 +147,10 @@ func follow(f *os.File, s Store, id string, w io.Writer, done <-chan struct{}) e
 					continue
 				}
 				if tag == "F" {
-					fmt.Fprintf(w, "%s\n", text)
-				} else {
-					fmt.Fprintf(w, "%s", text)
+					text = append(text, '\n')
+				}
+				if _, err := w.Write(text); err != nil {
+					return err
 				}
 			}
 			continue

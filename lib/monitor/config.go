@@ -1,0 +1,72 @@
+package monitor
+
+import (
+	"io"
+	"os"
+	"time"
+)
+
+// Config describes the container (or exec session) a monitor supervises.
+// The fields follow conmon's options.
+type Config struct {
+	ID          string // the container
+	UUID        string // names the attach socket's link in SocketDir (default: ID)
+	Runtime     string // an OCI runtime with runc's command line
+	RuntimeArgs []string
+	RuntimeOpts []string // after the verb
+	Bundle      string   // holds the attach socket, ctl FIFO, events
+	PidFile     string   // the container's PID (default: BUNDLE/pidfile)
+
+	LogPath     string // CRI log (default: BUNDLE/ctr.log); see NoLog
+	NoLog       bool
+	LogSizeMax  int64 // <= 0: no limit
+	LogRotate   bool  // at LogSizeMax rotate (keeping LogMaxFiles old logs) instead of truncating
+	LogMaxFiles int
+
+	ExitDir     string // the exit file is EXITDIR/ID
+	PersistDir  string // PERSISTDIR/exit and PERSISTDIR/oom
+	ExitCommand string
+	ExitArgs    []string
+	ExitDelay   time.Duration
+
+	Terminal       bool // a pty, from the runtime over a console socket
+	Stdin          bool // keep a pipe to the container's stdin for attach clients
+	LeaveStdinOpen bool // an attach client leaving does not close stdin
+
+	Exec         bool   // run ExecProcess in the running container ID
+	ExecProcess  string // a runtime-spec process JSON file
+	Timeout      time.Duration
+	NoPivot      bool
+	NoNewKeyring bool
+
+	FullAttach bool   // bind the attach socket in the bundle, however long its path
+	SocketDir  string // else a link SOCKETDIR/UUID → BUNDLE keeps the path short
+
+	// Sync receives one JSON line once the container is created,
+	// {"data":PID} or {"data":-1,"message":"…"}, and for an exec session a
+	// second with its exit status (conmon's protocol).
+	Sync io.Writer
+	// Start, when set, is read before the exec'd process starts, so the
+	// caller can attach first (conmon's start pipe with --exec-attach).
+	Start *os.File
+	// AttachReady receives {"data":0} once the attach socket listens.
+	AttachReady io.Writer
+	// Events, when set, receives the events also kept in BUNDLE/events,
+	// as JSON lines.
+	Events io.Writer
+}
+
+func (c *Config) setDefaults() {
+	if c.PidFile == "" {
+		c.PidFile = c.Bundle + "/pidfile"
+	}
+	if c.LogPath == "" {
+		c.LogPath = c.Bundle + "/ctr.log"
+	}
+	if c.UUID == "" {
+		c.UUID = c.ID
+	}
+	if c.SocketDir == "" {
+		c.SocketDir = "/run/ctr/socket"
+	}
+}
