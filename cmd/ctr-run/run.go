@@ -24,7 +24,7 @@ type runFlags struct {
 
 	pull, name, workdir, user, entrypoint, hostname, network, memory, cpus, cidfile, runtime string
 	rm, interactive, tty, readOnly, privileged, quiet, detach                                bool
-	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts            ucli.StringSlice
+	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts, logOpts   ucli.StringSlice
 	pidsLimit                                                                                int64
 }
 
@@ -81,6 +81,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringSliceFlag{Name: "cap-drop", Usage: "drop a `CAPABILITY`", Destination: &f.capDrop},
 		&ucli.BoolFlag{Name: "privileged", Usage: "all capabilities, no seccomp, no masked paths, writable /sys", Destination: &f.privileged},
 		&ucli.StringSliceFlag{Name: "security-opt", Usage: "`OPT`: no-new-privileges, seccomp=unconfined or seccomp=FILE", Destination: &f.securityOpts},
+		&ucli.StringSliceFlag{Name: "log-opt", Usage: "with -d: `max-size=SIZE` rotates the log at SIZE, max-file=N keeps N files (default 1: truncate)", Destination: &f.logOpts},
 		&ucli.StringFlag{Name: "cidfile", Usage: "write the container ID to `FILE`", Destination: &f.cidfile},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no pull progress", Destination: &f.quiet},
@@ -192,13 +193,18 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 			return o, cli.UsageError("unsupported --security-opt %q", s)
 		}
 	}
+	for _, opt := range f.logOpts.Value() {
+		if err := run.ParseLogOpt(&o, opt); err != nil {
+			return o, err
+		}
+	}
+	if len(f.logOpts.Value()) > 0 && !f.detach {
+		return o, cli.UsageError("--log-opt needs -d: a foreground container's output is not logged")
+	}
 	if o.Runtime, err = findRuntime(f.runtime); err != nil {
 		return o, err
 	}
 	if f.detach {
-		if f.tty || f.interactive {
-			return o, cli.UsageError("-d cannot be used with -i or -t yet (attach comes with ctr-monitor's attach socket)")
-		}
 		o.Detach = true
 		if o.Monitor, err = findBeside("ctr-monitor"); err != nil {
 			return o, err

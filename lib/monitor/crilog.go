@@ -181,6 +181,7 @@ var ErrBadRecord = errors.New("not a CRI log record")
 func ReadLog(r io.Reader, fn func(Entry) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 4*MaxPiece+1024)
+	sc.Split(scanLF)
 	pending := map[string]*Entry{}
 	for n := 1; sc.Scan(); n++ {
 		ts, stream, tag, text, err := parseRecord(sc.Bytes())
@@ -232,4 +233,16 @@ func parseRecord(b []byte) (time.Time, string, string, []byte, error) {
 		text = append([]byte(nil), fields[3]...)
 	}
 	return ts, stream, tag, text, nil
+}
+
+// scanLF splits at each \n only: unlike bufio.ScanLines it keeps a \r,
+// which is part of a terminal's output.
+func scanLF(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
 }

@@ -44,8 +44,10 @@ func runRuntime(cfg *Config, io *stdio) (int, error) {
 	_ = os.Remove(cfg.PidFile)
 	cmd := exec.Command(cfg.Runtime, runtimeArgs(cfg, io.consolePath)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.workerIn, io.workerOut, io.workerErr
-	// The runtime dies with us rather than leave a half-made container.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// The runtime dies with us rather than leave a half-made container. In
+	// a process group of its own, which the container's process inherits,
+	// a timeout can kill all it started and nothing of ours.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 	if cfg.Start != nil && cfg.Exec {
 		// The caller attaches, then says go: no output is lost.
 		buf := make([]byte, 64)

@@ -94,14 +94,26 @@ type LogOptions struct {
 // Logs writes the container's output lines to w (stdout and stderr
 // interleaved as logged). With Follow it keeps reading until the
 // container has exited and its log is drained.
+//
+// Rotated logs (ctr.log.N … ctr.log.1) are read first, oldest first.
 func (s Store) Logs(id string, o LogOptions, w io.Writer, done <-chan struct{}) error {
-	f, err := os.Open(s.LogPath(id))
+	path := s.LogPath(id)
+	var readers []io.Reader
+	for n := 1; ; n++ {
+		old, err := os.Open(path + "." + strconv.Itoa(n))
+		if err != nil {
+			break
+		}
+		defer old.Close()
+		readers = append([]io.Reader{old}, readers...)
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { f.Close() }()
 	var lines []Entry
-	err = ReadLog(f, func(e Entry) error {
+	err = ReadLog(io.MultiReader(append(readers, f)...), func(e Entry) error {
 		if e.Time.Before(o.Since) {
 			return nil
 		}
@@ -123,16 +135,18 @@ func (s Store) Logs(id string, o LogOptions, w io.Writer, done <-chan struct{}) 
 		return nil
 	}
 	// Follow: read on from where the complete records ended.
-	return follow(f, s, id, w, done)
+	return follow(&f, path, s, id, w, done)
 }
 
 // follow prints the records appended to f after what was read, a P
 // piece as it comes and an F record with its newline, until the container
-// has exited (its exit file exists) and the log is drained.
-func follow(f *os.File, s Store, id string, w io.Writer, done <-chan struct{}) error {
+// has exited (its exit file exists) and the log is drained. When the log
+// is rotated, it goes on with the new file once the old one is read.
+func follow(fp **os.File, path string, s Store, id string, w io.Writer, done <-chan struct{}) error {
 	var partial []byte
 	buf := make([]byte, 64*1024)
 	for {
+		f := *fp
 		n, rerr := f.Read(buf)
 		if n > 0 {
 			partial = append(partial, buf[:n]...)
@@ -158,6 +172,21 @@ func follow(f *os.File, s Store, id string, w io.Writer, done <-chan struct{}) e
 		if rerr != nil && rerr != io.EOF {
 			return rerr
 		}
+		if truncated(f) {
+			// Truncated at its size limit: what is there now is new.
+			_, _ = f.Seek(0, io.SeekStart)
+			partial = partial[:0]
+			continue
+		}
+		if rotated(f, path) {
+			nf, err := os.Open(path)
+			if err == nil {
+				f.Close()
+				*fp = nf
+				partial = partial[:0]
+				continue
+			}
+		}
 		if _, exited, _ := s.ExitStatus(id); exited {
 			return nil
 		}
@@ -167,4 +196,21 @@ func follow(f *os.File, s Store, id string, w io.Writer, done <-chan struct{}) e
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// rotated says whether path is no longer the file f has open.
+func rotated(f *os.File, path string) bool {
+	a, err1 := f.Stat()
+	b, err2 := os.Stat(path)
+	return err1 == nil && err2 == nil && !os.SameFile(a, b)
+}
+
+// truncated says whether f's file is now shorter than what was read.
+func truncated(f *os.File) bool {
+	pos, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Size() < pos
 }

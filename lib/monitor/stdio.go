@@ -4,7 +4,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -22,8 +21,7 @@ type stdio struct {
 	consolePath string
 	master      *os.File
 
-	stdinMu  sync.Mutex
-	lastRead atomic.Int64 // unix nanoseconds of the last read of output
+	stdinMu sync.Mutex
 }
 
 func newStdio(cfg *Config) (*stdio, error) {
@@ -102,55 +100,78 @@ func (s *stdio) closeStdin() {
 	}
 }
 
-// pump copies one output stream to the log and the attach clients until
-// EOF (for a pty: EIO, once the container's side is closed).
-func (s *stdio) pump(r *os.File, stream string, log *LogWriter, att *attachServer) {
-	// One packet for attach clients: the stream byte, then the data, as
-	// one read of the container's output (conmon's framing).
+// pump copies the container's output to the log and the attach clients
+// until both streams end (for a pty: EIO, once the container's side is
+// closed), or, after exited is closed, once they have been quiet for a
+// while: a process that inherited them may keep them open for ever.
+//
+// One loop polls both streams and reads them in turn, so output keeps
+// the order in which it was written as far as the pipes can tell (two
+// readers would race each other), and one packet for attach clients is
+// one read: the stream byte, then the data (conmon's framing).
+func (s *stdio) pump(log *LogWriter, att *attachServer, exited <-chan struct{}, wake *os.File) {
+	type stream struct {
+		f    *os.File
+		name string
+		code byte
+	}
+	var streams []stream
+	if s.stdout != nil {
+		streams = append(streams, stream{s.stdout, "stdout", 2})
+	}
+	streams = append(streams, stream{s.stderr, "stderr", 3})
+	fds := make([]int, len(streams))
+	for i, st := range streams {
+		withFd(st.f, func(fd int) { fds[i] = fd })
+	}
+	wakeFd := -1
+	withFd(wake, func(fd int) { wakeFd = fd })
 	buf := make([]byte, 1+MaxPiece)
-	code := byte(2)
-	if stream == "stderr" {
-		code = 3
-	}
-	buf[0] = code
-	for {
-		n, err := r.Read(buf[1:])
-		if n > 0 {
-			now := time.Now()
-			s.lastRead.Store(now.UnixNano())
-			if log != nil {
-				_ = log.Write(stream, buf[1:1+n], now)
+	open := len(streams)
+	done := false
+	for open > 0 {
+		pfds := make([]unix.PollFd, 0, len(streams)+1)
+		for _, fd := range fds {
+			pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
+		}
+		timeout := -1
+		if done {
+			timeout = 300
+		} else {
+			pfds = append(pfds, unix.PollFd{Fd: int32(wakeFd), Events: unix.POLLIN})
+		}
+		n, err := unix.Poll(pfds, timeout)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil || n == 0 {
+			return // nothing for a while after the exit
+		}
+		if !done && pfds[len(pfds)-1].Revents != 0 {
+			<-exited
+			done = true
+		}
+		for i, st := range streams {
+			if fds[i] < 0 || pfds[i].Revents == 0 {
+				continue
 			}
-			if att != nil {
-				att.broadcast(buf[:1+n])
-			}
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// drain waits for the pumps after the container exited. Output still
-// buffered in the pipes is read to the end; but a process that inherited
-// the pipes may keep them open for ever, so once they have been quiet for
-// a while the pumps are stopped.
-func (s *stdio) drain(done <-chan struct{}) {
-	const quiet = 300 * time.Millisecond
-	for {
-		select {
-		case <-done:
-			return
-		case <-time.After(quiet / 3):
-		}
-		if time.Since(time.Unix(0, s.lastRead.Load())) > quiet {
-			for _, f := range []*os.File{s.stdout, s.stderr} {
-				if f != nil {
-					_ = f.SetReadDeadline(time.Now())
+			n, err := unix.Read(fds[i], buf[1:])
+			if n > 0 {
+				now := time.Now()
+				if log != nil {
+					_ = log.Write(st.name, buf[1:1+n], now)
 				}
+				if att != nil {
+					buf[0] = st.code
+					att.broadcast(buf[:1+n])
+				}
+				continue
 			}
-			<-done
-			return
+			if err == unix.EAGAIN || err == unix.EINTR {
+				continue
+			}
+			fds[i] = -1 // EOF, or EIO from a pty whose other side is gone
+			open--
 		}
 	}
 }

@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"os"
-	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -74,11 +73,14 @@ func Supervise(cfg Config) (int, error) {
 	if att != nil {
 		att.acceptPending(io, closeStdinOnEOF)
 	}
-	var pumps sync.WaitGroup
-	if io.stdout != nil {
-		pumps.Go(func() { io.pump(io.stdout, "stdout", log, att) })
+	wakeR, wakeW, err := os.Pipe()
+	if err != nil {
+		return -1, err
 	}
-	pumps.Go(func() { io.pump(io.stderr, "stderr", log, att) })
+	defer wakeR.Close()
+	exited := make(chan struct{})
+	pumped := make(chan struct{})
+	go func() { io.pump(log, att, exited, wakeR); close(pumped) }()
 	if att != nil {
 		go att.serve(io, closeStdinOnEOF)
 		go serveCtl(ctl, io, log)
@@ -89,7 +91,7 @@ func Supervise(cfg Config) (int, error) {
 		timer = time.AfterFunc(cfg.Timeout, func() {
 			close(timedOut)
 			// The whole process group: what it started goes too.
-			if pgid, err := unix.Getpgid(pid); err == nil && pgid > 1 {
+			if pgid, err := unix.Getpgid(pid); err == nil && pgid > 1 && pgid != unix.Getpgrp() {
 				_ = unix.Kill(-pgid, unix.SIGKILL)
 			}
 			_ = unix.Kill(pid, unix.SIGKILL)
@@ -102,9 +104,9 @@ func Supervise(cfg Config) (int, error) {
 	}
 	// Read before the exit command can remove the cgroup.
 	oomKilled := oom.kills() > oomBefore
-	done := make(chan struct{})
-	go func() { pumps.Wait(); close(done) }()
-	io.drain(done)
+	close(exited)
+	wakeW.Close()
+	<-pumped
 	if log != nil {
 		_ = log.Sync()
 	}

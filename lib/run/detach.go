@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +21,19 @@ func startDetached(o *Options, b *bundle) error {
 	args := []string{
 		"--cid", b.id, "--runtime", o.Runtime, "--runtime-arg", "--root", "--runtime-arg", runtimeRoot(o.StateDir),
 		"--bundle", b.dir, "--log-path", filepath.Join(b.dir, "ctr.log"), "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
+	}
+	if o.LogSizeMax > 0 {
+		args = append(args, "--log-size-max", strconv.FormatInt(o.LogSizeMax, 10))
+		if o.LogMaxFiles > 1 {
+			args = append(args, "--log-rotate", "--log-max-files", strconv.Itoa(o.LogMaxFiles-1))
+		}
+	}
+	// The terminal or stdin wait in the monitor for "ctr-monitor attach".
+	if o.TTY {
+		args = append(args, "--terminal")
+	}
+	if o.Interactive {
+		args = append(args, "--stdin")
 	}
 	if len(o.CleanupCommand) > 0 {
 		args = append(args, "--exit-command", o.CleanupCommand[0])

@@ -97,6 +97,30 @@ func ParseMemory(s string) (int64, error) {
 	return n, nil
 }
 
+// ParseLogOpt parses one --log-opt into o: max-size=SIZE (the log is
+// truncated, or rotated with max-file, when it would pass SIZE) and
+// max-file=N (files kept, the current one included), as docker's.
+func ParseLogOpt(o *Options, s string) error {
+	key, val, _ := strings.Cut(s, "=")
+	switch key {
+	case "max-size":
+		n, err := units.RAMInBytes(val)
+		if err != nil || n < 8192 {
+			return errdefs.Usagef("invalid --log-opt %q: want a size of at least 8k", s)
+		}
+		o.LogSizeMax = n
+	case "max-file":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 1 {
+			return errdefs.Usagef("invalid --log-opt %q: want a count of at least 1", s)
+		}
+		o.LogMaxFiles = n
+	default:
+		return errdefs.Usagef("unsupported --log-opt %q: want max-size=SIZE or max-file=N", s)
+	}
+	return nil
+}
+
 // ParseCPUs parses --cpus into a CFS quota for a 100ms period.
 func ParseCPUs(s string) (int64, error) {
 	f, err := strconv.ParseFloat(s, 64)

@@ -78,6 +78,8 @@ type Options struct {
 	// container exits.
 	Detach         bool
 	Monitor        string
+	LogSizeMax     int64 // the monitor's log limit (0: none)
+	LogMaxFiles    int   // log files kept at the limit, the current one included (<= 1: truncate)
 	CleanupCommand []string
 }
 
