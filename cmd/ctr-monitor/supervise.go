@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -143,6 +144,12 @@ func supervise(g *globals) int {
 	}
 	if g.json {
 		c.Events = os.Stdout
+	}
+	// One thread runs Go code: a monitor mostly waits, and under a flood
+	// of output more threads only add wake-ups and context switches
+	// (measured: bench/monitor.sh).
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
 	}
 	if _, err := monitor.Supervise(*c); err != nil {
 		return fail(err)

@@ -38,6 +38,29 @@ type LogWriter struct {
 	maxSize  int64 // <= 0: no limit
 	maxFiles int   // with maxSize: files kept, the current one included; 1 truncates
 	buf      []byte
+
+	// The time stamp's text up to the second and after the nanoseconds,
+	// kept for the second they are good for: formatting a time for each
+	// read of a flood of output is a cost worth saving.
+	stampSec             int64
+	stampHead, stampTail []byte
+	stampBuf             []byte
+}
+
+// stamp is now in timeLayout.
+func (w *LogWriter) stamp(now time.Time) []byte {
+	if sec := now.Unix(); sec != w.stampSec || w.stampHead == nil {
+		full := now.Truncate(time.Second).AppendFormat(nil, timeLayout)
+		dot := bytes.IndexByte(full, '.')
+		w.stampSec, w.stampHead, w.stampTail = sec, full[:dot+1], full[dot+10:]
+	}
+	b := append(w.stampBuf[:0], w.stampHead...)
+	ns := now.Nanosecond()
+	for div := 100000000; div > 0; div /= 10 {
+		b = append(b, byte('0'+ns/div%10))
+	}
+	w.stampBuf = append(b, w.stampTail...)
+	return w.stampBuf
 }
 
 // OpenLog opens (appending to) the log at path. maxSize limits the file;
@@ -72,7 +95,7 @@ func (w *LogWriter) open() error {
 func (w *LogWriter) Write(stream string, data []byte, now time.Time) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ts := now.Format(timeLayout)
+	ts := w.stamp(now)
 	w.buf = w.buf[:0]
 	for len(data) > 0 {
 		line, rest, complete := data, []byte(nil), false

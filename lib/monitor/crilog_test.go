@@ -112,3 +112,18 @@ func TestUnfinishedLineIsPartial(t *testing.T) {
 		t.Fatalf("got %+v", got)
 	}
 }
+
+func TestStampMatchesTheLayout(t *testing.T) {
+	w := &LogWriter{}
+	loc := time.FixedZone("x", 5*3600+30*60)
+	for _, now := range []time.Time{
+		time.Date(2026, 11, 28, 15, 4, 5, 7, time.UTC),
+		time.Date(2026, 11, 28, 15, 4, 5, 999999999, time.UTC),
+		time.Date(2026, 11, 28, 15, 4, 6, 0, time.UTC),
+		time.Date(2026, 11, 28, 15, 4, 6, 120000000, loc),
+	} {
+		if got, want := string(w.stamp(now)), now.Format(timeLayout); got != want {
+			t.Errorf("stamp %q, want %q", got, want)
+		}
+	}
+}

@@ -100,78 +100,100 @@ func (s *stdio) closeStdin() {
 	}
 }
 
+// readSize is how much of the container's output one read takes:
+// conmon's 8 KiB. Measured (bench/monitor.sh): reading the pipe dry with
+// 64 KiB reads, or letting output gather between reads, makes a container
+// writing flat out slower, not faster: it blocks on a full pipe more.
+const readSize = MaxPiece
+
 // pump copies the container's output to the log and the attach clients
 // until both streams end (for a pty: EIO, once the container's side is
-// closed), or, after exited is closed, once they have been quiet for a
-// while: a process that inherited them may keep them open for ever.
+// closed), or, after wake is signalled (the container exited), once they
+// have been quiet for a while: a process that inherited them may keep
+// them open for ever.
 //
-// One loop polls both streams and reads them in turn, so output keeps
-// the order in which it was written as far as the pipes can tell (two
-// readers would race each other), and one packet for attach clients is
-// one read: the stream byte, then the data (conmon's framing).
-func (s *stdio) pump(log *LogWriter, att *attachServer, exited <-chan struct{}, wake *os.File) {
+// One loop waits for both streams in one epoll set and reads them in
+// turn, stdout first, so output keeps the order in which it was written
+// as far as the pipes can tell (two readers would race each other). It
+// blocks in epoll_wait as conmon blocks in poll: under a flood of small
+// writes, parking a goroutine in Go's poller for each one costs more than
+// the reads themselves (measured: bench/monitor.sh).
+func (s *stdio) pump(log *LogWriter, att *attachServer, wake int) {
 	type stream struct {
-		f    *os.File
+		fd   int
 		name string
 		code byte
 	}
-	var streams []stream
-	if s.stdout != nil {
-		streams = append(streams, stream{s.stdout, "stdout", 2})
+	var streams []*stream
+	for _, st := range []struct {
+		f    *os.File
+		name string
+		code byte
+	}{{s.stdout, "stdout", 2}, {s.stderr, "stderr", 3}} {
+		if st.f != nil {
+			one := &stream{fd: -1, name: st.name, code: st.code}
+			withFd(st.f, func(fd int) { one.fd = fd })
+			streams = append(streams, one)
+		}
 	}
-	streams = append(streams, stream{s.stderr, "stderr", 3})
-	fds := make([]int, len(streams))
-	for i, st := range streams {
-		withFd(st.f, func(fd int) { fds[i] = fd })
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return
 	}
-	wakeFd := -1
-	withFd(wake, func(fd int) { wakeFd = fd })
-	buf := make([]byte, 1+MaxPiece)
+	defer unix.Close(ep)
+	for _, fd := range []int{streams[0].fd, streams[len(streams)-1].fd, wake} {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+		_ = unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &ev)
+	}
+	// One packet for attach clients: the stream byte, then one read.
+	packet := make([]byte, 1+readSize)
+	events := make([]unix.EpollEvent, 4)
 	open := len(streams)
-	done := false
+	timeout := -1
 	for open > 0 {
-		pfds := make([]unix.PollFd, 0, len(streams)+1)
-		for _, fd := range fds {
-			pfds = append(pfds, unix.PollFd{Fd: int32(fd), Events: unix.POLLIN})
-		}
-		timeout := -1
-		if done {
-			timeout = 300
-		} else {
-			pfds = append(pfds, unix.PollFd{Fd: int32(wakeFd), Events: unix.POLLIN})
-		}
-		n, err := unix.Poll(pfds, timeout)
+		n, err := unix.EpollWait(ep, events, timeout)
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil || n == 0 {
-			return // nothing for a while after the exit
+			return // quiet for a while after the exit
 		}
-		if !done && pfds[len(pfds)-1].Revents != 0 {
-			<-exited
-			done = true
-		}
-		for i, st := range streams {
-			if fds[i] < 0 || pfds[i].Revents == 0 {
+		for _, st := range streams {
+			ready := false
+			for _, ev := range events[:n] {
+				ready = ready || int(ev.Fd) == st.fd
+			}
+			if !ready {
 				continue
 			}
-			n, err := unix.Read(fds[i], buf[1:])
+			n, err := unix.Read(st.fd, packet[1:])
 			if n > 0 {
-				now := time.Now()
 				if log != nil {
-					_ = log.Write(st.name, buf[1:1+n], now)
+					_ = log.Write(st.name, packet[1:1+n], time.Now())
 				}
 				if att != nil {
-					buf[0] = st.code
-					att.broadcast(buf[:1+n])
+					packet[0] = st.code
+					att.broadcast(packet[:1+n])
 				}
 				continue
 			}
 			if err == unix.EAGAIN || err == unix.EINTR {
 				continue
 			}
-			fds[i] = -1 // EOF, or EIO from a pty whose other side is gone
+			// EOF, or EIO from a pty whose other side is gone.
+			_ = unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, st.fd, nil)
+			st.fd = -1
 			open--
+		}
+		if timeout < 0 {
+			for _, ev := range events[:n] {
+				if int(ev.Fd) == wake {
+					// The container exited: drain what is there, then stop
+					// once nothing comes for a while.
+					_ = unix.EpollCtl(ep, unix.EPOLL_CTL_DEL, wake, nil)
+					timeout = 300
+				}
+			}
 		}
 	}
 }

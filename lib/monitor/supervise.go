@@ -68,19 +68,21 @@ func Supervise(cfg Config) (int, error) {
 		return -1, err
 	}
 	events.add("started", pid)
+	trimResident()
 
 	closeStdinOnEOF := cfg.Stdin && !cfg.LeaveStdinOpen
 	if att != nil {
 		att.acceptPending(io, closeStdinOnEOF)
 	}
-	wakeR, wakeW, err := os.Pipe()
+	// The pump blocks in epoll_wait; an eventfd in its set says the
+	// container exited.
+	wake, err := unix.Eventfd(0, unix.EFD_CLOEXEC)
 	if err != nil {
 		return -1, err
 	}
-	defer wakeR.Close()
-	exited := make(chan struct{})
+	defer unix.Close(wake)
 	pumped := make(chan struct{})
-	go func() { io.pump(log, att, exited, wakeR); close(pumped) }()
+	go func() { io.pump(log, att, wake); close(pumped) }()
 	if att != nil {
 		go att.serve(io, closeStdinOnEOF)
 		go serveCtl(ctl, io, log)
@@ -104,8 +106,7 @@ func Supervise(cfg Config) (int, error) {
 	}
 	// Read before the exit command can remove the cgroup.
 	oomKilled := oom.kills() > oomBefore
-	close(exited)
-	wakeW.Close()
+	_, _ = unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0})
 	<-pumped
 	if log != nil {
 		_ = log.Sync()

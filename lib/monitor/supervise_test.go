@@ -25,9 +25,11 @@ while [ $# -gt 1 ]; do
 	shift
 done
 if [ -n "$FAKE_FAIL" ]; then echo "$FAKE_FAIL" >&2; exit 1; fi
-# A background job's stdin would be /dev/null: keep ours.
+# A background job's stdin would be /dev/null: keep ours. The process
+# waits for this script to exit first: a shell reaps its own children,
+# and a status must reach the monitor, as with a real runtime.
 exec 3<&0
-sh -c "$FAKE_CMD" <&3 3<&- &
+sh -c "sleep 0.1; $FAKE_CMD" <&3 3<&- &
 echo $! >"$pidfile"
 `
 
