@@ -66,6 +66,11 @@ echo "container $cid" >&2
 ctr-monitor --runroot "$work/run" wait "$cid" || true
 ctr-monitor --runroot "$work/run" logs "$cid"
 
+step "ctr-run -d -i: a pipeline feeds a detached container's stdin through ctr-monitor attach"
+cid=$(ctr-run --root "$work/storage" --runroot "$work/run" -d -i "$(cat "$work/id")" sh -c 'while read l; do echo "got $l"; done')
+printf 'one\ntwo\n' | ctr-monitor --runroot "$work/run" attach "$cid"
+ctr-monitor --runroot "$work/run" events --json "$cid" | jq -c '{event, pid, status}'
+
 step "copying again sends nothing"
 ctr-copy --tls-verify=false --json "docker://$R/library/busybox:1" "docker://$R/mirror/library/busybox:1" |
 	jq -c '{ref, skipped}'

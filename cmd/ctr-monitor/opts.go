@@ -111,8 +111,10 @@ func help(opts []option) string {
 		}
 		if o.arg != "" {
 			line += " " + o.arg
+		} else if o.numeric {
+			line += " [N]"
 		}
-		if len(line) < 34 {
+		if len(line) < 33 {
 			line += strings.Repeat(" ", 34-len(line))
 		} else {
 			line += "\n" + strings.Repeat(" ", 34)
