@@ -60,3 +60,18 @@ make_image() {
 
 # ratio A B: A / B with two decimals.
 ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
+
+# make_bundle DIR CONFIG: an OCI bundle in DIR for the busybox image at
+# $work/bb (a layout) stored as localhost/busybox:1 in storage "${S[@]}":
+# ctr-run's own config.json (podman's defaults, seccomp on), written to
+# CONFIG, over a copy of the rootfs in DIR/rootfs.
+make_bundle() {
+	local dir=$1 config=$2 id
+	ctr-run "${S[@]}" --name bundle-source localhost/busybox:1 true
+	id=$(ctr-run "${S[@]}" inspect bundle-source | jq -r .id)
+	mkdir -p "$dir/rootfs"
+	tar -xzf "$(ls -S "$work"/bb/blobs/sha256/* | head -1)" -C "$dir/rootfs"
+	cp "$work/run/ctr/$id/"{hosts,hostname,resolv.conf} "$dir/"
+	jq --arg b "$dir" '.root.path = "rootfs" | .mounts |= map(if .source | tostring | startswith("/") and (contains("/ctr/")) then .source = ($b + "/" + (.source | split("/") | last)) else . end)' \
+		"$work/run/ctr/$id/config.json" >"$config"
+}

@@ -24,14 +24,8 @@ mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2
 ctr-copy -q "${S[@]}" "oci:$work/bb:1" containers-storage:localhost/busybox:1 >/dev/null
 # The bundle: ctr-run's own config.json (podman's defaults), over a copy
 # of the rootfs.
-ctr-run "${S[@]}" --name bundle-source localhost/busybox:1 true
-id=$(ctr-run "${S[@]}" inspect bundle-source | jq -r .id)
 bundle=$work/bundle
-mkdir -p "$bundle/rootfs"
-tar -xzf "$(ls -S "$work"/bb/blobs/sha256/* | head -1)" -C "$bundle/rootfs"
-cp "$work/run/ctr/$id/"{hosts,hostname,resolv.conf} "$bundle/"
-jq --arg b "$bundle" '.root.path = "rootfs" | .mounts |= map(if .source | tostring | startswith("/") and (contains("/ctr/")) then .source = ($b + "/" + (.source | split("/") | last)) else . end)' \
-	"$work/run/ctr/$id/config.json" >"$work/config.json"
+make_bundle "$bundle" "$work/config.json"
 rt=$work/rt
 mkdir -p "$work/sock" "$work/exits"   # conmon needs them made
 lines='p=sprintf("%90s",""); for(i=1;i<=1000000;i++) printf "%08d%s\n", i, p'

@@ -36,14 +36,8 @@ ctr-run "${S[@]}" --rm localhost/busybox:1 true
 podman "${S[@]}" run --rm --network none localhost/busybox:1 true
 
 # The bundle: ctr-run's own config.json, over a copy of the rootfs.
-ctr-run "${S[@]}" --name bundle-source localhost/busybox:1 true
-id=$(ctr-run "${S[@]}" inspect bundle-source | jq -r .id)
 bundle=$work/bundle
-mkdir -p "$bundle/rootfs"
-tar -xzf "$(ls -S "$work"/bb/blobs/sha256/* | head -1)" -C "$bundle/rootfs"
-cp "$work/run/ctr/$id/"{hosts,hostname,resolv.conf} "$bundle/"
-jq --arg b "$bundle" '.root.path = "rootfs" | .mounts |= map(if .source | tostring | startswith("/") and (contains("/ctr/")) then .source = ($b + "/" + (.source | split("/") | last)) else . end)' \
-	"$work/run/ctr/$id/config.json" >"$bundle/config.json"
+make_bundle "$bundle" "$bundle/config.json"
 
 declare -A t
 for r in $(seq "$ROUNDS"); do

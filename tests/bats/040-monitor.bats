@@ -78,6 +78,8 @@ MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
 	[ "$(jq -r 'select(.name=="hog") | .oomKilled' <<<"$output")" = true ]
 	run_ctr ctr-run "${STORAGE[@]}" ps -a
 	expect_match "exited \(137\) OOM"
+	run_ctr "${MON[@]}" events --json hog
+	[ "$(jq -r .event <<<"$output" | paste -sd,)" = started,oom,exited ]
 	# A container that was not OOM-killed has no flag.
 	run_ctr ctr-run "${STORAGE[@]}" -d --name fine $IMG true
 	run_ctr "${MON[@]}" wait fine
