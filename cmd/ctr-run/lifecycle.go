@@ -28,17 +28,7 @@ func withManager(c *ucli.Context, f *runFlags, fn func(*run.Manager) error) erro
 
 // withStore opens the store named by the global flags, runs fn, closes it.
 func withStore(f *runFlags, fn func(*image.LocalStore, storage.Store) error) error {
-	so, err := f.storage.StoreOptions()
-	if err != nil {
-		return err
-	}
-	local := &image.LocalStore{Options: so}
-	store, err := local.Get()
-	if err != nil {
-		return err
-	}
-	defer local.Close() //nolint:errcheck // reported by the store on the next open
-	return fn(local, store)
+	return f.storage.Open(fn)
 }
 
 // stateDir is where ctr-run keeps bundles and the runtime's state.

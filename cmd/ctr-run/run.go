@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
-	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
 	ucli "github.com/urfave/cli/v2"
@@ -206,7 +203,7 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	}
 	if f.detach {
 		o.Detach = true
-		if o.Monitor, err = findBeside("ctr-monitor"); err != nil {
+		if o.Monitor, err = cli.FindBeside("ctr-monitor"); err != nil {
 			return o, err
 		}
 		self, err := os.Executable()
@@ -236,19 +233,6 @@ func findRuntime(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
 	}
-	return findBeside("ctr-runtime")
+	return cli.FindBeside("ctr-runtime")
 }
 
-// findBeside finds a ctr tool next to this binary, else on PATH.
-func findBeside(tool string) (string, error) {
-	if self, err := os.Executable(); err == nil {
-		p := filepath.Join(filepath.Dir(self), tool)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	if p, err := exec.LookPath(tool); err == nil {
-		return p, nil
-	}
-	return "", errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s not found beside ctr-run or on PATH", tool))
-}

@@ -76,8 +76,11 @@ type Options struct {
 	// Detach runs the container under Monitor (ctr-monitor); the monitor
 	// runs CleanupCommand, with the container's ID appended, when the
 	// container exits.
-	Detach         bool
-	Monitor        string
+	Detach  bool
+	Monitor string
+	// Stdout, when set, receives the container's stdout instead of ours
+	// (a build's RUN step: stdout is for data).
+	Stdout         *os.File
 	LogSizeMax     int64 // the monitor's log limit (0: none)
 	LogMaxFiles    int   // log files kept at the limit, the current one included (<= 1: truncate)
 	CleanupCommand []string
@@ -268,6 +271,9 @@ func runRuntime(o *Options, b *bundle) (int, error) {
 	cmd := exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "--log", logPath, "--log-format", "json",
 		"run", "--bundle", b.dir, b.id)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if o.Stdout != nil {
+		cmd.Stdout = o.Stdout
+	}
 	if !o.Interactive && !o.TTY {
 		cmd.Stdin = nil // /dev/null, as podman without -i
 	}
@@ -334,4 +340,10 @@ func runtimeError(logPath string) string {
 		}
 	}
 	return msg
+}
+
+// FindImage finds an image in local storage by name, ID or ID prefix,
+// pulling it per pull (missing, always, never), as ctr-run does.
+func FindImage(ctx context.Context, store storage.Store, name, pull string, po image.PullOptions) (*storage.Image, error) {
+	return findOrPull(ctx, store, &Options{Image: name, Pull: pull, PullOpts: po})
 }

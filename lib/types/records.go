@@ -4,7 +4,11 @@
 // added within a version.
 package types
 
-import "time"
+import (
+	"time"
+
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+)
 
 // CopySchema names the version of CopyRecord.
 const CopySchema = "ctr.copy/v1"
@@ -75,4 +79,41 @@ type ContainerMeta struct {
 	ImageName string    `json:"imageName"` // as the user gave it
 	Command   []string  `json:"command,omitempty"`
 	Created   time.Time `json:"created"`
+}
+
+// BuildSchema names the version of BuildRecord.
+const BuildSchema = "ctr.build/v1"
+
+// BuildRecord is what ctr-build prints for each image it committed.
+type BuildRecord struct {
+	// Schema is always BuildSchema.
+	Schema string `json:"schema"`
+	// ID is the image ID in local storage; the next tool reads this field.
+	ID string `json:"id"`
+	// Names are the image's names in local storage.
+	Names []string `json:"names,omitempty"`
+	// Digest is the digest of the image's manifest.
+	Digest string `json:"digest"`
+	// Seconds is the wall time of the build (or commit).
+	Seconds float64 `json:"seconds"`
+}
+
+// WorkingContainerSchema names the version of WorkingContainer.
+const WorkingContainerSchema = "ctr.build-container/v1"
+
+// WorkingContainer is what ctr-build keeps in a storage container's
+// metadata while an image is being built in it: where it came from and
+// the config and history the committed image will have.
+type WorkingContainer struct {
+	Schema    string    `json:"schema"`
+	FromImage string    `json:"fromImage,omitempty"` // image ID; "" for scratch
+	FromName  string    `json:"fromName"`            // as the user gave it
+	Created   time.Time `json:"created"`
+	// Image is the image config (OCI) being built: the base image's,
+	// changed by "ctr-build config" and the build steps. Its history and
+	// diff IDs are the base image's.
+	Image imgspecv1.Image `json:"image"`
+	// History has the entries added since the base image, committed after
+	// its own: empty layers (config changes) and the one committed layer.
+	History []imgspecv1.History `json:"history,omitempty"`
 }

@@ -212,8 +212,8 @@ cri_text() {
 @test "monitor: podman --conmon ctr-monitor: run -d, logs, exec, stop, OOM" {
 	requires podman
 	local_busybox
-	podman_t --version
-	local p=(env CONTAINERS_CONF="$TEST_TMP/containers.conf" podman "${STORAGE[@]}" --conmon "$CTR_BIN/ctr-monitor")
+	podman_cmd
+	local p=("${PODMAN[@]}" --conmon "$CTR_BIN/ctr-monitor")
 	run_ctr "${p[@]}" run -d --network none $IMG sh -c 'echo hi; echo oops >&2; sleep 100'
 	local id=$output
 	run_ctr "${p[@]}" logs "$id"

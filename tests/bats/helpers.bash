@@ -178,6 +178,13 @@ podman_t() {
 	CONTAINERS_CONF=$TEST_TMP/containers.conf podman "${STORAGE[@]}" "$@"
 }
 
+# podman_cmd: sets PODMAN to podman_t's command line as an array, for
+# run_ctr (which cannot run shell functions).
+podman_cmd() {
+	podman_t --version >/dev/null
+	PODMAN=(env CONTAINERS_CONF="$TEST_TMP/containers.conf" podman "${STORAGE[@]}")
+}
+
 # registries_conf FILE [TOML LINE...]: a registries.conf with the given
 # top-level lines, treating every registry this test started as insecure.
 registries_conf() {

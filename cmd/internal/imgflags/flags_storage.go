@@ -3,6 +3,7 @@ package imgflags
 import (
 	"fmt"
 
+	"github.com/ctr-project/ctr/lib/image"
 	ucli "github.com/urfave/cli/v2"
 	"go.podman.io/storage"
 )
@@ -60,4 +61,19 @@ func (f *StorageFlags) Args() []string {
 		a = append(a, "--storage-opt", o)
 	}
 	return a
+}
+
+// Open opens the store the flags choose, runs fn with it and closes it.
+func (f *StorageFlags) Open(fn func(*image.LocalStore, storage.Store) error) error {
+	so, err := f.StoreOptions()
+	if err != nil {
+		return err
+	}
+	local := &image.LocalStore{Options: so}
+	store, err := local.Get()
+	if err != nil {
+		return err
+	}
+	defer local.Close() //nolint:errcheck // reported by the store on the next open
+	return fn(local, store)
 }

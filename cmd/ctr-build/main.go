@@ -1,0 +1,21 @@
+// Command ctr-build builds images, buildah style: working containers made
+// from an image, changed by commands, copies and config edits, committed
+// as new images in local storage. Each subcommand prints what the next
+// one (or another ctr tool) reads.
+package main
+
+import (
+	"os"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"go.podman.io/storage/pkg/reexec"
+)
+
+func main() {
+	// containers/storage re-executes this binary to apply layers in a
+	// chroot; that child run stops here.
+	if reexec.Init() {
+		return
+	}
+	os.Exit(cli.Main(newApp(os.Stdin, os.Stdout, os.Stderr), os.Args))
+}

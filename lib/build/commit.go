@@ -1,0 +1,218 @@
+package build
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	imgspec "github.com/opencontainers/image-spec/specs-go"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/signature"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+	"go.podman.io/storage/pkg/archive"
+)
+
+// CommitOptions say what the committed image is called and records.
+type CommitOptions struct {
+	Names      []string  // image names; none: only the ID
+	CreatedBy  string    // the history entry's created_by
+	Created    time.Time // zero: now
+	EmptyLayer bool      // record no layer, only the history entry (config-only steps)
+}
+
+// Commit makes an image of the working container: the base image's
+// layers, plus the container's changes as one new layer, with the config
+// and history the container has collected. It returns the image ID.
+func Commit(ctx context.Context, store storage.Store, c *Container, o CommitOptions) (string, digest.Digest, error) {
+	created := o.Created
+	if created.IsZero() {
+		created = time.Now().UTC()
+	}
+	sc, err := store.Container(c.ID)
+	if err != nil {
+		return "", "", err
+	}
+	tmp, err := os.MkdirTemp("", "ctr-build-commit")
+	if err != nil {
+		return "", "", err
+	}
+	defer os.RemoveAll(tmp)
+
+	img := c.Meta.Image // a copy: Meta keeps the base's history and diff IDs
+	var layers []imgspecv1.Descriptor
+	var base types.ImageSource
+	if c.Meta.FromImage != "" {
+		if base, layers, err = baseLayers(ctx, store, c.Meta.FromImage); err != nil {
+			return "", "", err
+		}
+	}
+	src := &commitSource{layers: map[digest.Digest]string{}, base: base}
+	defer src.Close()
+
+	history := append(append([]imgspecv1.History{}, img.History...), c.Meta.History...)
+	entry := imgspecv1.History{Created: &created, CreatedBy: o.CreatedBy, EmptyLayer: o.EmptyLayer}
+	if !o.EmptyLayer {
+		path := tmp + "/layer.tar"
+		diffID, size, err := diffToFile(store, sc.LayerID, path)
+		if err != nil {
+			return "", "", err
+		}
+		src.layers[diffID] = path
+		layers = append(layers, imgspecv1.Descriptor{MediaType: imgspecv1.MediaTypeImageLayer, Digest: diffID, Size: size})
+		img.RootFS.DiffIDs = append(append([]digest.Digest{}, img.RootFS.DiffIDs...), diffID)
+	}
+	history = append(history, entry)
+	img.History = history
+	img.Created = &created
+	img.RootFS.Type = "layers"
+
+	if src.config, err = json.Marshal(img); err != nil {
+		return "", "", err
+	}
+	src.configD = digest.FromBytes(src.config)
+	m := imgspecv1.Manifest{
+		Versioned: imgspec.Versioned{SchemaVersion: 2},
+		MediaType: imgspecv1.MediaTypeImageManifest,
+		Config:    imgspecv1.Descriptor{MediaType: imgspecv1.MediaTypeImageConfig, Digest: src.configD, Size: int64(len(src.config))},
+		Layers:    layers,
+	}
+	if m.Layers == nil {
+		m.Layers = []imgspecv1.Descriptor{}
+	}
+	if src.manifest, err = json.Marshal(m); err != nil {
+		return "", "", err
+	}
+	src.mimeType = imgspecv1.MediaTypeImageManifest
+	src.ref = commitRef{container: c.ID, src: src}
+
+	id := src.configD.Encoded()
+	dest, err := destination(store, id, o.Names)
+	if err != nil {
+		return "", "", err
+	}
+	policy, err := signature.NewPolicyContext(&signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}})
+	if err != nil {
+		return "", "", err
+	}
+	defer policy.Destroy()
+	manifestBytes, err := copy.Image(ctx, policy, dest, src.ref, &copy.Options{ReportWriter: io.Discard})
+	if err != nil {
+		return "", "", fmt.Errorf("committing %s: %w", c.Name, err)
+	}
+	for _, extra := range tail(o.Names) {
+		if err := store.AddNames(id, []string{normalName(extra)}); err != nil {
+			return "", "", err
+		}
+	}
+	md, err := manifest.Digest(manifestBytes)
+	return id, md, err
+}
+
+// baseLayers returns the base image's source and its layers as OCI
+// descriptors.
+func baseLayers(ctx context.Context, store storage.Store, imageID string) (types.ImageSource, []imgspecv1.Descriptor, error) {
+	ref, err := istorage.Transport.NewStoreReference(store, nil, imageID)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := ref.NewImageSource(ctx, &types.SystemContext{})
+	if err != nil {
+		return nil, nil, err
+	}
+	mb, mt, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		src.Close()
+		return nil, nil, err
+	}
+	m, err := manifest.FromBlob(mb, mt)
+	if err != nil {
+		src.Close()
+		return nil, nil, err
+	}
+	var out []imgspecv1.Descriptor
+	for _, l := range m.LayerInfos() {
+		out = append(out, imgspecv1.Descriptor{MediaType: ociLayerType(l.MediaType), Digest: l.Digest, Size: l.Size})
+	}
+	return src, out, nil
+}
+
+// ociLayerType is the OCI media type of a layer of any manifest.
+func ociLayerType(mt string) string {
+	switch {
+	case strings.HasSuffix(mt, "gzip"):
+		return imgspecv1.MediaTypeImageLayerGzip
+	case strings.HasSuffix(mt, "zstd"):
+		return imgspecv1.MediaTypeImageLayerZstd
+	case mt == "" || strings.HasSuffix(mt, ".tar") || mt == "application/vnd.docker.image.rootfs.diff.tar":
+		return imgspecv1.MediaTypeImageLayer
+	}
+	return mt
+}
+
+// diffToFile writes the changes of layer (against its parent) as an
+// uncompressed tar to path and returns its digest and size.
+func diffToFile(store storage.Store, layer, path string) (digest.Digest, int64, error) {
+	rc, err := store.Diff("", layer, &storage.DiffOptions{Compression: ptr(archive.Uncompressed)})
+	if err != nil {
+		return "", 0, fmt.Errorf("reading the container's changes: %w", err)
+	}
+	defer rc.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return "", 0, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), rc)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", 0, fmt.Errorf("reading the container's changes: %w", err)
+	}
+	return digest.NewDigest(digest.SHA256, h), n, nil
+}
+
+// destination is the storage reference the image is committed to: its
+// first name, or only its ID.
+func destination(store storage.Store, id string, names []string) (types.ImageReference, error) {
+	if len(names) == 0 {
+		return istorage.Transport.NewStoreReference(store, nil, id)
+	}
+	ref, err := istorage.Transport.ParseStoreReference(store, normalName(names[0]))
+	if err != nil {
+		return nil, fmt.Errorf("image name %q: %w", names[0], err)
+	}
+	return ref, nil
+}
+
+// normalName adds podman's "localhost/" to a name without a registry, as
+// buildah does.
+func normalName(name string) string {
+	first, _, _ := strings.Cut(name, "/")
+	if !strings.ContainsAny(first, ".:") && first != "localhost" {
+		name = "localhost/" + name
+	}
+	if !strings.Contains(name[strings.LastIndex(name, "/")+1:], ":") && !strings.Contains(name, "@") {
+		name += ":latest"
+	}
+	return name
+}
+
+func tail(s []string) []string {
+	if len(s) < 2 {
+		return nil
+	}
+	return s[1:]
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,165 @@
+// Package build makes images: working containers in containers/storage
+// (from an image or from scratch), commands run in them through
+// ctr-runtime with ctr-run's defaults, files copied in, config changes,
+// and commits of their changes as new images, as buildah does. ctr-build's
+// scripted mode drives it step by step; Containerfile builds drive it
+// from parsed instructions.
+package build
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	ctrtypes "github.com/ctr-project/ctr/lib/types"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
+)
+
+// Container is a working container: a storage container with ctr-build's
+// record in its metadata.
+type Container struct {
+	ID   string
+	Name string
+	Meta ctrtypes.WorkingContainer
+}
+
+// ErrNotWorkingContainer marks a storage container ctr-build did not make.
+var ErrNotWorkingContainer = errors.New("not a ctr-build working container")
+
+// From makes a working container from the image with this ID ("" for
+// scratch); fromName is how the user named it.
+func From(ctx context.Context, store storage.Store, imageID, fromName, name string) (*Container, error) {
+	meta := ctrtypes.WorkingContainer{Schema: ctrtypes.WorkingContainerSchema, FromImage: imageID, FromName: fromName, Created: time.Now().UTC()}
+	if imageID != "" {
+		img, err := ImageConfig(ctx, store, imageID)
+		if err != nil {
+			return nil, err
+		}
+		meta.Image = *img
+	} else {
+		meta.Image = imgspecv1.Image{
+			Platform: imgspecv1.Platform{Architecture: runtime.GOARCH, OS: runtime.GOOS},
+			RootFS:   imgspecv1.RootFS{Type: "layers"},
+		}
+	}
+	id := newID()
+	if name == "" {
+		name = "ctr-build-" + id[:12]
+	}
+	data, err := json.Marshal(meta)
+	if err != nil {
+		return nil, err
+	}
+	c, err := store.CreateContainer(id, []string{name}, imageID, "", string(data), nil)
+	if err != nil {
+		if errors.Is(err, storage.ErrDuplicateName) {
+			return nil, errdefs.Usagef("the name %q is already in use", name)
+		}
+		return nil, fmt.Errorf("creating the working container: %w", err)
+	}
+	return &Container{ID: c.ID, Name: name, Meta: meta}, nil
+}
+
+// Get finds a working container by ID, ID prefix or name.
+func Get(store storage.Store, ref string) (*Container, error) {
+	c, err := store.Container(ref)
+	if err != nil {
+		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("no such working container %q", ref))
+	}
+	wc, err := describe(c)
+	if err != nil {
+		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: %w", ref, err))
+	}
+	return wc, nil
+}
+
+func describe(c *storage.Container) (*Container, error) {
+	var meta ctrtypes.WorkingContainer
+	if json.Unmarshal([]byte(c.Metadata), &meta) != nil || meta.Schema != ctrtypes.WorkingContainerSchema {
+		return nil, ErrNotWorkingContainer
+	}
+	wc := &Container{ID: c.ID, Meta: meta}
+	if len(c.Names) > 0 {
+		wc.Name = c.Names[0]
+	}
+	return wc, nil
+}
+
+// List returns the working containers.
+func List(store storage.Store) ([]*Container, error) {
+	cs, err := store.Containers()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Container
+	for i := range cs {
+		if wc, err := describe(&cs[i]); err == nil {
+			out = append(out, wc)
+		}
+	}
+	return out, nil
+}
+
+// Save stores the container's record (after a config change or a step).
+func (c *Container) Save(store storage.Store) error {
+	data, err := json.Marshal(c.Meta)
+	if err != nil {
+		return err
+	}
+	return store.SetMetadata(c.ID, string(data))
+}
+
+// Mount mounts the container's rootfs and returns its path. Mounts are
+// counted: each Mount needs an Unmount.
+func (c *Container) Mount(store storage.Store) (string, error) {
+	p, err := store.Mount(c.ID, "")
+	if err != nil {
+		return "", fmt.Errorf("mounting %s: %w", c.Name, err)
+	}
+	return p, nil
+}
+
+// Unmount undoes one Mount.
+func (c *Container) Unmount(store storage.Store) error {
+	_, err := store.Unmount(c.ID, false)
+	return err
+}
+
+// Remove deletes the working container, mounted or not.
+func (c *Container) Remove(store storage.Store) error {
+	_, _ = store.Unmount(c.ID, true)
+	err := store.DeleteContainer(c.ID)
+	if errors.Is(err, storage.ErrContainerUnknown) {
+		return nil
+	}
+	return err
+}
+
+// ImageConfig reads the OCI config of a stored image.
+func ImageConfig(ctx context.Context, store storage.Store, id string) (*imgspecv1.Image, error) {
+	ref, err := istorage.Transport.NewStoreReference(store, nil, id)
+	if err != nil {
+		return nil, err
+	}
+	img, err := ref.NewImage(ctx, &types.SystemContext{})
+	if err != nil {
+		return nil, fmt.Errorf("reading image %s: %w", id, err)
+	}
+	defer img.Close()
+	return img.OCIConfig(ctx)
+}
+
+func newID() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

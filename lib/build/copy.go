@@ -1,0 +1,163 @@
+package build
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/unpack"
+	securejoin "github.com/cyphar/filepath-securejoin"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+)
+
+// CopyOptions change what CopyIn writes.
+type CopyOptions struct {
+	// Owner of everything written (default 0:0, as COPY's).
+	UID, GID int
+	// Mode, when set, replaces the permission bits of what is written.
+	Mode *fs.FileMode
+	// Workdir resolves a relative destination (default /).
+	Workdir string
+}
+
+// CopyIn copies host files and directories into the rootfs at dst, with
+// COPY's rules: a directory's contents (not the directory) are copied;
+// dst is a directory when it ends in "/", exists as one, or several
+// sources are given; symlinks inside a directory are copied as symlinks,
+// a source that is a symlink is followed. What is written goes through
+// lib/unpack: every path is resolved inside the rootfs, so a symlink in
+// the container cannot send it elsewhere.
+func CopyIn(rootfs string, srcs []string, dst string, o CopyOptions) error {
+	if len(srcs) == 0 {
+		return errdefs.Usagef("nothing to copy")
+	}
+	if !path.IsAbs(dst) {
+		dst = path.Join(orRoot(o.Workdir), dst)
+	}
+	toDir := strings.HasSuffix(dst, "/") || len(srcs) > 1
+	if !toDir {
+		if p, err := securejoin.SecureJoin(rootfs, dst); err == nil {
+			if st, err := os.Stat(p); err == nil && st.IsDir() {
+				toDir = true
+			}
+		}
+	}
+	for _, src := range srcs {
+		st, err := os.Stat(src)
+		if err != nil {
+			return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("copy source: %w", err))
+		}
+		if st.IsDir() {
+			toDir = true
+		}
+	}
+	// The destination directory, made (as mkdir -p) inside the rootfs:
+	// symlinks on the way are followed there, never out of it.
+	dstDir := dst
+	if !toDir {
+		dstDir = path.Dir(dst)
+	}
+	if err := pathrs.MkdirAll(rootfs, dstDir, 0o755); err != nil {
+		return fmt.Errorf("copy destination %s: %w", dstDir, err)
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		err := func() error {
+			for _, src := range srcs {
+				st, err := os.Stat(src)
+				if err != nil {
+					return err
+				}
+				if st.IsDir() {
+					if err := writeTree(tw, src, dst, o); err != nil {
+						return err
+					}
+					continue
+				}
+				name := dst
+				if toDir {
+					name = path.Join(dst, filepath.Base(src))
+				}
+				if err := writeEntry(tw, src, st, name, o); err != nil {
+					return err
+				}
+			}
+			return tw.Close()
+		}()
+		pw.CloseWithError(err)
+	}()
+	_, err := unpack.Unpack(pr, rootfs, unpack.Options{})
+	pr.CloseWithError(err)
+	if err != nil {
+		return fmt.Errorf("copying into the container: %w", err)
+	}
+	return nil
+}
+
+// writeTree writes the contents of the directory src below dst.
+func writeTree(tw *tar.Writer, src, dst string, o CopyOptions) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil || rel == "." {
+			return err
+		}
+		st, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		return writeEntry(tw, p, st, path.Join(dst, filepath.ToSlash(rel)), o)
+	})
+}
+
+// writeEntry writes one file, directory or symlink as name.
+func writeEntry(tw *tar.Writer, p string, st fs.FileInfo, name string, o CopyOptions) error {
+	link := ""
+	if st.Mode()&fs.ModeSymlink != 0 {
+		var err error
+		if link, err = os.Readlink(p); err != nil {
+			return err
+		}
+	}
+	hdr, err := tar.FileInfoHeader(st, link)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p, err)
+	}
+	hdr.Name = strings.TrimPrefix(name, "/")
+	if st.IsDir() {
+		hdr.Name += "/"
+	}
+	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = o.UID, o.GID, "", ""
+	if o.Mode != nil && st.Mode()&fs.ModeSymlink == 0 {
+		hdr.Mode = int64(*o.Mode & fs.ModePerm)
+	}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	if !st.Mode().IsRegular() {
+		return nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(tw, f)
+	return err
+}
+
+func orRoot(s string) string {
+	if s == "" {
+		return "/"
+	}
+	return s
+}

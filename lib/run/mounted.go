@@ -1,0 +1,30 @@
+package run
+
+import (
+	"os"
+	"path/filepath"
+
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/storage"
+)
+
+// RunMounted runs o.Args (the image's entrypoint is not used) in the
+// storage container id, whose rootfs is mounted at rootfs, with ctr-run's
+// defaults and cfg's environment, user and working directory, in the
+// foreground, and returns its exit status. The container is neither
+// created nor removed: it is a build's working container, and this is
+// one of its RUN steps.
+func RunMounted(store storage.Store, o Options, id, rootfs string, cfg *imgspecv1.Image) (int, error) {
+	none := ""
+	o.Entrypoint = &none
+	b := &bundle{store: store, id: id, dir: filepath.Join(o.StateDir, id)}
+	defer os.RemoveAll(b.dir)
+	spec, err := b.prepare(rootfs, cfg, &o, id)
+	if err != nil {
+		return -1, err
+	}
+	if err := b.write(spec); err != nil {
+		return -1, err
+	}
+	return runRuntime(&o, b)
+}
