@@ -235,4 +235,3 @@ func findRuntime(flag string) (string, error) {
 	}
 	return cli.FindBeside("ctr-runtime")
 }
-
