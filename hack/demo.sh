@@ -60,6 +60,15 @@ ctr-run --root "$work/storage" --runroot "$work/run" --rm "$(cat "$work/id")" \
 	sh -c 'echo "hello from $(hostname)"; grep -E "^(CapEff|Seccomp):" /proc/self/status; cat /etc/motd'
 echo "exit status: $?" >&2
 
+step "ctr-build: a Containerfile on top of the pulled image; its ID goes straight to ctr-run"
+mkdir -p "$work/ctx"
+printf 'FROM %s\nARG WHO=ctr-build\nRUN echo "built by $WHO" > /etc/motd\nCMD ["cat", "/etc/motd"]\n' "$(cat "$work/id")" >"$work/ctx/Containerfile"
+cat "$work/ctx/Containerfile" >&2
+ctr-build --root "$work/storage" --runroot "$work/run" -q -t demo "$work/ctx" |
+	ctr-run --root "$work/storage" --runroot "$work/run" --rm -
+step "ctr-build again: every step comes from the cache"
+ctr-build --root "$work/storage" --runroot "$work/run" -t demo "$work/ctx" >/dev/null
+
 step "ctr-run -d: a detached container under ctr-monitor; ctr-monitor wait and logs"
 cid=$(ctr-run --root "$work/storage" --runroot "$work/run" -d "$(cat "$work/id")" sh -c 'echo hello from the background; exit 3')
 echo "container $cid" >&2

@@ -25,11 +25,15 @@ type globalFlags struct {
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	var g globalFlags
-	app := cli.NewApp("ctr-build", "build images: working containers changed step by step, then committed", stdin, stdout, stderr)
-	app.UsageText = "ctr-build from IMAGE | run ID -- CMD... | copy ID SRC... DST | config [OPTIONS] ID | commit ID [NAME...]\n" +
+	var f buildFlags
+	app := cli.NewApp("ctr-build", "build images from Containerfiles, or step by step from a script", stdin, stdout, stderr)
+	app.UsageText = "ctr-build [OPTIONS] CONTEXT\n" +
+		"   ctr-build from IMAGE | run ID -- CMD... | copy ID SRC... DST | config [OPTIONS] ID | commit ID [NAME...]\n" +
 		"   ctr-build mount ID | umount ID | rm ID... | containers"
+	app.Flags = append(app.Flags, f.flags(&g)...)
 	app.Flags = append(app.Flags, g.storage.Flags()...)
 	app.Flags = append(app.Flags, g.registry.Flags()...)
+	app.Action = func(c *ucli.Context) error { return buildContainerfile(c, &g, &f) }
 	app.Commands = []*ucli.Command{
 		fromCommand(&g), runCommand(&g), copyCommand(&g), configCommand(&g), commitCommand(&g),
 		mountCommand(&g), umountCommand(&g), rmCommand(&g), containersCommand(&g),

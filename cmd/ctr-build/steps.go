@@ -123,7 +123,7 @@ func copyCommand(g *globalFlags) *ucli.Command {
 					}
 				}
 				o.Workdir = wc.Meta.Image.Config.WorkingDir
-				return build.CopyIn(rootfs, srcs, dst, o)
+				return build.CopyIn(rootfs, build.Sources(srcs...), dst, o)
 			})
 		},
 	}

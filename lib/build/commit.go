@@ -198,8 +198,10 @@ func destination(store storage.Store, id string, names []string) (types.ImageRef
 // normalName adds podman's "localhost/" to a name without a registry, as
 // buildah does.
 func normalName(name string) string {
-	first, _, _ := strings.Cut(name, "/")
-	if !strings.ContainsAny(first, ".:") && first != "localhost" {
+	// A registry is a first component followed by "/" that has a dot or
+	// a port, or is localhost; "app:1" has none.
+	first, _, hasSlash := strings.Cut(name, "/")
+	if !hasSlash || (!strings.ContainsAny(first, ".:") && first != "localhost") {
 		name = "localhost/" + name
 	}
 	if !strings.Contains(name[strings.LastIndex(name, "/")+1:], ":") && !strings.Contains(name, "@") {

@@ -26,6 +26,22 @@ type CopyOptions struct {
 	Workdir string
 }
 
+// Source is one thing to copy: the file's path, and the name it gets in a
+// destination directory (the name it was asked for by, which for a
+// resolved symlink is not the path's base name).
+type Source struct {
+	Path, Name string
+}
+
+// Sources names paths by their base names.
+func Sources(paths ...string) []Source {
+	out := make([]Source, len(paths))
+	for i, p := range paths {
+		out[i] = Source{Path: p, Name: filepath.Base(p)}
+	}
+	return out
+}
+
 // CopyIn copies host files and directories into the rootfs at dst, with
 // COPY's rules: a directory's contents (not the directory) are copied;
 // dst is a directory when it ends in "/", exists as one, or several
@@ -33,7 +49,7 @@ type CopyOptions struct {
 // a source that is a symlink is followed. What is written goes through
 // lib/unpack: every path is resolved inside the rootfs, so a symlink in
 // the container cannot send it elsewhere.
-func CopyIn(rootfs string, srcs []string, dst string, o CopyOptions) error {
+func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 	if len(srcs) == 0 {
 		return errdefs.Usagef("nothing to copy")
 	}
@@ -49,7 +65,7 @@ func CopyIn(rootfs string, srcs []string, dst string, o CopyOptions) error {
 		}
 	}
 	for _, src := range srcs {
-		st, err := os.Stat(src)
+		st, err := os.Stat(src.Path)
 		if err != nil {
 			return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("copy source: %w", err))
 		}
@@ -71,21 +87,21 @@ func CopyIn(rootfs string, srcs []string, dst string, o CopyOptions) error {
 		tw := tar.NewWriter(pw)
 		err := func() error {
 			for _, src := range srcs {
-				st, err := os.Stat(src)
+				st, err := os.Stat(src.Path)
 				if err != nil {
 					return err
 				}
 				if st.IsDir() {
-					if err := writeTree(tw, src, dst, o); err != nil {
+					if err := writeTree(tw, src.Path, dst, o); err != nil {
 						return err
 					}
 					continue
 				}
 				name := dst
 				if toDir {
-					name = path.Join(dst, filepath.Base(src))
+					name = path.Join(dst, src.Name)
 				}
-				if err := writeEntry(tw, src, st, name, o); err != nil {
+				if err := writeEntry(tw, src.Path, st, name, o); err != nil {
 					return err
 				}
 			}

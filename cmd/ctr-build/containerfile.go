@@ -1,0 +1,115 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/build"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/run"
+	ctrtypes "github.com/ctr-project/ctr/lib/types"
+	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/storage"
+)
+
+// buildFlags are the Containerfile build's.
+type buildFlags struct {
+	file, target, pull, network, iidfile, runtime string
+	tags, buildArgs                               ucli.StringSlice
+	noCache                                       bool
+}
+
+func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "the Containerfile `FILE` (default: CONTEXT/Containerfile, else CONTEXT/Dockerfile)", Destination: &f.file},
+		&ucli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "name the image `NAME` (repeatable)", Destination: &f.tags},
+		&ucli.StringSliceFlag{Name: "build-arg", Usage: "set the build argument `NAME=VALUE` (repeatable)", Destination: &f.buildArgs},
+		&ucli.StringFlag{Name: "target", Usage: "build the `STAGE` (default: the last)", Destination: &f.target},
+		&ucli.BoolFlag{Name: "no-cache", Usage: "run every step, using no cached layer", Destination: &f.noCache},
+		&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "pull base images: `POLICY` missing, always or never", Destination: &f.pull},
+		&ucli.StringFlag{Name: "network", Value: "host", Usage: "RUN steps' network `MODE`: host or none", Destination: &f.network},
+		&ucli.StringFlag{Name: "iidfile", Usage: "write the image ID to `FILE`", Destination: &f.iidfile},
+		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` for RUN steps (default: ctr-runtime beside this program)", Destination: &f.runtime},
+		&ucli.BoolFlag{Name: "json", Usage: "print a JSON record instead of the image ID", Destination: &g.out.JSON},
+		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no step lines, only the image ID", Destination: &g.out.Quiet},
+	}
+}
+
+// buildContainerfile is ctr-build CONTEXT.
+func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
+	if c.NArg() != 1 {
+		return cli.UsageError("want a build CONTEXT directory, or a command (see --help)")
+	}
+	start := time.Now()
+	o := build.BuildOptions{Context: c.Args().First(), File: f.file, Tags: f.tags.Value(), Target: f.target,
+		NoCache: f.noCache, Pull: f.pull, BuildArgs: map[string]string{}}
+	if st, err := os.Stat(o.Context); err != nil || !st.IsDir() {
+		return cli.UsageError("build context %q is not a directory", o.Context)
+	}
+	for _, a := range f.buildArgs.Value() {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			v, ok = os.LookupEnv(k)
+		}
+		if ok {
+			o.BuildArgs[k] = v
+		}
+	}
+	if f.network != "host" && f.network != "none" {
+		return cli.UsageError("invalid --network %q: want host or none", f.network)
+	}
+	var err error
+	if o.Run.Runtime, err = orFind(f.runtime, "ctr-runtime"); err != nil {
+		return err
+	}
+	o.Run.Network, o.Run.Stdout = f.network, os.Stderr
+	if !g.out.Quiet {
+		o.Log = c.App.ErrWriter
+	} else {
+		o.Run.Stdout = nil
+		if devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+			defer devNull.Close()
+			o.Run.Stdout = devNull
+		}
+	}
+	sys, err := g.registry.SystemContext()
+	if err != nil {
+		return err
+	}
+	return g.storage.Open(func(local *image.LocalStore, store storage.Store) error {
+		o.Run.StateDir = stateDir(local)
+		o.PullOpts = image.PullOptions{Local: local, SystemCtx: sys, Retry: image.RetryOptions{Times: 3, Log: c.App.ErrWriter}}
+		if !g.out.Quiet {
+			o.PullOpts.Log, o.PullOpts.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)
+		}
+		id, md, err := build.Build(c.Context, store, o)
+		if status, ok := build.StepStatus(err); ok {
+			fmt.Fprintln(c.App.ErrWriter, "ctr-build: "+err.Error())
+			return cli.ExitWith(status)
+		}
+		var rf *run.Failure
+		if errors.As(err, &rf) {
+			fmt.Fprintln(c.App.ErrWriter, "ctr-build: "+err.Error())
+			return cli.ExitWith(rf.Code)
+		}
+		if err != nil {
+			return err
+		}
+		if f.iidfile != "" {
+			if err := os.WriteFile(f.iidfile, []byte("sha256:"+id), 0o644); err != nil {
+				return err
+			}
+		}
+		var names []string
+		if img, err := store.Image(id); err == nil {
+			names = img.Names
+		}
+		return g.out.NewPrinter(c.App.Writer).Print(id, ctrtypes.BuildRecord{
+			Schema: ctrtypes.BuildSchema, ID: id, Names: names, Digest: md.String(), Seconds: time.Since(start).Seconds(),
+		})
+	})
+}

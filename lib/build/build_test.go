@@ -1,0 +1,91 @@
+package build
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+func TestNormalName(t *testing.T) {
+	for in, want := range map[string]string{
+		"app":                      "localhost/app:latest",
+		"app:1":                    "localhost/app:1",
+		"team/app":                 "localhost/team/app:latest",
+		"reg.example/app":          "reg.example/app:latest",
+		"127.0.0.1:5000/app:2":     "127.0.0.1:5000/app:2",
+		"localhost/app":            "localhost/app:latest",
+		"reg.example/app@sha256:0": "reg.example/app@sha256:0",
+	} {
+		if got := normalName(in); got != want {
+			t.Errorf("normalName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCleanPath(t *testing.T) {
+	for in, want := range map[string]string{"/a/b/../c": "/a/c", "/../..": "/", "/a//b/./": "/a/b", "/": "/"} {
+		if got := cleanPath(in); got != want {
+			t.Errorf("cleanPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestConfigChangeEntrypointClearsTheInheritedCommand(t *testing.T) {
+	img := imgspecv1.Image{Config: imgspecv1.ImageConfig{Cmd: []string{"sh"}, Env: []string{"A=1", "B=2"}, WorkingDir: "/srv"}}
+	ep := []string{"/bin/app"}
+	wd := "data"
+	if err := (ConfigChange{Entrypoint: &ep, Env: []string{"A=9", "B-", "C=3"}, Workdir: &wd, Labels: []string{"k=v"}, Ports: []string{"80"}}).Apply(&img); err != nil {
+		t.Fatal(err)
+	}
+	c := img.Config
+	if c.Cmd != nil || !reflect.DeepEqual(c.Entrypoint, ep) || !reflect.DeepEqual(c.Env, []string{"A=9", "C=3"}) ||
+		c.WorkingDir != "/srv/data" || c.Labels["k"] != "v" {
+		t.Errorf("config after the change: %+v", c)
+	}
+	if _, ok := c.ExposedPorts["80/tcp"]; !ok {
+		t.Errorf("ports %v", c.ExposedPorts)
+	}
+	if err := (ConfigChange{Env: []string{"=x"}}).Apply(&img); err == nil {
+		t.Error("an env without a name was taken")
+	}
+}
+
+func TestGlobStaysInTheContext(t *testing.T) {
+	root := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(outside, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"a.txt", "b.txt"} {
+		if err := os.WriteFile(filepath.Join(root, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := globIn(root, "*.txt")
+	if err != nil || len(got) != 2 || got[0].Name != "a.txt" {
+		t.Fatalf("*.txt: %v %v", got, err)
+	}
+	for _, pattern := range []string{"../" + filepath.Base(filepath.Dir(outside)) + "/secret", "link", "/../../etc/passwd"} {
+		if got, err := globIn(root, pattern); err == nil {
+			t.Errorf("%s: got %v, want an error", pattern, got)
+		}
+	}
+}
+
+func TestLayerCache(t *testing.T) {
+	c := layerCache{dir: t.TempDir()}
+	if c.key("a", "b") == c.key("ab") || c.key("a", "b") != c.key("a", "b") {
+		t.Error("keys must keep their parts apart and be stable")
+	}
+	c.put("k", "id")
+	b, err := os.ReadFile(filepath.Join(c.dir, "k"))
+	if err != nil || string(b) != "id\n" {
+		t.Errorf("entry %q %v", b, err)
+	}
+}

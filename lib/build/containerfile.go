@@ -1,0 +1,215 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/run"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"github.com/opencontainers/go-digest"
+	"go.podman.io/storage"
+)
+
+// BuildOptions describe a Containerfile build.
+type BuildOptions struct {
+	Context   string            // the build context directory
+	File      string            // default: CONTEXT/Containerfile, else CONTEXT/Dockerfile
+	Tags      []string          // names of the final image
+	BuildArgs map[string]string // --build-arg
+	Target    string            // the stage to build (default: the last)
+	NoCache   bool
+	Pull      string // pull policy for base images: missing (default), always, never
+	PullOpts  image.PullOptions
+	// Run configures RUN steps: Runtime, StateDir, Network, and Stdout
+	// (where step output goes).
+	Run run.Options
+	Log io.Writer // step lines
+}
+
+// builder runs one build.
+type builder struct {
+	ctx    context.Context
+	store  storage.Store
+	o      BuildOptions
+	lex    *shell.Lex
+	stages []instructions.Stage
+	global []string // global ARGs, K=V, for FROM lines
+	built  map[int]string
+	cache  layerCache
+	steps  int // steps done, for the log
+	total  int
+}
+
+// Build builds the Containerfile and returns the final image's ID and
+// manifest digest.
+func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, digest.Digest, error) {
+	file := o.File
+	if file == "" {
+		file = filepath.Join(o.Context, "Containerfile")
+		if _, err := os.Stat(file); err != nil {
+			file = filepath.Join(o.Context, "Dockerfile")
+		}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "", "", errdefs.WithKind(errdefs.ErrNotFound, err)
+	}
+	defer f.Close()
+	res, err := parser.Parse(f)
+	if err != nil {
+		return "", "", errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: %w", file, err))
+	}
+	stages, metaArgs, err := instructions.Parse(res.AST, nil)
+	if err != nil {
+		return "", "", errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: %w", file, err))
+	}
+	if len(stages) == 0 {
+		return "", "", errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: no FROM", file))
+	}
+	b := &builder{ctx: ctx, store: store, o: o, lex: shell.NewLex(res.EscapeToken), stages: stages, built: map[int]string{},
+		cache: layerCache{dir: filepath.Join(store.GraphRoot(), "ctr-build-cache"), off: o.NoCache}}
+	for _, a := range metaArgs {
+		for _, kv := range a.Args {
+			v, ok := o.BuildArgs[kv.Key]
+			if !ok && kv.Value != nil {
+				if v, err = b.expand(*kv.Value, b.global); err != nil {
+					return "", "", err
+				}
+				ok = true
+			}
+			if ok {
+				b.global = append(b.global, kv.Key+"="+v)
+			}
+		}
+	}
+	target := len(stages) - 1
+	if o.Target != "" {
+		if target = b.stageIndex(o.Target, len(stages)); target < 0 {
+			return "", "", errdefs.Usagef("--target %q: no such stage", o.Target)
+		}
+	}
+	needed := map[int]bool{}
+	if err := b.need(target, needed); err != nil {
+		return "", "", err
+	}
+	for i := range stages {
+		if needed[i] {
+			b.total += len(stages[i].Commands) + 1
+		}
+	}
+	for i := 0; i <= target; i++ {
+		if !needed[i] {
+			continue
+		}
+		id, err := b.runStage(i)
+		if err != nil {
+			return "", "", err
+		}
+		b.built[i] = id
+	}
+	final := b.built[target]
+	md, err := b.tag(final, o.Tags)
+	return final, md, err
+}
+
+// expand replaces variables in word, as the shell would in a Containerfile.
+func (b *builder) expand(word string, env []string) (string, error) {
+	out, _, err := b.lex.ProcessWord(word, shell.EnvsFromSlice(env))
+	if err != nil {
+		return "", errdefs.WithKind(errdefs.ErrBadData, err)
+	}
+	return out, nil
+}
+
+// stageIndex finds a stage by name or number among the first n.
+func (b *builder) stageIndex(ref string, n int) int {
+	for i := 0; i < n && i < len(b.stages); i++ {
+		if strings.EqualFold(b.stages[i].Name, ref) {
+			return i
+		}
+	}
+	if i, err := strconv.Atoi(ref); err == nil && i >= 0 && i < n {
+		return i
+	}
+	return -1
+}
+
+// need marks stage i and the stages it builds on or copies from.
+func (b *builder) need(i int, needed map[int]bool) error {
+	if needed[i] {
+		return nil
+	}
+	needed[i] = true
+	st := b.stages[i]
+	base, err := b.expand(st.BaseName, b.global)
+	if err != nil {
+		return err
+	}
+	if j := b.stageIndex(base, i); j >= 0 {
+		if err := b.need(j, needed); err != nil {
+			return err
+		}
+	}
+	for _, c := range st.Commands {
+		if cp, ok := c.(*instructions.CopyCommand); ok && cp.From != "" {
+			if j := b.stageIndex(cp.From, i); j >= 0 {
+				if err := b.need(j, needed); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// tag names the final image (and returns its manifest digest).
+func (b *builder) tag(id string, names []string) (digest.Digest, error) {
+	for _, n := range names {
+		if err := b.store.AddNames(id, []string{normalName(n)}); err != nil {
+			return "", fmt.Errorf("naming the image %s: %w", n, err)
+		}
+	}
+	img, err := b.store.Image(id)
+	if err != nil {
+		return "", err
+	}
+	if len(img.Digests) > 0 {
+		return img.Digests[0], nil
+	}
+	return img.Digest, nil
+}
+
+func (b *builder) logf(format string, args ...any) {
+	if b.o.Log != nil {
+		fmt.Fprintf(b.o.Log, format, args...)
+	}
+}
+
+// errStep carries a failed RUN step's exit status.
+type errStep struct {
+	status int
+	step   string
+}
+
+func (e *errStep) Error() string {
+	return fmt.Sprintf("%s: exit status %d", e.step, e.status)
+}
+
+// StepStatus is the exit status of the RUN step that stopped a build.
+func StepStatus(err error) (int, bool) {
+	var e *errStep
+	if errors.As(err, &e) {
+		return e.status, true
+	}
+	return 0, false
+}

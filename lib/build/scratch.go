@@ -1,0 +1,17 @@
+package build
+
+import (
+	"runtime"
+
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+type imgspecv1Image = imgspecv1.Image
+
+// newScratch is the config of an image built from nothing.
+func newScratch() imgspecv1.Image {
+	return imgspecv1.Image{
+		Platform: imgspecv1.Platform{Architecture: runtime.GOARCH, OS: runtime.GOOS},
+		RootFS:   imgspecv1.RootFS{Type: "layers"},
+	}
+}

@@ -1,0 +1,274 @@
+package build
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/unpack"
+	securejoin "github.com/cyphar/filepath-securejoin"
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"go.podman.io/storage/pkg/archive"
+)
+
+// runStep runs a RUN instruction and commits its changes.
+func (s *stage) runStep(c *instructions.RunCommand) error {
+	if len(instructions.GetMounts(c)) > 0 {
+		return errdefs.Usagef("RUN --mount: not supported yet by ctr-build")
+	}
+	args := append([]string{}, c.CmdLine...)
+	if c.PrependShell {
+		script := strings.Join(c.CmdLine, " ")
+		if len(c.Files) > 0 {
+			// Heredocs: the shell reads them from the script itself.
+			if len(c.Files) == 1 && (script == "<<"+c.Files[0].Name || script == "<<-"+c.Files[0].Name) {
+				script = c.Files[0].Data
+			} else {
+				for _, f := range c.Files {
+					script += "\n" + f.Data + f.Name
+				}
+			}
+		}
+		args = append(append([]string{}, s.shell...), script)
+	} else if len(c.Files) > 0 {
+		return errdefs.Usagef("RUN: heredocs need the shell form")
+	}
+	// Build args are the command's environment, not the image's.
+	var argEnv []string
+	for _, k := range s.argKeys {
+		if !hasKey(s.meta.Image.Config.Env, k) {
+			argEnv = append(argEnv, k+"="+s.args[k])
+		}
+	}
+	createdBy := strings.Join(args, " ")
+	if len(argEnv) > 0 {
+		// buildah's form: the build args the command saw.
+		createdBy = "|" + strconv.Itoa(len(argEnv)) + " " + strings.Join(argEnv, " ") + " " + createdBy
+	}
+	return s.layerStep(createdBy, strings.Join(append(append([]string{}, args...), argEnv...), "\x00"), func(wc *Container, rootfs string) error {
+		o := s.b.o.Run
+		o.Args, o.Env = args, argEnv
+		img := s.meta.Image
+		status, err := run.RunMounted(s.b.store, o, wc.ID, rootfs, &img)
+		if err != nil {
+			return err
+		}
+		if status != 0 {
+			return &errStep{status: status, step: fmt.Sprint(c)}
+		}
+		return nil
+	})
+}
+
+// copyStep runs COPY or ADD.
+func (s *stage) copyStep(sd instructions.SourcesAndDest, from, chown, chmod string, isAdd bool, c instructions.Command) error {
+	if len(sd.SourceContents) > 0 {
+		return errdefs.Usagef("%s with a heredoc: not supported yet by ctr-build", c.Name())
+	}
+	root, done, err := s.sourceRoot(from)
+	if err != nil {
+		return err
+	}
+	defer done()
+	var srcs []Source
+	for _, pattern := range sd.SourcePaths {
+		if isAdd && (strings.HasPrefix(pattern, "http://") || strings.HasPrefix(pattern, "https://") || strings.HasPrefix(pattern, "git@")) {
+			return errdefs.Usagef("ADD %s: remote sources are not supported yet by ctr-build", pattern)
+		}
+		found, err := globIn(root, pattern)
+		if err != nil {
+			return err
+		}
+		srcs = append(srcs, found...)
+	}
+	var mode *fs.FileMode
+	if chmod != "" {
+		m, err := strconv.ParseUint(chmod, 8, 32)
+		if err != nil || m > 0o7777 {
+			return errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s --chmod=%s: want an octal mode", c.Name(), chmod))
+		}
+		fm := fs.FileMode(m)
+		mode = &fm
+	}
+	digest, err := sourcesDigest(srcs)
+	if err != nil {
+		return err
+	}
+	dest := sd.DestPath
+	createdBy := "/bin/sh -c #(nop) " + strings.ToUpper(c.Name()) + " " + strings.Join(sd.SourcePaths, " ") + " " + dest
+	return s.layerStep(createdBy, digest+"\x00"+from+"\x00"+chown+"\x00"+chmod, func(wc *Container, rootfs string) error {
+		o := CopyOptions{Mode: mode, Workdir: s.meta.Image.Config.WorkingDir}
+		if chown != "" {
+			var err error
+			if o.UID, o.GID, err = LookupOwner(rootfs, chown); err != nil {
+				return err
+			}
+		}
+		if isAdd {
+			var rest []Source
+			for _, src := range srcs {
+				ok, err := extractArchive(rootfs, src.Path, dest, o.Workdir)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					rest = append(rest, src)
+				}
+			}
+			if len(rest) == 0 {
+				return nil
+			}
+			srcs = rest
+		}
+		return CopyIn(rootfs, srcs, dest, o)
+	})
+}
+
+// sourceRoot is where COPY's sources are: the context, a stage's image or
+// another image (mounted read-only until done is called).
+func (s *stage) sourceRoot(from string) (string, func(), error) {
+	if from == "" {
+		return s.b.o.Context, func() {}, nil
+	}
+	id := ""
+	if j := s.b.stageIndex(from, s.index); j >= 0 {
+		id = s.b.built[j]
+	} else {
+		img, err := run.FindImage(s.b.ctx, s.b.store, from, orDefault(s.b.o.Pull, "missing"), s.b.o.PullOpts)
+		if err != nil {
+			return "", nil, err
+		}
+		id = img.ID
+	}
+	p, err := s.b.store.MountImage(id, nil, "")
+	if err != nil {
+		return "", nil, fmt.Errorf("COPY --from=%s: %w", from, err)
+	}
+	return p, func() { _, _ = s.b.store.UnmountImage(id, false) }, nil
+}
+
+// globIn finds the sources a COPY pattern names below root, resolved
+// inside it: neither ../ nor a symlink reaches outside.
+func globIn(root, pattern string) ([]Source, error) {
+	clean := path.Clean("/" + filepath.ToSlash(pattern))
+	matches, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(clean)))
+	if err != nil {
+		return nil, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("source %q: %w", pattern, err))
+	}
+	if len(matches) == 0 {
+		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: no such file in the build context", pattern))
+	}
+	sort.Strings(matches)
+	var out []Source
+	for _, m := range matches {
+		rel, err := filepath.Rel(root, m)
+		if err != nil {
+			return nil, err
+		}
+		resolved, err := securejoin.SecureJoin(root, rel)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(resolved); err != nil {
+			return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: %s points outside the build context or nowhere", pattern, rel))
+		}
+		out = append(out, Source{Path: resolved, Name: filepath.Base(m)})
+	}
+	return out, nil
+}
+
+// sourcesDigest sums what the sources hold (names, modes, contents), the
+// part of a COPY's cache key that changes with the files.
+func sourcesDigest(srcs []Source) (string, error) {
+	h := sha256.New()
+	for _, src := range srcs {
+		fmt.Fprintf(h, "source %s\x00", src.Name)
+		err := filepath.WalkDir(src.Path, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			st, err := os.Lstat(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(src.Path, p)
+			fmt.Fprintf(h, "%s\x00%v\x00%d\x00", rel, st.Mode(), st.Size())
+			switch {
+			case st.Mode()&fs.ModeSymlink != 0:
+				l, _ := os.Readlink(p)
+				h.Write([]byte(l))
+			case st.Mode().IsRegular():
+				f, err := os.Open(p)
+				if err != nil {
+					return err
+				}
+				_, err = io.Copy(h, f)
+				f.Close()
+				return err
+			}
+			return nil
+		})
+		if err != nil {
+			return "", err
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// extractArchive unpacks a local tar archive (compressed or not) for ADD
+// into the directory dest; false when src is not an archive.
+func extractArchive(rootfs, src, dest, workdir string) (bool, error) {
+	f, err := os.Open(src)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return false, err
+	}
+	r, err := archive.DecompressStream(f)
+	if err != nil {
+		return false, nil
+	}
+	defer r.Close()
+	head := make([]byte, 512)
+	if n, _ := io.ReadFull(r, head); n < 512 || string(head[257:262]) != "ustar" {
+		return false, nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return false, err
+	}
+	r2, err := archive.DecompressStream(f)
+	if err != nil {
+		return false, err
+	}
+	defer r2.Close()
+	if !path.IsAbs(dest) {
+		dest = path.Join(orRoot(workdir), dest)
+	}
+	if err := pathrs.MkdirAll(rootfs, dest, 0o755); err != nil {
+		return false, err
+	}
+	dir, err := securejoin.SecureJoin(rootfs, dest)
+	if err != nil {
+		return false, err
+	}
+	if _, err := unpack.Unpack(r2, dir, unpack.Options{}); err != nil {
+		return false, fmt.Errorf("ADD %s: %w", filepath.Base(src), err)
+	}
+	return true, nil
+}
+
+func scratchImage() imgspecv1Image { return newScratch() }

@@ -1,0 +1,166 @@
+#!/usr/bin/env bats
+# ctr-build CONTEXT: Containerfile builds.
+
+bats_require_minimum_version 1.5.0
+load helpers
+
+IMG=localhost/busybox:latest
+
+# context NAME: a fresh build context directory; prints its path.
+context() {
+	local dir=$TEST_TMP/ctx-$1
+	mkdir -p "$dir"
+	echo "$dir"
+}
+
+@test "containerfile: multi-stage build: ARG, ENV, WORKDIR, COPY (--from), heredoc RUN, USER, ENTRYPOINT, CMD" {
+	local_busybox
+	local ctx
+	ctx=$(context multi)
+	echo "hello ctx" >"$ctx/hello.txt"
+	mkdir -p "$ctx/sub"
+	echo in-sub >"$ctx/sub/a.txt"
+	cat >"$ctx/Containerfile" <<-'EOF'
+	ARG BASE=localhost/busybox
+	FROM ${BASE} AS builder
+	ARG MSG=built
+	RUN echo "$MSG in builder" > /artifact
+	FROM busybox-not-needed-here AS unused
+	RUN exit 1
+	FROM ${BASE}
+	ENV GREETING=hi APP=/app
+	WORKDIR $APP
+	COPY hello.txt sub/ ./
+	COPY --from=builder /artifact /artifact
+	RUN <<EOT
+	echo "heredoc $GREETING" > /etc/motd
+	EOT
+	LABEL org.example=ctr
+	EXPOSE 8080
+	USER 65534
+	ENTRYPOINT ["/bin/sh", "-c"]
+	CMD ["cat /etc/motd"]
+	EOF
+	run_ctr ctr-build "${STORAGE[@]}" -q -t app --build-arg MSG=argued "$ctx"
+	expect_match "^[0-9a-f]{64}$"
+	local id=$output
+	run_ctr ctr-run "${STORAGE[@]}" --rm localhost/app
+	expect_output "heredoc hi"
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$id" 'pwd; id -u; cat hello.txt a.txt /artifact; echo $GREETING'
+	expect_output $'/app\n65534\nhello ctx\nin-sub\nargued in builder\nhi'
+	podman_cmd
+	run_ctr "${PODMAN[@]}" image inspect localhost/app --format '{{.Config.Entrypoint}} {{.Config.Cmd}} {{.Config.User}} {{.Config.WorkingDir}} {{.Config.Labels}} {{.Config.ExposedPorts}} {{len .RootFS.Layers}}'
+	expect_output "[/bin/sh -c] [cat /etc/motd] 65534 /app map[org.example:ctr] map[8080/tcp:{}] 4"
+	run_ctr ctr-build "${STORAGE[@]}" containers
+	expect_output ""
+}
+
+@test "containerfile: the layer cache: a rebuild reuses every step; a changed file rebuilds from its COPY on" {
+	local_busybox
+	local ctx
+	ctx=$(context cache)
+	echo one >"$ctx/a.txt"
+	echo two >"$ctx/b.txt"
+	cat >"$ctx/Dockerfile" <<-'EOF'
+	FROM localhost/busybox
+	RUN echo first > /first
+	COPY a.txt /a.txt
+	RUN echo second > /second
+	COPY b.txt /b.txt
+	RUN cat /a.txt /b.txt > /both
+	EOF
+	run ctr-build "${STORAGE[@]}" "$ctx"
+	[ "$status" -eq 0 ]
+	local first=${lines[-1]}
+	[ "$(grep -c 'using cache' <<<"$output")" -eq 0 ]
+	run ctr-build "${STORAGE[@]}" "$ctx"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "$first" ]
+	[ "$(grep -c 'using cache' <<<"$output")" -eq 5 ]
+	echo TWO >"$ctx/b.txt"
+	run ctr-build "${STORAGE[@]}" "$ctx"
+	[ "$status" -eq 0 ]
+	# The steps before COPY b.txt come from the cache, the rest are run.
+	[ "$(grep -c 'using cache' <<<"$output")" -eq 3 ]
+	run_ctr ctr-run "${STORAGE[@]}" --rm "${lines[-1]}" cat /both
+	expect_output $'one\nTWO'
+	run ctr-build "${STORAGE[@]}" --no-cache "$ctx"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'using cache' <<<"$output")" -eq 0 ]
+}
+
+@test "containerfile: a failing RUN stops the build with its status and leaves no container; bad files give 65" {
+	local_busybox
+	local ctx
+	ctx=$(context fail)
+	printf 'FROM localhost/busybox\nRUN echo before\nRUN exit 3\nRUN echo never\n' >"$ctx/Containerfile"
+	run_ctr 3 ctr-build "${STORAGE[@]}" "$ctx"
+	expect_match "exit status 3"
+	[[ $output != *never* ]]
+	run_ctr ctr-build "${STORAGE[@]}" containers
+	expect_output ""
+	printf 'FROM localhost/busybox\nRUN echo ok\nNOSUCH instruction\n' >"$ctx/Containerfile"
+	run_ctr 65 ctr-build "${STORAGE[@]}" "$ctx"
+	expect_match "line 3"
+	printf 'FROM localhost/busybox\nCOPY missing.txt /\n' >"$ctx/Containerfile"
+	run_ctr 2 ctr-build "${STORAGE[@]}" "$ctx"
+	run_ctr 64 ctr-build "${STORAGE[@]}" --target nosuch "$ctx"
+	run_ctr 64 ctr-build "${STORAGE[@]}" "$TEST_TMP/no-such-dir"
+}
+
+@test "containerfile: COPY cannot reach outside the context (../, symlinks)" {
+	local_busybox
+	local ctx
+	ctx=$(context escape)
+	echo secret >"$TEST_TMP/outside.txt"
+	ln -s "$TEST_TMP/outside.txt" "$ctx/link-out"
+	ln -s /etc/passwd "$ctx/passwd-link"
+	printf 'FROM localhost/busybox\nCOPY ../outside.txt /x\n' >"$ctx/Containerfile"
+	run_ctr 2 ctr-build "${STORAGE[@]}" "$ctx"
+	printf 'FROM localhost/busybox\nCOPY link-out /x\n' >"$ctx/Containerfile"
+	run_ctr 2 ctr-build "${STORAGE[@]}" "$ctx"
+	printf 'FROM localhost/busybox\nCOPY passwd-link /x\n' >"$ctx/Containerfile"
+	run_ctr 2 ctr-build "${STORAGE[@]}" "$ctx"
+	run_ctr ctr-build "${STORAGE[@]}" containers
+	expect_output ""
+}
+
+@test "containerfile: ADD extracts a local tar; --target builds only what it needs; --iidfile" {
+	local_busybox
+	local ctx
+	ctx=$(context add)
+	mkdir -p "$TEST_TMP/tree/d"
+	echo inside-tar >"$TEST_TMP/tree/d/f"
+	tar -czf "$ctx/t.tar.gz" -C "$TEST_TMP/tree" d
+	cat >"$ctx/Containerfile" <<-'EOF'
+	FROM localhost/busybox AS base
+	ADD t.tar.gz /opt/
+	FROM base AS broken
+	RUN exit 9
+	FROM base AS final
+	RUN cat /opt/d/f > /etc/motd
+	EOF
+	# The last stage needs only base: broken is never run, unless asked for.
+	run_ctr ctr-build "${STORAGE[@]}" "$ctx"
+	run_ctr 9 ctr-build "${STORAGE[@]}" --target broken "$ctx"
+	run_ctr ctr-build "${STORAGE[@]}" -q --target final --iidfile "$TEST_TMP/iid" "$ctx"
+	[ "$(cat "$TEST_TMP/iid")" = "sha256:$output" ]
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$output" cat /etc/motd
+	expect_output inside-tar
+}
+
+@test "containerfile: pipelines: ctr-build -q | ctr-run, ctr-build -q -t | ctr-copy" {
+	local_busybox
+	start_registry REG
+	local ctx
+	ctx=$(context pipe)
+	printf 'FROM localhost/busybox\nRUN echo from the Containerfile > /etc/motd\n' >"$ctx/Containerfile"
+	run bash -c "ctr-build ${STORAGE[*]} -q $ctx | ctr-run ${STORAGE[*]} --rm - cat /etc/motd"
+	[ "$status" -eq 0 ]
+	expect_output "from the Containerfile"
+	run bash -c "ctr-build ${STORAGE[*]} -q -t app $ctx | ctr-copy -q ${STORAGE[*]} --dest-tls-verify=false - docker://$REG/app:1"
+	[ "$status" -eq 0 ]
+	expect_match "^docker://$REG/app@sha256:"
+	run_ctr skopeo inspect --tls-verify=false "docker://$REG/app:1" --format '{{len .Layers}}'
+	expect_output 2
+}
