@@ -67,6 +67,8 @@ bench: deps $(BINS) bin/mkimage ## compare ctr with its peers (bench/*.sh)
 	./bench/copy.sh
 	./bench/pull.sh
 	./bench/run.sh
+	./bench/monitor.sh
+	./bench/build.sh
 
 demo: deps $(BINS) bin/mkimage ## run the README's pipeline end to end on loopback
 	./hack/demo.sh

@@ -18,6 +18,8 @@ declare -A need=(
 	[bc]=bc
 	[tmux]=tmux
 	[podman]=podman
+	[buildah]=buildah
+	[conmon]=conmon
 	[runc]=runc
 	[findmnt]=util-linux
 )
