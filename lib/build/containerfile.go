@@ -53,6 +53,12 @@ type builder struct {
 // Build builds the Containerfile and returns the final image's ID and
 // manifest digest.
 func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, digest.Digest, error) {
+	// Sources are resolved below the context: an absolute, clean root.
+	abs, err := filepath.Abs(o.Context)
+	if err != nil {
+		return "", "", err
+	}
+	o.Context = abs
 	file := o.File
 	if file == "" {
 		file = filepath.Join(o.Context, "Containerfile")

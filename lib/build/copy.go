@@ -79,8 +79,16 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 	if !toDir {
 		dstDir = path.Dir(dst)
 	}
+	created := missingDirs(rootfs, dstDir)
 	if err := pathrs.MkdirAll(rootfs, dstDir, 0o755); err != nil {
 		return fmt.Errorf("copy destination %s: %w", dstDir, err)
+	}
+	// Directories the copy made belong to its owner, as with BuildKit and
+	// buildah.
+	for _, d := range created {
+		if full, err := securejoin.SecureJoin(rootfs, d); err == nil {
+			_ = os.Lchown(full, o.UID, o.GID)
+		}
 	}
 	pr, pw := io.Pipe()
 	go func() {
@@ -176,4 +184,21 @@ func orRoot(s string) string {
 		return "/"
 	}
 	return s
+}
+
+// missingDirs lists dir and its parents that do not exist in the rootfs,
+// outermost first.
+func missingDirs(rootfs, dir string) []string {
+	var out []string
+	for d := path.Clean(dir); d != "/" && d != "."; d = path.Dir(d) {
+		full, err := securejoin.SecureJoin(rootfs, d)
+		if err != nil {
+			break
+		}
+		if _, err := os.Lstat(full); err == nil {
+			break
+		}
+		out = append([]string{d}, out...)
+	}
+	return out
 }

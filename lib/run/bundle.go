@@ -78,9 +78,17 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 	if err != nil {
 		return nil, err
 	}
-	groups := make([]uint32, 0, len(u.Sgids))
+	// A user other than root has its primary group among the
+	// supplementary ones too, as under podman ("id -u nobody" prints
+	// groups=65534(nobody); root's groups are /etc/group's only).
+	var groups []uint32
+	if u.Uid != 0 {
+		groups = append(groups, uint32(u.Gid))
+	}
 	for _, g := range u.Sgids {
-		groups = append(groups, uint32(g))
+		if u.Uid == 0 || g != u.Gid {
+			groups = append(groups, uint32(g))
+		}
 	}
 	spec, err := buildSpec(specInput{
 		opts: o, rootfs: rootfs, args: args, env: env, cwd: cwd,

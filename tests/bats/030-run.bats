@@ -52,10 +52,18 @@ IMG=localhost/busybox:latest
 
 @test "run: user, groups, env, workdir, entrypoint" {
 	local_busybox
+	# As podman: a user other than root has its primary group among its groups.
 	run_ctr ctr-run "${STORAGE[@]}" --rm -u nobody $IMG id
-	expect_output "uid=65534(nobody) gid=65534(nobody)"
+	expect_output "uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)"
+	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG id
+	expect_output "uid=0(root) gid=0(root)"
+	if command -v podman >/dev/null; then
+		podman_cmd
+		run_ctr "${PODMAN[@]}" run --rm --network none -u nobody $IMG id
+		expect_output "uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)"
+	fi
 	run_ctr ctr-run "${STORAGE[@]}" --rm -u 1234:nobody $IMG id
-	expect_output "uid=1234 gid=65534(nobody)"
+	expect_output "uid=1234 gid=65534(nobody) groups=65534(nobody)"
 	echo "FROM_FILE=yes" >"$TEST_TMP/env"
 	export HOST_VAR=passed
 	run_ctr ctr-run "${STORAGE[@]}" --rm -e A=1 -e HOST_VAR --env-file "$TEST_TMP/env" -w /tmp $IMG sh -c 'echo $A $HOST_VAR $FROM_FILE; pwd; echo $PATH'
