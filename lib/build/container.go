@@ -8,19 +8,14 @@ package build
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"time"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
-	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
-	istorage "go.podman.io/image/v5/storage"
-	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 )
 
@@ -40,18 +35,15 @@ var ErrNotWorkingContainer = errors.New("not a ctr-build working container")
 func From(ctx context.Context, store storage.Store, imageID, fromName, name string) (*Container, error) {
 	meta := ctrtypes.WorkingContainer{Schema: ctrtypes.WorkingContainerSchema, FromImage: imageID, FromName: fromName, Created: time.Now().UTC()}
 	if imageID != "" {
-		img, err := ImageConfig(ctx, store, imageID)
+		img, err := run.ImageConfig(ctx, store, imageID)
 		if err != nil {
 			return nil, err
 		}
 		meta.Image = *img
 	} else {
-		meta.Image = imgspecv1.Image{
-			Platform: imgspecv1.Platform{Architecture: runtime.GOARCH, OS: runtime.GOOS},
-			RootFS:   imgspecv1.RootFS{Type: "layers"},
-		}
+		meta.Image = newScratch()
 	}
-	id := newID()
+	id := run.NewID()
 	if name == "" {
 		name = "ctr-build-" + id[:12]
 	}
@@ -142,24 +134,4 @@ func (c *Container) Remove(store storage.Store) error {
 		return nil
 	}
 	return err
-}
-
-// ImageConfig reads the OCI config of a stored image.
-func ImageConfig(ctx context.Context, store storage.Store, id string) (*imgspecv1.Image, error) {
-	ref, err := istorage.Transport.NewStoreReference(store, nil, id)
-	if err != nil {
-		return nil, err
-	}
-	img, err := ref.NewImage(ctx, &types.SystemContext{})
-	if err != nil {
-		return nil, fmt.Errorf("reading image %s: %w", id, err)
-	}
-	defer img.Close()
-	return img.OCIConfig(ctx)
-}
-
-func newID() string {
-	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -6,8 +6,6 @@ import (
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-type imgspecv1Image = imgspecv1.Image
-
 // newScratch is the config of an image built from nothing.
 func newScratch() imgspecv1.Image {
 	return imgspecv1.Image{

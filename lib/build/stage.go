@@ -74,10 +74,10 @@ func (b *builder) runStage(i int) (string, error) {
 func (s *stage) load() error {
 	s.meta = imgMeta{}
 	if s.image == "" {
-		s.meta.Image = scratchImage()
+		s.meta.Image = newScratch()
 		return nil
 	}
-	img, err := ImageConfig(s.b.ctx, s.b.store, s.image)
+	img, err := run.ImageConfig(s.b.ctx, s.b.store, s.image)
 	if err != nil {
 		return err
 	}

@@ -109,11 +109,11 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	if err != nil {
 		return -1, err
 	}
-	cfg, err := imageConfig(ctx, store, img.ID)
+	cfg, err := ImageConfig(ctx, store, img.ID)
 	if err != nil {
 		return -1, err
 	}
-	id := newID()
+	id := NewID()
 	name := o.Name
 	if name == "" {
 		name = "ctr-" + id[:12]
@@ -231,7 +231,8 @@ func localImage(store storage.Store, name string) (*storage.Image, error) {
 	return img, err
 }
 
-func imageConfig(ctx context.Context, store storage.Store, id string) (*imgspecv1.Image, error) {
+// ImageConfig reads the OCI config of a stored image.
+func ImageConfig(ctx context.Context, store storage.Store, id string) (*imgspecv1.Image, error) {
 	ref, err := istorage.Transport.NewStoreReference(store, nil, id)
 	if err != nil {
 		return nil, err
@@ -244,7 +245,8 @@ func imageConfig(ctx context.Context, store storage.Store, id string) (*imgspecv
 	return img.OCIConfig(ctx)
 }
 
-func newID() string {
+// NewID is a random 64-hex-digit ID, as storage uses for containers.
+func NewID() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
