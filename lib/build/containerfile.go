@@ -46,7 +46,8 @@ type builder struct {
 	global []string // global ARGs, K=V, for FROM lines
 	built  map[int]string
 	cache  layerCache
-	steps  int // steps done, for the log
+	ignore *contextIgnore // nil: no ignore file
+	steps  int            // steps done, for the log
 	total  int
 }
 
@@ -84,6 +85,9 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 	}
 	b := &builder{ctx: ctx, store: store, o: o, lex: shell.NewLex(res.EscapeToken), stages: stages, built: map[int]string{},
 		cache: layerCache{dir: filepath.Join(store.GraphRoot(), "ctr-build-cache"), off: o.NoCache}}
+	if b.ignore, err = readIgnore(o.Context); err != nil {
+		return "", "", err
+	}
 	for _, a := range metaArgs {
 		for _, kv := range a.Args {
 			v, ok := o.BuildArgs[kv.Key]

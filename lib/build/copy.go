@@ -31,6 +31,9 @@ type CopyOptions struct {
 // resolved symlink is not the path's base name).
 type Source struct {
 	Path, Name string
+	// Skip, when set, leaves out the files below Path it says yes to
+	// (the build context's ignore file).
+	Skip func(path string) bool
 }
 
 // Sources names paths by their base names.
@@ -53,10 +56,12 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 	if len(srcs) == 0 {
 		return errdefs.Usagef("nothing to copy")
 	}
+	// Read the trailing "/" before joining a relative dst to the workdir
+	// drops it.
+	toDir := strings.HasSuffix(dst, "/") || len(srcs) > 1
 	if !path.IsAbs(dst) {
 		dst = path.Join(orRoot(o.Workdir), dst)
 	}
-	toDir := strings.HasSuffix(dst, "/") || len(srcs) > 1
 	if !toDir {
 		if p, err := securejoin.SecureJoin(rootfs, dst); err == nil {
 			if st, err := os.Stat(p); err == nil && st.IsDir() {
@@ -100,7 +105,7 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 					return err
 				}
 				if st.IsDir() {
-					if err := writeTree(tw, src.Path, dst, o); err != nil {
+					if err := writeTree(tw, src, dst, o); err != nil {
 						return err
 					}
 					continue
@@ -126,14 +131,20 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 }
 
 // writeTree writes the contents of the directory src below dst.
-func writeTree(tw *tar.Writer, src, dst string, o CopyOptions) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+func writeTree(tw *tar.Writer, src Source, dst string, o CopyOptions) error {
+	return filepath.WalkDir(src.Path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(src, p)
+		rel, err := filepath.Rel(src.Path, p)
 		if err != nil || rel == "." {
 			return err
+		}
+		if src.Skip != nil && src.Skip(p) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		st, err := os.Lstat(p)
 		if err != nil {

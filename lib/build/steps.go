@@ -92,6 +92,12 @@ func (s *stage) copyStep(sd instructions.SourcesAndDest, from, chown, chmod stri
 		if err != nil {
 			return err
 		}
+		if from == "" && s.b.ignore != nil {
+			found = s.b.ignore.filter(found)
+			if len(found) == 0 {
+				return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: excluded by the ignore file", pattern))
+			}
+		}
 		srcs = append(srcs, found...)
 	}
 	var mode *fs.FileMode
@@ -199,6 +205,12 @@ func sourcesDigest(srcs []Source) (string, error) {
 		err := filepath.WalkDir(src.Path, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if src.Skip != nil && p != src.Path && src.Skip(p) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
 			}
 			st, err := os.Lstat(p)
 			if err != nil {

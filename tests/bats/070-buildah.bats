@@ -15,6 +15,6 @@ load helpers
 		# buildah 1.28 has no heredocs (060-containerfile.bats checks them).
 		[[ $d == *heredoc* ]] || cases+=("${d%/}")
 	done
-	[ "${#cases[@]}" -ge 15 ]
+	[ "${#cases[@]}" -ge 30 ]
 	STORAGE_ARGS="${STORAGE[*]}" CONTAINERS_CONF="$TEST_TMP/containers.conf" run_ctr "$BATS_TEST_DIRNAME/../compare-buildah.sh" "${cases[@]}"
 }
