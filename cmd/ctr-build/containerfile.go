@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 // buildFlags are the Containerfile build's.
 type buildFlags struct {
-	file, target, pull, network, iidfile, runtime string
+	file, target, pull, network, iidfile, runtime, timestamp string
 	tags, buildArgs                               ucli.StringSlice
 	noCache                                       bool
 }
@@ -32,6 +33,7 @@ func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
 		&ucli.BoolFlag{Name: "no-cache", Usage: "run every step, using no cached layer", Destination: &f.noCache},
 		&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "pull base images: `POLICY` missing, always or never", Destination: &f.pull},
 		&ucli.StringFlag{Name: "network", Value: "host", Usage: "RUN steps' network `MODE`: host or none", Destination: &f.network},
+		&ucli.StringFlag{Name: "timestamp", Usage: "record `SECONDS` since the epoch as every creation and file time: reproducible images (default: $SOURCE_DATE_EPOCH, else now)", Destination: &f.timestamp},
 		&ucli.StringFlag{Name: "iidfile", Usage: "write the image ID to `FILE`", Destination: &f.iidfile},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` for RUN steps (default: ctr-runtime beside this program)", Destination: &f.runtime},
 		&ucli.BoolFlag{Name: "json", Usage: "print a JSON record instead of the image ID", Destination: &g.out.JSON},
@@ -58,6 +60,18 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 		if ok {
 			o.BuildArgs[k] = v
 		}
+	}
+	ts := f.timestamp
+	if ts == "" {
+		ts = os.Getenv("SOURCE_DATE_EPOCH")
+	}
+	if ts != "" {
+		sec, err := strconv.ParseInt(ts, 10, 64)
+		if err != nil || sec < 0 {
+			return cli.UsageError("invalid --timestamp (or SOURCE_DATE_EPOCH) %q: want seconds since 1970", ts)
+		}
+		t := time.Unix(sec, 0).UTC()
+		o.Timestamp = &t
 	}
 	if f.network != "host" && f.network != "none" {
 		return cli.UsageError("invalid --network %q: want host or none", f.network)

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"archive/tar"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -28,6 +29,9 @@ type CommitOptions struct {
 	CreatedBy  string    // the history entry's created_by
 	Created    time.Time // zero: now
 	EmptyLayer bool      // record no layer, only the history entry (config-only steps)
+	// Reproducible sets every file's times in the new layer to Created, so
+	// that the same changes give the same layer (--timestamp).
+	Reproducible bool
 }
 
 // Commit makes an image of the working container: the base image's
@@ -63,7 +67,11 @@ func Commit(ctx context.Context, store storage.Store, c *Container, o CommitOpti
 	entry := imgspecv1.History{Created: &created, CreatedBy: o.CreatedBy, EmptyLayer: o.EmptyLayer}
 	if !o.EmptyLayer {
 		path := tmp + "/layer.tar"
-		diffID, size, err := diffToFile(store, sc.LayerID, path)
+		var clamp *time.Time
+		if o.Reproducible {
+			clamp = &created
+		}
+		diffID, size, err := diffToFile(store, sc.LayerID, path, clamp)
 		if err != nil {
 			return "", "", err
 		}
@@ -161,7 +169,7 @@ func ociLayerType(mt string) string {
 
 // diffToFile writes the changes of layer (against its parent) as an
 // uncompressed tar to path and returns its digest and size.
-func diffToFile(store storage.Store, layer, path string) (digest.Digest, int64, error) {
+func diffToFile(store storage.Store, layer, path string, clamp *time.Time) (digest.Digest, int64, error) {
 	rc, err := store.Diff("", layer, &storage.DiffOptions{Compression: ptr(archive.Uncompressed)})
 	if err != nil {
 		return "", 0, fmt.Errorf("reading the container's changes: %w", err)
@@ -172,7 +180,14 @@ func diffToFile(store storage.Store, layer, path string) (digest.Digest, int64, 
 		return "", 0, err
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), rc)
+	var n int64
+	if clamp != nil {
+		cw := &countingWriter{w: io.MultiWriter(f, h)}
+		err = retime(cw, rc, *clamp)
+		n = cw.n
+	} else {
+		n, err = io.Copy(io.MultiWriter(f, h), rc)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -218,3 +233,42 @@ func tail(s []string) []string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// retime copies a tar stream with every entry's times set to t (and no
+// access or change times), so that a layer's bytes depend only on what
+// it holds.
+func retime(w io.Writer, r io.Reader, t time.Time) error {
+	tr := tar.NewReader(r)
+	tw := tar.NewWriter(w)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return tw.Close()
+		}
+		if err != nil {
+			return err
+		}
+		hdr.ModTime, hdr.AccessTime, hdr.ChangeTime = t, time.Time{}, time.Time{}
+		for _, k := range []string{"mtime", "atime", "ctime"} {
+			delete(hdr.PAXRecords, k)
+		}
+		hdr.Format = tar.FormatPAX
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := io.Copy(tw, tr); err != nil {
+			return err
+		}
+	}
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

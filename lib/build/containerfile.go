@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/image"
@@ -28,6 +29,10 @@ type BuildOptions struct {
 	BuildArgs map[string]string // --build-arg
 	Target    string            // the stage to build (default: the last)
 	NoCache   bool
+	// Timestamp, when set, is every history entry's and the image's
+	// creation time and every file's time in the new layers: the same
+	// context then gives the same image, digest for digest.
+	Timestamp *time.Time
 	Pull      string // pull policy for base images: missing (default), always, never
 	PullOpts  image.PullOptions
 	// Run configures RUN steps: Runtime, StateDir, Network, and Stdout
@@ -222,4 +227,12 @@ func StepStatus(err error) (int, bool) {
 		return e.status, true
 	}
 	return 0, false
+}
+
+// now is the time the build records: --timestamp's, or the clock's.
+func (b *builder) now() time.Time {
+	if b.o.Timestamp != nil {
+		return b.o.Timestamp.UTC()
+	}
+	return time.Now().UTC()
 }

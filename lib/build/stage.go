@@ -107,7 +107,7 @@ func hasKey(env []string, k string) bool {
 
 // note records a config-only step in the pending history.
 func (s *stage) note(c instructions.Command) {
-	now := time.Now().UTC()
+	now := s.b.now()
 	s.meta.History = append(s.meta.History, imgspecv1.History{Created: &now, CreatedBy: "/bin/sh -c #(nop) " + historyText(c), EmptyLayer: true})
 }
 
@@ -302,7 +302,11 @@ func (s *stage) commit(createdBy string, key []string, work func(wc *Container, 
 	// The key: where the step starts (image, pending config and history,
 	// without their times) and what it does.
 	cfgJSON, _ := json.Marshal(s.meta.Image.Config)
-	parts := []string{s.image, string(cfgJSON), s.meta.Image.Author, s.mkdir, createdBy}
+	stamp := ""
+	if s.b.o.Timestamp != nil {
+		stamp = s.b.o.Timestamp.UTC().Format(time.RFC3339)
+	}
+	parts := []string{s.image, string(cfgJSON), s.meta.Image.Author, s.mkdir, createdBy, stamp}
 	for _, h := range s.meta.History {
 		parts = append(parts, h.CreatedBy)
 	}
@@ -351,7 +355,8 @@ func (s *stage) commit(createdBy string, key []string, work func(wc *Container, 
 			createdBy = "/bin/sh -c #(nop) WORKDIR " + s.mkdir
 		}
 	}
-	id, _, err := Commit(s.b.ctx, s.b.store, wc, CommitOptions{CreatedBy: createdBy, EmptyLayer: empty})
+	id, _, err := Commit(s.b.ctx, s.b.store, wc, CommitOptions{CreatedBy: createdBy, EmptyLayer: empty,
+		Created: s.b.now(), Reproducible: s.b.o.Timestamp != nil})
 	if err != nil {
 		return err
 	}

@@ -164,3 +164,30 @@ context() {
 	run_ctr skopeo inspect --tls-verify=false "docker://$REG/app:1" --format '{{len .Layers}}'
 	expect_output 2
 }
+
+@test "containerfile: --timestamp and SOURCE_DATE_EPOCH make the same image, digest for digest, in another store" {
+	# Both stores get the base image from the same layout: the manifest
+	# names the base layers as stored.
+	local layout other=(--root "$TEST_TMP/root2" --runroot "$TEST_TMP/runroot2" --storage-driver overlay)
+	layout=$(busybox_layout "$TEST_TMP/bb-repro:latest")
+	ctr-copy -q "${STORAGE[@]}" "oci:$layout" "containers-storage:$IMG" >/dev/null
+	ctr-copy -q "${other[@]}" "oci:$layout" "containers-storage:$IMG" >/dev/null
+	local ctx
+	ctx=$(context repro)
+	echo data >"$ctx/f"
+	printf 'FROM localhost/busybox\nCOPY f /f\nRUN echo made > /made && mkdir /d && touch /d/x\nENV A=1\n' >"$ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q --json --timestamp 1700000000 "$ctx"
+	local id digest
+	id=$(jq -r .id <<<"$output")
+	digest=$(jq -r .digest <<<"$output")
+	# Another store, a rebuild from nothing.
+	touch "$ctx/f" # a new mtime must not matter either
+	SOURCE_DATE_EPOCH=1700000000 run_ctr ctr-build "${other[@]}" -q --json "$ctx"
+	[ "$(jq -r .id <<<"$output")" = "$id" ]
+	[ "$(jq -r .digest <<<"$output")" = "$digest" ]
+	# Without a timestamp, the time of the build is recorded.
+	run_ctr ctr-build "${STORAGE[@]}" -q --no-cache "$ctx"
+	[ "$output" != "$id" ]
+	run_ctr 64 ctr-build "${STORAGE[@]}" --timestamp yesterday "$ctx"
+	for s in root2 runroot2; do findmnt -rn -o TARGET | grep "$TEST_TMP/$s" | xargs -r umount -l; done
+}
