@@ -20,8 +20,8 @@ import (
 // buildFlags are the Containerfile build's.
 type buildFlags struct {
 	file, target, pull, network, iidfile, runtime, timestamp string
-	tags, buildArgs                               ucli.StringSlice
-	noCache                                       bool
+	tags, buildArgs                                          ucli.StringSlice
+	noCache                                                  bool
 }
 
 func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
