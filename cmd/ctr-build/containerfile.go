@@ -20,7 +20,7 @@ import (
 // buildFlags are the Containerfile build's.
 type buildFlags struct {
 	file, target, pull, network, iidfile, runtime, timestamp string
-	tags, buildArgs                                          ucli.StringSlice
+	tags, buildArgs, secrets                                 ucli.StringSlice
 	noCache                                                  bool
 }
 
@@ -33,6 +33,7 @@ func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
 		&ucli.BoolFlag{Name: "no-cache", Usage: "run every step, using no cached layer", Destination: &f.noCache},
 		&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "pull base images: `POLICY` missing, always or never", Destination: &f.pull},
 		&ucli.StringFlag{Name: "network", Value: "host", Usage: "RUN steps' network `MODE`: host or none", Destination: &f.network},
+		&ucli.StringSliceFlag{Name: "secret", Usage: "`id=ID,src=PATH`: the file RUN --mount=type=secret,id=ID reads (repeatable; never stored in the image)", Destination: &f.secrets},
 		&ucli.StringFlag{Name: "timestamp", Usage: "record `SECONDS` since the epoch as every creation and file time: reproducible images (default: $SOURCE_DATE_EPOCH, else now)", Destination: &f.timestamp},
 		&ucli.StringFlag{Name: "iidfile", Usage: "write the image ID to `FILE`", Destination: &f.iidfile},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` for RUN steps (default: ctr-runtime beside this program)", Destination: &f.runtime},
@@ -60,6 +61,28 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 		if ok {
 			o.BuildArgs[k] = v
 		}
+	}
+	o.Secrets = map[string]string{}
+	for _, sec := range f.secrets.Value() {
+		var id, src string
+		for _, field := range strings.Split(sec, ",") {
+			k, v, _ := strings.Cut(field, "=")
+			switch k {
+			case "id":
+				id = v
+			case "src", "source":
+				src = v
+			default:
+				return cli.UsageError("invalid --secret %q: want id=ID,src=PATH", sec)
+			}
+		}
+		if id == "" || src == "" {
+			return cli.UsageError("invalid --secret %q: want id=ID,src=PATH", sec)
+		}
+		if _, err := os.Stat(src); err != nil {
+			return cli.UsageError("--secret %s: %v", id, err)
+		}
+		o.Secrets[id] = src
 	}
 	ts := f.timestamp
 	if ts == "" {

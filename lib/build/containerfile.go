@@ -33,8 +33,10 @@ type BuildOptions struct {
 	// creation time and every file's time in the new layers: the same
 	// context then gives the same image, digest for digest.
 	Timestamp *time.Time
-	Pull      string // pull policy for base images: missing (default), always, never
-	PullOpts  image.PullOptions
+	// Secrets are the files RUN --mount=type=secret,id=ID reads, by ID.
+	Secrets  map[string]string
+	Pull     string // pull policy for base images: missing (default), always, never
+	PullOpts image.PullOptions
 	// Run configures RUN steps: Runtime, StateDir, Network, and Stdout
 	// (where step output goes).
 	Run run.Options

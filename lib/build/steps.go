@@ -24,9 +24,22 @@ import (
 
 // runStep runs a RUN instruction and commits its changes.
 func (s *stage) runStep(c *instructions.RunCommand) error {
-	if len(instructions.GetMounts(c)) > 0 {
-		return errdefs.Usagef("RUN --mount: not supported yet by ctr-build")
+	// The --mount flags are expanded; the command line is the shell's.
+	env := s.env()
+	if err := c.Expand(func(w string) (string, error) { return s.b.expand(w, env) }); err != nil {
+		return err
 	}
+	if n := instructions.GetNetwork(c); n != instructions.NetworkDefault {
+		return errdefs.Usagef("RUN --network=%s: not supported yet by ctr-build", n)
+	}
+	if sec := instructions.GetSecurity(c); sec != instructions.SecuritySandbox {
+		return errdefs.Usagef("RUN --security=%s: not supported by ctr-build", sec)
+	}
+	mounts, err := s.prepareMounts(c)
+	if err != nil {
+		return err
+	}
+	defer mounts.done()
 	args := append([]string{}, c.CmdLine...)
 	if c.PrependShell {
 		script := strings.Join(c.CmdLine, " ")
@@ -56,12 +69,16 @@ func (s *stage) runStep(c *instructions.RunCommand) error {
 		// buildah's form: the build args the command saw.
 		createdBy = "|" + strconv.Itoa(len(argEnv)) + " " + strings.Join(argEnv, " ") + " " + createdBy
 	}
-	return s.layerStep(createdBy, strings.Join(append(append([]string{}, args...), argEnv...), "\x00"), func(wc *Container, rootfs string) error {
+	key := strings.Join(append(append(append([]string{}, args...), argEnv...), mounts.key...), "\x00")
+	return s.layerStep(createdBy, key, func(wc *Container, rootfs string) error {
 		o := s.b.o.Run
-		o.Args, o.Env = args, argEnv
+		o.Args, o.Env = args, append(append([]string{}, argEnv...), mounts.env...)
+		o.Mounts = append(append([]run.Mount{}, o.Mounts...), mounts.mounts...)
 		img := s.meta.Image
 		stubs := missingStubs(rootfs)
+		points := mountPoints(rootfs, mounts.mounts)
 		status, err := run.RunMounted(s.b.store, o, wc.ID, rootfs, &img)
+		removeMountPoints(rootfs, points)
 		removeStubs(rootfs, stubs)
 		if err != nil {
 			return err

@@ -191,3 +191,44 @@ context() {
 	run_ctr 64 ctr-build "${STORAGE[@]}" --timestamp yesterday "$ctx"
 	for s in root2 runroot2; do findmnt -rn -o TARGET | grep "$TEST_TMP/$s" | xargs -r umount -l; done
 }
+
+@test "containerfile: RUN --mount: bind (ro, rw copy), cache kept between builds, tmpfs, secret; nothing of them in the image" {
+	local_busybox
+	local ctx
+	ctx=$(context mounts)
+	mkdir -p "$ctx/src"
+	echo from-context >"$ctx/src/in.txt"
+	echo s3cr3t-value >"$TEST_TMP/secret"
+	cat >"$ctx/Containerfile" <<-'EOF'
+	FROM localhost/busybox
+	RUN --mount=type=bind,source=src,target=/mnt/src cat /mnt/src/in.txt > /from-bind
+	RUN --mount=type=bind,source=src,target=/mnt/rw,rw touch /mnt/rw/new && ls /mnt/rw > /rw-list
+	ARG RUNNO=1
+	RUN --mount=type=cache,target=/cache,id=c1 sh -c 'echo $RUNNO >> /cache/runs; cat /cache/runs > /cache-seen'
+	RUN --mount=type=tmpfs,target=/scratch sh -c 'echo t > /scratch/t && cat /scratch/t > /tmpfs-ok'
+	RUN --mount=type=secret,id=tok wc -c < /run/secrets/tok > /secret-len
+	RUN --mount=type=secret,id=tok,env=TOKEN sh -c 'echo ${#TOKEN} > /secret-env-len'
+	EOF
+	run_ctr ctr-build "${STORAGE[@]}" -q --secret id=tok,src="$TEST_TMP/secret" "$ctx"
+	local id=$output
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$id" sh -c 'cat /from-bind /rw-list /cache-seen /tmpfs-ok /secret-len /secret-env-len; ls -d /mnt /cache /scratch /run 2>&1 | grep -c "No such"'
+	expect_output $'from-context\nin.txt\nnew\n1\nt\n13\n13\n4'
+	# The rw bind wrote to a copy: the context is as it was.
+	[ "$(ls "$ctx/src")" = in.txt ]
+	# No trace of the secret in any layer.
+	local c dir
+	c=$(ctr-build "${STORAGE[@]}" from "$id")
+	dir=$(ctr-build "${STORAGE[@]}" mount "$c")
+	! grep -rq s3cr3t-value "$dir"
+	ctr-build "${STORAGE[@]}" rm "$c" >/dev/null
+	# The cache mount keeps its files from one build to the next.
+	run_ctr ctr-build "${STORAGE[@]}" -q --secret id=tok,src="$TEST_TMP/secret" --build-arg RUNNO=2 "$ctx"
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$output" cat /cache-seen
+	expect_output $'1\n2'
+	# A required secret that was not given stops the build.
+	printf 'FROM localhost/busybox\nRUN --mount=type=secret,id=missing,required cat /run/secrets/missing\n' >"$ctx/Containerfile"
+	run_ctr 64 ctr-build "${STORAGE[@]}" "$ctx"
+	# Bind sources stay inside the context.
+	printf 'FROM localhost/busybox\nRUN --mount=type=bind,source=../../..,target=/h ls /h/etc/shadow\n' >"$ctx/Containerfile"
+	run_ctr 1 ctr-build "${STORAGE[@]}" -q "$ctx"
+}

@@ -1,0 +1,205 @@
+package build
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/run"
+	securejoin "github.com/cyphar/filepath-securejoin"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// runMounts are what RUN --mount gives one step: mounts for the runtime,
+// variables from secrets, and what to undo afterwards.
+type runMounts struct {
+	mounts  []run.Mount
+	env     []string
+	key     []string // what the mounts add to the step's cache key
+	cleanup []func()
+}
+
+func (rm *runMounts) done() {
+	for i := len(rm.cleanup) - 1; i >= 0; i-- {
+		rm.cleanup[i]()
+	}
+}
+
+// prepareMounts resolves a RUN step's --mount flags: bind (read-only
+// unless rw; the source, from the context, a stage or an image, resolved
+// inside it; writes to an rw bind go to a copy and are dropped), cache (a
+// directory kept under the store, named by a hash of its id), tmpfs and
+// secret (from --secret, copied to a private file of mode 0400 unless
+// mode= says otherwise, or given as a variable with env=).
+func (s *stage) prepareMounts(c *instructions.RunCommand) (*runMounts, error) {
+	rm := &runMounts{}
+	for _, m := range instructions.GetMounts(c) {
+		target := m.Target
+		if target != "" && !path.IsAbs(target) {
+			target = path.Join(orRoot(s.meta.Image.Config.WorkingDir), target)
+		}
+		switch m.Type {
+		case instructions.MountTypeBind:
+			root, done, err := s.sourceRoot(m.From)
+			if err != nil {
+				rm.done()
+				return nil, err
+			}
+			rm.cleanup = append(rm.cleanup, done)
+			src, err := securejoin.SecureJoin(root, m.Source)
+			if err != nil {
+				rm.done()
+				return nil, err
+			}
+			if _, err := os.Stat(src); err != nil {
+				rm.done()
+				return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("RUN --mount=type=bind source %q: %w", m.Source, err))
+			}
+			if m.From == "" {
+				d, err := sourcesDigest([]Source{{Path: src, Name: m.Source}})
+				if err != nil {
+					rm.done()
+					return nil, err
+				}
+				rm.key = append(rm.key, "bind:"+target+":"+d)
+			} else {
+				rm.key = append(rm.key, "bind:"+target+":"+m.From+":"+m.Source)
+			}
+			if !m.ReadOnly {
+				copyDir, err := os.MkdirTemp("", "ctr-build-bind")
+				if err != nil {
+					rm.done()
+					return nil, err
+				}
+				rm.cleanup = append(rm.cleanup, func() { os.RemoveAll(copyDir) })
+				if err := CopyIn(copyDir, []Source{{Path: src, Name: "src"}}, "/src", CopyOptions{}); err != nil {
+					rm.done()
+					return nil, err
+				}
+				src = filepath.Join(copyDir, "src")
+			}
+			rm.mounts = append(rm.mounts, run.Mount{Type: "bind", Source: src, Target: target, ReadOnly: m.ReadOnly})
+		case instructions.MountTypeCache:
+			id := m.CacheID
+			if id == "" {
+				id = target
+			}
+			if m.From != "" {
+				rm.done()
+				return nil, errdefs.Usagef("RUN --mount=type=cache,from=: not supported yet by ctr-build")
+			}
+			// Named by a hash: no id can point outside the cache directory.
+			sum := sha256.Sum256([]byte(id))
+			dir := filepath.Join(s.b.store.GraphRoot(), "ctr-build-cache-mounts", hex.EncodeToString(sum[:]))
+			if _, err := os.Stat(dir); os.IsNotExist(err) {
+				if err := os.MkdirAll(dir, 0o755); err != nil {
+					rm.done()
+					return nil, err
+				}
+				if m.Mode != nil {
+					_ = os.Chmod(dir, os.FileMode(*m.Mode))
+				}
+				if m.UID != nil || m.GID != nil {
+					_ = os.Chown(dir, intOr(m.UID, 0), intOr(m.GID, 0))
+				}
+			}
+			rm.mounts = append(rm.mounts, run.Mount{Type: "bind", Source: dir, Target: target, ReadOnly: m.ReadOnly})
+		case instructions.MountTypeTmpfs:
+			var opts []string
+			if m.SizeLimit > 0 {
+				opts = append(opts, fmt.Sprintf("size=%d", m.SizeLimit))
+			}
+			rm.mounts = append(rm.mounts, run.Mount{Type: "tmpfs", Target: target, Options: opts})
+		case instructions.MountTypeSecret:
+			id := m.CacheID
+			if id == "" {
+				id = path.Base(target)
+			}
+			src, ok := s.b.o.Secrets[id]
+			if !ok {
+				if m.Required {
+					rm.done()
+					return nil, errdefs.Usagef("RUN --mount=type=secret,id=%s: no --secret id=%s given", id, id)
+				}
+				continue
+			}
+			data, err := os.ReadFile(src)
+			if err != nil {
+				rm.done()
+				return nil, err
+			}
+			if m.Env != nil {
+				name := *m.Env
+				if name == "" {
+					name = strings.ToUpper(id)
+				}
+				rm.env = append(rm.env, name+"="+string(data))
+				if target == "" {
+					continue
+				}
+			}
+			if target == "" {
+				target = "/run/secrets/" + id
+			}
+			dir, err := os.MkdirTemp("", "ctr-build-secret")
+			if err != nil {
+				rm.done()
+				return nil, err
+			}
+			rm.cleanup = append(rm.cleanup, func() { os.RemoveAll(dir) })
+			mode := os.FileMode(0o400)
+			if m.Mode != nil {
+				mode = os.FileMode(*m.Mode)
+			}
+			file := filepath.Join(dir, "secret")
+			if err := os.WriteFile(file, data, mode); err != nil {
+				rm.done()
+				return nil, err
+			}
+			_ = os.Chmod(file, mode)
+			_ = os.Chown(file, intOr(m.UID, 0), intOr(m.GID, 0))
+			rm.mounts = append(rm.mounts, run.Mount{Type: "bind", Source: file, Target: target, ReadOnly: true})
+		default:
+			rm.done()
+			return nil, errdefs.Usagef("RUN --mount=type=%s: not supported yet by ctr-build", m.Type)
+		}
+	}
+	return rm, nil
+}
+
+func intOr(p *uint64, d int) int {
+	if p == nil {
+		return d
+	}
+	return int(*p)
+}
+
+// mountPoints lists the mount targets (and their parents) the rootfs
+// does not have, outermost first: the runtime makes them, and they are
+// removed again after the step, as BuildKit does.
+func mountPoints(rootfs string, mounts []run.Mount) []string {
+	var out []string
+	for _, m := range mounts {
+		out = append(out, missingDirs(rootfs, m.Target)...)
+	}
+	return out
+}
+
+// removeMountPoints removes what mountPoints listed, innermost first, if
+// the step left it empty.
+func removeMountPoints(rootfs string, points []string) {
+	for i := len(points) - 1; i >= 0; i-- {
+		full, err := securejoin.SecureJoin(rootfs, points[i])
+		if err != nil {
+			continue
+		}
+		if st, err := os.Lstat(full); err == nil && (st.IsDir() || st.Size() == 0) {
+			_ = os.Remove(full) // fails, as it should, for a directory with files
+		}
+	}
+}
