@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
@@ -94,7 +92,7 @@ func copyCommand(g *globalFlags) *ucli.Command {
 		Name: "copy", Usage: "copy host files and directories into a working container", ArgsUsage: "CONTAINER SRC... DST",
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "chown", Usage: "owner `USER[:GROUP]` of what is copied (names from the container's /etc/passwd; default 0:0)", Destination: &chown},
-			&ucli.StringFlag{Name: "chmod", Usage: "permission bits `MODE` (octal) of what is copied", Destination: &chmod},
+			&ucli.StringFlag{Name: "chmod", Usage: "`MODE` of what is copied: octal, or symbolic as chmod(1) takes it (u+x, go=rx)", Destination: &chmod},
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() < 3 {
@@ -104,12 +102,10 @@ func copyCommand(g *globalFlags) *ucli.Command {
 			srcs, dst := args[1:len(args)-1], args[len(args)-1]
 			var o build.CopyOptions
 			if chmod != "" {
-				m, err := strconv.ParseUint(chmod, 8, 32)
-				if err != nil || m > 0o7777 {
-					return cli.UsageError("invalid --chmod %q: want an octal mode such as 0755", chmod)
+				var err error
+				if o.Chmod, err = build.ParseChmod(chmod); err != nil {
+					return cli.UsageError("%v", err)
 				}
-				mode := fs.FileMode(m)
-				o.Mode = &mode
 			}
 			return withContainer(c, g, func(store storage.Store, wc *build.Container) error {
 				rootfs, err := wc.Mount(store)

@@ -89,3 +89,37 @@ func TestLayerCache(t *testing.T) {
 		t.Errorf("entry %q %v", b, err)
 	}
 }
+
+func TestParseChmod(t *testing.T) {
+	for _, c := range []struct {
+		spec string
+		in   os.FileMode
+		dir  bool
+		want os.FileMode
+	}{
+		{"0750", 0o644, false, 0o750},
+		{"4755", 0o644, false, 0o755 | os.ModeSetuid},
+		{"+x", 0o644, false, 0o755},
+		{"u=rwx,go=rx", 0o600, false, 0o755},
+		{"go-w", 0o666, false, 0o644},
+		{"a+X", 0o644, false, 0o644},
+		{"a+X", 0o644, true, 0o755},
+		{"a+X", 0o744, false, 0o755},
+		{"o=", 0o777, false, 0o770},
+		{"u+s,+t", 0o755, false, 0o755 | os.ModeSetuid | os.ModeSticky},
+	} {
+		f, err := ParseChmod(c.spec)
+		if err != nil {
+			t.Errorf("%s: %v", c.spec, err)
+			continue
+		}
+		if got := f(c.in, c.dir); got != c.want {
+			t.Errorf("%s on %v (dir %v): %v, want %v", c.spec, c.in, c.dir, got, c.want)
+		}
+	}
+	for _, bad := range []string{"999", "q+x", "u+z", "rwx", "17777"} {
+		if _, err := ParseChmod(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

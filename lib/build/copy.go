@@ -20,8 +20,9 @@ import (
 type CopyOptions struct {
 	// Owner of everything written (default 0:0, as COPY's).
 	UID, GID int
-	// Mode, when set, replaces the permission bits of what is written.
-	Mode *fs.FileMode
+	// Chmod, when set, gives the mode of what is written from its own
+	// (ParseChmod).
+	Chmod func(mode fs.FileMode, dir bool) fs.FileMode
 	// Workdir resolves a relative destination (default /).
 	Workdir string
 }
@@ -172,8 +173,9 @@ func writeEntry(tw *tar.Writer, p string, st fs.FileInfo, name string, o CopyOpt
 		hdr.Name += "/"
 	}
 	hdr.Uid, hdr.Gid, hdr.Uname, hdr.Gname = o.UID, o.GID, "", ""
-	if o.Mode != nil && st.Mode()&fs.ModeSymlink == 0 {
-		hdr.Mode = int64(*o.Mode & fs.ModePerm)
+	if o.Chmod != nil && st.Mode()&fs.ModeSymlink == 0 {
+		m := o.Chmod(st.Mode(), st.IsDir())
+		hdr.Mode = int64(uint32(m.Perm()) | unixSpecial(m))
 	}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err

@@ -117,14 +117,12 @@ func (s *stage) copyStep(sd instructions.SourcesAndDest, from, chown, chmod stri
 		}
 		srcs = append(srcs, found...)
 	}
-	var mode *fs.FileMode
+	var mode func(fs.FileMode, bool) fs.FileMode
 	if chmod != "" {
-		m, err := strconv.ParseUint(chmod, 8, 32)
-		if err != nil || m > 0o7777 {
-			return errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s --chmod=%s: want an octal mode", c.Name(), chmod))
+		var err error
+		if mode, err = ParseChmod(chmod); err != nil {
+			return errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: %w", c.Name(), err))
 		}
-		fm := fs.FileMode(m)
-		mode = &fm
 	}
 	digest, err := sourcesDigest(srcs)
 	if err != nil {
@@ -133,7 +131,7 @@ func (s *stage) copyStep(sd instructions.SourcesAndDest, from, chown, chmod stri
 	dest := sd.DestPath
 	createdBy := "/bin/sh -c #(nop) " + strings.ToUpper(c.Name()) + " " + strings.Join(sd.SourcePaths, " ") + " " + dest
 	return s.layerStep(createdBy, digest+"\x00"+from+"\x00"+chown+"\x00"+chmod, func(wc *Container, rootfs string) error {
-		o := CopyOptions{Mode: mode, Workdir: s.meta.Image.Config.WorkingDir}
+		o := CopyOptions{Chmod: mode, Workdir: s.meta.Image.Config.WorkingDir}
 		if chown != "" {
 			var err error
 			if o.UID, o.GID, err = LookupOwner(rootfs, chown); err != nil {

@@ -232,3 +232,21 @@ context() {
 	printf 'FROM localhost/busybox\nRUN --mount=type=bind,source=../../..,target=/h ls /h/etc/shadow\n' >"$ctx/Containerfile"
 	run_ctr 1 ctr-build "${STORAGE[@]}" -q "$ctx"
 }
+
+@test "containerfile: COPY --chmod in symbolic form; .containerignore" {
+	local_busybox
+	local ctx
+	ctx=$(context chmod)
+	mkdir -p "$ctx/d"
+	echo s >"$ctx/script"
+	chmod 0644 "$ctx/script"
+	echo f >"$ctx/d/f"
+	echo x >"$ctx/skip.me"
+	printf '*.me\n' >"$ctx/.containerignore"
+	printf 'FROM localhost/busybox\nCOPY --chmod=u+x,go-r script /s\nCOPY --chmod=a+X,o-rwx d /d/\nCOPY . /all/\n' >"$ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q "$ctx"
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$output" sh -c 'stat -c "%a %n" /s /d/f; ls -A /all'
+	expect_output $'700 /s\n640 /d/f\n.containerignore\nContainerfile\nd\nscript'
+	printf 'FROM localhost/busybox\nCOPY --chmod=u+q script /s\n' >"$ctx/Containerfile"
+	run_ctr 65 ctr-build "${STORAGE[@]}" "$ctx"
+}
