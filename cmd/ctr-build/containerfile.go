@@ -21,7 +21,7 @@ import (
 type buildFlags struct {
 	file, target, pull, network, iidfile, runtime, timestamp string
 	tags, buildArgs, secrets                                 ucli.StringSlice
-	noCache                                                  bool
+	noCache, squash, layers                                  bool
 }
 
 func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
@@ -30,6 +30,8 @@ func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
 		&ucli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "name the image `NAME` (repeatable)", Destination: &f.tags},
 		&ucli.StringSliceFlag{Name: "build-arg", Usage: "set the build argument `NAME=VALUE` (repeatable)", Destination: &f.buildArgs},
 		&ucli.StringFlag{Name: "target", Usage: "build the `STAGE` (default: the last)", Destination: &f.target},
+		&ucli.BoolFlag{Name: "squash", Usage: "make the new layers of the image one (the base image's stay)", Destination: &f.squash},
+		&ucli.BoolFlag{Name: "layers", Value: true, Usage: "commit and cache each step (--layers=false: one layer at the end, no cache, as buildah's default)", Destination: &f.layers},
 		&ucli.BoolFlag{Name: "no-cache", Usage: "run every step, using no cached layer", Destination: &f.noCache},
 		&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "pull base images: `POLICY` missing, always or never", Destination: &f.pull},
 		&ucli.StringFlag{Name: "network", Value: "host", Usage: "RUN steps' network `MODE`: host or none", Destination: &f.network},
@@ -49,7 +51,7 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 	}
 	start := time.Now()
 	o := build.BuildOptions{Context: c.Args().First(), File: f.file, Tags: f.tags.Value(), Target: f.target,
-		NoCache: f.noCache, Pull: f.pull, BuildArgs: map[string]string{}}
+		NoCache: f.noCache, Pull: f.pull, BuildArgs: map[string]string{}, Squash: f.squash, NoLayers: !f.layers}
 	if st, err := os.Stat(o.Context); err != nil || !st.IsDir() {
 		return cli.UsageError("build context %q is not a directory", o.Context)
 	}

@@ -32,6 +32,10 @@ type CommitOptions struct {
 	// Reproducible sets every file's times in the new layer to Created, so
 	// that the same changes give the same layer (--timestamp).
 	Reproducible bool
+
+	// layer, when set, gives the new layer's tar instead of the
+	// container's changes (a squash).
+	layer func() (io.ReadCloser, error)
 }
 
 // Commit makes an image of the working container: the base image's
@@ -42,9 +46,18 @@ func Commit(ctx context.Context, store storage.Store, c *Container, o CommitOpti
 	if created.IsZero() {
 		created = time.Now().UTC()
 	}
-	sc, err := store.Container(c.ID)
-	if err != nil {
-		return "", "", err
+	if o.layer == nil {
+		sc, err := store.Container(c.ID)
+		if err != nil {
+			return "", "", err
+		}
+		o.layer = func() (io.ReadCloser, error) {
+			rc, err := store.Diff("", sc.LayerID, &storage.DiffOptions{Compression: ptr(archive.Uncompressed)})
+			if err != nil {
+				return nil, fmt.Errorf("reading the container's changes: %w", err)
+			}
+			return rc, nil
+		}
 	}
 	tmp, err := os.MkdirTemp("", "ctr-build-commit")
 	if err != nil {
@@ -71,7 +84,7 @@ func Commit(ctx context.Context, store storage.Store, c *Container, o CommitOpti
 		if o.Reproducible {
 			clamp = &created
 		}
-		diffID, size, err := diffToFile(store, sc.LayerID, path, clamp)
+		diffID, size, err := diffToFile(o.layer, path, clamp)
 		if err != nil {
 			return "", "", err
 		}
@@ -167,12 +180,12 @@ func ociLayerType(mt string) string {
 	return mt
 }
 
-// diffToFile writes the changes of layer (against its parent) as an
-// uncompressed tar to path and returns its digest and size.
-func diffToFile(store storage.Store, layer, path string, clamp *time.Time) (digest.Digest, int64, error) {
-	rc, err := store.Diff("", layer, &storage.DiffOptions{Compression: ptr(archive.Uncompressed)})
+// diffToFile writes the layer's tar to path and returns its digest and
+// size.
+func diffToFile(layer func() (io.ReadCloser, error), path string, clamp *time.Time) (digest.Digest, int64, error) {
+	rc, err := layer()
 	if err != nil {
-		return "", 0, fmt.Errorf("reading the container's changes: %w", err)
+		return "", 0, err
 	}
 	defer rc.Close()
 	f, err := os.Create(path)

@@ -16,6 +16,7 @@ import (
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/storage"
 )
 
@@ -134,4 +135,10 @@ func (c *Container) Remove(store storage.Store) error {
 		return nil
 	}
 	return err
+}
+
+// WorkingContainerMeta is the record of a working container made from
+// the image baseID, with the config img and history not yet committed.
+func WorkingContainerMeta(baseID string, img imgspecv1.Image, history []imgspecv1.History) ctrtypes.WorkingContainer {
+	return ctrtypes.WorkingContainer{Schema: ctrtypes.WorkingContainerSchema, FromImage: baseID, Image: img, History: history}
 }

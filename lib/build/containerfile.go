@@ -33,6 +33,9 @@ type BuildOptions struct {
 	// creation time and every file's time in the new layers: the same
 	// context then gives the same image, digest for digest.
 	Timestamp *time.Time
+	// Squash makes the target stage's new layers one; NoLayers does too,
+	// and uses no cache (buildah's --layers=false).
+	Squash, NoLayers bool
 	// Secrets are the files RUN --mount=type=secret,id=ID reads, by ID.
 	Secrets  map[string]string
 	Pull     string // pull policy for base images: missing (default), always, never
@@ -52,6 +55,7 @@ type builder struct {
 	stages []instructions.Stage
 	global []string // global ARGs, K=V, for FROM lines
 	built  map[int]string
+	bases  map[int]string // each stage's base image ("" for scratch)
 	cache  layerCache
 	ignore *contextIgnore // nil: no ignore file
 	steps  int            // steps done, for the log
@@ -90,7 +94,10 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 	if len(stages) == 0 {
 		return "", "", errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: no FROM", file))
 	}
-	b := &builder{ctx: ctx, store: store, o: o, lex: shell.NewLex(res.EscapeToken), stages: stages, built: map[int]string{},
+	if o.NoLayers {
+		o.NoCache = true
+	}
+	b := &builder{ctx: ctx, store: store, o: o, lex: shell.NewLex(res.EscapeToken), stages: stages, built: map[int]string{}, bases: map[int]string{},
 		cache: layerCache{dir: filepath.Join(store.GraphRoot(), "ctr-build-cache"), off: o.NoCache}}
 	if b.ignore, err = readIgnore(o.Context); err != nil {
 		return "", "", err
@@ -135,6 +142,11 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 		b.built[i] = id
 	}
 	final := b.built[target]
+	if o.Squash || o.NoLayers {
+		if final, err = b.squash(b.bases[target], final); err != nil {
+			return "", "", err
+		}
+	}
 	md, err := b.tag(final, o.Tags)
 	return final, md, err
 }

@@ -52,6 +52,7 @@ func (b *builder) runStage(i int) (string, error) {
 		}
 		s.image = img.ID
 	}
+	b.bases[i] = s.image
 	if err := s.load(); err != nil {
 		return "", err
 	}

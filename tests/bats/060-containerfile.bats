@@ -250,3 +250,24 @@ context() {
 	printf 'FROM localhost/busybox\nCOPY --chmod=u+q script /s\n' >"$ctx/Containerfile"
 	run_ctr 65 ctr-build "${STORAGE[@]}" "$ctx"
 }
+
+@test "containerfile: --squash and --layers=false give one new layer with every change, deletions too" {
+	local_busybox
+	local ctx
+	ctx=$(context squash)
+	echo data >"$ctx/f"
+	printf 'FROM localhost/busybox\nCOPY f /f\nRUN echo one > /one && rm /bin/uname\nRUN echo two > /two\nENV Z=1\n' >"$ctx/Containerfile"
+	podman_cmd
+	local flag id
+	for flag in --squash --layers=false; do
+		run_ctr ctr-build "${STORAGE[@]}" -q "$flag" "$ctx"
+		id=$output
+		run_ctr "${PODMAN[@]}" image inspect "$id" --format '{{len .RootFS.Layers}}'
+		expect_output 2
+		run_ctr ctr-run "${STORAGE[@]}" --rm "$id" sh -c 'cat /f /one /two; echo $Z; test -e /bin/uname || echo no-uname'
+		expect_output $'data\none\ntwo\n1\nno-uname'
+		# Every step is in the history; one entry carries the layer.
+		run_ctr "${PODMAN[@]}" history --format '{{.CreatedBy}}' "$id"
+		[ "$(grep -c . <<<"$output")" -eq 5 ]
+	done
+}
