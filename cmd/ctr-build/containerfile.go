@@ -19,9 +19,9 @@ import (
 
 // buildFlags are the Containerfile build's.
 type buildFlags struct {
-	file, target, pull, network, iidfile, runtime, timestamp string
-	tags, buildArgs, secrets                                 ucli.StringSlice
-	noCache, squash, layers                                  bool
+	file, target, pull, network, iidfile, runtime, timestamp, format string
+	tags, buildArgs, secrets                                         ucli.StringSlice
+	noCache, squash, layers                                          bool
 }
 
 func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
@@ -30,6 +30,7 @@ func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
 		&ucli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "name the image `NAME` (repeatable)", Destination: &f.tags},
 		&ucli.StringSliceFlag{Name: "build-arg", Usage: "set the build argument `NAME=VALUE` (repeatable)", Destination: &f.buildArgs},
 		&ucli.StringFlag{Name: "target", Usage: "build the `STAGE` (default: the last)", Destination: &f.target},
+		&ucli.StringFlag{Name: "format", Value: "oci", Usage: "the image's `FORMAT`: oci, or docker (keeps HEALTHCHECK and ONBUILD)", Destination: &f.format},
 		&ucli.BoolFlag{Name: "squash", Usage: "make the new layers of the image one (the base image's stay)", Destination: &f.squash},
 		&ucli.BoolFlag{Name: "layers", Value: true, Usage: "commit and cache each step (--layers=false: one layer at the end, no cache, as buildah's default)", Destination: &f.layers},
 		&ucli.BoolFlag{Name: "no-cache", Usage: "run every step, using no cached layer", Destination: &f.noCache},
@@ -97,6 +98,12 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 		}
 		t := time.Unix(sec, 0).UTC()
 		o.Timestamp = &t
+	}
+	switch f.format {
+	case "oci", "docker":
+		o.Format = f.format
+	default:
+		return cli.UsageError("invalid --format %q: want oci or docker", f.format)
 	}
 	if f.network != "host" && f.network != "none" {
 		return cli.UsageError("invalid --network %q: want host or none", f.network)

@@ -33,6 +33,9 @@ type BuildOptions struct {
 	// creation time and every file's time in the new layers: the same
 	// context then gives the same image, digest for digest.
 	Timestamp *time.Time
+	// Format is the final image's: oci (default) or docker (which keeps
+	// HEALTHCHECK and ONBUILD).
+	Format string
 	// Squash makes the target stage's new layers one; NoLayers does too,
 	// and uses no cache (buildah's --layers=false).
 	Squash, NoLayers bool
@@ -56,6 +59,7 @@ type builder struct {
 	global []string // global ARGs, K=V, for FROM lines
 	built  map[int]string
 	bases  map[int]string // each stage's base image ("" for scratch)
+	extras map[int]dockerExtras
 	cache  layerCache
 	ignore *contextIgnore // nil: no ignore file
 	steps  int            // steps done, for the log
@@ -97,7 +101,7 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 	if o.NoLayers {
 		o.NoCache = true
 	}
-	b := &builder{ctx: ctx, store: store, o: o, lex: shell.NewLex(res.EscapeToken), stages: stages, built: map[int]string{}, bases: map[int]string{},
+	b := &builder{ctx: ctx, store: store, o: o, lex: shell.NewLex(res.EscapeToken), stages: stages, built: map[int]string{}, bases: map[int]string{}, extras: map[int]dockerExtras{},
 		cache: layerCache{dir: filepath.Join(store.GraphRoot(), "ctr-build-cache"), off: o.NoCache}}
 	if b.ignore, err = readIgnore(o.Context); err != nil {
 		return "", "", err
@@ -144,6 +148,11 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 	final := b.built[target]
 	if o.Squash || o.NoLayers {
 		if final, err = b.squash(b.bases[target], final); err != nil {
+			return "", "", err
+		}
+	}
+	if o.Format == "docker" {
+		if final, err = b.toDocker(final, b.extras[target]); err != nil {
 			return "", "", err
 		}
 	}

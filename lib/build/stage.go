@@ -10,7 +10,9 @@ import (
 	"github.com/ctr-project/ctr/lib/run"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/manifest"
 )
 
 // stage is one stage being built: the image so far, and the config and
@@ -25,7 +27,8 @@ type stage struct {
 	argKeys []string
 	shell   []string
 	cmdSet  bool
-	mkdir   string // a WORKDIR to make with the next layer
+	mkdir   string       // a WORKDIR to make with the next layer
+	extras  dockerExtras // HEALTHCHECK and ONBUILD, kept by --format docker
 }
 
 // imgMeta is the config and the history not yet committed.
@@ -43,18 +46,44 @@ func (b *builder) runStage(i int) (string, error) {
 	b.steps++
 	b.logf("[%d/%d] STEP %d/%d: FROM %s\n", i+1, len(b.stages), b.steps, b.total, base)
 	s := &stage{b: b, index: i, from: base, args: map[string]string{}, shell: []string{"/bin/sh", "-c"}}
+	var triggers []string
 	if j := b.stageIndex(base, i); j >= 0 {
 		s.image = b.built[j]
+		s.extras = b.extras[j]
 	} else if base != "scratch" {
 		img, err := run.FindImage(b.ctx, b.store, base, orDefault(b.o.Pull, "missing"), b.o.PullOpts)
 		if err != nil {
 			return "", err
 		}
 		s.image = img.ID
+		if s.extras, err = b.readDockerExtras(img.ID); err != nil {
+			return "", err
+		}
 	}
+	// The base's ONBUILD triggers run first; the new image has none of
+	// its own until it says so.
+	triggers, s.extras.OnBuild = s.extras.OnBuild, nil
 	b.bases[i] = s.image
 	if err := s.load(); err != nil {
 		return "", err
+	}
+	for _, t := range triggers {
+		b.logf("[%d/%d] ONBUILD trigger: %s\n", i+1, len(b.stages), t)
+		res, err := parser.Parse(strings.NewReader(t))
+		if err != nil || len(res.AST.Children) != 1 {
+			return "", errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("ONBUILD trigger %q of %s: not one instruction", t, base))
+		}
+		c, err := instructions.ParseInstruction(res.AST.Children[0])
+		if err != nil {
+			return "", errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("ONBUILD trigger %q: %w", t, err))
+		}
+		cmd, ok := c.(instructions.Command)
+		if !ok {
+			return "", errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("ONBUILD trigger %q: not allowed", t))
+		}
+		if err := s.dispatch(cmd); err != nil {
+			return "", err
+		}
 	}
 	for _, c := range st.Commands {
 		b.steps++
@@ -68,6 +97,7 @@ func (b *builder) runStage(i int) (string, error) {
 			return "", err
 		}
 	}
+	b.extras[i] = s.extras
 	return s.image, nil
 }
 
@@ -193,6 +223,14 @@ func (s *stage) dispatch(c instructions.Command) error {
 		cfg.StopSignal = c.Signal
 	case *instructions.ShellCommand:
 		s.shell = append([]string{}, c.Shell...)
+	case *instructions.HealthCheckCommand:
+		s.dockerOnly(c)
+		h := c.Health
+		s.extras.Healthcheck = &manifest.Schema2HealthConfig{Test: h.Test, Interval: h.Interval, Timeout: h.Timeout,
+			StartPeriod: h.StartPeriod, StartInterval: h.StartInterval, Retries: h.Retries}
+	case *instructions.OnbuildCommand:
+		s.dockerOnly(c)
+		s.extras.OnBuild = append(s.extras.OnBuild, c.Expression)
 	case *instructions.RunCommand:
 		return s.runStep(c)
 	case *instructions.CopyCommand:
@@ -204,6 +242,14 @@ func (s *stage) dispatch(c instructions.Command) error {
 	}
 	s.note(c)
 	return nil
+}
+
+// dockerOnly warns, as buildah does, of an instruction only the Docker
+// format keeps.
+func (s *stage) dockerOnly(c instructions.Command) {
+	if s.b.o.Format != "docker" {
+		s.b.logf("warning: %s is not kept in the OCI format; use --format docker\n", strings.ToUpper(c.Name()))
+	}
 }
 
 // commandLine is CMD's or ENTRYPOINT's argument list.
@@ -307,7 +353,8 @@ func (s *stage) commit(createdBy string, key []string, work func(wc *Container, 
 	if s.b.o.Timestamp != nil {
 		stamp = s.b.o.Timestamp.UTC().Format(time.RFC3339)
 	}
-	parts := []string{s.image, string(cfgJSON), s.meta.Image.Author, s.mkdir, createdBy, stamp}
+	extrasJSON, _ := json.Marshal(s.extras)
+	parts := []string{s.image, string(cfgJSON), string(extrasJSON), s.meta.Image.Author, s.mkdir, createdBy, stamp}
 	for _, h := range s.meta.History {
 		parts = append(parts, h.CreatedBy)
 	}

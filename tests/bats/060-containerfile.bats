@@ -271,3 +271,25 @@ context() {
 		[ "$(grep -c . <<<"$output")" -eq 5 ]
 	done
 }
+
+@test "containerfile: --format docker keeps HEALTHCHECK and ONBUILD; a base's ONBUILD runs in the next build" {
+	local_busybox
+	local ctx child
+	ctx=$(context docker)
+	child=$(context docker-child)
+	printf 'FROM localhost/busybox\nHEALTHCHECK --interval=5s --retries=2 CMD ["true"]\nONBUILD RUN echo triggered > /trig\nCMD ["sh"]\n' >"$ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q --format docker -t onb "$ctx"
+	podman_cmd
+	run_ctr "${PODMAN[@]}" image inspect localhost/onb --format '{{.ManifestType}} {{.HealthCheck.Test}} {{.HealthCheck.Retries}}'
+	expect_output "application/vnd.docker.distribution.manifest.v2+json [CMD true] 2"
+	run_ctr skopeo inspect --raw --config "containers-storage:[overlay@$TEST_TMP/root+$TEST_TMP/runroot]localhost/onb"
+	[ "$(jq -c .config.OnBuild <<<"$output")" = '["RUN echo triggered > /trig"]' ]
+	printf 'FROM localhost/onb\nRUN cat /trig > /seen\n' >"$child/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q "$child"
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$output" cat /seen
+	expect_output triggered
+	# In the OCI format they are left out, with a warning (as buildah).
+	run_ctr ctr-build "${STORAGE[@]}" "$ctx"
+	expect_match "HEALTHCHECK is not kept in the OCI format"
+	run_ctr 64 ctr-build "${STORAGE[@]}" --format tar "$ctx"
+}

@@ -1,0 +1,154 @@
+package build
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/opencontainers/go-digest"
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/image/v5/copy"
+	"go.podman.io/image/v5/manifest"
+	"go.podman.io/image/v5/signature"
+	istorage "go.podman.io/image/v5/storage"
+	"go.podman.io/image/v5/types"
+)
+
+// dockerExtras are the parts of a Docker image config the OCI one has
+// no place for: HEALTHCHECK and ONBUILD (only --format docker keeps them).
+type dockerExtras struct {
+	Healthcheck *manifest.Schema2HealthConfig `json:",omitempty"`
+	OnBuild     []string                      `json:",omitempty"`
+}
+
+// readDockerExtras reads what an image's Docker config holds beyond the
+// OCI one; nothing for an OCI image.
+func (b *builder) readDockerExtras(imageID string) (dockerExtras, error) {
+	var ex dockerExtras
+	if imageID == "" {
+		return ex, nil
+	}
+	ref, err := istorage.Transport.NewStoreReference(b.store, nil, imageID)
+	if err != nil {
+		return ex, err
+	}
+	img, err := ref.NewImage(b.ctx, &types.SystemContext{})
+	if err != nil {
+		return ex, err
+	}
+	defer img.Close()
+	if img.ConfigInfo().MediaType != manifest.DockerV2Schema2ConfigMediaType {
+		return ex, nil
+	}
+	blob, err := img.ConfigBlob(b.ctx)
+	if err != nil {
+		return ex, err
+	}
+	var cfg manifest.Schema2Image
+	if err := json.Unmarshal(blob, &cfg); err != nil {
+		return ex, err
+	}
+	if cfg.Config != nil {
+		ex.Healthcheck, ex.OnBuild = cfg.Config.Healthcheck, cfg.Config.OnBuild
+	}
+	return ex, nil
+}
+
+// toDocker stores the image imageID again in Docker's format (schema 2
+// manifest and config), with the extras, and returns the new image's ID.
+// The layers are the same blobs.
+func (b *builder) toDocker(imageID string, ex dockerExtras) (string, error) {
+	ref, err := istorage.Transport.NewStoreReference(b.store, nil, imageID)
+	if err != nil {
+		return "", err
+	}
+	img, err := ref.NewImage(b.ctx, &types.SystemContext{})
+	if err != nil {
+		return "", err
+	}
+	oci, err := img.OCIConfig(b.ctx)
+	if err != nil {
+		img.Close()
+		return "", err
+	}
+	img.Close()
+	base, layers, err := baseLayers(b.ctx, b.store, imageID)
+	if err != nil {
+		return "", err
+	}
+	src := &commitSource{layers: map[digest.Digest]string{}, base: base}
+	defer src.Close()
+	if src.config, err = json.Marshal(dockerConfig(oci, ex)); err != nil {
+		return "", err
+	}
+	src.configD = digest.FromBytes(src.config)
+	var dl []manifest.Schema2Descriptor
+	for _, l := range layers {
+		dl = append(dl, manifest.Schema2Descriptor{MediaType: dockerLayerType(l.MediaType), Size: l.Size, Digest: l.Digest})
+	}
+	m := manifest.Schema2FromComponents(manifest.Schema2Descriptor{
+		MediaType: manifest.DockerV2Schema2ConfigMediaType, Size: int64(len(src.config)), Digest: src.configD}, dl)
+	if src.manifest, err = m.Serialize(); err != nil {
+		return "", err
+	}
+	src.mimeType = manifest.DockerV2Schema2MediaType
+	src.ref = commitRef{container: imageID, src: src}
+	id := src.configD.Encoded()
+	dest, err := istorage.Transport.NewStoreReference(b.store, nil, id)
+	if err != nil {
+		return "", err
+	}
+	policy, err := signature.NewPolicyContext(&signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}})
+	if err != nil {
+		return "", err
+	}
+	defer policy.Destroy()
+	if _, err := copy.Image(b.ctx, policy, dest, src.ref, &copy.Options{ReportWriter: io.Discard}); err != nil {
+		return "", fmt.Errorf("storing the image in Docker's format: %w", err)
+	}
+	return id, nil
+}
+
+// dockerConfig is the OCI config in Docker's format, with the extras.
+func dockerConfig(oci *imgspecv1.Image, ex dockerExtras) manifest.Schema2Image {
+	c := oci.Config
+	ports := manifest.Schema2PortSet{}
+	for p := range c.ExposedPorts {
+		ports[manifest.Schema2Port(p)] = struct{}{}
+	}
+	cfg := &manifest.Schema2Config{
+		User: c.User, ExposedPorts: ports, Env: c.Env, Cmd: c.Cmd, Entrypoint: c.Entrypoint,
+		Volumes: c.Volumes, WorkingDir: c.WorkingDir, Labels: c.Labels, StopSignal: c.StopSignal,
+		Healthcheck: ex.Healthcheck, OnBuild: ex.OnBuild,
+	}
+	out := manifest.Schema2Image{
+		Schema2V1Image: manifest.Schema2V1Image{
+			Author: oci.Author, Architecture: oci.Architecture, OS: oci.OS, Variant: oci.Variant,
+			Config: cfg, ContainerConfig: *cfg,
+		},
+		RootFS: &manifest.Schema2RootFS{Type: "layers", DiffIDs: oci.RootFS.DiffIDs},
+	}
+	if oci.Created != nil {
+		out.Created = *oci.Created
+	}
+	for _, h := range oci.History {
+		e := manifest.Schema2History{Author: h.Author, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
+		if h.Created != nil {
+			e.Created = *h.Created
+		}
+		out.History = append(out.History, e)
+	}
+	return out
+}
+
+// dockerLayerType is a layer's media type in a Docker manifest.
+func dockerLayerType(mt string) string {
+	switch {
+	case strings.HasSuffix(mt, "gzip"):
+		return manifest.DockerV2Schema2LayerMediaType
+	case strings.HasSuffix(mt, "zstd"):
+		return manifest.DockerV2SchemaLayerMediaTypeZstd
+	}
+	return manifest.DockerV2SchemaLayerMediaTypeUncompressed
+}
