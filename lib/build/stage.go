@@ -158,22 +158,25 @@ func (s *stage) dispatch(c instructions.Command) error {
 			cfg.Env = setEnv(cfg.Env, kv.Key, kv.Value, false)
 		}
 	case *instructions.ArgCommand:
+		// The value: --build-arg's, else the default, else a global ARG's;
+		// with none the variable stays unset, as in Docker.
 		for _, kv := range c.Args {
 			v, ok := s.b.o.BuildArgs[kv.Key]
+			if !ok && kv.Value != nil {
+				v, ok = *kv.Value, true
+			}
 			if !ok {
-				if kv.Value != nil {
-					v, ok = *kv.Value, true
-				} else if g, found := lookup(s.b.global, kv.Key); found {
-					v, ok = g, true
-				}
+				v, ok = lookup(s.b.global, kv.Key)
+			}
+			if !ok {
+				continue
 			}
 			if _, seen := s.args[kv.Key]; !seen {
 				s.argKeys = append(s.argKeys, kv.Key)
 			}
 			s.args[kv.Key] = v
-			_ = ok
 		}
-		return nil // ARG leaves no history of its own
+		return nil // ARG leaves no history of its own (BuildKit)
 	case *instructions.LabelCommand:
 		if cfg.Labels == nil {
 			cfg.Labels = map[string]string{}
