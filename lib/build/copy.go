@@ -133,15 +133,22 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 
 // writeTree writes the contents of the directory src below dst.
 func writeTree(tw *tar.Writer, src Source, dst string, o CopyOptions) error {
+	return walkSource(src, func(p, rel string, st fs.FileInfo) error {
+		if rel == "." {
+			return nil
+		}
+		return writeEntry(tw, p, st, path.Join(dst, filepath.ToSlash(rel)), o)
+	})
+}
+
+// walkSource calls fn for src and everything below it (lstat'ed, in
+// lexical order), but what src.Skip leaves out.
+func walkSource(src Source, fn func(p, rel string, st fs.FileInfo) error) error {
 	return filepath.WalkDir(src.Path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, err := filepath.Rel(src.Path, p)
-		if err != nil || rel == "." {
-			return err
-		}
-		if src.Skip != nil && src.Skip(p) {
+		if src.Skip != nil && p != src.Path && src.Skip(p) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -151,7 +158,11 @@ func writeTree(tw *tar.Writer, src Source, dst string, o CopyOptions) error {
 		if err != nil {
 			return err
 		}
-		return writeEntry(tw, p, st, path.Join(dst, filepath.ToSlash(rel)), o)
+		rel, err := filepath.Rel(src.Path, p)
+		if err != nil {
+			return err
+		}
+		return fn(p, rel, st)
 	})
 }
 

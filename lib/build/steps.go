@@ -217,21 +217,7 @@ func sourcesDigest(srcs []Source) (string, error) {
 	h := sha256.New()
 	for _, src := range srcs {
 		fmt.Fprintf(h, "source %s\x00", src.Name)
-		err := filepath.WalkDir(src.Path, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if src.Skip != nil && p != src.Path && src.Skip(p) {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			st, err := os.Lstat(p)
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(src.Path, p)
+		err := walkSource(src, func(p, rel string, st fs.FileInfo) error {
 			fmt.Fprintf(h, "%s\x00%v\x00%d\x00", rel, st.Mode(), st.Size())
 			switch {
 			case st.Mode()&fs.ModeSymlink != 0:
