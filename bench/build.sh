@@ -11,11 +11,7 @@
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 . bench/lib.sh
-base=$work
-mkdir -p "$base/fs"
-mount -t tmpfs -o size=3g ctr-bench "$base/fs"
-work=$base/fs
-trap 'work=$base; cleanup; umount -l "$base/fs" 2>/dev/null || true; rm -rf "$base"' EXIT
+on_tmpfs 3g
 printf '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = []\n' >"$work/containers.conf"
 export CONTAINERS_CONF=$work/containers.conf
 

@@ -36,6 +36,16 @@ YML
 	printf -v "$name" '127.0.0.1:%s' "$port"
 }
 
+# on_tmpfs SIZE: moves $work onto a tmpfs of SIZE (unmounted at exit), so
+# this machine's disk does not decide the timings.
+on_tmpfs() {
+	base=$work
+	mkdir -p "$base/fs"
+	mount -t tmpfs -o "size=$1" ctr-bench "$base/fs"
+	work=$base/fs
+	trap 'work=$base; cleanup; umount -l "$base/fs" 2>/dev/null || true; rm -rf "$base"' EXIT
+}
+
 # elapsed CMD...: runs CMD quietly and prints its wall time in seconds.
 elapsed() {
 	local t0 t1

@@ -13,11 +13,7 @@
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-7}
 . bench/lib.sh
-base=$work
-mkdir -p "$base/fs"
-mount -t tmpfs -o size=4g ctr-bench "$base/fs"
-work=$base/fs
-trap 'work=$base; cleanup; umount -l "$base/fs" 2>/dev/null || true; rm -rf "$base"' EXIT
+on_tmpfs 4g
 
 S=(--root "$work/storage" --runroot "$work/run" --storage-driver overlay)
 mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2

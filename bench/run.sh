@@ -14,11 +14,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-20}
 . bench/lib.sh
 if [ -z "${BENCH_DISK:-}" ]; then
-	base=$work
-	mkdir -p "$base/fs"
-	mount -t tmpfs -o size=2g ctr-bench "$base/fs"
-	work=$base/fs
-	trap 'work=$base; cleanup; umount -l "$base/fs" 2>/dev/null; rm -rf "$base"' EXIT
+	on_tmpfs 2g
 fi
 # Also runc 1.5.3, built from the runc module ctr already depends on: the
 # same libcontainer as ctr-runtime (Debian's runc is 1.1.5).
