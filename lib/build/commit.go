@@ -14,9 +14,7 @@ import (
 	"github.com/opencontainers/go-digest"
 	imgspec "github.com/opencontainers/image-spec/specs-go"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/manifest"
-	"go.podman.io/image/v5/signature"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
@@ -121,12 +119,7 @@ func Commit(ctx context.Context, store storage.Store, c *Container, o CommitOpti
 	if err != nil {
 		return "", "", err
 	}
-	policy, err := signature.NewPolicyContext(&signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}})
-	if err != nil {
-		return "", "", err
-	}
-	defer policy.Destroy()
-	manifestBytes, err := copy.Image(ctx, policy, dest, src.ref, &copy.Options{ReportWriter: io.Discard})
+	manifestBytes, err := src.storeTo(ctx, dest)
 	if err != nil {
 		return "", "", fmt.Errorf("committing %s: %w", c.Name, err)
 	}

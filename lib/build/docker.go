@@ -3,14 +3,11 @@ package build
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/manifest"
-	"go.podman.io/image/v5/signature"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 )
@@ -99,12 +96,7 @@ func (b *builder) toDocker(imageID string, ex dockerExtras) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	policy, err := signature.NewPolicyContext(&signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}})
-	if err != nil {
-		return "", err
-	}
-	defer policy.Destroy()
-	if _, err := copy.Image(b.ctx, policy, dest, src.ref, &copy.Options{ReportWriter: io.Discard}); err != nil {
+	if _, err := src.storeTo(b.ctx, dest); err != nil {
 		return "", fmt.Errorf("storing the image in Docker's format: %w", err)
 	}
 	return id, nil
