@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ctr-run against podman run, and ctr-runtime against runc, side by side
-# and alternating (in turning order) in one run:
+# and alternating (in shuffled order) in one run:
 #   ctr-run --rm IMAGE true        vs  podman run --rm --network none IMAGE true
 #   ctr-runtime run (one bundle)   vs  runc run (the same bundle)
 # The bundle is the one ctr-run generates (podman's defaults, seccomp on).
@@ -40,12 +40,15 @@ podman "${S[@]}" run --rm --network none localhost/busybox:1 true
 bundle=$work/bundle
 make_bundle "$bundle" "$bundle/config.json"
 
-# One round runs each case once. The order turns by one case each round,
-# so that no case always follows the same other one (podman leaves work
-# behind for a few milliseconds after it returns; a runtime started right
-# after it pays for that).
+# One round runs each case once, in an order shuffled anew each round (a
+# fixed seed: the same sequence at every run of the script), so that each
+# case follows each other one about as often: what ran just before (its
+# page cache, its cgroup writes, its leftover processes) can change a
+# start's time, and a fixed order would give each case the same neighbour
+# every round.
 declare -A t
 cases=(ctr podman ctrrt runc runc15)
+RANDOM=1
 run_case() {
 	case $1 in
 	ctr) elapsed ctr-run "${S[@]}" --rm localhost/busybox:1 true ;;
@@ -55,9 +58,19 @@ run_case() {
 	runc15) elapsed "$work/runc-1.5.3" --root "$work/runc15" run --bundle "$bundle" "s$2" ;;
 	esac
 }
+# shuffle: sets order to the cases in a random order (Fisher-Yates; not in
+# a subshell, where RANDOM would not move on from one round to the next).
+shuffle() {
+	local i j x
+	order=("${cases[@]}")
+	for ((i = ${#order[@]} - 1; i > 0; i--)); do
+		j=$((RANDOM % (i + 1)))
+		x=${order[i]} order[i]=${order[j]} order[j]=$x
+	done
+}
 for r in $(seq "$ROUNDS"); do
-	for k in "${!cases[@]}"; do
-		c=${cases[$(((k + r) % ${#cases[@]}))]}
+	shuffle
+	for c in "${order[@]}"; do
 		t[$c]+="$(run_case "$c" "$r") "
 	done
 done

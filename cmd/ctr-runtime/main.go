@@ -5,7 +5,6 @@ package main
 
 import (
 	"os"
-	"runtime"
 	"runtime/debug"
 
 	"github.com/opencontainers/runc/libcontainer"
@@ -25,10 +24,12 @@ func init() {
 }
 
 func main() {
-	// A start is a burst of short work: one P spins less, and no garbage
-	// collection until the container runs (see afterStart) saves a few
-	// milliseconds per start (bench/RESULTS.md).
-	runtime.GOMAXPROCS(1)
+	// A start is a burst of short work: no garbage collection until the
+	// container runs (see afterStart) saves a few milliseconds per start.
+	// GOMAXPROCS stays at its default: the goroutines that install the
+	// signal handlers and prime the cgroup join (lib/oci) run beside the
+	// start on a second P; with one P they took turns with it, 2-3 ms
+	// slower (bench/RESULTS.md).
 	debug.SetGCPercent(-1)
 	os.Exit(run(os.Args))
 }

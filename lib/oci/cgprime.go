@@ -35,8 +35,8 @@ import (
 // concerned, never the container.)
 func primeCgroupAttach() {
 	go func() { _ = moveToOwnCgroup() }()
-	// With GOMAXPROCS 1 (ctr-runtime) the goroutine would otherwise wait
-	// for the main one to block; let it reach its write now.
+	// Where the main goroutine has the only free P, the new one would
+	// wait for it to block; let it reach its write now.
 	runtime.Gosched()
 }
 
