@@ -160,6 +160,18 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 	return final, md, err
 }
 
+// expandRaw replaces variables in the text of an inline file, leaving
+// quotes as they are.
+func expandRaw(text string, env []string) (string, error) {
+	lex := shell.NewLex('\\')
+	lex.SkipProcessQuotes = true
+	out, _, err := lex.ProcessWord(text, shell.EnvsFromSlice(env))
+	if err != nil {
+		return "", errdefs.WithKind(errdefs.ErrBadData, err)
+	}
+	return out, nil
+}
+
 // expand replaces variables in word, as the shell would in a Containerfile.
 func (b *builder) expand(word string, env []string) (string, error) {
 	out, _, err := b.lex.ProcessWord(word, shell.EnvsFromSlice(env))

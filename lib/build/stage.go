@@ -151,6 +151,14 @@ func (s *stage) dispatch(c instructions.Command) error {
 			}
 		}
 	}
+	// The inline files of COPY/ADD <<EOF (delimiter unquoted): variables
+	// replaced, quotes kept, as BuildKit does.
+	if ex, ok := c.(instructions.SupportsSingleWordExpansionRaw); ok {
+		env := s.env()
+		if err := ex.ExpandRaw(func(w string) (string, error) { return expandRaw(w, env) }); err != nil {
+			return err
+		}
+	}
 	cfg := &s.meta.Image.Config
 	switch c := c.(type) {
 	case *instructions.EnvCommand:
@@ -237,9 +245,18 @@ func (s *stage) dispatch(c instructions.Command) error {
 	case *instructions.RunCommand:
 		return s.runStep(c)
 	case *instructions.CopyCommand:
-		return s.copyStep(c.SourcesAndDest, c.From, c.Chown, c.Chmod, false, c)
+		// --link changes how BuildKit stacks the layer, not what is in it:
+		// here the layer is made the same way with or without it.
+		if c.Parents {
+			return errdefs.Usagef("COPY --parents: not supported by ctr-build")
+		}
+		return s.copyStep(copyParams{SourcesAndDest: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod, exclude: c.ExcludePatterns}, c)
 	case *instructions.AddCommand:
-		return s.copyStep(c.SourcesAndDest, "", c.Chown, c.Chmod, true, c)
+		if c.KeepGitDir != nil {
+			return errdefs.Usagef("ADD --keep-git-dir: git sources are not supported by ctr-build")
+		}
+		return s.copyStep(copyParams{SourcesAndDest: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, exclude: c.ExcludePatterns,
+			add: true, unpack: c.Unpack, checksum: c.Checksum}, c)
 	default:
 		return errdefs.Usagef("%s: not supported yet by ctr-build", c.Name())
 	}

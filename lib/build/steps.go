@@ -90,37 +90,77 @@ func (s *stage) runStep(c *instructions.RunCommand) error {
 	})
 }
 
+// copyParams is what a COPY or ADD asks for.
+type copyParams struct {
+	instructions.SourcesAndDest
+	from, chown, chmod string
+	exclude            []string
+	// ADD only: unpack archives (default: local files yes, URLs no), and
+	// the digest a URL's content must have.
+	add      bool
+	unpack   *bool
+	checksum string
+}
+
 // copyStep runs COPY or ADD.
-func (s *stage) copyStep(sd instructions.SourcesAndDest, from, chown, chmod string, isAdd bool, c instructions.Command) error {
-	if len(sd.SourceContents) > 0 {
-		return errdefs.Usagef("%s with a heredoc: not supported yet by ctr-build", c.Name())
+func (s *stage) copyStep(p copyParams, c instructions.Command) error {
+	name := strings.ToUpper(c.Name())
+	if p.checksum != "" && (len(p.SourcePaths) != 1 || len(p.SourceContents) > 0 || !isURL(p.SourcePaths[0])) {
+		return errdefs.Usagef("ADD --checksum: only for a single http(s) source")
 	}
-	root, done, err := s.sourceRoot(from)
+	root, done, err := s.sourceRoot(p.from)
 	if err != nil {
 		return err
 	}
 	defer done()
+	// Inline files and downloads are written here first, then copied like
+	// files of the context.
+	tmp, err := os.MkdirTemp("", "ctr-build-src")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
 	var srcs []Source
-	for _, pattern := range sd.SourcePaths {
-		if isAdd && (strings.HasPrefix(pattern, "http://") || strings.HasPrefix(pattern, "https://") || strings.HasPrefix(pattern, "git@")) {
-			return errdefs.Usagef("ADD %s: remote sources are not supported yet by ctr-build", pattern)
+	extract := map[string]bool{} // by Source.Path: the archives ADD unpacks
+	for i, pattern := range p.SourcePaths {
+		switch {
+		case p.add && isGit(pattern):
+			return errdefs.Usagef("ADD %s: git sources are not supported by ctr-build", pattern)
+		case p.add && isURL(pattern):
+			src, err := fetchURL(s.b.ctx, pattern, tmp, i, p.checksum)
+			if err != nil {
+				return err
+			}
+			srcs = append(srcs, src)
+			extract[src.Path] = p.unpack != nil && *p.unpack
+			continue
 		}
 		found, err := globIn(root, pattern)
 		if err != nil {
 			return err
 		}
-		if from == "" && s.b.ignore != nil {
+		if p.from == "" && s.b.ignore != nil {
 			found = s.b.ignore.filter(found)
 			if len(found) == 0 {
 				return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: excluded by the ignore file", pattern))
 			}
 		}
+		for _, f := range found {
+			extract[f.Path] = p.add && (p.unpack == nil || *p.unpack)
+		}
 		srcs = append(srcs, found...)
 	}
+	inline, err := heredocSources(p.SourceContents, tmp)
+	if err != nil {
+		return err
+	}
+	srcs = append(srcs, inline...)
+	if srcs, err = excludeSources(srcs, p.exclude, root); err != nil {
+		return err
+	}
 	var mode func(fs.FileMode, bool) fs.FileMode
-	if chmod != "" {
-		var err error
-		if mode, err = ParseChmod(chmod); err != nil {
+	if p.chmod != "" {
+		if mode, err = ParseChmod(p.chmod); err != nil {
 			return errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: %w", c.Name(), err))
 		}
 	}
@@ -128,33 +168,42 @@ func (s *stage) copyStep(sd instructions.SourcesAndDest, from, chown, chmod stri
 	if err != nil {
 		return err
 	}
-	dest := sd.DestPath
-	createdBy := "/bin/sh -c #(nop) " + strings.ToUpper(c.Name()) + " " + strings.Join(sd.SourcePaths, " ") + " " + dest
-	return s.layerStep(createdBy, digest+"\x00"+from+"\x00"+chown+"\x00"+chmod, func(wc *Container, rootfs string) error {
+	names := append([]string{}, p.SourcePaths...)
+	for _, sc := range p.SourceContents {
+		names = append(names, "<<"+sc.Path)
+	}
+	dest := p.DestPath
+	createdBy := "/bin/sh -c #(nop) " + name + " " + strings.Join(names, " ") + " " + dest
+	unpack := ""
+	if p.unpack != nil {
+		unpack = strconv.FormatBool(*p.unpack)
+	}
+	key := strings.Join(append([]string{digest, p.from, p.chown, p.chmod, unpack}, p.exclude...), "\x00")
+	return s.layerStep(createdBy, key, func(wc *Container, rootfs string) error {
 		o := CopyOptions{Chmod: mode, Workdir: s.meta.Image.Config.WorkingDir}
-		if chown != "" {
+		if p.chown != "" {
 			var err error
-			if o.UID, o.GID, err = LookupOwner(rootfs, chown); err != nil {
+			if o.UID, o.GID, err = LookupOwner(rootfs, p.chown); err != nil {
 				return err
 			}
 		}
-		if isAdd {
-			var rest []Source
-			for _, src := range srcs {
+		var rest []Source
+		for _, src := range srcs {
+			if extract[src.Path] {
 				ok, err := extractArchive(rootfs, src.Path, dest, o.Workdir)
 				if err != nil {
 					return err
 				}
-				if !ok {
-					rest = append(rest, src)
+				if ok {
+					continue
 				}
 			}
-			if len(rest) == 0 {
-				return nil
-			}
-			srcs = rest
+			rest = append(rest, src)
 		}
-		return CopyIn(rootfs, srcs, dest, o)
+		if len(rest) == 0 {
+			return nil
+		}
+		return CopyIn(rootfs, rest, dest, o)
 	})
 }
 

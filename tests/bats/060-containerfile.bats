@@ -293,3 +293,81 @@ context() {
 	expect_match "HEALTHCHECK is not kept in the OCI format"
 	run_ctr 64 ctr-build "${STORAGE[@]}" --format tar "$ctx"
 }
+
+@test "containerfile: COPY/ADD heredocs, ADD from a URL (--checksum, not unpacked), --exclude, ADD --unpack=false" {
+	local_busybox
+	local ctx www port pid sum
+	ctx=$(context inline)
+	www=$TEST_TMP/www
+	mkdir -p "$www" "$TEST_TMP/tree/d" "$ctx/src/keep" "$ctx/src/drop"
+	echo remote-file >"$www/remote.txt"
+	touch -d '2001-02-03 04:05:06 UTC' "$www/remote.txt"
+	echo inside-tar >"$TEST_TMP/tree/d/f"
+	tar -czf "$www/r.tar.gz" -C "$TEST_TMP/tree" d
+	tar -czf "$ctx/l.tar.gz" -C "$TEST_TMP/tree" d
+	echo k >"$ctx/src/keep/a.txt"
+	echo k >"$ctx/src/keep/b.md"
+	echo d >"$ctx/src/drop/c.txt"
+	port=$(free_port)
+	busybox httpd -f -p "127.0.0.1:$port" -h "$www" &
+	pid=$!
+	REGISTRY_PIDS+=("$pid")
+	for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/remote.txt" && break; sleep 0.1; done
+	sum=$(sha256sum "$www/remote.txt" | cut -d' ' -f1)
+	cat >"$ctx/Containerfile" <<-EOF
+	FROM localhost/busybox
+	ARG WHO=builder
+	COPY <<EOT /etc/greeting
+	hello \$WHO
+	EOT
+	COPY --chmod=0755 <<'EOT' <<EOT2 /opt/
+	#!/bin/sh
+	echo "\$WHO stays"
+	EOT
+	second
+	EOT2
+	ADD --checksum=sha256:$sum http://127.0.0.1:$port/remote.txt /dl/
+	ADD http://127.0.0.1:$port/r.tar.gz /dl/named.tgz
+	ADD --unpack=false l.tar.gz /kept/
+	COPY --exclude=drop --exclude=**/*.md src/ /src/
+	EOF
+	run_ctr ctr-build "${STORAGE[@]}" -q -t inline "$ctx"
+	local first=$output
+	# The cache: the same downloads give the same image; a changed one does not.
+	run_ctr ctr-build "${STORAGE[@]}" -q "$ctx"
+	[ "$output" = "$first" ]
+	echo changed >"$TEST_TMP/tree/d/f"
+	tar -czf "$www/r.tar.gz" -C "$TEST_TMP/tree" d
+	run_ctr ctr-build "${STORAGE[@]}" -q "$ctx"
+	[ "$output" != "$first" ]
+	run_ctr ctr-run "${STORAGE[@]}" --rm localhost/inline sh -c 'cat /etc/greeting; /opt/EOT; cat /opt/EOT2; stat -c "%a %Y %n" /opt/EOT /opt/EOT2 /dl/remote.txt; cat /dl/remote.txt; tar -tzf /dl/named.tgz; find /kept /src -type f'
+	# The quoted heredoc is not expanded: the script sees $WHO unset at run time.
+	[ "${lines[0]}" = "hello builder" ]
+	[ "${lines[1]}" = ' stays' ]
+	[ "${lines[2]}" = second ]
+	[[ "${lines[3]}" == "755 "*" /opt/EOT" ]]
+	[[ "${lines[4]}" == "755 "*" /opt/EOT2" ]]
+	# Mode 0600 and the server's Last-Modified time; the archive stays one.
+	[ "${lines[5]}" = "600 981173106 /dl/remote.txt" ]
+	[ "${lines[6]}" = remote-file ]
+	[ "${lines[7]}" = d/ ]
+	[ "${lines[8]}" = d/f ]
+	[ "${lines[9]}" = "/kept/l.tar.gz" ]
+	[ "${lines[10]}" = "/src/keep/a.txt" ]
+	[ "${#lines[@]}" -eq 11 ]
+	# A wrong checksum, a missing file, an unreachable server, git and --parents.
+	printf 'FROM localhost/busybox\nADD --checksum=sha256:%064d http://127.0.0.1:%s/remote.txt /x\n' 0 "$port" >"$ctx/Containerfile"
+	run_ctr 65 ctr-build "${STORAGE[@]}" "$ctx"
+	expect_match "checksum mismatch"
+	printf 'FROM localhost/busybox\nADD http://127.0.0.1:%s/nope /x\n' "$port" >"$ctx/Containerfile"
+	run_ctr 2 ctr-build "${STORAGE[@]}" "$ctx"
+	expect_match "404"
+	kill "$pid"
+	wait "$pid" 2>/dev/null || true
+	printf 'FROM localhost/busybox\nADD http://127.0.0.1:%s/remote.txt /x\n' "$port" >"$ctx/Containerfile"
+	run_ctr 75 ctr-build "${STORAGE[@]}" "$ctx"
+	printf 'FROM localhost/busybox\nADD https://example.invalid/repo.git /src\n' >"$ctx/Containerfile"
+	run_ctr 64 ctr-build "${STORAGE[@]}" "$ctx"
+	printf 'FROM localhost/busybox\nCOPY --parents src/keep/a.txt /p/\n' >"$ctx/Containerfile"
+	run_ctr 64 ctr-build "${STORAGE[@]}" "$ctx"
+}
