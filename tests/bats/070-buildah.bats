@@ -17,4 +17,7 @@ load helpers
 	done
 	[ "${#cases[@]}" -ge 30 ]
 	STORAGE_ARGS="${STORAGE[*]}" CONTAINERS_CONF="$TEST_TMP/containers.conf" run_ctr "$BATS_TEST_DIRNAME/../compare-buildah.sh" "${cases[@]}"
+	# The http server of case 38-add-url (which stops by itself after ten
+	# minutes, should this test fail before here).
+	pkill -f "busybox httpd -f -p 127.0.0.2:18765" || true
 }
