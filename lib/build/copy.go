@@ -35,6 +35,11 @@ type Source struct {
 	// Skip, when set, leaves out the files below Path it says yes to
 	// (the build context's ignore file).
 	Skip func(path string) bool
+	// Rel is the path the source was found at, below the directory it was
+	// looked up in. With Parents set (COPY --parents: that directory), the
+	// source is written at dst/Rel, after the directories on the way, which
+	// keep the modes they have below Parents.
+	Rel, Parents string
 }
 
 // Sources names paths by their base names.
@@ -75,7 +80,7 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 		if err != nil {
 			return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("copy source: %w", err))
 		}
-		if st.IsDir() {
+		if st.IsDir() || src.Parents != "" {
 			toDir = true
 		}
 	}
@@ -85,16 +90,8 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 	if !toDir {
 		dstDir = path.Dir(dst)
 	}
-	created := missingDirs(rootfs, dstDir)
-	if err := pathrs.MkdirAll(rootfs, dstDir, 0o755); err != nil {
-		return fmt.Errorf("copy destination %s: %w", dstDir, err)
-	}
-	// Directories the copy made belong to its owner, as with BuildKit and
-	// buildah.
-	for _, d := range created {
-		if full, err := securejoin.SecureJoin(rootfs, d); err == nil {
-			_ = os.Lchown(full, o.UID, o.GID)
-		}
+	if err := mkdirOwned(rootfs, dstDir, o); err != nil {
+		return err
 	}
 	pr, pw := io.Pipe()
 	go func() {
@@ -105,14 +102,24 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 				if err != nil {
 					return err
 				}
+				at := dst
+				if src.Parents != "" {
+					if err := writeParents(tw, src, dst, o); err != nil {
+						return err
+					}
+					at = path.Join(dst, filepath.ToSlash(src.Rel))
+				}
 				if st.IsDir() {
-					if err := writeTree(tw, src, dst, o); err != nil {
+					if err := writeTree(tw, src, at, o); err != nil {
 						return err
 					}
 					continue
 				}
 				name := dst
-				if toDir {
+				switch {
+				case src.Parents != "":
+					name = at
+				case toDir:
 					name = path.Join(dst, src.Name)
 				}
 				if err := writeEntry(tw, src.Path, st, name, o); err != nil {
@@ -127,6 +134,50 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 	pr.CloseWithError(err)
 	if err != nil {
 		return fmt.Errorf("copying into the container: %w", err)
+	}
+	return nil
+}
+
+// mkdirOwned makes dir (as mkdir -p) inside the rootfs: symlinks on the
+// way are followed there, never out of it. The directories it makes belong
+// to the copy's owner, as with BuildKit and buildah.
+func mkdirOwned(rootfs, dir string, o CopyOptions) error {
+	if !path.IsAbs(dir) {
+		dir = path.Join(orRoot(o.Workdir), dir)
+	}
+	created := missingDirs(rootfs, dir)
+	if err := pathrs.MkdirAll(rootfs, dir, 0o755); err != nil {
+		return fmt.Errorf("copy destination %s: %w", dir, err)
+	}
+	for _, d := range created {
+		if full, err := securejoin.SecureJoin(rootfs, d); err == nil {
+			_ = os.Lchown(full, o.UID, o.GID)
+		}
+	}
+	return nil
+}
+
+// writeParents writes the directories between src.Parents and src (COPY
+// --parents) below dst, each with its mode there.
+func writeParents(tw *tar.Writer, src Source, dst string, o CopyOptions) error {
+	rel := filepath.Dir(src.Rel)
+	if rel == "." {
+		return nil
+	}
+	p := ""
+	for _, part := range strings.Split(rel, string(filepath.Separator)) {
+		p = filepath.Join(p, part)
+		host, err := securejoin.SecureJoin(src.Parents, p)
+		if err != nil {
+			return err
+		}
+		st, err := os.Stat(host)
+		if err != nil {
+			return err
+		}
+		if err := writeEntry(tw, host, st, path.Join(dst, filepath.ToSlash(p)), o); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -140,7 +140,7 @@ func digestFile(p string, alg digest.Algorithm) (digest.Digest, error) {
 // directory source every path (relative to it) that matches, or lies below
 // one that does, is left out.
 func excludeSources(srcs []Source, patterns []string, contextRoot string) ([]Source, error) {
-	if len(patterns) == 0 {
+	if len(patterns) == 0 || len(srcs) == 0 {
 		return srcs, nil
 	}
 	pm, err := patternmatcher.New(patterns)
@@ -153,7 +153,12 @@ func excludeSources(srcs []Source, patterns []string, contextRoot string) ([]Sou
 	}
 	var out []Source
 	for _, s := range srcs {
-		if s.Path != contextRoot && matches(s.Name) {
+		// With --parents, a source is named by its path below the root.
+		name := s.Name
+		if s.Parents != "" {
+			name = s.Rel
+		}
+		if s.Path != contextRoot && matches(name) {
 			continue
 		}
 		root, prev := s.Path, s.Skip

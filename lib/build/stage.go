@@ -247,10 +247,8 @@ func (s *stage) dispatch(c instructions.Command) error {
 	case *instructions.CopyCommand:
 		// --link changes how BuildKit stacks the layer, not what is in it:
 		// here the layer is made the same way with or without it.
-		if c.Parents {
-			return errdefs.Usagef("COPY --parents: not supported by ctr-build")
-		}
-		return s.copyStep(copyParams{SourcesAndDest: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod, exclude: c.ExcludePatterns}, c)
+		return s.copyStep(copyParams{SourcesAndDest: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod,
+			exclude: c.ExcludePatterns, parents: c.Parents}, c)
 	case *instructions.AddCommand:
 		if c.KeepGitDir != nil {
 			return errdefs.Usagef("ADD --keep-git-dir: git sources are not supported by ctr-build")

@@ -95,6 +95,7 @@ type copyParams struct {
 	instructions.SourcesAndDest
 	from, chown, chmod string
 	exclude            []string
+	parents            bool // COPY --parents
 	// ADD only: unpack archives (default: local files yes, URLs no), and
 	// the digest a URL's content must have.
 	add      bool
@@ -135,7 +136,11 @@ func (s *stage) copyStep(p copyParams, c instructions.Command) error {
 			extract[src.Path] = p.unpack != nil && *p.unpack
 			continue
 		}
-		found, err := globIn(root, pattern)
+		glob := globIn
+		if p.parents {
+			glob = globParents
+		}
+		found, err := glob(root, pattern)
 		if err != nil {
 			return err
 		}
@@ -201,6 +206,11 @@ func (s *stage) copyStep(p copyParams, c instructions.Command) error {
 			rest = append(rest, src)
 		}
 		if len(rest) == 0 {
+			if len(srcs) == 0 {
+				// COPY --parents whose wildcards matched nothing: the
+				// destination is still made, as with BuildKit.
+				return mkdirOwned(rootfs, dest, o)
+			}
 			return nil
 		}
 		return CopyIn(rootfs, rest, dest, o)
@@ -255,9 +265,34 @@ func globIn(root, pattern string) ([]Source, error) {
 		if _, err := os.Stat(resolved); err != nil {
 			return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: %s points outside the build context or nowhere", pattern, rel))
 		}
-		out = append(out, Source{Path: resolved, Name: filepath.Base(m)})
+		out = append(out, Source{Path: resolved, Name: filepath.Base(m), Rel: rel})
 	}
 	return out, nil
+}
+
+// globParents finds the sources of COPY --parents: pattern below root, or
+// below its pivot ("dir/./pattern": below root/dir), each to keep its path
+// below the destination. A wildcard that matches nothing is no error, as
+// with BuildKit.
+func globParents(root, pattern string) ([]Source, error) {
+	parent, pat, ok := strings.Cut(pattern, "/./")
+	if !ok {
+		parent, pat = "", pattern
+	}
+	base, err := securejoin.SecureJoin(root, parent)
+	if err != nil {
+		return nil, err
+	}
+	if strings.ContainsAny(pat, "*?[") {
+		if m, _ := filepath.Glob(filepath.Join(base, filepath.FromSlash(path.Clean("/"+pat)))); len(m) == 0 {
+			return nil, nil
+		}
+	}
+	found, err := globIn(base, pat)
+	for i := range found {
+		found[i].Parents = base
+	}
+	return found, err
 }
 
 // sourcesDigest sums what the sources hold (names, modes, contents), the
@@ -266,6 +301,15 @@ func sourcesDigest(srcs []Source) (string, error) {
 	h := sha256.New()
 	for _, src := range srcs {
 		fmt.Fprintf(h, "source %s\x00", src.Name)
+		if src.Parents != "" {
+			// Where it goes, and the modes of the directories on the way.
+			fmt.Fprintf(h, "at %s\x00", src.Rel)
+			for d := filepath.Dir(src.Rel); d != "."; d = filepath.Dir(d) {
+				if st, err := os.Stat(filepath.Join(src.Parents, d)); err == nil {
+					fmt.Fprintf(h, "%s %v\x00", d, st.Mode())
+				}
+			}
+		}
 		err := walkSource(src, func(p, rel string, st fs.FileInfo) error {
 			fmt.Fprintf(h, "%s\x00%v\x00%d\x00", rel, st.Mode(), st.Size())
 			switch {

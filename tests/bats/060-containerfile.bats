@@ -368,6 +368,35 @@ context() {
 	run_ctr 75 ctr-build "${STORAGE[@]}" "$ctx"
 	printf 'FROM localhost/busybox\nADD https://example.invalid/repo.git /src\n' >"$ctx/Containerfile"
 	run_ctr 64 ctr-build "${STORAGE[@]}" "$ctx"
-	printf 'FROM localhost/busybox\nCOPY --parents src/keep/a.txt /p/\n' >"$ctx/Containerfile"
-	run_ctr 64 ctr-build "${STORAGE[@]}" "$ctx"
+}
+
+@test "containerfile: COPY --parents keeps the source paths (and their directories' modes), below a ./ pivot too" {
+	local_busybox
+	local ctx
+	ctx=$(context parents)
+	mkdir -p "$ctx/pkgs/a/sub" "$ctx/pkgs/b"
+	echo a >"$ctx/pkgs/a/package.json"
+	echo b >"$ctx/pkgs/b/package.json"
+	echo no >"$ctx/pkgs/a/other"
+	echo s >"$ctx/pkgs/a/sub/s"
+	chmod 0700 "$ctx/pkgs/b"
+	cat >"$ctx/Containerfile" <<-'EOF'
+	FROM localhost/busybox
+	COPY --parents pkgs/*/package.json /app/
+	COPY --parents ./pkgs/./a/sub /piv/
+	COPY --parents --exclude=pkgs/b nothing*/x pkgs/*/package.json /none/
+	EOF
+	run_ctr ctr-build "${STORAGE[@]}" -q -t parents "$ctx"
+	run_ctr ctr-run "${STORAGE[@]}" --rm localhost/parents sh -c 'find /app /piv /none | sort; stat -c "%a %n" /app/pkgs/b /app/pkgs/a'
+	expect_output "$(printf '%s\n' /app /app/pkgs /app/pkgs/a /app/pkgs/a/package.json /app/pkgs/b /app/pkgs/b/package.json \
+		/none /none/pkgs /none/pkgs/a /none/pkgs/a/package.json /piv /piv/a /piv/a/sub /piv/a/sub/s '700 /app/pkgs/b' '755 /app/pkgs/a')"
+	# A file moved to another directory the same pattern matches: not the cached layer.
+	run_ctr ctr-build "${STORAGE[@]}" -q -t parents "$ctx"
+	local first=$output
+	mkdir "$ctx/pkgs/c"
+	mv "$ctx/pkgs/b/package.json" "$ctx/pkgs/c/"
+	run_ctr ctr-build "${STORAGE[@]}" -q -t parents "$ctx"
+	[ "$output" != "$first" ]
+	run_ctr ctr-run "${STORAGE[@]}" --rm localhost/parents cat /app/pkgs/c/package.json
+	expect_output b
 }
