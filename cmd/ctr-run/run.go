@@ -22,6 +22,8 @@ type runFlags struct {
 	pull, name, workdir, user, entrypoint, hostname, network, memory, cpus, cidfile, runtime string
 	rm, interactive, tty, readOnly, privileged, quiet, detach                                bool
 	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts, logOpts   ucli.StringSlice
+	groupAdd, addHosts, dns, dnsSearch, dnsOptions, sysctls, devices                         ucli.StringSlice
+	shmSize                                                                                  string
 	pidsLimit                                                                                int64
 }
 
@@ -79,6 +81,14 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.BoolFlag{Name: "privileged", Usage: "all capabilities, no seccomp, no masked paths, writable /sys", Destination: &f.privileged},
 		&ucli.StringSliceFlag{Name: "security-opt", Usage: "`OPT`: no-new-privileges, seccomp=unconfined or seccomp=FILE", Destination: &f.securityOpts},
 		&ucli.StringSliceFlag{Name: "log-opt", Usage: "with -d: `max-size=SIZE` rotates the log at SIZE, max-file=N keeps N files (default 1: truncate)", Destination: &f.logOpts},
+		&ucli.StringSliceFlag{Name: "group-add", Usage: "also run in `GROUP` (a name from the image's /etc/group, or a number)", Destination: &f.groupAdd},
+		&ucli.StringSliceFlag{Name: "add-host", Usage: "add `NAME:IP` to /etc/hosts", Destination: &f.addHosts},
+		&ucli.StringSliceFlag{Name: "dns", Usage: "name server `IP` in /etc/resolv.conf (replaces the host's)", Destination: &f.dns},
+		&ucli.StringSliceFlag{Name: "dns-search", Usage: "search `DOMAIN` in /etc/resolv.conf (replaces the host's)", Destination: &f.dnsSearch},
+		&ucli.StringSliceFlag{Name: "dns-option", Usage: "resolver `OPTION` in /etc/resolv.conf (replaces the host's)", Destination: &f.dnsOptions},
+		&ucli.StringFlag{Name: "shm-size", Usage: "size of /dev/shm: `SIZE` (default 64m)", Destination: &f.shmSize},
+		&ucli.StringSliceFlag{Name: "sysctl", Usage: "set the namespaced kernel parameter `NAME=VALUE`", Destination: &f.sysctls},
+		&ucli.StringSliceFlag{Name: "device", Usage: "make the host device `HOST[:CONTAINER][:PERMS]` usable in the container (PERMS: r, w, m)", Destination: &f.devices},
 		&ucli.StringFlag{Name: "cidfile", Usage: "write the container ID to `FILE`", Destination: &f.cidfile},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no pull progress", Destination: &f.quiet},
@@ -173,6 +183,9 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 			o.Mounts = append(o.Mounts, m)
 		}
 	}
+	if err := f.moreOptions(&o); err != nil {
+		return o, err
+	}
 	for _, u := range f.ulimits.Value() {
 		ul, err := run.ParseUlimit(u)
 		if err != nil {
@@ -234,4 +247,50 @@ func findRuntime(flag string) (string, error) {
 		return flag, nil
 	}
 	return cli.FindBeside("ctr-runtime")
+}
+
+// moreOptions: groups, /etc/hosts and resolv.conf entries, /dev/shm's size,
+// sysctls and devices.
+func (f *runFlags) moreOptions(o *run.Options) error {
+	o.GroupAdd = f.groupAdd.Value()
+	for _, h := range f.addHosts.Value() {
+		e, err := run.ParseAddHost(h)
+		if err != nil {
+			return err
+		}
+		o.AddHosts = append(o.AddHosts, e)
+	}
+	for _, d := range f.dns.Value() {
+		ip, err := run.ParseDNS(d)
+		if err != nil {
+			return err
+		}
+		o.DNS = append(o.DNS, ip)
+	}
+	o.DNSSearch, o.DNSOptions = f.dnsSearch.Value(), f.dnsOptions.Value()
+	if f.shmSize != "" {
+		n, err := run.ParseMemory(f.shmSize)
+		if err != nil {
+			return cli.UsageError("invalid --shm-size %q", f.shmSize)
+		}
+		o.ShmSize = n
+	}
+	for _, kv := range f.sysctls.Value() {
+		k, v, err := run.ParseSysctl(kv)
+		if err != nil {
+			return err
+		}
+		if o.Sysctls == nil {
+			o.Sysctls = map[string]string{}
+		}
+		o.Sysctls[k] = v
+	}
+	for _, d := range f.devices.Value() {
+		dev, err := run.ParseDevice(d)
+		if err != nil {
+			return err
+		}
+		o.Devices = append(o.Devices, dev)
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
@@ -74,7 +75,7 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 	if err := checkCommand(rootfs, args[0], env, cwd); err != nil {
 		return nil, err
 	}
-	files, err := b.etcFiles(hostname)
+	files, err := b.etcFiles(hostname, o)
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +89,18 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 	for _, g := range u.Sgids {
 		if u.Uid == 0 || g != u.Gid {
 			groups = append(groups, uint32(g))
+		}
+	}
+	if len(o.GroupAdd) > 0 {
+		group, _ := securejoin.SecureJoin(rootfs, "/etc/group")
+		more, err := user.GetAdditionalGroupsPath(o.GroupAdd, group)
+		if err != nil {
+			return nil, fail(ExitRunFailure, "--group-add: %w", err)
+		}
+		for _, g := range more {
+			if !slices.Contains(groups, uint32(g)) {
+				groups = append(groups, uint32(g))
+			}
 		}
 	}
 	spec, err := buildSpec(specInput{
@@ -206,12 +219,16 @@ func checkCommand(rootfs, cmd string, env []string, cwd string) error {
 
 // etcFiles writes the container's /etc/hosts, /etc/hostname and
 // /etc/resolv.conf into the bundle, to be bind-mounted.
-func (b *bundle) etcFiles(hostname string) (map[string]string, error) {
+func (b *bundle) etcFiles(hostname string, o *Options) (map[string]string, error) {
 	hosts := fmt.Sprintf("127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n127.0.1.1\t%s\n", hostname)
+	for _, h := range o.AddHosts {
+		hosts += h.IP + "\t" + h.Name + "\n"
+	}
 	resolv, err := os.ReadFile("/etc/resolv.conf")
 	if err != nil || strings.Contains(string(resolv), "127.0.0.53") {
 		resolv = []byte{} // a host-local resolver is unreachable from the container
 	}
+	resolv = resolvConf(resolv, o)
 	files := map[string]string{
 		"/etc/hosts":       filepath.Join(b.dir, "hosts"),
 		"/etc/hostname":    filepath.Join(b.dir, "hostname"),
@@ -224,6 +241,38 @@ func (b *bundle) etcFiles(hostname string) (map[string]string, error) {
 		}
 	}
 	return files, nil
+}
+
+// resolvConf replaces the host's name servers, search domains and options
+// with those given (--dns, --dns-search, --dns-option), each kind only
+// when given.
+func resolvConf(host []byte, o *Options) []byte {
+	if len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions) == 0 {
+		return host
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimRight(string(host), "\n"), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 0:
+			continue
+		case f[0] == "nameserver" && len(o.DNS) > 0,
+			(f[0] == "search" || f[0] == "domain") && len(o.DNSSearch) > 0,
+			f[0] == "options" && len(o.DNSOptions) > 0:
+			continue
+		}
+		out = append(out, line)
+	}
+	for _, ns := range o.DNS {
+		out = append(out, "nameserver "+ns)
+	}
+	if len(o.DNSSearch) > 0 {
+		out = append(out, "search "+strings.Join(o.DNSSearch, " "))
+	}
+	if len(o.DNSOptions) > 0 {
+		out = append(out, "options "+strings.Join(o.DNSOptions, " "))
+	}
+	return []byte(strings.Join(out, "\n") + "\n")
 }
 
 func (b *bundle) write(spec *specs.Spec) error {

@@ -67,6 +67,14 @@ type Options struct {
 	NoNewPrivileges bool
 	Seccomp         string // "" default profile, "unconfined", or a profile file
 	CIDFile         string
+	GroupAdd        []string // more groups: names from the image's /etc/group, or numbers
+	AddHosts        []HostEntry
+	// DNS, DNSSearch and DNSOptions, each when given, replace the name
+	// servers, search domains and options of the host's resolv.conf.
+	DNS, DNSSearch, DNSOptions []string
+	ShmSize                    int64 // /dev/shm in bytes (0: 64 MiB)
+	Sysctls                    map[string]string
+	Devices                    []Device
 
 	// Runtime is the ctr-runtime binary. StateDir holds the bundles and
 	// the runtime's state (<storage runroot>/ctr).

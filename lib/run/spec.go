@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/rlimit"
@@ -141,10 +143,55 @@ func buildSpec(in specInput) (*specs.Spec, error) {
 			spec.Mounts = append(spec.Mounts, specs.Mount{Destination: dst, Type: "bind", Source: src, Options: []string{"rbind", "rprivate"}})
 		}
 	}
+	if len(o.Sysctls) > 0 {
+		spec.Linux.Sysctl = o.Sysctls
+	}
+	if o.ShmSize > 0 {
+		for i, m := range spec.Mounts {
+			if m.Destination == "/dev/shm" {
+				spec.Mounts[i].Options = append(slices.DeleteFunc(slices.Clone(m.Options), func(x string) bool {
+					return strings.HasPrefix(x, "size=")
+				}), "size="+strconv.FormatInt(o.ShmSize, 10))
+			}
+		}
+	}
+	if err := addDevices(spec, o.Devices); err != nil {
+		return nil, err
+	}
 	if err := setSeccomp(spec, o); err != nil {
 		return nil, err
 	}
 	return spec, nil
+}
+
+// addDevices makes each --device's node in the container and lets the
+// container use it (the device cgroup denies all others).
+func addDevices(spec *specs.Spec, devs []Device) error {
+	for _, d := range devs {
+		var st unix.Stat_t
+		if err := unix.Stat(d.Host, &st); err != nil {
+			return fail(ExitRunFailure, "--device %s: %w", d.Host, err)
+		}
+		typ := ""
+		switch st.Mode & unix.S_IFMT {
+		case unix.S_IFCHR:
+			typ = "c"
+		case unix.S_IFBLK:
+			typ = "b"
+		default:
+			return fail(ExitRunFailure, "--device %s: not a device node", d.Host)
+		}
+		major, minor := int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev)))
+		mode := os.FileMode(st.Mode & 0o777)
+		uid, gid := st.Uid, st.Gid
+		spec.Linux.Devices = append(spec.Linux.Devices, specs.LinuxDevice{
+			Path: d.Container, Type: typ, Major: major, Minor: minor, FileMode: &mode, UID: &uid, GID: &gid,
+		})
+		spec.Linux.Resources.Devices = append(spec.Linux.Resources.Devices, specs.LinuxDeviceCgroup{
+			Allow: true, Type: typ, Major: &major, Minor: &minor, Access: d.Perms,
+		})
+	}
+	return nil
 }
 
 func hasMount(ms []specs.Mount, dst string) bool {

@@ -111,6 +111,43 @@ IMG=localhost/busybox:latest
 	[ "$(ls /sys/class/net | wc -l)" -eq "$output" ]
 }
 
+@test "run: --group-add, --add-host, --dns*, --shm-size, --sysctl, --device" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" --rm -u nobody --group-add root --group-add 4242 \
+		--add-host db:10.1.2.3 --add-host v6:fd00::1 --dns 10.0.0.53 --dns 10.0.0.54 --dns-search example.test --dns-option ndots:2 \
+		--shm-size 3m --sysctl kernel.shm_rmid_forced=1 --sysctl net.ipv4.ip_unprivileged_port_start=80 \
+		$IMG sh -c 'id -G; grep -E "db|v6" /etc/hosts; grep -v "^#" /etc/resolv.conf; df -k /dev/shm | tail -1 | awk "{print \$2}";
+			cat /proc/sys/kernel/shm_rmid_forced /proc/sys/net/ipv4/ip_unprivileged_port_start'
+	expect_output "$(printf '%s\n' '65534 0 4242' $'10.1.2.3\tdb' $'fd00::1\tv6' 'nameserver 10.0.0.53' 'nameserver 10.0.0.54' \
+		'search example.test' 'options ndots:2' 3072 1 80)"
+	# A device: there with --device, readable; writable only with w; absent without.
+	run_ctr ctr-run "${STORAGE[@]}" --rm --device /dev/zero:/dev/myzero $IMG sh -c 'head -c 3 /dev/myzero | od -An -tx1; echo x > /dev/myzero && echo wrote'
+	expect_output $' 00 00 00\nwrote'
+	# PERMS: the cgroup rule decides. fuse (10:229) is not among the devices
+	# every container may use (zero is), so without r it cannot be opened
+	# for reading, and without w not for writing.
+	mknod "$TEST_TMP/fuse" c 10 229
+	chmod 666 "$TEST_TMP/fuse"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --device "$TEST_TMP/fuse:/dev/f:w" $IMG sh -c '(exec 3</dev/f) 2>&1; (exec 3>/dev/f) && echo write-open'
+	expect_output $'sh: can\'t open /dev/f: Operation not permitted\nwrite-open'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --device "$TEST_TMP/fuse:/dev/f:r" $IMG sh -c '(exec 3</dev/f) && echo read-open; (exec 3>/dev/f) 2>&1; true'
+	expect_output $'read-open\nsh: can\'t create /dev/f: Operation not permitted'
+	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'test -e /dev/myzero || echo absent'
+	expect_output absent
+	# Bad input: 64 for what ctr-run can check, 125 for what the host refuses.
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --add-host db:not-an-ip $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --dns nowhere $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --device /dev/zero:/dev/z:rwx $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --sysctl kernel.shm_rmid_forced $IMG true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --device /dev/nonexistent $IMG true
+	expect_match "/dev/nonexistent"
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --device /etc/passwd $IMG true
+	expect_match "not a device"
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --group-add nosuchgroup $IMG true
+	expect_match "nosuchgroup"
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --sysctl vm.swappiness=10 $IMG true
+}
+
 @test "run: exit codes: the container's, 125, 126, 127, 2, 64" {
 	local_busybox
 	run_ctr 0 ctr-run "${STORAGE[@]}" --rm $IMG true
