@@ -79,11 +79,19 @@ func lifecycleCommands(f *runFlags) []*ucli.Command {
 			},
 		},
 		{
-			Name: "stop", Usage: "stop containers: SIGTERM, then SIGKILL after the timeout", ArgsUsage: "CONTAINER...",
-			Flags: []ucli.Flag{&ucli.IntFlag{Name: "time", Aliases: []string{"t"}, Value: 10, Usage: "wait `SECONDS` before SIGKILL", Destination: &timeout}},
+			Name: "stop", Usage: "stop containers: their stop signal (SIGTERM unless set), then SIGKILL after the timeout", ArgsUsage: "CONTAINER...",
+			Flags: []ucli.Flag{&ucli.IntFlag{Name: "time", Aliases: []string{"t"}, Usage: "wait `SECONDS` before SIGKILL (default: the container's --stop-timeout, else 10)", Destination: &timeout}},
 			Action: func(c *ucli.Context) error {
+				var wait *time.Duration
+				if c.IsSet("time") {
+					if timeout < 0 {
+						return cli.UsageError("invalid --time %d: want 0 or more seconds", timeout)
+					}
+					d := time.Duration(timeout) * time.Second
+					wait = &d
+				}
 				return eachContainer(c, f, func(m *run.Manager, ref string) error {
-					return m.Stop(c.Context, ref, time.Duration(timeout)*time.Second)
+					return m.Stop(c.Context, ref, wait)
 				})
 			},
 		},

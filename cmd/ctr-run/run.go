@@ -11,6 +11,7 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/signals"
 	ucli "github.com/urfave/cli/v2"
 	"go.podman.io/storage"
 )
@@ -23,7 +24,8 @@ type runFlags struct {
 	rm, interactive, tty, readOnly, privileged, quiet, detach                                bool
 	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts, logOpts   ucli.StringSlice
 	groupAdd, addHosts, dns, dnsSearch, dnsOptions, sysctls, devices                         ucli.StringSlice
-	shmSize                                                                                  string
+	shmSize, stopSignal                                                                      string
+	stopTimeout                                                                              int
 	pidsLimit                                                                                int64
 }
 
@@ -89,6 +91,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "shm-size", Usage: "size of /dev/shm: `SIZE` (default 64m)", Destination: &f.shmSize},
 		&ucli.StringSliceFlag{Name: "sysctl", Usage: "set the namespaced kernel parameter `NAME=VALUE`", Destination: &f.sysctls},
 		&ucli.StringSliceFlag{Name: "device", Usage: "make the host device `HOST[:CONTAINER][:PERMS]` usable in the container (PERMS: r, w, m)", Destination: &f.devices},
+		&ucli.StringFlag{Name: "stop-signal", Usage: "`SIGNAL` for ctr-run stop (default: the image's STOPSIGNAL, else SIGTERM)", Destination: &f.stopSignal},
+		&ucli.IntFlag{Name: "stop-timeout", Usage: "`SECONDS` ctr-run stop waits before SIGKILL (default 10)", Destination: &f.stopTimeout},
 		&ucli.StringFlag{Name: "cidfile", Usage: "write the container ID to `FILE`", Destination: &f.cidfile},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no pull progress", Destination: &f.quiet},
@@ -185,6 +189,18 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	}
 	if err := f.moreOptions(&o); err != nil {
 		return o, err
+	}
+	if f.stopSignal != "" {
+		if sig, err := signals.Parse(f.stopSignal); err != nil || sig < 1 || sig > 64 {
+			return o, cli.UsageError("invalid --stop-signal %q", f.stopSignal)
+		}
+		o.StopSignal = f.stopSignal
+	}
+	if c.IsSet("stop-timeout") {
+		if f.stopTimeout < 0 {
+			return o, cli.UsageError("invalid --stop-timeout %d: want 0 or more seconds", f.stopTimeout)
+		}
+		o.StopTimeout = &f.stopTimeout
 	}
 	for _, u := range f.ulimits.Value() {
 		ul, err := run.ParseUlimit(u)

@@ -8,15 +8,14 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ctr-project/ctr/lib/oci"
+	"github.com/ctr-project/ctr/lib/signals"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	ucli "github.com/urfave/cli/v2"
-	"golang.org/x/sys/unix"
 )
 
 // Version is set at build time by the Makefile.
@@ -315,27 +314,13 @@ func killCommand(rt func() *oci.Runtime) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			sig, err := parseSignal(orDefault(c.Args().Get(1), "SIGTERM"))
+			sig, err := signals.Parse(orDefault(c.Args().Get(1), "SIGTERM"))
 			if err != nil {
 				return err
 			}
 			return rt().Kill(id, sig, all)
 		},
 	}
-}
-
-func parseSignal(s string) (syscall.Signal, error) {
-	if n, err := strconv.Atoi(s); err == nil {
-		return syscall.Signal(n), nil
-	}
-	name := strings.ToUpper(s)
-	if !strings.HasPrefix(name, "SIG") {
-		name = "SIG" + name
-	}
-	if sig := unix.SignalNum(name); sig != 0 {
-		return sig, nil
-	}
-	return 0, fmt.Errorf("unknown signal %q", s)
 }
 
 func deleteCommand(rt func() *oci.Runtime) *ucli.Command {

@@ -9,9 +9,11 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/signals"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/sys/user"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -111,6 +113,15 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 		return nil, err
 	}
 	spec.Annotations = map[string]string{"io.ctr.name": name, "io.ctr.image": o.Image}
+	stop := orDefault(o.StopSignal, orDefault(cfg.Config.StopSignal, "SIGTERM"))
+	sig, err := signals.Parse(stop)
+	if err != nil || sig < 1 || sig > 64 {
+		return nil, fail(ExitRunFailure, "stop signal %q: not a signal", stop)
+	}
+	spec.Annotations[annotStopSignal] = strconv.Itoa(int(sig))
+	if o.StopTimeout != nil {
+		spec.Annotations[annotStopTimeout] = strconv.Itoa(*o.StopTimeout)
+	}
 	return spec, nil
 }
 

@@ -125,9 +125,10 @@ func (m *Manager) runtimeState(id string) (*specs.State, error) {
 	return &st, nil
 }
 
-// Stop sends SIGTERM, waits up to timeout for the container to exit, then
-// sends SIGKILL.
-func (m *Manager) Stop(ctx context.Context, ref string, timeout time.Duration) error {
+// Stop sends the container's stop signal (--stop-signal, the image's
+// STOPSIGNAL, else SIGTERM), waits up to timeout (nil: --stop-timeout, else
+// 10 s) for it to exit, then sends SIGKILL.
+func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) error {
 	c, err := m.Get(ref)
 	if err != nil {
 		return err
@@ -135,8 +136,20 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout time.Duration) e
 	if c.Status != "running" {
 		return nil
 	}
-	_ = m.runtime("kill", c.ID, "TERM").Run()
-	deadline := time.Now().Add(timeout)
+	sig, wait := "TERM", 10*time.Second
+	if spec, err := bundleSpec(c.Bundle); err == nil {
+		if v := spec.Annotations[annotStopSignal]; v != "" {
+			sig = v
+		}
+		if n, err := strconv.Atoi(spec.Annotations[annotStopTimeout]); err == nil && n >= 0 {
+			wait = time.Duration(n) * time.Second
+		}
+	}
+	if timeout != nil {
+		wait = *timeout
+	}
+	_ = m.runtime("kill", c.ID, sig).Run()
+	deadline := time.Now().Add(wait)
 	for time.Now().Before(deadline) {
 		if !m.running(c.ID) {
 			return nil
@@ -234,14 +247,28 @@ func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
 	return -1, fail(ExitRunFailure, "exec: %w", err)
 }
 
-func bundleRootfs(dir string) (string, error) {
+// Annotations of a container's config.json that ctr-run reads back.
+const (
+	annotStopSignal  = "io.ctr.stop-signal"  // a signal number
+	annotStopTimeout = "io.ctr.stop-timeout" // seconds
+)
+
+func bundleSpec(dir string) (*specs.Spec, error) {
 	b, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var spec specs.Spec
 	if err := json.Unmarshal(b, &spec); err != nil || spec.Root == nil {
-		return "", fmt.Errorf("%s: bad config.json", dir)
+		return nil, fmt.Errorf("%s: bad config.json", dir)
+	}
+	return &spec, nil
+}
+
+func bundleRootfs(dir string) (string, error) {
+	spec, err := bundleSpec(dir)
+	if err != nil {
+		return "", err
 	}
 	return spec.Root.Path, nil
 }

@@ -75,6 +75,11 @@ type Options struct {
 	ShmSize                    int64 // /dev/shm in bytes (0: 64 MiB)
 	Sysctls                    map[string]string
 	Devices                    []Device
+	// StopSignal ends the container at "ctr-run stop" (default: the
+	// image's STOPSIGNAL, else SIGTERM); StopTimeout is how long stop waits
+	// for it before SIGKILL (nil: 10 s).
+	StopSignal  string
+	StopTimeout *int
 
 	// Runtime is the ctr-runtime binary. StateDir holds the bundles and
 	// the runtime's state (<storage runroot>/ctr).

@@ -240,6 +240,36 @@ IMG=localhost/busybox:latest
 	run_ctr 2 ctr-run "${STORAGE[@]}" inspect sleeper
 }
 
+@test "run: stop sends the stop signal (--stop-signal, else the image's STOPSIGNAL, else TERM), SIGKILL after --stop-timeout" {
+	local_busybox
+	local ctx=$TEST_TMP/ctx-stop n
+	mkdir -p "$ctx"
+	printf 'FROM %s\nSTOPSIGNAL SIGUSR1\n' "$IMG" >"$ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q -t stopsig "$ctx"
+	local script='trap "exit 10" USR1; trap "exit 11" QUIT; trap "exit 12" TERM; touch /tmp/ready; while :; do sleep 0.1; done'
+	run_ctr ctr-run "${STORAGE[@]}" -d --name a localhost/stopsig sh -c "$script"
+	run_ctr ctr-run "${STORAGE[@]}" -d --name b --stop-signal QUIT localhost/stopsig sh -c "$script"
+	run_ctr ctr-run "${STORAGE[@]}" -d --name c $IMG sh -c "$script"
+	run_ctr ctr-run "${STORAGE[@]}" -d --name d --stop-timeout 1 $IMG sh -c 'trap "" TERM; touch /tmp/ready; while :; do sleep 0.1; done'
+	for n in a b c d; do
+		for _ in $(seq 50); do ctr-run "${STORAGE[@]}" exec $n test -e /tmp/ready && break; sleep 0.1; done
+	done
+	run_ctr ctr-run "${STORAGE[@]}" stop a b c
+	for n in a:10 b:11 c:12; do
+		run_ctr ctr-run "${STORAGE[@]}" inspect "${n%:*}"
+		[ "$(jq -r '.status + " " + (.exitCode | tostring)' <<<"$output")" = "exited ${n#*:}" ]
+	done
+	# d ignores SIGTERM: killed after its 1 s, not the default 10.
+	SECONDS=0
+	run_ctr ctr-run "${STORAGE[@]}" stop d
+	[ "$SECONDS" -le 4 ]
+	run_ctr ctr-run "${STORAGE[@]}" inspect d
+	[ "$(jq -r '.exitCode' <<<"$output")" = 137 ]
+	run_ctr ctr-run "${STORAGE[@]}" rm a b c d
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --stop-signal SIGNOPE $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --stop-timeout -1 $IMG true
+}
+
 @test "run: ctr-run killed with -9 leaves nothing rm -f cannot clean" {
 	local_busybox
 	ctr-run "${STORAGE[@]}" --name victim $IMG sh -c 'echo started; exec sleep 100' >"$TEST_TMP/out" &
