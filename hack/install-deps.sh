@@ -18,6 +18,7 @@ declare -A need=(
 	[bc]=bc
 	[tmux]=tmux
 	[podman]=podman
+	[catatonit]=catatonit
 	[buildah]=buildah
 	[conmon]=conmon
 	[runc]=runc

@@ -21,10 +21,10 @@ type runFlags struct {
 	storage  imgflags.StorageFlags
 
 	pull, name, workdir, user, entrypoint, hostname, network, memory, cpus, cidfile, runtime string
-	rm, interactive, tty, readOnly, privileged, quiet, detach                                bool
+	rm, interactive, tty, readOnly, privileged, quiet, detach, init                          bool
 	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts, logOpts   ucli.StringSlice
 	groupAdd, addHosts, dns, dnsSearch, dnsOptions, sysctls, devices                         ucli.StringSlice
-	shmSize, stopSignal                                                                      string
+	shmSize, stopSignal, initPath                                                            string
 	stopTimeout                                                                              int
 	pidsLimit                                                                                int64
 }
@@ -91,6 +91,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "shm-size", Usage: "size of /dev/shm: `SIZE` (default 64m)", Destination: &f.shmSize},
 		&ucli.StringSliceFlag{Name: "sysctl", Usage: "set the namespaced kernel parameter `NAME=VALUE`", Destination: &f.sysctls},
 		&ucli.StringSliceFlag{Name: "device", Usage: "make the host device `HOST[:CONTAINER][:PERMS]` usable in the container (PERMS: r, w, m)", Destination: &f.devices},
+		&ucli.BoolFlag{Name: "init", Usage: "run the command under a small init that reaps zombies and passes signals on (catatonit)", Destination: &f.init},
+		&ucli.StringFlag{Name: "init-path", Usage: "with --init: the init `PROGRAM` (static; default: podman's catatonit, else catatonit or tini on PATH)", Destination: &f.initPath},
 		&ucli.StringFlag{Name: "stop-signal", Usage: "`SIGNAL` for ctr-run stop (default: the image's STOPSIGNAL, else SIGTERM)", Destination: &f.stopSignal},
 		&ucli.IntFlag{Name: "stop-timeout", Usage: "`SECONDS` ctr-run stop waits before SIGKILL (default 10)", Destination: &f.stopTimeout},
 		&ucli.StringFlag{Name: "cidfile", Usage: "write the container ID to `FILE`", Destination: &f.cidfile},
@@ -189,6 +191,10 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	}
 	if err := f.moreOptions(&o); err != nil {
 		return o, err
+	}
+	o.Init, o.InitPath = f.init, f.initPath
+	if f.initPath != "" && !f.init {
+		return o, cli.UsageError("--init-path needs --init")
 	}
 	if f.stopSignal != "" {
 		if sig, err := signals.Parse(f.stopSignal); err != nil || sig < 1 || sig > 64 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -76,6 +77,14 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 	}
 	if err := checkCommand(rootfs, args[0], env, cwd); err != nil {
 		return nil, err
+	}
+	if o.Init {
+		initPath, err := findInit(o.InitPath)
+		if err != nil {
+			return nil, err
+		}
+		o.Mounts = append(o.Mounts, Mount{Type: "bind", Source: initPath, Target: initTarget, ReadOnly: true})
+		args = append([]string{initTarget, "--"}, args...)
 	}
 	files, err := b.etcFiles(hostname, o)
 	if err != nil {
@@ -168,6 +177,32 @@ func commandArgs(cfg *imgspecv1.Image, o *Options) []string {
 		cmd = o.Args
 	}
 	return append(append([]string{}, entry...), cmd...)
+}
+
+// initTarget is where --init's program is mounted in the container.
+const initTarget = "/run/ctr-init"
+
+// findInit finds --init's program: the one given, else podman's catatonit,
+// else catatonit or tini on PATH. It must be static: it runs in the image.
+func findInit(given string) (string, error) {
+	candidates := []string{given}
+	if given == "" {
+		candidates = []string{"/usr/libexec/podman/catatonit"}
+		for _, name := range []string{"catatonit", "tini-static", "tini"} {
+			if p, err := exec.LookPath(name); err == nil {
+				candidates = append(candidates, p)
+			}
+		}
+	}
+	for _, c := range candidates {
+		if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0 {
+			return c, nil
+		}
+	}
+	if given != "" {
+		return "", fail(ExitRunFailure, "--init-path %s: not an executable file", given)
+	}
+	return "", fail(ExitRunFailure, "--init: no catatonit or tini found (install catatonit, or give --init-path)")
 }
 
 // resolveUser resolves user[:group] (names or numbers) with the image's

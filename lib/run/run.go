@@ -80,6 +80,11 @@ type Options struct {
 	// for it before SIGKILL (nil: 10 s).
 	StopSignal  string
 	StopTimeout *int
+	// Init runs the command under a small init (catatonit or tini), which
+	// reaps zombies and passes signals on; InitPath names it (default:
+	// podman's catatonit, else catatonit or tini on PATH).
+	Init     bool
+	InitPath string
 
 	// Runtime is the ctr-runtime binary. StateDir holds the bundles and
 	// the runtime's state (<storage runroot>/ctr).

@@ -177,6 +177,34 @@ IMG=localhost/busybox:latest
 	done
 }
 
+@test "run: --init runs catatonit as PID 1: it reaps orphans and passes SIGTERM to a command without a handler" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" --rm --init $IMG sh -c 'tr "\0" " " </proc/1/cmdline; echo; [ $$ != 1 ] && echo not-pid-1'
+	expect_output $'/run/ctr-init -- sh -c tr "\\0" " " </proc/1/cmdline; echo; [ $$ != 1 ] && echo not-pid-1 \nnot-pid-1'
+	# An orphan (its parent sh exits at once) is a zombie under a PID 1 that
+	# never waits (sleep), and reaped under the init.
+	local init want
+	for init in "":1 --init:0; do
+		run_ctr ctr-run "${STORAGE[@]}" -d ${init%:*} $IMG sh -c 'sh -c "sleep 0.2 &"; exec sleep 30'
+		local id=$output
+		sleep 1
+		run_ctr ctr-run "${STORAGE[@]}" exec "$id" sh -c 'ps -o stat | grep -c "^Z" || true'
+		want=${init#*:}
+		expect_output "$want"
+		run_ctr ctr-run "${STORAGE[@]}" rm -f "$id"
+	done
+	# sleep as PID 1 would ignore SIGTERM; under the init it dies of it.
+	ctr-run "${STORAGE[@]}" --rm --init $IMG sleep 30 &
+	local pid=$! status=0
+	sleep 1
+	kill -TERM $pid
+	wait $pid || status=$?
+	[ "$status" -eq 143 ]
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --init-path /bin/true $IMG true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --init --init-path /nonexistent $IMG true
+	expect_match "/nonexistent"
+}
+
 @test "run: stdin with -i, none without" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" --rm -i $IMG cat <<<"piped in"
