@@ -24,7 +24,7 @@ type runFlags struct {
 	rm, interactive, tty, readOnly, privileged, quiet, detach, init                          bool
 	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts, logOpts   ucli.StringSlice
 	groupAdd, addHosts, dns, dnsSearch, dnsOptions, sysctls, devices                         ucli.StringSlice
-	shmSize, stopSignal, initPath                                                            string
+	shmSize, stopSignal, initPath, pidNS, ipcNS, utsNS                                       string
 	stopTimeout                                                                              int
 	pidsLimit                                                                                int64
 }
@@ -74,6 +74,9 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.BoolFlag{Name: "read-only", Usage: "mount the root filesystem read-only", Destination: &f.readOnly},
 		&ucli.StringFlag{Name: "hostname", Usage: "container host `NAME`", Destination: &f.hostname},
 		&ucli.StringFlag{Name: "network", Value: "none", Usage: "`MODE`: none (loopback only) or host", Destination: &f.network},
+		&ucli.StringFlag{Name: "pid", Value: "private", Usage: "PID namespace `MODE`: private or host", Destination: &f.pidNS},
+		&ucli.StringFlag{Name: "ipc", Value: "private", Usage: "IPC namespace `MODE`: private or host (the host's /dev/shm too)", Destination: &f.ipcNS},
+		&ucli.StringFlag{Name: "uts", Value: "private", Usage: "UTS namespace `MODE`: private or host (the host's name)", Destination: &f.utsNS},
 		&ucli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit `SIZE` (e.g. 512m)", Destination: &f.memory},
 		&ucli.StringFlag{Name: "cpus", Usage: "CPU limit: `N` CPUs (e.g. 1.5)", Destination: &f.cpus},
 		&ucli.Int64Flag{Name: "pids-limit", Value: 2048, Usage: "at most `N` processes (0 or -1: no limit)", Destination: &f.pidsLimit},
@@ -191,6 +194,18 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	}
 	if err := f.moreOptions(&o); err != nil {
 		return o, err
+	}
+	for _, ns := range []struct{ flag, val string }{{"pid", f.pidNS}, {"ipc", f.ipcNS}, {"uts", f.utsNS}} {
+		if ns.val != "private" && ns.val != "host" {
+			return o, cli.UsageError("invalid --%s %q: want private or host", ns.flag, ns.val)
+		}
+	}
+	o.PID, o.IPC, o.UTS = f.pidNS, f.ipcNS, f.utsNS
+	if f.utsNS == "host" && f.hostname != "" {
+		return o, cli.UsageError("--hostname cannot be used with --uts host")
+	}
+	if f.ipcNS == "host" && f.shmSize != "" {
+		return o, cli.UsageError("--shm-size cannot be used with --ipc host: /dev/shm is the host's")
 	}
 	o.Init, o.InitPath = f.init, f.initPath
 	if f.initPath != "" && !f.init {

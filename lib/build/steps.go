@@ -337,6 +337,40 @@ func sourcesDigest(srcs []Source) (string, error) {
 // extractArchive unpacks a local tar archive (compressed or not) for ADD
 // into the directory dest; false when src is not an archive.
 func extractArchive(rootfs, src, dest, workdir string) (bool, error) {
+	ok, err := isTarArchive(src)
+	if err != nil || !ok {
+		return false, err
+	}
+	// A second, separate read of the file for the extraction.
+	f, err := os.Open(src)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	r, err := archive.DecompressStream(f)
+	if err != nil {
+		return false, err
+	}
+	defer r.Close()
+	if !path.IsAbs(dest) {
+		dest = path.Join(orRoot(workdir), dest)
+	}
+	if err := pathrs.MkdirAll(rootfs, dest, 0o755); err != nil {
+		return false, err
+	}
+	dir, err := securejoin.SecureJoin(rootfs, dest)
+	if err != nil {
+		return false, err
+	}
+	if _, err := unpack.Unpack(r, dir, unpack.Options{}); err != nil {
+		return false, fmt.Errorf("ADD %s: %w", filepath.Base(src), err)
+	}
+	return true, nil
+}
+
+// isTarArchive says whether src is a regular file holding a tar archive,
+// compressed or not (its first header has the ustar magic).
+func isTarArchive(src string) (bool, error) {
 	f, err := os.Open(src)
 	if err != nil {
 		return false, err
@@ -352,31 +386,8 @@ func extractArchive(rootfs, src, dest, workdir string) (bool, error) {
 	}
 	defer r.Close()
 	head := make([]byte, 512)
-	if n, _ := io.ReadFull(r, head); n < 512 || string(head[257:262]) != "ustar" {
-		return false, nil
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return false, err
-	}
-	r2, err := archive.DecompressStream(f)
-	if err != nil {
-		return false, err
-	}
-	defer r2.Close()
-	if !path.IsAbs(dest) {
-		dest = path.Join(orRoot(workdir), dest)
-	}
-	if err := pathrs.MkdirAll(rootfs, dest, 0o755); err != nil {
-		return false, err
-	}
-	dir, err := securejoin.SecureJoin(rootfs, dest)
-	if err != nil {
-		return false, err
-	}
-	if _, err := unpack.Unpack(r2, dir, unpack.Options{}); err != nil {
-		return false, fmt.Errorf("ADD %s: %w", filepath.Base(src), err)
-	}
-	return true, nil
+	n, _ := io.ReadFull(r, head)
+	return n == 512 && string(head[257:262]) == "ustar", nil
 }
 
 // runStubs are the files a RUN step's container gets bind-mounted over

@@ -49,7 +49,13 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 		env = mergeEnv(env, []string{"TERM=xterm"})
 	}
 	hostname := o.Hostname
-	if hostname == "" {
+	switch {
+	case o.UTS == "host":
+		// The host's name, which the container shares (and cannot set).
+		if hostname, err = os.Hostname(); err != nil {
+			return nil, err
+		}
+	case hostname == "":
 		hostname = b.id[:12]
 	}
 	env = mergeEnv(env, []string{"HOSTNAME=" + hostname})

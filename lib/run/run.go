@@ -45,18 +45,21 @@ type Options struct {
 	Pull     string // missing (default), always, never
 	PullOpts image.PullOptions
 
-	Remove          bool
-	Interactive     bool
-	TTY             bool
-	Env             []string
-	EnvFiles        []string
-	Workdir         string
-	User            string
-	Entrypoint      *string // nil: the image's; "" clears it
-	Mounts          []Mount
-	ReadOnly        bool
-	Hostname        string
-	Network         string // none (default) or host
+	Remove      bool
+	Interactive bool
+	TTY         bool
+	Env         []string
+	EnvFiles    []string
+	Workdir     string
+	User        string
+	Entrypoint  *string // nil: the image's; "" clears it
+	Mounts      []Mount
+	ReadOnly    bool
+	Hostname    string
+	Network     string // none (default) or host
+	// PID, IPC and UTS: "host" shares the host's namespace of that kind
+	// ("" or "private": the container's own).
+	PID, IPC, UTS   string
 	Memory          int64
 	CPUQuota        int64
 	PidsLimit       *int64

@@ -95,10 +95,14 @@ func buildSpec(in specInput) (*specs.Spec, error) {
 	if in.uid != 0 {
 		effective = []string{}
 	}
+	hostname := in.hostname
+	if o.UTS == "host" {
+		hostname = "" // the runtime may not set it in the host's namespace
+	}
 	spec := &specs.Spec{
 		Version:  specs.Version,
 		Root:     &specs.Root{Path: in.rootfs, Readonly: o.ReadOnly},
-		Hostname: in.hostname,
+		Hostname: hostname,
 		Process: &specs.Process{
 			Terminal: o.TTY,
 			Args:     in.args,
@@ -113,14 +117,9 @@ func buildSpec(in specInput) (*specs.Spec, error) {
 		},
 		Mounts: defaultMounts(o),
 		Linux: &specs.Linux{
-			Namespaces: []specs.LinuxNamespace{
-				{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace}, {Type: specs.MountNamespace},
-			},
-			Resources: &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: int64p(defaultPidsLimit)}},
+			Namespaces: namespaces(o),
+			Resources:  &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: int64p(defaultPidsLimit)}},
 		},
-	}
-	if o.Network != "host" {
-		spec.Linux.Namespaces = append(spec.Linux.Namespaces, specs.LinuxNamespace{Type: specs.NetworkNamespace})
 	}
 	if !o.Privileged {
 		spec.Linux.MaskedPaths, spec.Linux.ReadonlyPaths = maskedPaths, readonlyPaths
@@ -194,6 +193,21 @@ func addDevices(spec *specs.Spec, devs []Device) error {
 	return nil
 }
 
+// namespaces: the container's own mount namespace, and its own PID, IPC,
+// UTS and network namespaces unless it shares the host's.
+func namespaces(o *Options) []specs.LinuxNamespace {
+	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
+	for _, k := range []struct {
+		mode string
+		typ  specs.LinuxNamespaceType
+	}{{o.PID, specs.PIDNamespace}, {o.IPC, specs.IPCNamespace}, {o.UTS, specs.UTSNamespace}, {o.Network, specs.NetworkNamespace}} {
+		if k.mode != "host" {
+			ns = append(ns, specs.LinuxNamespace{Type: k.typ})
+		}
+	}
+	return ns
+}
+
 func hasMount(ms []specs.Mount, dst string) bool {
 	return slices.ContainsFunc(ms, func(m specs.Mount) bool { return m.Destination == dst })
 }
@@ -228,6 +242,12 @@ func defaultMounts(o *Options) []specs.Mount {
 		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
 		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: sysOpts},
 		{Destination: "/sys/fs/cgroup", Type: "cgroup", Source: "cgroup", Options: []string{"nosuid", "noexec", "nodev", "relatime", "ro"}},
+	}
+	if o.IPC == "host" {
+		// The host's IPC namespace comes with its shared memory. (An mqueue
+		// mount shows the queues of the IPC namespace it is made in: the
+		// host's, then.)
+		ms[3] = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/dev/shm", Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
 	}
 	if o.Network == "host" {
 		// A new sysfs needs a new network namespace; with the host's, bind it.

@@ -148,6 +148,28 @@ IMG=localhost/busybox:latest
 	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --sysctl vm.swappiness=10 $IMG true
 }
 
+@test "run: --pid, --ipc, --uts host share the host's namespaces (and /dev/shm, and its name)" {
+	local_busybox
+	local host mark=ctr-test-shm-$$
+	local script="for n in pid ipc uts; do readlink /proc/self/ns/\$n; done; hostname"
+	host=$(sh -c "$script")
+	touch "/dev/shm/$mark"
+	script+="; ls /dev/shm | grep -c $mark || true"
+	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c "$script"
+	local own=$output
+	run_ctr ctr-run "${STORAGE[@]}" --rm --pid host --ipc host --uts host $IMG sh -c "$script"
+	rm -f "/dev/shm/$mark"
+	expect_output "$host"$'\n1'
+	# Each line differs without them.
+	local i
+	for i in 0 1 2 3 4; do
+		[ "$(sed -n "$((i + 1))p" <<<"$own")" != "$(sed -n "$((i + 1))p" <<<"$output")" ]
+	done
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --pid shared $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --uts host --hostname x $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --ipc host --shm-size 1m $IMG true
+}
+
 @test "run: exit codes: the container's, 125, 126, 127, 2, 64" {
 	local_busybox
 	run_ctr 0 ctr-run "${STORAGE[@]}" --rm $IMG true
