@@ -19,9 +19,9 @@ import (
 
 // buildFlags are the Containerfile build's.
 type buildFlags struct {
-	file, target, pull, network, iidfile, runtime, timestamp, format string
-	tags, buildArgs, secrets                                         ucli.StringSlice
-	noCache, squash, layers                                          bool
+	file, target, pull, network, iidfile, runtime, timestamp, format, ignorefile string
+	tags, buildArgs, secrets, labels                                             ucli.StringSlice
+	noCache, squash, layers                                                      bool
 }
 
 func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
@@ -30,6 +30,8 @@ func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
 		&ucli.StringSliceFlag{Name: "tag", Aliases: []string{"t"}, Usage: "name the image `NAME` (repeatable)", Destination: &f.tags},
 		&ucli.StringSliceFlag{Name: "build-arg", Usage: "set the build argument `NAME=VALUE` (repeatable)", Destination: &f.buildArgs},
 		&ucli.StringFlag{Name: "target", Usage: "build the `STAGE` (default: the last)", Destination: &f.target},
+		&ucli.StringSliceFlag{Name: "label", Usage: "set the label `KEY=VALUE` on the image, over the Containerfile's (repeatable)", Destination: &f.labels},
+		&ucli.StringFlag{Name: "ignorefile", Usage: "read what COPY and ADD leave out from `FILE` (default: CONTEXT/.containerignore, else .dockerignore)", Destination: &f.ignorefile},
 		&ucli.StringFlag{Name: "format", Value: "oci", Usage: "the image's `FORMAT`: oci, or docker (keeps HEALTHCHECK and ONBUILD)", Destination: &f.format},
 		&ucli.BoolFlag{Name: "squash", Usage: "make the new layers of the image one (the base image's stay)", Destination: &f.squash},
 		&ucli.BoolFlag{Name: "layers", Value: true, Usage: "commit and cache each step (--layers=false: one layer at the end, no cache, as buildah's default)", Destination: &f.layers},
@@ -55,6 +57,13 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 		NoCache: f.noCache, Pull: f.pull, BuildArgs: map[string]string{}, Squash: f.squash, NoLayers: !f.layers}
 	if st, err := os.Stat(o.Context); err != nil || !st.IsDir() {
 		return cli.UsageError("build context %q is not a directory", o.Context)
+	}
+	o.IgnoreFile = f.ignorefile
+	for _, l := range f.labels.Value() {
+		if k, _, ok := strings.Cut(l, "="); !ok || k == "" {
+			return cli.UsageError("invalid --label %q: want KEY=VALUE", l)
+		}
+		o.Labels = append(o.Labels, l)
 	}
 	for _, a := range f.buildArgs.Value() {
 		k, v, ok := strings.Cut(a, "=")

@@ -40,9 +40,14 @@ type BuildOptions struct {
 	// and uses no cache (buildah's --layers=false).
 	Squash, NoLayers bool
 	// Secrets are the files RUN --mount=type=secret,id=ID reads, by ID.
-	Secrets  map[string]string
-	Pull     string // pull policy for base images: missing (default), always, never
-	PullOpts image.PullOptions
+	Secrets map[string]string
+	// Labels are set on the final image after the Containerfile's own
+	// (--label), in this order ("KEY=VALUE").
+	Labels []string
+	// IgnoreFile replaces CONTEXT/.containerignore and .dockerignore.
+	IgnoreFile string
+	Pull       string // pull policy for base images: missing (default), always, never
+	PullOpts   image.PullOptions
 	// Run configures RUN steps: Runtime, StateDir, Network, and Stdout
 	// (where step output goes).
 	Run run.Options
@@ -62,6 +67,7 @@ type builder struct {
 	extras map[int]dockerExtras
 	cache  layerCache
 	ignore *contextIgnore // nil: no ignore file
+	target int            // the stage built
 	steps  int            // steps done, for the log
 	total  int
 }
@@ -103,7 +109,7 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 	}
 	b := &builder{ctx: ctx, store: store, o: o, lex: shell.NewLex(res.EscapeToken), stages: stages, built: map[int]string{}, bases: map[int]string{}, extras: map[int]dockerExtras{},
 		cache: layerCache{dir: filepath.Join(store.GraphRoot(), "ctr-build-cache"), off: o.NoCache}}
-	if b.ignore, err = readIgnore(o.Context); err != nil {
+	if b.ignore, err = readIgnore(o.Context, o.IgnoreFile); err != nil {
 		return "", "", err
 	}
 	for _, a := range metaArgs {
@@ -126,6 +132,7 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 			return "", "", errdefs.Usagef("--target %q: no such stage", o.Target)
 		}
 	}
+	b.target = target
 	needed := map[int]bool{}
 	if err := b.need(target, needed); err != nil {
 		return "", "", err

@@ -18,13 +18,20 @@ type contextIgnore struct {
 	pm   *patternmatcher.PatternMatcher
 }
 
-// readIgnore reads CONTEXT/.containerignore, else CONTEXT/.dockerignore;
-// nil when there is neither.
-func readIgnore(root string) (*contextIgnore, error) {
-	for _, name := range []string{".containerignore", ".dockerignore"} {
-		f, err := os.Open(filepath.Join(root, name))
-		if errors.Is(err, os.ErrNotExist) {
+// readIgnore reads the ignore file given, else CONTEXT/.containerignore,
+// else CONTEXT/.dockerignore; nil when there is none.
+func readIgnore(root, given string) (*contextIgnore, error) {
+	names := []string{filepath.Join(root, ".containerignore"), filepath.Join(root, ".dockerignore")}
+	if given != "" {
+		names = []string{given}
+	}
+	for _, name := range names {
+		f, err := os.Open(name)
+		if errors.Is(err, os.ErrNotExist) && given == "" {
 			continue
+		}
+		if err != nil && given != "" {
+			return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("--ignorefile: %w", err))
 		}
 		if err != nil {
 			return nil, err
@@ -32,11 +39,11 @@ func readIgnore(root string) (*contextIgnore, error) {
 		defer f.Close()
 		patterns, err := ignorefile.ReadAll(f)
 		if err != nil {
-			return nil, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: %w", name, err))
+			return nil, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: %w", filepath.Base(name), err))
 		}
 		pm, err := patternmatcher.New(patterns)
 		if err != nil {
-			return nil, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: %w", name, err))
+			return nil, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: %w", filepath.Base(name), err))
 		}
 		return &contextIgnore{root: root, pm: pm}, nil
 	}

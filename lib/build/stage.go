@@ -92,6 +92,9 @@ func (b *builder) runStage(i int) (string, error) {
 			return "", err
 		}
 	}
+	if i == b.target && len(b.o.Labels) > 0 {
+		s.addLabels(b.o.Labels)
+	}
 	if len(s.meta.History) > 0 || s.image == "" || s.mkdir != "" {
 		if err := s.commit("", nil, nil); err != nil {
 			return "", err
@@ -137,6 +140,21 @@ func hasKey(env []string, k string) bool {
 }
 
 // note records a config-only step in the pending history.
+// addLabels sets --label's labels, as a LABEL step at the end would (but
+// with their values as given: nothing is expanded).
+func (s *stage) addLabels(labels []string) {
+	cfg := &s.meta.Image.Config
+	if cfg.Labels == nil {
+		cfg.Labels = map[string]string{}
+	}
+	for _, l := range labels {
+		k, v, _ := strings.Cut(l, "=")
+		cfg.Labels[k] = v
+	}
+	now := s.b.now()
+	s.meta.History = append(s.meta.History, imgspecv1.History{Created: &now, CreatedBy: "/bin/sh -c #(nop) LABEL " + strings.Join(labels, " "), EmptyLayer: true})
+}
+
 func (s *stage) note(c instructions.Command) {
 	now := s.b.now()
 	s.meta.History = append(s.meta.History, imgspecv1.History{Created: &now, CreatedBy: "/bin/sh -c #(nop) " + historyText(c), EmptyLayer: true})

@@ -400,3 +400,22 @@ context() {
 	run_ctr ctr-run "${STORAGE[@]}" --rm localhost/parents cat /app/pkgs/c/package.json
 	expect_output b
 }
+
+@test "containerfile: --label goes over the Containerfile's labels, unexpanded; --ignorefile replaces .containerignore" {
+	local_busybox
+	local ctx
+	ctx=$(context labels)
+	echo a >"$ctx/a.txt"
+	echo b >"$ctx/b.txt"
+	echo a.txt >"$ctx/.containerignore"
+	echo b.txt >"$TEST_TMP/other-ignore"
+	printf 'FROM localhost/busybox\nLABEL a=file b=file\nCOPY . /c/\n' >"$ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q -t labels --label b=cli --label 'c=$HOME' --ignorefile "$TEST_TMP/other-ignore" "$ctx"
+	podman_cmd
+	run_ctr "${PODMAN[@]}" image inspect localhost/labels --format '{{.Config.Labels}}'
+	expect_output 'map[a:file b:cli c:$HOME]'
+	run_ctr ctr-run "${STORAGE[@]}" --rm localhost/labels ls -A /c
+	expect_output $'.containerignore\nContainerfile\na.txt'
+	run_ctr 64 ctr-build "${STORAGE[@]}" --label novalue "$ctx"
+	run_ctr 2 ctr-build "${STORAGE[@]}" --ignorefile "$TEST_TMP/nonexistent" "$ctx"
+}
