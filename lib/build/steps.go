@@ -144,7 +144,7 @@ func (s *stage) copyStep(p copyParams, c instructions.Command) error {
 		if err != nil {
 			return err
 		}
-		if p.from == "" && s.b.ignore != nil {
+		if p.from == "" && s.b.ignore != nil && len(found) > 0 { // (--parents: none may match)
 			found = s.b.ignore.filter(found)
 			if len(found) == 0 {
 				return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: excluded by the ignore file", pattern))

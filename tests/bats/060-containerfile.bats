@@ -380,6 +380,8 @@ context() {
 	echo no >"$ctx/pkgs/a/other"
 	echo s >"$ctx/pkgs/a/sub/s"
 	chmod 0700 "$ctx/pkgs/b"
+	# An ignore file, so that the wildcard below that matches nothing meets it too.
+	echo '*.log' >"$ctx/.containerignore"
 	cat >"$ctx/Containerfile" <<-'EOF'
 	FROM localhost/busybox
 	COPY --parents pkgs/*/package.json /app/
