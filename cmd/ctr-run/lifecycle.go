@@ -11,6 +11,7 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/signals"
 	ucli "github.com/urfave/cli/v2"
 	"go.podman.io/storage"
 )
@@ -37,6 +38,7 @@ func stateDir(local *image.LocalStore) string { return filepath.Join(local.Optio
 func lifecycleCommands(f *runFlags) []*ucli.Command {
 	var all, asJSON, force bool
 	var timeout int
+	var killSignal string
 	var eo run.ExecOptions
 	var execEnv ucli.StringSlice
 	return []*ucli.Command{
@@ -93,6 +95,17 @@ func lifecycleCommands(f *runFlags) []*ucli.Command {
 				return eachContainer(c, f, func(m *run.Manager, ref string) error {
 					return m.Stop(c.Context, ref, wait)
 				})
+			},
+		},
+		{
+			Name: "kill", Usage: "send a signal to containers (default SIGKILL)", ArgsUsage: "CONTAINER...",
+			Flags: []ucli.Flag{&ucli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "KILL", Usage: "the `SIGNAL` (a name such as TERM or RTMIN+3, or a number)", Destination: &killSignal}},
+			Action: func(c *ucli.Context) error {
+				sig, err := signals.Parse(killSignal)
+				if err != nil || sig < 1 || sig > 64 {
+					return cli.UsageError("invalid --signal %q", killSignal)
+				}
+				return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Kill(ref, sig) })
 			},
 		},
 		{

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
@@ -163,6 +164,21 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) 
 	_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
 	for i := 0; i < 100 && m.running(c.ID); i++ {
 		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}
+
+// Kill sends sig to a running container's process.
+func (m *Manager) Kill(ref string, sig syscall.Signal) error {
+	c, err := m.Get(ref)
+	if err != nil {
+		return err
+	}
+	if c.Status != "running" {
+		return fail(ExitRunFailure, "container %s is %s, not running", ref, c.Status)
+	}
+	if out, err := m.runtime("kill", c.ID, strconv.Itoa(int(sig))).CombinedOutput(); err != nil {
+		return fail(ExitRunFailure, "kill %s: %s", ref, strings.TrimSpace(string(out)))
 	}
 	return nil
 }

@@ -290,7 +290,7 @@ IMG=localhost/busybox:latest
 	run_ctr 2 ctr-run "${STORAGE[@]}" inspect sleeper
 }
 
-@test "run: stop sends the stop signal (--stop-signal, else the image's STOPSIGNAL, else TERM), SIGKILL after --stop-timeout" {
+@test "run: stop sends the stop signal (--stop-signal, else the image's STOPSIGNAL, else TERM), SIGKILL after --stop-timeout; kill" {
 	local_busybox
 	local ctx=$TEST_TMP/ctx-stop n
 	mkdir -p "$ctx"
@@ -316,6 +316,20 @@ IMG=localhost/busybox:latest
 	run_ctr ctr-run "${STORAGE[@]}" inspect d
 	[ "$(jq -r '.exitCode' <<<"$output")" = 137 ]
 	run_ctr ctr-run "${STORAGE[@]}" rm a b c d
+	# kill: any signal, now; only to a running container.
+	run_ctr ctr-run "${STORAGE[@]}" -d --name e $IMG sh -c 'trap "exit 13" USR2; touch /tmp/ready; while :; do sleep 0.1; done'
+	for _ in $(seq 50); do ctr-run "${STORAGE[@]}" exec e test -e /tmp/ready && break; sleep 0.1; done
+	run_ctr ctr-run "${STORAGE[@]}" kill -s USR2 e
+	for _ in $(seq 50); do
+		run_ctr ctr-run "${STORAGE[@]}" inspect e
+		[ "$(jq -r .status <<<"$output")" = exited ] && break
+		sleep 0.1
+	done
+	[ "$(jq -r .exitCode <<<"$output")" = 13 ]
+	run_ctr 125 ctr-run "${STORAGE[@]}" kill e
+	expect_match "not running"
+	run_ctr 64 ctr-run "${STORAGE[@]}" kill -s NOPE e
+	run_ctr ctr-run "${STORAGE[@]}" rm e
 	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --stop-signal SIGNOPE $IMG true
 	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --stop-timeout -1 $IMG true
 }
