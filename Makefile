@@ -58,7 +58,8 @@ install: $(BINS) man ## install binaries and man pages (PREFIX, DESTDIR)
 	install -m 644 $(filter %.1,$(MANS)) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(filter %.7,$(MANS)) $(DESTDIR)$(MANDIR)/man7
 
-validate: $(BINS) man ## gofmt, go vet, man pages built and checked against --help
+validate: $(BINS) man ## gofmt, go vet, no tracked binary, man pages built and checked against --help
+	./hack/check-tracked.sh
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "not gofmt-formatted" >&2; exit 1; }
 	$(GO) vet -tags "$(BUILDTAGS)" ./...
 	./hack/check-man.sh $(TOOLS)
