@@ -13,6 +13,8 @@ TOOLS := ctr-copy ctr-pull ctr-runtime ctr-run ctr-monitor ctr-build
 BINS := $(TOOLS:%=bin/%)
 MANS := $(patsubst %.md,%,$(wildcard man/*.[0-9].md))
 BATS ?= bats
+GOLANGCI_LINT ?= $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)/golangci-lint
+SHELL_SCRIPTS = $(wildcard hack/*.sh bench/*.sh tests/*.sh) tests/bats/helpers.bash $(wildcard tests/bats/*.bats)
 
 .PHONY: all test test-unit test-bats test-runtime deps install man validate bench demo clean help FORCE
 
@@ -58,10 +60,12 @@ install: $(BINS) man ## install binaries and man pages (PREFIX, DESTDIR)
 	install -m 644 $(filter %.1,$(MANS)) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(filter %.7,$(MANS)) $(DESTDIR)$(MANDIR)/man7
 
-validate: $(BINS) man ## gofmt, go vet, no tracked binary, man pages built and checked against --help
+validate: $(BINS) man ## no tracked binary, gofmt, go vet, golangci-lint, shellcheck, man pages checked against --help
 	./hack/check-tracked.sh
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "not gofmt-formatted" >&2; exit 1; }
 	$(GO) vet -tags "$(BUILDTAGS)" ./...
+	$(GOLANGCI_LINT) run ./...
+	shellcheck $(SHELL_SCRIPTS)
 	./hack/check-man.sh $(TOOLS)
 
 bench: deps $(BINS) bin/mkimage ## compare ctr with its peers (bench/*.sh)

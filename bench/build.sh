@@ -4,6 +4,7 @@
 # WORKDIR, COPY of 500 small files, two RUNs, USER, CMD):
 #   cold: a fresh store holding only the base image, no cache
 #   cached: the same build again, every step from the cache
+# One warm-up round, not counted, then ROUNDS rounds in shuffled order.
 #
 #   bench/build.sh [ROUNDS]        (default 5)
 #
@@ -12,8 +13,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-5}
 . bench/lib.sh
 on_tmpfs 3g
-printf '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = []\n' >"$work/containers.conf"
-export CONTAINERS_CONF=$work/containers.conf
+podman_conf
 
 mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2
 ctx=$work/ctx
@@ -39,17 +39,39 @@ fresh() {
 	ctr-copy -q "${S[@]}" "oci:$work/bb:1" containers-storage:localhost/busybox:1 >/dev/null
 }
 
+# ctr-build runs its RUN steps with ctr-runtime, buildah with runc: the
+# "ctr-runc" case gives ctr-build runc too, so the builders compare alone.
+run_case() {
+	case $1 in
+	ctr | ctr-runc)
+		local rt=()
+		[ "$1" = ctr-runc ] && rt=(--runtime "$(command -v runc)")
+		fresh "$1$2"
+		cold=$(elapsed ctr-build "${S[@]}" "${rt[@]}" -q -t app "$ctx")
+		cached=$(elapsed ctr-build "${S[@]}" "${rt[@]}" -q -t app "$ctx")
+		;;
+	buildah)
+		fresh "buildah$2"
+		cold=$(elapsed buildah "${S[@]}" bud --layers --isolation oci --runtime runc -q -t app "$ctx")
+		cached=$(elapsed buildah "${S[@]}" bud --layers --isolation oci --runtime runc -q -t app "$ctx")
+		;;
+	esac
+	rm -rf "$work/store-$1$2"
+}
 declare -A t
-for r in $(seq "$ROUNDS"); do
-	fresh "ctr$r"
-	t[ctr_cold]+="$(elapsed ctr-build "${S[@]}" -q -t app "$ctx") "
-	t[ctr_cached]+="$(elapsed ctr-build "${S[@]}" -q -t app "$ctx") "
-	fresh "buildah$r"
-	t[buildah_cold]+="$(elapsed buildah "${S[@]}" bud --layers --isolation oci --runtime runc -q -t app "$ctx") "
-	t[buildah_cached]+="$(elapsed buildah "${S[@]}" bud --layers --isolation oci --runtime runc -q -t app "$ctx") "
+for r in $(seq 0 "$ROUNDS"); do
+	shuffle ctr ctr-runc buildah
+	for b in "${order[@]}"; do
+		run_case "$b" "$r"
+		if counted "$r"; then
+			t[${b}_cold]+="$cold " t[${b}_cached]+="$cached "
+		fi
+	done
+	echo "round $r/$ROUNDS done${r/#0/ (warm-up, not counted)}" >&2
 done
-cc=$(median <<<"${t[ctr_cold]}") bc=$(median <<<"${t[buildah_cold]}")
-ck=$(median <<<"${t[ctr_cached]}") bk=$(median <<<"${t[buildah_cached]}")
-printf '\n%-30s %10s %10s %8s\n' "median of $ROUNDS, seconds" ctr-build buildah ratio
-printf '%-30s %10s %10s %8s\n' "cold" "$cc" "$bc" "$(ratio "$cc" "$bc")" "cached" "$ck" "$bk" "$(ratio "$ck" "$bk")"
-echo "date: $(date -u +%F), $(nproc) cores, $(buildah --version), ctr $(ctr-build --version | awk '{print $3}')"
+printf '\n%-30s %10s %10s %10s %8s %8s\n' "median of $ROUNDS, seconds" ctr-build "(runc)" buildah ratio "(runc)"
+for k in cold cached; do
+	c=$(median <<<"${t[ctr_$k]}") cr=$(median <<<"${t[ctr-runc_$k]}") b=$(median <<<"${t[buildah_$k]}")
+	printf '%-30s %10s %10s %10s %8s %8s\n' "$k" "$c" "$cr" "$b" "$(ratio "$c" "$b")" "$(ratio "$cr" "$b")"
+done
+echo "date: $(date -u +%F), $(nproc) cores, $(buildah --version), $(runc --version | head -1), ctr $(ctr-build --version | awk '{print $3}')"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # ctr-copy against skopeo copy, side by side and alternating, on loopback:
 # registry → registry, registry → oci:, and a repeat registry copy where
-# every blob already exists. Prints each median and the ratio ctr/skopeo.
+# every blob already exists. One warm-up round, not counted, then ROUNDS
+# rounds, the tools in a new order each round. skopeo is whichever "skopeo"
+# is first on PATH (BENCH_PATH can put a newer one first); the last line
+# says which version ran. Prints each median and the ratio ctr/skopeo.
 #
 #   bench/copy.sh [ROUNDS]        (default 5)
 #
@@ -20,17 +23,21 @@ echo "image: $(jq '.layers | length' "$work/img/blobs/sha256/$(jq -r '.manifests
 CTR=(ctr-copy -q --tls-verify=false)
 SKOPEO=(skopeo copy -q --src-tls-verify=false --dest-tls-verify=false)
 declare -A t
-for r in $(seq "$ROUNDS"); do
-	for tool in ctr skopeo; do
-		[ $tool = ctr ] && cmd=("${CTR[@]}") || cmd=("${SKOPEO[@]}")
+for r in $(seq 0 "$ROUNDS"); do
+	shuffle ctr skopeo
+	for tool in "${order[@]}"; do
+		[ "$tool" = ctr ] && cmd=("${CTR[@]}") || cmd=("${SKOPEO[@]}")
 		# A fresh destination registry, so that nothing can be mounted or skipped.
 		registry DST
-		t[$tool.r2r]+="$(elapsed "${cmd[@]}" "docker://$SRC/bench/app:1" "docker://$DST/bench/app:1") "
-		t[$tool.repeat]+="$(elapsed "${cmd[@]}" "docker://$SRC/bench/app:1" "docker://$DST/bench/app:1") "
+		r2r=$(elapsed "${cmd[@]}" "docker://$SRC/bench/app:1" "docker://$DST/bench/app:1")
+		repeat=$(elapsed "${cmd[@]}" "docker://$SRC/bench/app:1" "docker://$DST/bench/app:1")
 		rm -rf "$work/oci"
-		t[$tool.oci]+="$(elapsed "${cmd[@]}" "docker://$SRC/bench/app:1" "oci:$work/oci:1") "
+		oci=$(elapsed "${cmd[@]}" "docker://$SRC/bench/app:1" "oci:$work/oci:1")
+		if counted "$r"; then
+			t[$tool.r2r]+="$r2r " t[$tool.repeat]+="$repeat " t[$tool.oci]+="$oci "
+		fi
 	done
-	echo "round $r/$ROUNDS done" >&2
+	echo "round $r/$ROUNDS done${r/#0/ (warm-up, not counted)}" >&2
 done
 
 printf '\n%-28s %10s %10s %8s\n' "case (median of $ROUNDS, s)" ctr-copy skopeo ratio

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench/*.sh scripts: loopback registries, the test image,
 # timing and medians. Source it after `cd` to the repository top.
 set -euo pipefail
@@ -55,6 +56,34 @@ elapsed() {
 	echo "$t1 - $t0" | bc -l
 }
 
+# Rounds: every bench runs round 0 as a warm-up (page cache, podman's
+# database, Go's build cache for anything built on first use), not counted,
+# then ROUNDS counted rounds, each in an order of its cases shuffled anew.
+# RANDOM is seeded once (BENCH_SEED, default 1): a run can be repeated.
+RANDOM=${BENCH_SEED:-1}
+
+# shuffle CASE...: sets the array "order" to the cases in a random order
+# (Fisher-Yates). Not in a subshell, where RANDOM would not move on.
+shuffle() {
+	local i j x
+	order=("$@")
+	for ((i = ${#order[@]} - 1; i > 0; i--)); do
+		j=$((RANDOM % (i + 1)))
+		x=${order[i]} order[i]=${order[j]} order[j]=$x
+	done
+}
+
+# counted ROUND: true for the rounds whose times count (all but round 0).
+counted() { [ "$1" -gt 0 ]; }
+
+# podman_conf: a containers.conf of the bench's own (runc, no default
+# ulimits, as podman needs on this machine), given to podman, buildah and
+# skopeo through CONTAINERS_CONF; the host's /etc/containers is left alone.
+podman_conf() {
+	printf '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = []\n' >"$work/containers.conf"
+	export CONTAINERS_CONF=$work/containers.conf
+}
+
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.3f", m}'; }
 
 # make_image DIR:TAG: the benchmark image, ~260 MB uncompressed, ~15k files,
@@ -73,14 +102,15 @@ ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 
 # make_bundle DIR CONFIG: an OCI bundle in DIR for the busybox image at
 # $work/bb (a layout) stored as localhost/busybox:1 in storage "${S[@]}":
-# ctr-run's own config.json (podman's defaults, seccomp on), written to
+# ctr-run's own config.json (its defaults, seccomp on), written to
 # CONFIG, over a copy of the rootfs in DIR/rootfs.
 make_bundle() {
 	local dir=$1 config=$2 id
 	ctr-run "${S[@]}" --name bundle-source localhost/busybox:1 true
 	id=$(ctr-run "${S[@]}" inspect bundle-source | jq -r .id)
 	mkdir -p "$dir/rootfs"
-	tar -xzf "$(ls -S "$work"/bb/blobs/sha256/* | head -1)" -C "$dir/rootfs"
+	# The largest blob is the layer.
+	tar -xzf "$(find "$work"/bb/blobs/sha256 -type f -printf '%s %p\n' | sort -rn | awk 'NR == 1 {print $2}')" -C "$dir/rootfs"
 	cp "$work/run/ctr/$id/"{hosts,hostname,resolv.conf} "$dir/"
 	jq --arg b "$dir" '.root.path = "rootfs" | .mounts |= map(if .source | tostring | startswith("/") and (contains("/ctr/")) then .source = ($b + "/" + (.source | split("/") | last)) else . end)' \
 		"$work/run/ctr/$id/config.json" >"$config"

@@ -9,6 +9,7 @@
 #
 #   bench/monitor.sh [ROUNDS]        (default 7)
 #
+# One warm-up round, not counted, then ROUNDS rounds in shuffled order.
 # Everything lives on a tmpfs, so the disk does not decide the throughput.
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-7}
@@ -18,7 +19,7 @@ on_tmpfs 4g
 S=(--root "$work/storage" --runroot "$work/run" --storage-driver overlay)
 mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2
 ctr-copy -q "${S[@]}" "oci:$work/bb:1" containers-storage:localhost/busybox:1 >/dev/null
-# The bundle: ctr-run's own config.json (podman's defaults), over a copy
+# The bundle: ctr-run's own config.json (its defaults), over a copy
 # of the rootfs.
 bundle=$work/bundle
 make_bundle "$bundle" "$work/config.json"
@@ -52,35 +53,40 @@ finish() { # ID: waits for the exit file, forgets the container
 
 declare -A rss pss thr cat
 n=0
-for r in $(seq "$ROUNDS"); do
-	for m in ctr-monitor conmon; do
+for r in $(seq 0 "$ROUNDS"); do
+	shuffle ctr-monitor conmon
+	for m in "${order[@]}"; do
 		bin=$PWD/bin/ctr-monitor
-		[ $m = conmon ] && bin=$(command -v conmon)
+		[ "$m" = conmon ] && bin=$(command -v conmon)
 		n=$((n + 1))
 		# Memory: an idle container, measured after it settled.
-		monitor $m "$bin" "idle$n" sleep 1000
+		monitor "$m" "$bin" "idle$n" sleep 1000
 		sleep 1
 		mpid=$(cat "$work/monitor.pid")
-		rss[$m]+="$(awk '/^VmRSS/ {print $2}' "/proc/$mpid/status") "
-		pss[$m]+="$(awk '/^Pss:/ {print $2}' "/proc/$mpid/smaps_rollup") "
+		r_rss=$(awk '/^VmRSS/ {print $2}' "/proc/$mpid/status")
+		r_pss=$(awk '/^Pss:/ {print $2}' "/proc/$mpid/smaps_rollup")
 		ctr-runtime --root "$rt" kill "idle$n" KILL
 		finish "idle$n"
 		# Throughput: 100 MB of lines.
 		n=$((n + 1))
 		t0=$(date +%s.%N)
-		monitor $m "$bin" "log$n" awk "BEGIN {$lines}"
+		monitor "$m" "$bin" "log$n" awk "BEGIN {$lines}"
 		finish "log$n"
 		t1=$(date +%s.%N)
 		[ "$(wc -l <"$bundle/ctr.log")" -ge 1000000 ] || { echo "$m lost lines" >&2; exit 1; }
-		thr[$m]+="$(echo "100 / ($t1 - $t0)" | bc -l) "
+		r_thr=$(echo "100 / ($t1 - $t0)" | bc -l)
 		n=$((n + 1))
 		t0=$(date +%s.%N)
-		monitor $m "$bin" "cat$n" cat /lines.txt
+		monitor "$m" "$bin" "cat$n" cat /lines.txt
 		finish "cat$n"
 		t1=$(date +%s.%N)
 		[ "$(wc -l <"$bundle/ctr.log")" -ge 1000000 ] || { echo "$m lost lines" >&2; exit 1; }
-		cat[$m]+="$(echo "100 / ($t1 - $t0)" | bc -l) "
+		r_cat=$(echo "100 / ($t1 - $t0)" | bc -l)
+		if counted "$r"; then
+			rss[$m]+="$r_rss " pss[$m]+="$r_pss " thr[$m]+="$r_thr " cat[$m]+="$r_cat "
+		fi
 	done
+	echo "round $r/$ROUNDS done${r/#0/ (warm-up, not counted)}" >&2
 done
 
 for m in ctr-monitor conmon; do echo "$m: RSS ${rss[$m]}; MB/s awk ${thr[$m]}; cat ${cat[$m]}" | sed -E 's/([0-9]+\.[0-9]{2})[0-9]+/\1/g'; done

@@ -2,8 +2,11 @@
 # ctr-run against podman run, and ctr-runtime against runc, side by side
 # and alternating (in shuffled order) in one run:
 #   ctr-run --rm IMAGE true        vs  podman run --rm --network none IMAGE true
+#   the same ctr-run with podman's own seccomp profile (its default lists
+#   the native architecture only; podman's adds x86 and x32 on x86_64)
 #   ctr-runtime run (one bundle)   vs  runc run (the same bundle)
-# The bundle is the one ctr-run generates (podman's defaults, seccomp on).
+# The bundle is the one ctr-run generates (seccomp on, native architecture).
+# One warm-up round, not counted, then ROUNDS rounds in shuffled order.
 #
 #   bench/run.sh [ROUNDS]        (default 20)
 #
@@ -18,17 +21,13 @@ if [ -z "${BENCH_DISK:-}" ]; then
 fi
 # Also runc 1.5.3, built from the runc module ctr already depends on: the
 # same libcontainer as ctr-runtime (Debian's runc is 1.1.5).
-# Built in a scratch module so that runc's own dependencies (its CLI
-# library) do not have to be in ctr's go.sum.
-mkdir -p "$work/runcmod"
-printf 'module runcbench\ngo 1.24\nrequire github.com/opencontainers/runc v1.5.3\n' >"$work/runcmod/go.mod"
-(cd "$work/runcmod" && GOFLAGS=-mod=mod CGO_ENABLED=1 go build -tags "seccomp urfave_cli_no_docs" \
-	-ldflags "-s -w" -o "$work/runc-1.5.3" github.com/opencontainers/runc)
+./hack/build-runc.sh "$work/runc-1.5.3"
 
 root=$work/storage
 S=(--root "$root" --runroot "$work/run" --storage-driver overlay)
-printf '[engine]\nruntime = "runc"\n[containers]\ndefault_ulimits = []\n' >"$work/containers.conf"
-export CONTAINERS_CONF=$work/containers.conf
+podman_conf
+# podman's seccomp profile (containers-common), as podman uses it.
+PODMAN_SECCOMP=${PODMAN_SECCOMP:-/usr/share/containers/seccomp.json}
 
 mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2
 ctr-copy -q "${S[@]}" "oci:$work/bb:1" containers-storage:localhost/busybox:1 >/dev/null
@@ -40,46 +39,35 @@ podman "${S[@]}" run --rm --network none localhost/busybox:1 true
 bundle=$work/bundle
 make_bundle "$bundle" "$bundle/config.json"
 
-# One round runs each case once, in an order shuffled anew each round (a
-# fixed seed: the same sequence at every run of the script), so that each
-# case follows each other one about as often: what ran just before (its
-# page cache, its cgroup writes, its leftover processes) can change a
-# start's time, and a fixed order would give each case the same neighbour
-# every round.
+# One round runs each case once, in an order shuffled anew each round, so
+# that each case follows each other one about as often: what ran just
+# before (its page cache, its cgroup writes, its leftover processes) can
+# change a start's time, and a fixed order would give each case the same
+# neighbour every round.
 declare -A t
-cases=(ctr podman ctrrt runc runc15)
-RANDOM=1
 run_case() {
 	case $1 in
 	ctr) elapsed ctr-run "${S[@]}" --rm localhost/busybox:1 true ;;
+	ctrfull) elapsed ctr-run "${S[@]}" --rm --security-opt "seccomp=$PODMAN_SECCOMP" localhost/busybox:1 true ;;
 	podman) elapsed podman "${S[@]}" run --rm --network none localhost/busybox:1 true ;;
 	ctrrt) elapsed ctr-runtime --root "$work/rt" run --bundle "$bundle" "c$2" ;;
 	runc) elapsed runc --root "$work/runc" run --bundle "$bundle" "r$2" ;;
 	runc15) elapsed "$work/runc-1.5.3" --root "$work/runc15" run --bundle "$bundle" "s$2" ;;
 	esac
 }
-# shuffle: sets order to the cases in a random order (Fisher-Yates; not in
-# a subshell, where RANDOM would not move on from one round to the next).
-shuffle() {
-	local i j x
-	order=("${cases[@]}")
-	for ((i = ${#order[@]} - 1; i > 0; i--)); do
-		j=$((RANDOM % (i + 1)))
-		x=${order[i]} order[i]=${order[j]} order[j]=$x
-	done
-}
-for r in $(seq "$ROUNDS"); do
-	shuffle
+for r in $(seq 0 "$ROUNDS"); do
+	shuffle ctr ctrfull podman ctrrt runc runc15
 	for c in "${order[@]}"; do
-		t[$c]+="$(run_case "$c" "$r") "
+		v=$(run_case "$c" "$r")
+		counted "$r" && t[$c]+="$v "
 	done
 done
 
-c=$(median <<<"${t[ctr]}") p=$(median <<<"${t[podman]}") cr=$(median <<<"${t[ctrrt]}") rr=$(median <<<"${t[runc]}")
+c=$(median <<<"${t[ctr]}") cf=$(median <<<"${t[ctrfull]}") p=$(median <<<"${t[podman]}") cr=$(median <<<"${t[ctrrt]}") rr=$(median <<<"${t[runc]}")
 r15=$(median <<<"${t[runc15]}")
 printf '\n%-44s %8s\n' "median of $ROUNDS, seconds" ""
-printf '%-44s %8s\n' "ctr-run --rm busybox true" "$c" "podman run --rm --network none busybox true" "$p" \
+printf '%-44s %8s\n' "ctr-run --rm busybox true" "$c" "  the same, podman's seccomp profile" "$cf" "podman run --rm --network none busybox true" "$p" \
 	"ctr-runtime run (bundle, seccomp)" "$cr" "runc run (same bundle, Debian's)" "$rr" "runc 1.5.3 run (same bundle)" "$r15"
-printf '\nratios: ctr-run/podman %s, ctr-runtime/runc %s, ctr-runtime/runc-1.5.3 %s\n' \
-	"$(ratio "$c" "$p")" "$(ratio "$cr" "$rr")" "$(ratio "$cr" "$r15")"
+printf '\nratios: ctr-run/podman %s (with podman'"'"'s seccomp profile %s), ctr-runtime/runc %s, ctr-runtime/runc-1.5.3 %s\n' \
+	"$(ratio "$c" "$p")" "$(ratio "$cf" "$p")" "$(ratio "$cr" "$rr")" "$(ratio "$cr" "$r15")"
 echo "date: $(date -u +%F), $(nproc) cores, $(podman --version), $(runc --version | head -1), ctr $(ctr-run --version | awk '{print $3}')"

@@ -23,7 +23,21 @@ declare -A need=(
 	[conmon]=conmon
 	[runc]=runc
 	[findmnt]=util-linux
+	[shellcheck]=shellcheck
 )
+# golangci-lint, pinned, built from the Go module proxy into GOBIN (or
+# GOPATH/bin) when that version is not there yet: make validate runs it.
+GOLANGCI_LINT_VERSION=v2.15.0
+install_golangci_lint() {
+	local bin
+	bin=$(go env GOBIN)
+	bin=${bin:-$(go env GOPATH)/bin}/golangci-lint
+	if ! "$bin" version 2>/dev/null | grep -q "version ${GOLANGCI_LINT_VERSION#v} "; then
+		echo "installing golangci-lint $GOLANGCI_LINT_VERSION" >&2
+		go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$GOLANGCI_LINT_VERSION"
+	fi
+}
+
 missing=()
 # libseccomp's headers, for ctr-runtime's seccomp support (cgo).
 [ -f /usr/include/seccomp.h ] || missing+=(libseccomp-dev)
@@ -35,6 +49,8 @@ done
 if command -v busybox >/dev/null 2>&1 && ! file -L "$(command -v busybox)" 2>/dev/null | grep -q static; then
 	missing+=(busybox-static)
 fi
+install_golangci_lint
+
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 sudo=""

@@ -7,14 +7,15 @@ import (
 	"path/filepath"
 	"time"
 
+	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/storage"
+
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/lib/build"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
-	ucli "github.com/urfave/cli/v2"
-	"go.podman.io/storage"
 )
 
 type globalFlags struct {

@@ -1,20 +1,18 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/storage"
+
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/build"
 	"github.com/ctr-project/ctr/lib/image"
-	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
-	ucli "github.com/urfave/cli/v2"
-	"go.podman.io/storage"
 )
 
 // buildFlags are the Containerfile build's.
@@ -142,15 +140,6 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 			o.PullOpts.Log, o.PullOpts.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)
 		}
 		id, md, err := build.Build(c.Context, store, o)
-		if status, ok := build.StepStatus(err); ok {
-			fmt.Fprintln(c.App.ErrWriter, "ctr-build: "+err.Error())
-			return cli.ExitWith(status)
-		}
-		var rf *run.Failure
-		if errors.As(err, &rf) {
-			fmt.Fprintln(c.App.ErrWriter, "ctr-build: "+err.Error())
-			return cli.ExitWith(rf.Code)
-		}
 		if err != nil {
 			return err
 		}

@@ -2,17 +2,17 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 	"strings"
 
-	"github.com/ctr-project/ctr/cmd/internal/cli"
-	"github.com/ctr-project/ctr/lib/build"
-	"github.com/ctr-project/ctr/lib/image"
-	"github.com/ctr-project/ctr/lib/run"
 	ucli "github.com/urfave/cli/v2"
 	"go.podman.io/storage"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/build"
+	"github.com/ctr-project/ctr/lib/exit"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/run"
 )
 
 func runCommand(g *globalFlags) *ucli.Command {
@@ -66,15 +66,10 @@ func runCommand(g *globalFlags) *ucli.Command {
 				status, err = run.RunMounted(store, o, wc.ID, rootfs, &wc.Meta.Image)
 				return err
 			})
-			var f *run.Failure
-			if errors.As(err, &f) {
-				fmt.Fprintln(c.App.ErrWriter, "ctr-build: "+err.Error())
-				return cli.ExitWith(f.Code)
-			}
 			if err != nil {
 				return err
 			}
-			return cli.ExitWith(status)
+			return exit.With(status)
 		},
 	}
 }

@@ -4,11 +4,12 @@ import (
 	"io"
 	"os"
 
+	ucli "github.com/urfave/cli/v2"
+
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/types"
-	ucli "github.com/urfave/cli/v2"
 )
 
 // copyFlags are ctr-copy's own flags; shared groups are embedded.
@@ -67,7 +68,7 @@ func runCopy(c *ucli.Context, f *copyFlags) error {
 	if err != nil {
 		return err
 	}
-	defer local.Close() //nolint:errcheck // reported by the store on the next open
+	defer local.Close() // an error is reported by the store on its next open
 
 	out := f.output.NewPrinter(c.App.Writer)
 	var digests []string

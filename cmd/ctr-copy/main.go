@@ -5,8 +5,9 @@ package main
 import (
 	"os"
 
-	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"go.podman.io/storage/pkg/reexec"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
 )
 
 func main() {

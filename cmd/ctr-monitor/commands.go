@@ -12,8 +12,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ctr-project/ctr/lib/monitor"
 	"golang.org/x/sys/unix"
+
+	"github.com/ctr-project/ctr/lib/monitor"
 )
 
 // commands read what monitors record for ctr-run's containers.
@@ -144,7 +145,8 @@ func attachCommand(g *globals, args []string) int {
 		raw.Cflag |= unix.CS8
 		raw.Cc[unix.VMIN], raw.Cc[unix.VTIME] = 1, 0
 		_ = unix.IoctlSetTermios(0, unix.TCSETS, &raw)
-		defer unix.IoctlSetTermios(0, unix.TCSETS, t)
+		// Best effort: a terminal that cannot be restored says so itself.
+		defer func() { _ = unix.IoctlSetTermios(0, unix.TCSETS, t) }()
 		o.DetachKeys = []byte{16, 17}
 		resize := func() {
 			if ws, err := unix.IoctlGetWinsize(0, unix.TIOCGWINSZ); err == nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/monitor"
 )
 
@@ -55,11 +56,13 @@ func run(args []string) int {
 
 // fail prints err on stderr, one line, and returns its exit status.
 func fail(err error) int {
-	os.Stderr.WriteString("ctr-monitor: " + err.Error() + "\n")
-	switch {
-	case errors.Is(err, errUsage):
-		return exitUsage
-	case errors.Is(err, monitor.ErrNoContainer):
+	if !exit.Silent(err) {
+		os.Stderr.WriteString("ctr-monitor: " + err.Error() + "\n")
+	}
+	if code, ok := exit.Code(err); ok {
+		return code
+	}
+	if errors.Is(err, monitor.ErrNoContainer) {
 		return exitNotFound
 	}
 	return exitFailure

@@ -22,12 +22,11 @@ type option struct {
 	numeric bool               // a switch that may be followed by a number (--api-version 1)
 }
 
-var errUsage = errors.New("usage")
-
+// usageError is a bad command line (exit 64, lib/exit).
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
-func (e usageError) Unwrap() error { return errUsage }
+func (e usageError) ExitCode() int { return exitUsage }
 
 func usagef(parts ...string) error { return usageError{strings.Join(parts, "")} }
 

@@ -3,11 +3,12 @@ package main
 import (
 	"io"
 
+	ucli "github.com/urfave/cli/v2"
+
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/types"
-	ucli "github.com/urfave/cli/v2"
 )
 
 // pullFlags are ctr-pull's own flags; shared groups are embedded.
@@ -59,7 +60,7 @@ func runPull(c *ucli.Context, f *pullFlags) error {
 	if err != nil {
 		return err
 	}
-	defer opts.Local.Close() //nolint:errcheck // reported by the store on the next open
+	defer opts.Local.Close() // an error is reported by the store on its next open
 
 	out := f.output.NewPrinter(c.App.Writer)
 	return image.Pull(c.Context, opts, images, func(r types.PullRecord) error {

@@ -8,16 +8,18 @@ import (
 	"text/tabwriter"
 	"time"
 
+	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/storage"
+
 	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
 	"github.com/ctr-project/ctr/lib/signals"
-	ucli "github.com/urfave/cli/v2"
-	"go.podman.io/storage"
 )
 
 // withManager opens the store named by the global flags and runs fn.
-func withManager(c *ucli.Context, f *runFlags, fn func(*run.Manager) error) error {
+func withManager(f *runFlags, fn func(*run.Manager) error) error {
 	rt, err := findRuntime(f.runtime)
 	if err != nil {
 		return err
@@ -49,7 +51,7 @@ func lifecycleCommands(f *runFlags) []*ucli.Command {
 				&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per container", Destination: &asJSON},
 			},
 			Action: func(c *ucli.Context) error {
-				return withManager(c, f, func(m *run.Manager) error {
+				return withManager(f, func(m *run.Manager) error {
 					cs, err := m.List(all)
 					if err != nil {
 						return err
@@ -129,12 +131,12 @@ func lifecycleCommands(f *runFlags) []*ucli.Command {
 					return cli.UsageError("want CONTAINER and COMMAND")
 				}
 				eo.Args, eo.Env = c.Args().Tail(), execEnv.Value()
-				return withManager(c, f, func(m *run.Manager) error {
+				return withManager(f, func(m *run.Manager) error {
 					status, err := m.Exec(c.Args().First(), eo)
 					if err != nil {
 						return err
 					}
-					return cli.ExitWith(status)
+					return exit.With(status)
 				})
 			},
 		},
@@ -166,7 +168,7 @@ func eachContainer(c *ucli.Context, f *runFlags, fn func(*run.Manager, string) e
 	if c.NArg() == 0 {
 		return cli.UsageError("want at least one CONTAINER")
 	}
-	return withManager(c, f, func(m *run.Manager) error {
+	return withManager(f, func(m *run.Manager) error {
 		var first error
 		for _, ref := range c.Args().Slice() {
 			if err := fn(m, ref); err != nil {

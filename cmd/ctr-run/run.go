@@ -1,19 +1,20 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	ucli "github.com/urfave/cli/v2"
+	"go.podman.io/storage"
+
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
+	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
 	"github.com/ctr-project/ctr/lib/signals"
-	ucli "github.com/urfave/cli/v2"
-	"go.podman.io/storage"
 )
 
 type runFlags struct {
@@ -38,13 +39,11 @@ func runMain(args []string) int {
 	if err == nil {
 		return 0
 	}
-	if status, ok := cli.ExitStatus(err); ok {
-		return status // the container's own
+	if !exit.Silent(err) { // a container's own status says nothing
+		cli.PrintError(app, err)
 	}
-	cli.PrintError(app, err)
-	var f *run.Failure
-	if errors.As(err, &f) {
-		return f.Code
+	if code, ok := exit.Code(err); ok {
+		return code
 	}
 	if code := cli.ExitCode(err); code == cli.ExitUsage || code == cli.ExitNotFound {
 		return code
@@ -139,7 +138,7 @@ func runContainer(c *ucli.Context, f *runFlags) error {
 		if err != nil {
 			return err
 		}
-		return cli.ExitWith(status)
+		return exit.With(status)
 	})
 }
 

@@ -11,11 +11,13 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ctr-project/ctr/lib/oci"
-	"github.com/ctr-project/ctr/lib/signals"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctr-project/ctr/lib/exit"
+	"github.com/ctr-project/ctr/lib/oci"
+	"github.com/ctr-project/ctr/lib/signals"
 )
 
 // Version is set at build time by the Makefile.
@@ -25,11 +27,6 @@ type globalFlags struct {
 	root, log, logFormat string
 	debug, systemdCgroup bool
 }
-
-// exitError carries a container's exit status out of an action.
-type exitError struct{ status int }
-
-func (e exitError) Error() string { return "exit status " + strconv.Itoa(e.status) }
 
 // run is the whole program: it returns the exit status. Errors go to
 // stderr and, with --log, to the log file in --log-format (conmon and
@@ -64,20 +61,21 @@ func run(args []string) int {
 			return nil
 		},
 	}
-	rt := func() *oci.Runtime { return &oci.Runtime{Root: g.root} }
+	rt := func() *oci.Runtime { return &oci.Runtime{Root: g.root, Warnf: logrus.Warnf} }
 	app.Commands = []*ucli.Command{
 		createCommand(rt), startCommand(rt), runCommand(rt), execCommand(rt),
 		stateCommand(rt), killCommand(rt), deleteCommand(rt), listCommand(rt),
 	}
 	err := app.Run(args)
-	var ee exitError
-	switch {
-	case err == nil:
+	if err == nil {
 		return 0
-	case errors.As(err, &ee):
-		return ee.status
 	}
-	report(g, err)
+	if !exit.Silent(err) { // a container's own status says nothing
+		report(g, err)
+	}
+	if code, ok := exit.Code(err); ok {
+		return code
+	}
 	return 1
 }
 
@@ -178,7 +176,7 @@ func runCommand(rt func() *oci.Runtime) *ucli.Command {
 
 func exitIf(status int) error {
 	if status != 0 {
-		return exitError{status}
+		return exit.With(status)
 	}
 	return nil
 }

@@ -14,7 +14,7 @@ import (
 func Linked(pattern, tags string, banned ...string) ([]string, error) {
 	out, err := exec.Command("go", "list", "-tags", tags, "-deps", pattern).CombinedOutput()
 	if err != nil {
-		return nil, fmt.Errorf("go list: %v\n%s", err, out)
+		return nil, fmt.Errorf("go list: %w\n%s", err, out)
 	}
 	var found []string
 	for _, dep := range strings.Fields(string(out)) {

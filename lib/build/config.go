@@ -4,8 +4,9 @@ import (
 	"path"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 // ConfigChange is a set of changes to an image config; nil and empty

@@ -13,11 +13,12 @@ import (
 	"fmt"
 	"time"
 
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"go.podman.io/storage"
+
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
-	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/storage"
 )
 
 // Container is a working container: a storage container with ctr-build's

@@ -2,7 +2,6 @@ package build
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,14 +10,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/image"
-	"github.com/ctr-project/ctr/lib/run"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 	"github.com/opencontainers/go-digest"
 	"go.podman.io/storage"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/run"
 )
 
 // BuildOptions describe a Containerfile build.
@@ -262,14 +262,8 @@ func (e *errStep) Error() string {
 	return fmt.Sprintf("%s: exit status %d", e.step, e.status)
 }
 
-// StepStatus is the exit status of the RUN step that stopped a build.
-func StepStatus(err error) (int, bool) {
-	var e *errStep
-	if errors.As(err, &e) {
-		return e.status, true
-	}
-	return 0, false
-}
+// ExitCode makes the step's status the builder's (lib/exit).
+func (e *errStep) ExitCode() int { return e.status }
 
 // now is the time the build records: --timestamp's, or the clock's.
 func (b *builder) now() time.Time {

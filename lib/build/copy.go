@@ -10,10 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/unpack"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/unpack"
 )
 
 // CopyOptions change what CopyIn writes.

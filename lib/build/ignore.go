@@ -6,9 +6,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 // contextIgnore is the build context's .containerignore (or

@@ -3,9 +3,10 @@ package build
 import (
 	"fmt"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/sys/user"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 // LookupOwner resolves USER[:GROUP] (names or numbers) with the rootfs's

@@ -9,10 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/run"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/run"
 )
 
 // runMounts are what RUN --mount gives one step: mounts for the runtime,
@@ -105,7 +106,7 @@ func (s *stage) prepareMounts(c *instructions.RunCommand) (*runMounts, error) {
 					_ = os.Chmod(dir, os.FileMode(*m.Mode))
 				}
 				if m.UID != nil || m.GID != nil {
-					_ = os.Chown(dir, intOr(m.UID, 0), intOr(m.GID, 0))
+					_ = os.Chown(dir, intOrZero(m.UID), intOrZero(m.GID))
 				}
 			}
 			rm.mounts = append(rm.mounts, run.Mount{Type: "bind", Source: dir, Target: target, ReadOnly: m.ReadOnly})
@@ -162,7 +163,7 @@ func (s *stage) prepareMounts(c *instructions.RunCommand) (*runMounts, error) {
 				return nil, err
 			}
 			_ = os.Chmod(file, mode)
-			_ = os.Chown(file, intOr(m.UID, 0), intOr(m.GID, 0))
+			_ = os.Chown(file, intOrZero(m.UID), intOrZero(m.GID))
 			rm.mounts = append(rm.mounts, run.Mount{Type: "bind", Source: file, Target: target, ReadOnly: true})
 		default:
 			rm.done()
@@ -172,9 +173,9 @@ func (s *stage) prepareMounts(c *instructions.RunCommand) (*runMounts, error) {
 	return rm, nil
 }
 
-func intOr(p *uint64, d int) int {
+func intOrZero(p *uint64) int {
 	if p == nil {
-		return d
+		return 0
 	}
 	return int(*p)
 }

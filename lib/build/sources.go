@@ -14,10 +14,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/patternmatcher"
 	"github.com/opencontainers/go-digest"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 // isURL says whether an ADD source is fetched over HTTP(S).

@@ -5,10 +5,11 @@ import (
 	"io"
 	"os"
 
-	"github.com/ctr-project/ctr/lib/run"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/storage/pkg/archive"
 	"go.podman.io/storage/pkg/idtools"
+
+	"github.com/ctr-project/ctr/lib/run"
 )
 
 // squash makes one image of the stage's work: the base image's layers and
@@ -34,7 +35,7 @@ func (b *builder) squash(baseID, finalID string) (string, error) {
 		if oldDir, err = b.store.MountImage(baseID, nil, ""); err != nil {
 			return "", fmt.Errorf("squash: %w", err)
 		}
-		defer b.store.UnmountImage(baseID, false) //nolint:errcheck
+		defer b.store.UnmountImage(baseID, false) //nolint:errcheck // read only: a failed unmount is the store's to retry
 	} else {
 		if oldDir, err = os.MkdirTemp("", "ctr-build-scratch"); err != nil {
 			return "", err
@@ -45,7 +46,7 @@ func (b *builder) squash(baseID, finalID string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("squash: %w", err)
 	}
-	defer b.store.UnmountImage(finalID, false) //nolint:errcheck
+	defer b.store.UnmountImage(finalID, false) //nolint:errcheck // read only: a failed unmount is the store's to retry
 
 	// The steps' history: every entry without a layer but the last.
 	var steps []imgspecv1.History

@@ -6,13 +6,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/run"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/manifest"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/run"
 )
 
 // stage is one stage being built: the image so far, and the config and
@@ -415,13 +416,13 @@ func (s *stage) commit(createdBy string, key []string, work func(wc *Container, 
 		}
 		if s.mkdir != "" {
 			if err := pathrs.MkdirAll(rootfs, s.mkdir, 0o755); err != nil {
-				wc.Unmount(s.b.store) //nolint:errcheck
+				wc.Unmount(s.b.store) //nolint:errcheck // the step's error is the one to report
 				return fmt.Errorf("WORKDIR %s: %w", s.mkdir, err)
 			}
 		}
 		if work != nil {
 			if err := work(wc, rootfs); err != nil {
-				wc.Unmount(s.b.store) //nolint:errcheck
+				wc.Unmount(s.b.store) //nolint:errcheck // the step's error is the one to report
 				return err
 			}
 		}

@@ -13,13 +13,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/run"
-	"github.com/ctr-project/ctr/lib/unpack"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"go.podman.io/storage/pkg/archive"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/unpack"
 )
 
 // runStep runs a RUN instruction and commits its changes.

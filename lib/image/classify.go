@@ -9,12 +9,13 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/docker/distribution/registry/api/errcode"
 	v2 "github.com/docker/distribution/registry/api/v2"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/oci/layout"
 	istorage "go.podman.io/image/v5/storage"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 // classify marks an error from containers/image with the errdefs kind that

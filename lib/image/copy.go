@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	ctrtypes "github.com/ctr-project/ctr/lib/types"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/docker/reference"
@@ -22,6 +20,9 @@ import (
 	"go.podman.io/image/v5/transports"
 	"go.podman.io/image/v5/types"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	ctrtypes "github.com/ctr-project/ctr/lib/types"
 
 	digest "github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"

@@ -7,10 +7,11 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	digest "github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/docker"
 	"go.podman.io/image/v5/transports/alltransports"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 func TestParsePlatform(t *testing.T) {

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 // Platform is an os/arch[/variant] triple as written on command lines.

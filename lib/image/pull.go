@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	ctrtypes "github.com/ctr-project/ctr/lib/types"
 	digest "github.com/opencontainers/go-digest"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
@@ -26,6 +24,9 @@ import (
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
 // Pull policies, as podman's --policy.

@@ -6,11 +6,12 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	"go.podman.io/image/v5/docker/reference"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/transports/alltransports"
 	"go.podman.io/image/v5/types"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 const storagePrefix = "containers-storage:"

@@ -6,8 +6,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/docker"
@@ -37,7 +38,7 @@ func (c *copier) inspectSource(ctx context.Context, srcRef, destRef types.ImageR
 	fromRegistry := transportName(srcRef) == docker.Transport.Name()
 	toRegistry := transportName(destRef) == docker.Transport.Name()
 	checkPreserve := c.opts.PreserveDigests && (c.opts.Format != "" || c.opts.CompressFormat != "")
-	if len(c.opts.Platforms) == 0 && !(fromRegistry && toRegistry) && !checkPreserve {
+	if len(c.opts.Platforms) == 0 && (!fromRegistry || !toRegistry) && !checkPreserve {
 		return sourcePlan{}, nil
 	}
 	src, err := srcRef.NewImageSource(ctx, c.opts.SourceCtx)
@@ -72,7 +73,7 @@ func (c *copier) inspectSource(ctx context.Context, srcRef, destRef types.ImageR
 		// the copy is a smaller index, not a sparse one.
 		co.SparseManifestListAction = copy.StripSparseManifestList
 	}
-	if !(fromRegistry && toRegistry) {
+	if !fromRegistry || !toRegistry {
 		return plan, nil
 	}
 	unchanged := c.opts.Format == "" && c.opts.CompressFormat == "" && !c.opts.RemoveSignatures && len(c.opts.Platforms) == 0

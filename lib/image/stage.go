@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/vbatts/tar-split/archive/tar"
 	"io"
 	"os"
 	"path"
@@ -13,8 +12,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/unpack"
+	"github.com/vbatts/tar-split/archive/tar"
+
 	digest "github.com/opencontainers/go-digest"
 	"github.com/vbatts/tar-split/tar/asm"
 	tsstorage "github.com/vbatts/tar-split/tar/storage"
@@ -27,6 +26,9 @@ import (
 	"go.podman.io/storage/pkg/chrootarchive"
 	"go.podman.io/storage/pkg/tarlog"
 	"golang.org/x/sync/semaphore"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/unpack"
 )
 
 // Why this file exists: containers/image writes a pulled image into

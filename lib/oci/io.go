@@ -142,12 +142,21 @@ func recvFd(sock *os.File) (*os.File, error) {
 		return nil, err
 	}
 	msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
-	if err != nil || len(msgs) != 1 {
-		return nil, fmt.Errorf("console: expected one control message: %v", err)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	if len(msgs) != 1 {
+		return nil, fmt.Errorf("console: %d control messages, expected one", len(msgs))
 	}
 	fds, err := unix.ParseUnixRights(&msgs[0])
-	if err != nil || len(fds) != 1 {
-		return nil, fmt.Errorf("console: expected one fd: %v", err)
+	if err != nil {
+		return nil, fmt.Errorf("console: %w", err)
+	}
+	if len(fds) != 1 {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		return nil, fmt.Errorf("console: %d fds, expected one", len(fds))
 	}
 	return os.NewFile(uintptr(fds[0]), string(name[:n])), nil
 }

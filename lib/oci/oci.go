@@ -28,6 +28,9 @@ var ErrNotExist = libcontainer.ErrNotExist
 // Runtime manages containers whose state lives under Root.
 type Runtime struct {
 	Root string
+	// Warnf, when set, hears what the runtime changes in a config to run
+	// it (nothing is said otherwise).
+	Warnf func(format string, args ...any)
 }
 
 // StartOptions are the options of create, run and exec.
@@ -78,6 +81,12 @@ func (r *Runtime) create(id string, o *StartOptions) (*libcontainer.Container, *
 	if err != nil {
 		return nil, nil, err
 	}
+	// Refused before anything of the container exists.
+	if spec.Process != nil {
+		if err := checkCapabilities(spec.Process.Capabilities); err != nil {
+			return nil, nil, err
+		}
+	}
 	if err := os.Chdir(bundle); err != nil { // relative paths in the spec are the bundle's
 		return nil, nil, err
 	}
@@ -91,6 +100,7 @@ func (r *Runtime) create(id string, o *StartOptions) (*libcontainer.Container, *
 	if err != nil {
 		return nil, nil, err
 	}
+	r.asTheKernelDoes(cfg)
 	c, err := libcontainer.Create(r.Root, id, cfg)
 	return c, spec, err
 }

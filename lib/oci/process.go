@@ -15,6 +15,9 @@ func newProcess(p *specs.Process) (*libcontainer.Process, error) {
 	if p == nil || len(p.Args) == 0 {
 		return nil, fmt.Errorf("the process has no args")
 	}
+	if err := checkCapabilities(p.Capabilities); err != nil {
+		return nil, err
+	}
 	nnp := p.NoNewPrivileges
 	lp := &libcontainer.Process{
 		Args:            p.Args,

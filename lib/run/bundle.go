@@ -13,13 +13,14 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/signals"
 	securejoin "github.com/cyphar/filepath-securejoin"
 	"github.com/moby/sys/user"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/signals"
 )
 
 // bundle is a container's OCI bundle: <runroot>/ctr/<id>/ with
@@ -266,7 +267,7 @@ func checkCommand(rootfs, cmd string, env []string, cwd string) error {
 	if notExec != "" {
 		return fail(ExitCannotExecute, "%s: permission denied: not an executable file", notExec)
 	}
-	return fail(ExitNotFound, "%s: command not found in the container", cmd)
+	return fail(ExitCommandNotFound, "%s: command not found in the container", cmd)
 }
 
 // etcFiles writes the container's /etc/hosts, /etc/hostname and

@@ -21,6 +21,9 @@ func startDetached(o *Options, b *bundle) error {
 	args := []string{
 		"--cid", b.id, "--runtime", o.Runtime, "--runtime-arg", "--root", "--runtime-arg", runtimeRoot(o.StateDir),
 		"--bundle", b.dir, "--log-path", filepath.Join(b.dir, "ctr.log"), "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
+		// The monitor's PID, as podman keeps conmon's: a way to reach the
+		// one process that supervises this container, with no name pattern.
+		"--conmon-pidfile", filepath.Join(b.dir, "monitor.pid"),
 	}
 	if o.LogSizeMax > 0 {
 		args = append(args, "--log-size-max", strconv.FormatInt(o.LogSizeMax, 10))

@@ -13,10 +13,11 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	ctrtypes "github.com/ctr-project/ctr/lib/types"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
 // Manager finds and manages the containers ctr-run made in one store.

@@ -6,8 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	units "github.com/docker/go-units"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 // Mount is a bind or tmpfs mount requested with -v, --mount or --tmpfs.

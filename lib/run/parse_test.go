@@ -5,8 +5,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 func TestParseMounts(t *testing.T) {

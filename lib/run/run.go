@@ -20,20 +20,22 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/image"
-	ctrtypes "github.com/ctr-project/ctr/lib/types"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/exit"
+	"github.com/ctr-project/ctr/lib/image"
+	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
 // Exit codes of ctr-run's own failures, as podman run's.
 const (
-	ExitRunFailure    = 125
-	ExitCannotExecute = 126
-	ExitNotFound      = 127
+	ExitRunFailure      = 125
+	ExitCannotExecute   = 126
+	ExitCommandNotFound = 127
 )
 
 // Options configure Run.
@@ -107,18 +109,10 @@ type Options struct {
 	CleanupCommand []string
 }
 
-// Failure marks an error as ctr-run's own (exit 125), with the exit code
-// the caller should use.
-type Failure struct {
-	Code int
-	Err  error
-}
-
-func (f *Failure) Error() string { return f.Err.Error() }
-func (f *Failure) Unwrap() error { return f.Err }
-
+// fail makes an error of ctr-run's own, with the exit code it ends the
+// program with (125, or 126/127 for a command that cannot run).
 func fail(code int, format string, args ...any) error {
-	return &Failure{Code: code, Err: fmt.Errorf(format, args...)}
+	return exit.WithCode(code, fmt.Errorf(format, args...))
 }
 
 // Run runs the container: in the foreground it returns its exit status;
@@ -231,7 +225,7 @@ func findOrPull(ctx context.Context, store storage.Store, o *Options) (*storage.
 	})
 	if errors.Is(err, errdefs.ErrUsage) {
 		// A name that resolves nowhere: to the user, an unknown image.
-		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known (%v)", o.Image, err))
+		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known (%v)", o.Image, err)) //nolint:errorlint // not %w: the exit code is not-found, not usage
 	}
 	if err != nil {
 		return nil, err

@@ -7,11 +7,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/rlimit"
 	seccompprofile "github.com/moby/profiles/seccomp"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/rlimit"
 )
 
 // Podman's defaults (containers.conf), which ctr-run follows.

@@ -32,7 +32,7 @@ func ParseInputLine(line string) (string, error) {
 	}
 	var r record
 	if err := json.Unmarshal([]byte(line), &r); err != nil {
-		return "", fmt.Errorf("malformed JSON record: %v", err)
+		return "", fmt.Errorf("malformed JSON record: %w", err)
 	}
 	switch {
 	case r.Ref != "":

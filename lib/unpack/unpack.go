@@ -207,7 +207,7 @@ func (u *unpacker) entry(hdr *tar.Header, body io.Reader) error {
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		return u.mkdir(parent, rel, base, hdr)
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg: // archive/tar reads the old TypeRegA as this
 		return u.file(parent, base, hdr, body)
 	case tar.TypeSymlink:
 		if err := u.create(parent, base, func() error { return unix.Symlinkat(hdr.Linkname, parent, base) }); err != nil {

@@ -9,19 +9,19 @@ IMG=localhost/busybox:latest
 
 @test "run: podman's defaults inside the container" {
 	local_busybox
-	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'grep -E "^(CapEff|CapBnd|Seccomp|NoNewPrivs):" /proc/self/status; cat /sys/fs/cgroup/pids/pids.max; cat /etc/hostname; id -u; pwd'
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c 'grep -E "^(CapEff|CapBnd|Seccomp|NoNewPrivs):" /proc/self/status; cat /sys/fs/cgroup/pids/pids.max; cat /etc/hostname; id -u; pwd'
 	expect_match "CapEff:	00000000800405fb"
 	expect_match "CapBnd:	00000000800405fb"
 	expect_match "Seccomp:	2"
 	expect_match "NoNewPrivs:	0"
 	expect_match $'\n2048\n'
 	# Masked and read-only paths.
-	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'wc -c < /proc/keys; wc -c < /proc/timer_list; echo 1 > /proc/sys/kernel/panic 2>/dev/null && echo writable; true'
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c 'wc -c < /proc/keys; wc -c < /proc/timer_list; echo 1 > /proc/sys/kernel/panic 2>/dev/null && echo writable; true'
 	expect_match $'^0\n0'
 	[ "$(wc -c < /proc/timer_list)" -gt 0 ]
 	[[ $output != *writable* ]]
 	# /etc/hosts, /etc/resolv.conf are generated; rlimits clamped to the host's.
-	run_ctr ctr-run "${STORAGE[@]}" --rm --hostname box $IMG sh -c 'cat /etc/hostname; grep box /etc/hosts; ulimit -Hn'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --hostname box "$IMG" sh -c 'cat /etc/hostname; grep box /etc/hosts; ulimit -Hn'
 	expect_match "^box"
 	expect_match "127.0.1.1	box"
 	expect_match "$(ulimit -Hn)\$"
@@ -29,49 +29,49 @@ IMG=localhost/busybox:latest
 
 @test "run: capabilities, privileged, seccomp and no-new-privileges options" {
 	local_busybox
-	run_ctr ctr-run "${STORAGE[@]}" --rm --cap-add NET_RAW --cap-drop chown $IMG grep CapEff /proc/self/status
+	run_ctr ctr-run "${STORAGE[@]}" --rm --cap-add NET_RAW --cap-drop chown "$IMG" grep CapEff /proc/self/status
 	expect_output "CapEff:	00000000800425fa"
-	run_ctr ctr-run "${STORAGE[@]}" --rm --security-opt seccomp=unconfined --security-opt no-new-privileges $IMG grep -E "Seccomp:|NoNewPrivs" /proc/self/status
+	run_ctr ctr-run "${STORAGE[@]}" --rm --security-opt seccomp=unconfined --security-opt no-new-privileges "$IMG" grep -E "Seccomp:|NoNewPrivs" /proc/self/status
 	expect_match "NoNewPrivs:	1"
 	expect_match "Seccomp:	0"
-	run_ctr ctr-run "${STORAGE[@]}" --rm --privileged $IMG sh -c 'grep Seccomp: /proc/self/status; grep -c . /proc/keys >/dev/null && echo keys-readable'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --privileged "$IMG" sh -c 'grep Seccomp: /proc/self/status; grep -c . /proc/keys >/dev/null && echo keys-readable'
 	expect_match "Seccomp:	0"
 	expect_match "keys-readable"
 	# The default profile refuses what it should.
-	run_ctr 1 ctr-run "${STORAGE[@]}" --rm $IMG unshare -U true
+	run_ctr 1 ctr-run "${STORAGE[@]}" --rm "$IMG" unshare -U true
 	# A profile file.
 	echo '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}' >"$TEST_TMP/seccomp.json"
-	run_ctr ctr-run "${STORAGE[@]}" --rm --security-opt "seccomp=$TEST_TMP/seccomp.json" $IMG sh -c 'mkdir /tmp/x || echo refused; grep Seccomp: /proc/self/status'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --security-opt "seccomp=$TEST_TMP/seccomp.json" "$IMG" sh -c 'mkdir /tmp/x || echo refused; grep Seccomp: /proc/self/status'
 	expect_match "refused"
 	expect_match "Seccomp:	2"
 	# --cidfile holds the ID; it must not exist yet.
-	run_ctr ctr-run "${STORAGE[@]}" --rm --cidfile "$TEST_TMP/cid" $IMG true
+	run_ctr ctr-run "${STORAGE[@]}" --rm --cidfile "$TEST_TMP/cid" "$IMG" true
 	[[ $(cat "$TEST_TMP/cid") =~ ^[0-9a-f]{64}$ ]]
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --cidfile "$TEST_TMP/cid" $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --cidfile "$TEST_TMP/cid" "$IMG" true
 }
 
 @test "run: user, groups, env, workdir, entrypoint" {
 	local_busybox
 	# As podman: a user other than root has its primary group among its groups.
-	run_ctr ctr-run "${STORAGE[@]}" --rm -u nobody $IMG id
+	run_ctr ctr-run "${STORAGE[@]}" --rm -u nobody "$IMG" id
 	expect_output "uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)"
-	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG id
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" id
 	expect_output "uid=0(root) gid=0(root)"
 	if command -v podman >/dev/null; then
 		podman_cmd
-		run_ctr "${PODMAN[@]}" run --rm --network none -u nobody $IMG id
+		run_ctr "${PODMAN[@]}" run --rm --network none -u nobody "$IMG" id
 		expect_output "uid=65534(nobody) gid=65534(nobody) groups=65534(nobody)"
 	fi
-	run_ctr ctr-run "${STORAGE[@]}" --rm -u 1234:nobody $IMG id
+	run_ctr ctr-run "${STORAGE[@]}" --rm -u 1234:nobody "$IMG" id
 	expect_output "uid=1234 gid=65534(nobody) groups=65534(nobody)"
 	echo "FROM_FILE=yes" >"$TEST_TMP/env"
 	export HOST_VAR=passed
-	run_ctr ctr-run "${STORAGE[@]}" --rm -e A=1 -e HOST_VAR --env-file "$TEST_TMP/env" -w /tmp $IMG sh -c 'echo $A $HOST_VAR $FROM_FILE; pwd; echo $PATH'
+	run_ctr ctr-run "${STORAGE[@]}" --rm -e A=1 -e HOST_VAR --env-file "$TEST_TMP/env" -w /tmp "$IMG" sh -c 'echo $A $HOST_VAR $FROM_FILE; pwd; echo $PATH'
 	expect_match "^1 passed yes"
 	expect_match $'\n/tmp\n'
-	run_ctr ctr-run "${STORAGE[@]}" --rm --entrypoint /bin/echo $IMG hello
+	run_ctr ctr-run "${STORAGE[@]}" --rm --entrypoint /bin/echo "$IMG" hello
 	expect_output "hello"
-	run_ctr 125 ctr-run "${STORAGE[@]}" --rm -u nosuchuser $IMG id
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm -u nosuchuser "$IMG" id
 	expect_match "nosuchuser"
 }
 
@@ -79,36 +79,36 @@ IMG=localhost/busybox:latest
 	local_busybox
 	mkdir -p "$TEST_TMP/vol"
 	echo data >"$TEST_TMP/vol/file"
-	run_ctr ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/vol:/data" $IMG sh -c 'cat /data/file; echo new > /data/new'
+	run_ctr ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/vol:/data" "$IMG" sh -c 'cat /data/file; echo new > /data/new'
 	expect_output "data"
 	[ "$(cat "$TEST_TMP/vol/new")" = new ]
-	run_ctr ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/vol:/data:ro" $IMG sh -c 'echo x > /data/x || echo read-only'
+	run_ctr ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/vol:/data:ro" "$IMG" sh -c 'echo x > /data/x || echo read-only'
 	expect_match "read-only"
-	run_ctr ctr-run "${STORAGE[@]}" --rm --mount "type=bind,src=$TEST_TMP/vol,dst=/m,ro" --mount type=tmpfs,dst=/t --tmpfs /t2 $IMG \
+	run_ctr ctr-run "${STORAGE[@]}" --rm --mount "type=bind,src=$TEST_TMP/vol,dst=/m,ro" --mount type=tmpfs,dst=/t --tmpfs /t2 "$IMG" \
 		sh -c 'cat /m/file; grep -E " /t | /t2 " /proc/mounts | cut -d" " -f3 | sort -u'
 	expect_output $'data\ntmpfs'
-	run_ctr ctr-run "${STORAGE[@]}" --rm --read-only $IMG sh -c 'touch /x || echo ro-root; touch /tmp/x 2>/dev/null || echo tmp-ro'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --read-only "$IMG" sh -c 'touch /x || echo ro-root; touch /tmp/x 2>/dev/null || echo tmp-ro'
 	expect_match "ro-root"
-	run_ctr 125 ctr-run "${STORAGE[@]}" --rm -v /nonexistent/ctr:/x $IMG true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm -v /nonexistent/ctr:/x "$IMG" true
 	expect_match "volume source /nonexistent/ctr"
 }
 
 @test "run: memory, cpus, pids and ulimit limits" {
 	local_busybox
-	run_ctr ctr-run "${STORAGE[@]}" --rm --memory 64m --cpus 0.5 --pids-limit 100 --ulimit nofile=500:600 $IMG sh -c \
+	run_ctr ctr-run "${STORAGE[@]}" --rm --memory 64m --cpus 0.5 --pids-limit 100 --ulimit nofile=500:600 "$IMG" sh -c \
 		'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max; ulimit -Sn; ulimit -Hn'
 	expect_output $'67108864\n50000\n100\n500\n600'
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --memory lots $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --memory lots "$IMG" true
 	expect_match "invalid --memory"
 }
 
 @test "run: network none and host" {
 	local_busybox
-	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'ls /sys/class/net'
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c 'ls /sys/class/net'
 	expect_output "lo"
-	run_ctr ctr-run "${STORAGE[@]}" --rm --network host $IMG sh -c 'ls /sys/class/net | wc -l'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network host "$IMG" sh -c 'ls /sys/class/net | wc -l'
 	[ "$output" -ge 1 ]
-	[ "$(ls /sys/class/net | wc -l)" -eq "$output" ]
+	[ "$(find /sys/class/net -mindepth 1 -maxdepth 1 | wc -l)" -eq "$output" ]
 }
 
 @test "run: --group-add, --add-host, --dns*, --shm-size, --sysctl, --device" {
@@ -121,31 +121,31 @@ IMG=localhost/busybox:latest
 	expect_output "$(printf '%s\n' '65534 0 4242' $'10.1.2.3\tdb' $'fd00::1\tv6' 'nameserver 10.0.0.53' 'nameserver 10.0.0.54' \
 		'search example.test' 'options ndots:2' 3072 1 80)"
 	# A device: there with --device, readable; writable only with w; absent without.
-	run_ctr ctr-run "${STORAGE[@]}" --rm --device /dev/zero:/dev/myzero $IMG sh -c 'head -c 3 /dev/myzero | od -An -tx1; echo x > /dev/myzero && echo wrote'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --device /dev/zero:/dev/myzero "$IMG" sh -c 'head -c 3 /dev/myzero | od -An -tx1; echo x > /dev/myzero && echo wrote'
 	expect_output $' 00 00 00\nwrote'
 	# PERMS: the cgroup rule decides. fuse (10:229) is not among the devices
 	# every container may use (zero is), so without r it cannot be opened
 	# for reading, and without w not for writing.
 	mknod "$TEST_TMP/fuse" c 10 229
 	chmod 666 "$TEST_TMP/fuse"
-	run_ctr ctr-run "${STORAGE[@]}" --rm --device "$TEST_TMP/fuse:/dev/f:w" $IMG sh -c '(exec 3</dev/f) 2>&1; (exec 3>/dev/f) && echo write-open'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --device "$TEST_TMP/fuse:/dev/f:w" "$IMG" sh -c '(exec 3</dev/f) 2>&1; (exec 3>/dev/f) && echo write-open'
 	expect_output $'sh: can\'t open /dev/f: Operation not permitted\nwrite-open'
-	run_ctr ctr-run "${STORAGE[@]}" --rm --device "$TEST_TMP/fuse:/dev/f:r" $IMG sh -c '(exec 3</dev/f) && echo read-open; (exec 3>/dev/f) 2>&1; true'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --device "$TEST_TMP/fuse:/dev/f:r" "$IMG" sh -c '(exec 3</dev/f) && echo read-open; (exec 3>/dev/f) 2>&1; true'
 	expect_output $'read-open\nsh: can\'t create /dev/f: Operation not permitted'
-	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'test -e /dev/myzero || echo absent'
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c 'test -e /dev/myzero || echo absent'
 	expect_output absent
 	# Bad input: 64 for what ctr-run can check, 125 for what the host refuses.
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --add-host db:not-an-ip $IMG true
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --dns nowhere $IMG true
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --device /dev/zero:/dev/z:rwx $IMG true
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --sysctl kernel.shm_rmid_forced $IMG true
-	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --device /dev/nonexistent $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --add-host db:not-an-ip "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --dns nowhere "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --device /dev/zero:/dev/z:rwx "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --sysctl kernel.shm_rmid_forced "$IMG" true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --device /dev/nonexistent "$IMG" true
 	expect_match "/dev/nonexistent"
-	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --device /etc/passwd $IMG true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --device /etc/passwd "$IMG" true
 	expect_match "not a device"
-	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --group-add nosuchgroup $IMG true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --group-add nosuchgroup "$IMG" true
 	expect_match "nosuchgroup"
-	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --sysctl vm.swappiness=10 $IMG true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --sysctl vm.swappiness=10 "$IMG" true
 }
 
 @test "run: --pid, --ipc, --uts host share the host's namespaces (and /dev/shm, and its name)" {
@@ -155,9 +155,9 @@ IMG=localhost/busybox:latest
 	host=$(sh -c "$script")
 	touch "/dev/shm/$mark"
 	script+="; ls /dev/shm | grep -c $mark || true"
-	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG sh -c "$script"
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c "$script"
 	local own=$output
-	run_ctr ctr-run "${STORAGE[@]}" --rm --pid host --ipc host --uts host $IMG sh -c "$script"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --pid host --ipc host --uts host "$IMG" sh -c "$script"
 	rm -f "/dev/shm/$mark"
 	expect_output "$host"$'\n1'
 	# Each line differs without them.
@@ -165,35 +165,35 @@ IMG=localhost/busybox:latest
 	for i in 0 1 2 3 4; do
 		[ "$(sed -n "$((i + 1))p" <<<"$own")" != "$(sed -n "$((i + 1))p" <<<"$output")" ]
 	done
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --pid shared $IMG true
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --uts host --hostname x $IMG true
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --ipc host --shm-size 1m $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --pid shared "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --uts host --hostname x "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --ipc host --shm-size 1m "$IMG" true
 }
 
 @test "run: exit codes: the container's, 125, 126, 127, 2, 64" {
 	local_busybox
-	run_ctr 0 ctr-run "${STORAGE[@]}" --rm $IMG true
-	run_ctr 3 ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'exit 3'
-	run_ctr 127 ctr-run "${STORAGE[@]}" --rm $IMG nosuchcommand
+	run_ctr 0 ctr-run "${STORAGE[@]}" --rm "$IMG" true
+	run_ctr 3 ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c 'exit 3'
+	run_ctr 127 ctr-run "${STORAGE[@]}" --rm "$IMG" nosuchcommand
 	expect_match "not found"
-	run_ctr 126 ctr-run "${STORAGE[@]}" --rm $IMG /etc/passwd
+	run_ctr 126 ctr-run "${STORAGE[@]}" --rm "$IMG" /etc/passwd
 	run_ctr 2 ctr-run "${STORAGE[@]}" --rm --pull never localhost/nothing:1 true
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --network bridge $IMG true
-	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --runtime /nonexistent/runtime $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --network bridge "$IMG" true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --runtime /nonexistent/runtime "$IMG" true
 	# The init of a PID namespace cannot be killed from inside; a child can.
-	run_ctr 137 ctr-run "${STORAGE[@]}" --rm $IMG sh -c 'sh -c "kill -9 \$\$"; exit $?'
+	run_ctr 137 ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c 'sh -c "kill -9 \$\$"; exit $?'
 }
 
 @test "run: SIGTERM and SIGINT sent to ctr-run reach the container" {
 	local_busybox
 	local sig
 	for sig in TERM INT; do
-		ctr-run "${STORAGE[@]}" --rm $IMG sh -c "trap 'echo got-$sig; exit 42' $sig; echo ready; while :; do sleep 0.1; done" >"$TEST_TMP/out" &
+		ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c "trap 'echo got-$sig; exit 42' $sig; echo ready; while :; do sleep 0.1; done" >"$TEST_TMP/out" &
 		local pid=$!
 		for _ in $(seq 100); do grep -q ready "$TEST_TMP/out" && break; sleep 0.05; done
-		kill -$sig $pid
+		kill -$sig "$pid"
 		local status=0
-		wait $pid || status=$?
+		wait "$pid" || status=$?
 		[ "$status" -eq 42 ]
 		grep -q "got-$sig" "$TEST_TMP/out"
 	done
@@ -201,13 +201,13 @@ IMG=localhost/busybox:latest
 
 @test "run: --init runs catatonit as PID 1: it reaps orphans and passes SIGTERM to a command without a handler" {
 	local_busybox
-	run_ctr ctr-run "${STORAGE[@]}" --rm --init $IMG sh -c 'tr "\0" " " </proc/1/cmdline; echo; [ $$ != 1 ] && echo not-pid-1'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --init "$IMG" sh -c 'tr "\0" " " </proc/1/cmdline; echo; [ $$ != 1 ] && echo not-pid-1'
 	expect_output $'/run/ctr-init -- sh -c tr "\\0" " " </proc/1/cmdline; echo; [ $$ != 1 ] && echo not-pid-1 \nnot-pid-1'
 	# An orphan (its parent sh exits at once) is a zombie under a PID 1 that
 	# never waits (sleep), and reaped under the init.
 	local init want
 	for init in "":1 --init:0; do
-		run_ctr ctr-run "${STORAGE[@]}" -d ${init%:*} $IMG sh -c 'sh -c "sleep 0.2 &"; exec sleep 30'
+		run_ctr ctr-run "${STORAGE[@]}" -d ${init%:*} "$IMG" sh -c 'sh -c "sleep 0.2 &"; exec sleep 30'
 		local id=$output
 		sleep 1
 		run_ctr ctr-run "${STORAGE[@]}" exec "$id" sh -c 'ps -o stat | grep -c "^Z" || true'
@@ -216,29 +216,31 @@ IMG=localhost/busybox:latest
 		run_ctr ctr-run "${STORAGE[@]}" rm -f "$id"
 	done
 	# sleep as PID 1 would ignore SIGTERM; under the init it dies of it.
-	ctr-run "${STORAGE[@]}" --rm --init $IMG sleep 30 &
+	ctr-run "${STORAGE[@]}" --rm --init "$IMG" sleep 30 &
 	local pid=$! status=0
 	sleep 1
-	kill -TERM $pid
-	wait $pid || status=$?
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
 	[ "$status" -eq 143 ]
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --init-path /bin/true $IMG true
-	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --init --init-path /nonexistent $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --init-path /bin/true "$IMG" true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --init --init-path /nonexistent "$IMG" true
 	expect_match "/nonexistent"
 }
 
 @test "run: stdin with -i, none without" {
 	local_busybox
-	run_ctr ctr-run "${STORAGE[@]}" --rm -i $IMG cat <<<"piped in"
+	run_ctr ctr-run "${STORAGE[@]}" --rm -i "$IMG" cat <<<"piped in"
 	expect_output "piped in"
-	run_ctr ctr-run "${STORAGE[@]}" --rm $IMG cat <<<"not passed"
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" cat <<<"not passed"
 	expect_output ""
 }
 
 @test "run: -t gives a terminal (real pty through tmux)" {
 	requires tmux
 	local_busybox
-	on_terminal 100 30 "$CTR_BIN/ctr-run ${STORAGE[*]} --rm -t $IMG sh -c 'tty; stty size; echo \$TERM'"
+	local screen
+	screen=$(on_terminal 100 30 "$CTR_BIN/ctr-run ${STORAGE[*]} --rm -t $IMG sh -c 'tty; stty size; echo \$TERM'")
+	echo "$screen"
 	expect_match "/dev/pts/0" "$screen"
 	expect_match "30 100" "$screen"
 	expect_match "xterm" "$screen"
@@ -250,17 +252,17 @@ IMG=localhost/busybox:latest
 	push_busybox "$REG/bb:1"
 	run_ctr bash -c "ctr-pull -q ${STORAGE[*]} $NOTLS $REG/bb:1 | ctr-run ${STORAGE[*]} --rm - echo hi"
 	expect_output "hi"
-	run_ctr ctr-run "${STORAGE[@]}" --rm -q $NOTLS "$REG/bb:1" echo again
+	run_ctr ctr-run "${STORAGE[@]}" --rm -q "$NOTLS" "$REG/bb:1" echo again
 	expect_output "again"
 	push_busybox "$REG/other:1" --label x=1
-	run_ctr ctr-run "${STORAGE[@]}" --rm -q $NOTLS "$REG/other:1" echo pulled
+	run_ctr ctr-run "${STORAGE[@]}" --rm -q "$NOTLS" "$REG/other:1" echo pulled
 	expect_output "pulled"
 }
 
 @test "run: ps, exec, stop, inspect, rm" {
 	local_busybox
-	run_ctr 5 ctr-run "${STORAGE[@]}" --name done $IMG sh -c 'exit 5'
-	ctr-run "${STORAGE[@]}" --name sleeper $IMG sh -c 'echo started; exec sleep 100' >"$TEST_TMP/out" &
+	run_ctr 5 ctr-run "${STORAGE[@]}" --name "done" "$IMG" sh -c 'exit 5'
+	ctr-run "${STORAGE[@]}" --name sleeper "$IMG" sh -c 'echo started; exec sleep 100' >"$TEST_TMP/out" &
 	local pid=$!
 	for _ in $(seq 100); do grep -q started "$TEST_TMP/out" && break; sleep 0.05; done
 	run_ctr ctr-run "${STORAGE[@]}" ps
@@ -282,9 +284,9 @@ IMG=localhost/busybox:latest
 	run_ctr 64 ctr-run "${STORAGE[@]}" rm sleeper
 	run_ctr ctr-run "${STORAGE[@]}" stop -t 1 sleeper
 	local status=0
-	wait $pid || status=$?
+	wait "$pid" || status=$?
 	[ "$status" -eq 137 ]
-	run_ctr ctr-run "${STORAGE[@]}" rm done sleeper
+	run_ctr ctr-run "${STORAGE[@]}" rm "done" sleeper
 	run_ctr ctr-run "${STORAGE[@]}" ps -a
 	[ "${#lines[@]}" -eq 1 ]
 	run_ctr 2 ctr-run "${STORAGE[@]}" inspect sleeper
@@ -299,8 +301,8 @@ IMG=localhost/busybox:latest
 	local script='trap "exit 10" USR1; trap "exit 11" QUIT; trap "exit 12" TERM; touch /tmp/ready; while :; do sleep 0.1; done'
 	run_ctr ctr-run "${STORAGE[@]}" -d --name a localhost/stopsig sh -c "$script"
 	run_ctr ctr-run "${STORAGE[@]}" -d --name b --stop-signal QUIT localhost/stopsig sh -c "$script"
-	run_ctr ctr-run "${STORAGE[@]}" -d --name c $IMG sh -c "$script"
-	run_ctr ctr-run "${STORAGE[@]}" -d --name d --stop-timeout 1 $IMG sh -c 'trap "" TERM; touch /tmp/ready; while :; do sleep 0.1; done'
+	run_ctr ctr-run "${STORAGE[@]}" -d --name c "$IMG" sh -c "$script"
+	run_ctr ctr-run "${STORAGE[@]}" -d --name d --stop-timeout 1 "$IMG" sh -c 'trap "" TERM; touch /tmp/ready; while :; do sleep 0.1; done'
 	for n in a b c d; do
 		for _ in $(seq 50); do ctr-run "${STORAGE[@]}" exec $n test -e /tmp/ready && break; sleep 0.1; done
 	done
@@ -317,7 +319,7 @@ IMG=localhost/busybox:latest
 	[ "$(jq -r '.exitCode' <<<"$output")" = 137 ]
 	run_ctr ctr-run "${STORAGE[@]}" rm a b c d
 	# kill: any signal, now; only to a running container.
-	run_ctr ctr-run "${STORAGE[@]}" -d --name e $IMG sh -c 'trap "exit 13" USR2; touch /tmp/ready; while :; do sleep 0.1; done'
+	run_ctr ctr-run "${STORAGE[@]}" -d --name e "$IMG" sh -c 'trap "exit 13" USR2; touch /tmp/ready; while :; do sleep 0.1; done'
 	for _ in $(seq 50); do ctr-run "${STORAGE[@]}" exec e test -e /tmp/ready && break; sleep 0.1; done
 	run_ctr ctr-run "${STORAGE[@]}" kill -s USR2 e
 	for _ in $(seq 50); do
@@ -330,25 +332,28 @@ IMG=localhost/busybox:latest
 	expect_match "not running"
 	run_ctr 64 ctr-run "${STORAGE[@]}" kill -s NOPE e
 	run_ctr ctr-run "${STORAGE[@]}" rm e
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --stop-signal SIGNOPE $IMG true
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --stop-timeout -1 $IMG true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --stop-signal SIGNOPE "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --stop-timeout -1 "$IMG" true
 }
 
 @test "run: ctr-run killed with -9 leaves nothing rm -f cannot clean" {
 	local_busybox
-	ctr-run "${STORAGE[@]}" --name victim $IMG sh -c 'echo started; exec sleep 100' >"$TEST_TMP/out" &
+	ctr-run "${STORAGE[@]}" --name victim "$IMG" sh -c 'echo started; exec sleep 100' >"$TEST_TMP/out" &
 	local pid=$!
 	for _ in $(seq 100); do grep -q started "$TEST_TMP/out" && break; sleep 0.05; done
 	local id
 	id=$(ctr-run "${STORAGE[@]}" inspect victim | jq -r .id)
-	kill -9 $pid
-	wait $pid || true
+	# The checks below see the container's mount and cgroups while it runs.
+	[ -n "$(rootfs_mounts)" ]
+	[ -n "$(cgroups_named "$id")" ]
+	kill -9 "$pid"
+	wait "$pid" || true
 	run_ctr ctr-run "${STORAGE[@]}" rm -f victim
 	# No mount, no runtime state, no cgroup, no bundle left.
-	! findmnt -rn -o TARGET | grep -q "$TEST_TMP/root/overlay"
+	[ -z "$(rootfs_mounts)" ]
 	[ ! -e "$TEST_TMP/runroot/ctr/runtime/$id" ]
 	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
-	[ -z "$(find /sys/fs/cgroup/pids /sys/fs/cgroup/memory -maxdepth 3 -name "$id" 2>/dev/null)" ]
+	[ -z "$(cgroups_named "$id")" ]
 	run_ctr ctr-run "${STORAGE[@]}" ps -a
 	[ "${#lines[@]}" -eq 1 ]
 }
@@ -356,7 +361,7 @@ IMG=localhost/busybox:latest
 @test "runtime: podman --runtime ctr-runtime runs a container" {
 	requires podman
 	local_busybox
-	run podman_t --runtime "$CTR_BIN/ctr-runtime" run --rm --network none $IMG echo hi from podman
+	run podman_t --runtime "$CTR_BIN/ctr-runtime" run --rm --network none "$IMG" echo hi from podman
 	echo "$output"
 	[ "$status" -eq 0 ]
 	expect_output "hi from podman"
@@ -364,27 +369,28 @@ IMG=localhost/busybox:latest
 
 @test "runtime: create, start, state, kill, delete on a bundle" {
 	local_busybox
-	local bundle=$TEST_TMP/bundle rt="ctr-runtime --root $TEST_TMP/rt"
+	local bundle=$TEST_TMP/bundle rt=(ctr-runtime --root "$TEST_TMP/rt")
 	mkdir -p "$bundle/rootfs"
-	ctr-copy -q "${STORAGE[@]}" $IMG "oci:$TEST_TMP/layout:x" >/dev/null
-	tar -xzf "$(ls -S "$TEST_TMP"/layout/blobs/sha256/* | head -1)" -C "$bundle/rootfs"
+	ctr-copy -q "${STORAGE[@]}" "$IMG" "oci:$TEST_TMP/layout:x" >/dev/null
+	# The largest blob is the layer.
+	tar -xzf "$(find "$TEST_TMP"/layout/blobs/sha256 -type f -printf '%s %p\n' | sort -rn | awk 'NR == 1 {print $2}')" -C "$bundle/rootfs"
 	cat >"$bundle/config.json" <<-JSON
 	{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["sleep","100"],"cwd":"/","user":{"uid":0,"gid":0},
 	 "env":["PATH=/bin"]},"linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]},
 	 "mounts":[{"destination":"/proc","type":"proc","source":"proc"}]}
 	JSON
 	# A created container keeps the runtime's stdio: give it none of bats'.
-	$rt create --bundle "$bundle" --pid-file "$TEST_TMP/pid" c1 </dev/null >/dev/null 2>&1
-	run_ctr $rt state c1
+	"${rt[@]}" create --bundle "$bundle" --pid-file "$TEST_TMP/pid" c1 </dev/null >/dev/null 2>&1
+	run_ctr "${rt[@]}" state c1
 	[ "$(jq -r .status <<<"$output")" = created ]
 	[ "$(jq -r .pid <<<"$output")" = "$(cat "$TEST_TMP/pid")" ]
-	run_ctr $rt start c1
-	run_ctr $rt list --format json
+	run_ctr "${rt[@]}" start c1
+	run_ctr "${rt[@]}" list --format json
 	[ "$(jq -r '.[0].status' <<<"$output")" = running ]
-	run_ctr 1 $rt delete c1
-	run_ctr $rt kill c1 KILL
-	for _ in $(seq 50); do [ "$($rt state c1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
-	run_ctr $rt delete c1
-	run_ctr 1 $rt state c1
+	run_ctr 1 "${rt[@]}" delete c1
+	run_ctr "${rt[@]}" kill c1 KILL
+	for _ in $(seq 50); do [ "$("${rt[@]}" state c1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
+	run_ctr "${rt[@]}" delete c1
+	run_ctr 1 "${rt[@]}" state c1
 	expect_match "does not exist"
 }

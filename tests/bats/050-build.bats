@@ -10,7 +10,7 @@ build() { ctr-build "${STORAGE[@]}" "$@"; }
 
 @test "build: from, run, copy, config, commit: the image has the changes, config and one more layer" {
 	local_busybox
-	run_ctr ctr-build "${STORAGE[@]}" from --name work $IMG
+	run_ctr ctr-build "${STORAGE[@]}" from --name work "$IMG"
 	expect_match "^[0-9a-f]{64}$"
 	local wc=$output
 	# Step output goes to stderr: stdout stays data.
@@ -67,7 +67,7 @@ build() { ctr-build "${STORAGE[@]}" "$@"; }
 	local_busybox
 	start_registry REG
 	local wc
-	wc=$(build from $IMG)
+	wc=$(build from "$IMG")
 	build run "$wc" -- sh -c 'echo made by ctr-build > /etc/motd'
 	run bash -c "ctr-build ${STORAGE[*]} commit -q $wc | ctr-run ${STORAGE[*]} --rm - cat /etc/motd"
 	[ "$status" -eq 0 ]
@@ -85,7 +85,7 @@ build() { ctr-build "${STORAGE[@]}" "$@"; }
 @test "build: errors: unknown container 2, the command's status, not found 127, bad options 64" {
 	local_busybox
 	local wc
-	wc=$(build from $IMG)
+	wc=$(build from "$IMG")
 	run_ctr 2 ctr-build "${STORAGE[@]}" commit nosuch
 	run_ctr 2 ctr-build "${STORAGE[@]}" from --pull never localhost/no-such-image
 	run_ctr 7 ctr-build "${STORAGE[@]}" run "$wc" -- sh -c 'exit 7'
@@ -105,7 +105,7 @@ build() { ctr-build "${STORAGE[@]}" "$@"; }
 	local_busybox
 	local wc target=$TEST_TMP/host-target
 	mkdir -p "$target"
-	wc=$(build from $IMG)
+	wc=$(build from "$IMG")
 	# The same absolute path exists on the host and in the container: a
 	# copy through the container's symlinks must land in the container's.
 	build run "$wc" -- sh -c "mkdir -p $target && ln -s $target /evil-dir && ln -s $target/file /evil-file && ln -s /nowhere/at/all /dangling"
@@ -123,7 +123,7 @@ build() { ctr-build "${STORAGE[@]}" "$@"; }
 @test "build: mount and umount give the rootfs to the host's tools" {
 	local_busybox
 	local wc dir
-	wc=$(build from $IMG)
+	wc=$(build from "$IMG")
 	dir=$(build mount "$wc")
 	[ -f "$dir/bin/busybox" ]
 	echo via-mount >"$dir/etc/motd"
@@ -131,5 +131,5 @@ build() { ctr-build "${STORAGE[@]}" "$@"; }
 	run_ctr ctr-build "${STORAGE[@]}" run "$wc" -- cat /etc/motd
 	expect_output via-mount
 	run_ctr ctr-build "${STORAGE[@]}" rm "$wc"
-	! findmnt -rn -o TARGET | grep -q "$TEST_TMP/root/overlay/.*/merged"
+	[ -z "$(rootfs_mounts)" ]
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # bats's run sets output, status and lines
 # Shared helpers for ctr's system tests. Each test gets its own temp dir and
 # storage root; registries are the real Debian docker-registry on loopback.
 
@@ -120,9 +121,9 @@ start_registry() {
 	} >"$dir/config.yml"
 	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 	REGISTRY_PIDS+=($!)
-	local scheme=http i
+	local scheme=http
 	[ "$mode" = tls ] && scheme=https
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		curl -sk -o /dev/null "$scheme://127.0.0.1:$port/v2/" && break
 		sleep 0.1
 	done
@@ -182,6 +183,7 @@ podman_t() {
 # run_ctr (which cannot run shell functions).
 podman_cmd() {
 	podman_t --version >/dev/null
+	# shellcheck disable=SC2034 # for the tests that call podman_cmd
 	PODMAN=(env CONTAINERS_CONF="$TEST_TMP/containers.conf" podman "${STORAGE[@]}")
 }
 
@@ -214,17 +216,61 @@ local_busybox() {
 }
 
 # on_terminal COLS ROWS COMMAND: runs COMMAND (a shell string) on a real
-# terminal (a tmux pane of that size) and sets $screen to what the pane
-# shows once it has finished, with a last line EXIT=<status>.
+# terminal (a tmux pane of that size) and prints what the pane shows once
+# it has finished, with a last line EXIT=<status>.
 on_terminal() {
-	local cols=$1 rows=$2 cmd=$3 i
+	local cols=$1 rows=$2 cmd=$3 screen=""
 	tmux new-session -d -s "ctr-$$" -x "$cols" -y "$rows" "$cmd; echo EXIT=\$?; sleep 30"
-	screen=""
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		screen=$(tmux capture-pane -p -t "ctr-$$")
 		[[ $screen == *EXIT=* ]] && break
 		sleep 0.1
 	done
 	tmux kill-session -t "ctr-$$"
 	echo "$screen"
+}
+
+# rootfs_mounts: the containers' root filesystems mounted from the test's
+# store (overlay's DIR/merged), one per line. (The store's overlay directory
+# itself stays a mount point while the store is in use.)
+rootfs_mounts() {
+	findmnt -rn -o TARGET | awk -v d="$TEST_TMP/root/overlay/" 'index($0, d) == 1 && /\/merged$/'
+}
+
+# cgroups_named NAME: every cgroup directory called NAME, at any depth, in
+# every mounted hierarchy (each v1 controller and the v2 one). Fails when
+# no hierarchy is mounted, so an empty answer always means "none".
+cgroups_named() {
+	local roots
+	mapfile -t roots < <(findmnt -rn -t cgroup,cgroup2 -o TARGET)
+	if [ ${#roots[@]} -eq 0 ]; then
+		echo "cgroups_named: no cgroup hierarchy is mounted" >&2
+		return 1
+	fi
+	# A cgroup removed during the walk makes find complain; what it
+	# prints is still the truth at that moment.
+	find "${roots[@]}" -type d -name "$1" -print 2>/dev/null || true
+}
+
+# monitor_pid ID: the PID of a detached container's ctr-monitor, from the
+# pidfile ctr-run has it write (no name pattern: that could match a
+# process that is not this test's). Fails when there is none.
+monitor_pid() {
+	local f=$TEST_TMP/runroot/ctr/$1/monitor.pid pid
+	pid=$(cat "$f")
+	[ -n "$pid" ] && kill -0 "$pid"
+	echo "$pid"
+}
+
+# refute_line REGEX FILE: FILE can be read and no line of it matches REGEX
+# (extended). Unlike "! grep", it fails a test wherever it stands.
+refute_line() {
+	local rc=0
+	grep -qE -- "$1" "$2" || rc=$?
+	case $rc in
+	1) return 0 ;;
+	0) echo "refute_line: $2 has a line matching: $1" >&2 ;;
+	*) echo "refute_line: cannot read $2" >&2 ;;
+	esac
+	return 1
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,9 +10,11 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/sirupsen/logrus"
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/exit"
 )
 
 // Version is set at build time by the Makefile.
@@ -49,8 +50,7 @@ func NewApp(name, usage string, stdin io.Reader, stdout, stderr io.Writer) *ucli
 // error (one line, prefixed with the tool's name) and returns the exit code.
 func Main(app *ucli.App, args []string) int {
 	err := Run(app, args)
-	var ew exitWith
-	if err != nil && !errors.As(err, &ew) {
+	if err != nil && !exit.Silent(err) {
 		PrintError(app, err)
 	}
 	return ExitCode(err)

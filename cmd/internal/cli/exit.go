@@ -6,9 +6,9 @@ package cli
 import (
 	"context"
 	"errors"
-	"strconv"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/exit"
 )
 
 // The suite's exit codes (man ctr(7), EXIT STATUS).
@@ -23,37 +23,15 @@ const (
 	ExitInterrupted = 130
 )
 
-// exitWith is a status to exit with that is not an error to report: a
-// container's own exit status, passed through.
-type exitWith struct{ status int }
-
-func (e exitWith) Error() string { return "exit status " + strconv.Itoa(e.status) }
-
-// ExitWith makes the command exit with status, printing nothing.
-func ExitWith(status int) error {
-	if status == 0 {
-		return nil
-	}
-	return exitWith{status}
-}
-
-// ExitStatus returns the status given to ExitWith, if err is one.
-func ExitStatus(err error) (int, bool) {
-	var ew exitWith
-	if errors.As(err, &ew) {
-		return ew.status, true
-	}
-	return 0, false
-}
-
-// ExitCode maps an error to the suite's exit code.
+// ExitCode maps an error to the suite's exit code: the one it chose
+// (lib/exit), else its kind's.
 func ExitCode(err error) int {
-	var ew exitWith
+	if code, ok := exit.Code(err); ok {
+		return code
+	}
 	switch {
 	case err == nil:
 		return ExitOK
-	case errors.As(err, &ew):
-		return ew.status
 	case errors.Is(err, errdefs.ErrUsage):
 		return ExitUsage
 	case errors.Is(err, errdefs.ErrNotFound):

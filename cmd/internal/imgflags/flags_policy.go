@@ -1,9 +1,10 @@
 package imgflags
 
 import (
+	ucli "github.com/urfave/cli/v2"
+
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/image"
-	ucli "github.com/urfave/cli/v2"
 )
 
 // PolicyFlags choose the signature policy (policy.json).

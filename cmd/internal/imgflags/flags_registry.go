@@ -1,8 +1,9 @@
 package imgflags
 
 import (
-	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"strings"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.podman.io/image/v5/types"

@@ -3,9 +3,10 @@ package imgflags
 import (
 	"fmt"
 
-	"github.com/ctr-project/ctr/lib/image"
 	ucli "github.com/urfave/cli/v2"
 	"go.podman.io/storage"
+
+	"github.com/ctr-project/ctr/lib/image"
 )
 
 // StorageFlags choose the containers/storage store; unset flags keep what
@@ -74,6 +75,6 @@ func (f *StorageFlags) Open(fn func(*image.LocalStore, storage.Store) error) err
 	if err != nil {
 		return err
 	}
-	defer local.Close() //nolint:errcheck // reported by the store on the next open
+	defer local.Close() // an error is reported by the store on its next open
 	return fn(local, store)
 }

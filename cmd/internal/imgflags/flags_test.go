@@ -2,8 +2,9 @@ package imgflags
 
 import (
 	"flag"
-	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"testing"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.podman.io/image/v5/types"

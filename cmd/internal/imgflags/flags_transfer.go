@@ -4,9 +4,10 @@ import (
 	"io"
 	"time"
 
+	ucli "github.com/urfave/cli/v2"
+
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/image"
-	ucli "github.com/urfave/cli/v2"
 )
 
 // TransferFlags are the retry and progress flags of the tools that move
