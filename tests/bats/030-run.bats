@@ -369,7 +369,8 @@ IMG=localhost/busybox:latest
 
 @test "runtime: create, start, state, kill, delete on a bundle" {
 	local_busybox
-	local bundle=$TEST_TMP/bundle rt=(ctr-runtime --root "$TEST_TMP/rt")
+	# An ID of this test's own: the container's cgroup is named after it.
+	local bundle=$TEST_TMP/bundle rt=(ctr-runtime --root "$TEST_TMP/rt") c1=c1-${TEST_TMP##*.}
 	mkdir -p "$bundle/rootfs"
 	ctr-copy -q "${STORAGE[@]}" "$IMG" "oci:$TEST_TMP/layout:x" >/dev/null
 	# The largest blob is the layer.
@@ -380,17 +381,17 @@ IMG=localhost/busybox:latest
 	 "mounts":[{"destination":"/proc","type":"proc","source":"proc"}]}
 	JSON
 	# A created container keeps the runtime's stdio: give it none of bats'.
-	"${rt[@]}" create --bundle "$bundle" --pid-file "$TEST_TMP/pid" c1 </dev/null >/dev/null 2>&1
-	run_ctr "${rt[@]}" state c1
+	"${rt[@]}" create --bundle "$bundle" --pid-file "$TEST_TMP/pid" "$c1" </dev/null >/dev/null 2>&1
+	run_ctr "${rt[@]}" state "$c1"
 	[ "$(jq -r .status <<<"$output")" = created ]
 	[ "$(jq -r .pid <<<"$output")" = "$(cat "$TEST_TMP/pid")" ]
-	run_ctr "${rt[@]}" start c1
+	run_ctr "${rt[@]}" start "$c1"
 	run_ctr "${rt[@]}" list --format json
 	[ "$(jq -r '.[0].status' <<<"$output")" = running ]
-	run_ctr 1 "${rt[@]}" delete c1
-	run_ctr "${rt[@]}" kill c1 KILL
-	for _ in $(seq 50); do [ "$("${rt[@]}" state c1 | jq -r .status)" = stopped ] && break; sleep 0.1; done
-	run_ctr "${rt[@]}" delete c1
-	run_ctr 1 "${rt[@]}" state c1
+	run_ctr 1 "${rt[@]}" delete "$c1"
+	run_ctr "${rt[@]}" kill "$c1" KILL
+	for _ in $(seq 50); do [ "$("${rt[@]}" state "$c1" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+	run_ctr "${rt[@]}" delete "$c1"
+	run_ctr 1 "${rt[@]}" state "$c1"
 	expect_match "does not exist"
 }

@@ -18,7 +18,13 @@ setup() {
 }
 
 teardown() {
-	local pid mnt
+	local pid mnt state
+	# Containers a failed test left running, found by the state the
+	# runtime keeps under the test dir (ROOT/ID/state.json): each is killed
+	# and deleted by its runtime, by its recorded PID, never by a pattern.
+	while IFS= read -r state; do
+		"$CTR_BIN/ctr-runtime" --root "$(dirname "$(dirname "$state")")" delete --force "$(basename "$(dirname "$state")")" 2>/dev/null || true
+	done < <(find "$TEST_TMP" -name state.json -path '*/*/state.json' 2>/dev/null)
 	for pid in "${REGISTRY_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
