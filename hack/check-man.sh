@@ -18,6 +18,39 @@ for tool in "$@"; do
 		diff <(echo "$help_flags") <(echo "$man_flags") | grep '^[<>]' >&2 || true
 		status=1
 	fi
+	# Each subcommand's flags (an urfave/cli tool's COMMANDS) against the
+	# page's paragraphs for it: the one that starts with **SUB** (a COMMANDS
+	# list) and the SYNOPSIS line **TOOL** [*GLOBAL OPTIONS*] **SUB**. Every
+	# flag must be there under one of its names, and every flag there must
+	# be one of the subcommand's.
+	# (A tool whose --help lists COMMAND OPTIONS itself, ctr-monitor, had
+	# them checked above.)
+	bin/"$tool" --help | grep -q '^COMMAND OPTIONS:' ||
+	for sub in $(bin/"$tool" --help | sed -n '/^COMMANDS:/,/^$/p' | awk 'NR > 1 && NF {sub(/,$/, "", $1); print $1}'); do
+		[ "$sub" = help ] && continue
+		man_sub=$(awk -v sub_="$sub" -v tool="$tool" 'BEGIN { RS = "" }
+			{ line = $0; sub(/\n.*/, "", line); sub("^[*][*]" tool "[*][*] [[][*]GLOBAL OPTIONS[*]] ", "", line)
+			  while (match(line, /^[*][*][a-z-]+[*][*]( ?[|\/] ?)/)) line = substr(line, RLENGTH + 1)
+			  if (index(line, "**" sub_ "**") == 1) print }' "$page" |
+			{ grep -oE '\*\*(-[a-zA-Z0-9]|--[a-zA-Z0-9][a-zA-Z0-9-]*)\*\*' || true; } | tr -d '*' | sort -u)
+		sub_help=$(bin/"$tool" "$sub" --help | sed -n '/^OPTIONS:/,$p' | tail -n +2 | sed -E 's/^ +//; s/  .*//' | { grep -E '^-' || true; })
+		while IFS= read -r names; do
+			[ -n "$names" ] || continue
+			aliases=$(tr ',' '\n' <<<"$names" | awk '{print $1}' | grep -E '^-' | sort -u)
+			grep -qxE -- '--help|-h' <<<"$aliases" && continue
+			if ! grep -qxFf <(echo "$aliases") <<<"$man_sub"; then
+				echo "$tool $sub: $(head -1 <<<"$aliases") is not in $page's lines for $sub" >&2
+				status=1
+			fi
+		done <<<"$sub_help"
+		while IFS= read -r f; do
+			[ -n "$f" ] || continue
+			if ! tr ',' '\n' <<<"$sub_help" | awk '{print $1}' | grep -qxF -- "$f"; then
+				echo "$tool $sub: $page has $f, which $tool $sub --help does not" >&2
+				status=1
+			fi
+		done <<<"$man_sub"
+	done
 	for section in NAME SYNOPSIS DESCRIPTION OPTIONS "INPUT AND OUTPUT" "EXIT STATUS" EXAMPLES "SEE ALSO"; do
 		grep -q "^# $section" "$page" || { echo "$page: no $section section" >&2; status=1; }
 	done

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -73,6 +73,9 @@ func fromCommand(g *globalFlags) *ucli.Command {
 			if len(args) != 1 {
 				return cli.UsageError("want one IMAGE (or scratch)")
 			}
+			if err := run.CheckPullPolicy(pull); err != nil {
+				return cli.FlagError("pull", err)
+			}
 			return g.storage.Open(func(local *image.LocalStore, store storage.Store) error {
 				imageID := ""
 				if args[0] != "scratch" {
@@ -116,7 +119,7 @@ func commitCommand(g *globalFlags) *ucli.Command {
 		start := time.Now()
 		return withContainer(c, g, func(store storage.Store, wc *build.Container) error {
 			names := c.Args().Tail()
-			id, md, err := build.Commit(c.Context, store, wc, build.CommitOptions{Names: names, CreatedBy: orDefault(createdBy, "ctr-build commit")})
+			id, md, err := build.Commit(c.Context, store, wc, build.CommitOptions{Names: names, CreatedBy: cmp.Or(createdBy, "ctr-build commit")})
 			if err != nil {
 				return err
 			}
@@ -216,12 +219,4 @@ func containersCommand(g *globalFlags) *ucli.Command {
 	}
 }
 
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
 // stateDir is where RUN steps keep their bundles (ctr-run's).
-func stateDir(local *image.LocalStore) string { return filepath.Join(local.Options.RunRoot, "ctr") }

@@ -12,6 +12,8 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/build"
 	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/monitor"
+	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
@@ -112,11 +114,14 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 	default:
 		return cli.UsageError("invalid --format %q: want oci or docker", f.format)
 	}
-	if f.network != "host" && f.network != "none" {
-		return cli.UsageError("invalid --network %q: want host or none", f.network)
+	if err := run.CheckNetwork(f.network); err != nil {
+		return cli.FlagError("network", err)
+	}
+	if err := run.CheckPullPolicy(f.pull); err != nil {
+		return cli.FlagError("pull", err)
 	}
 	var err error
-	if o.Run.Runtime, err = orFind(f.runtime, "ctr-runtime"); err != nil {
+	if o.Run.Runtime, err = cli.ToolPath(f.runtime, "ctr-runtime"); err != nil {
 		return err
 	}
 	o.Run.Network, o.Run.Stdout = f.network, os.Stderr
@@ -134,7 +139,7 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 		return err
 	}
 	return g.storage.Open(func(local *image.LocalStore, store storage.Store) error {
-		o.Run.StateDir = stateDir(local)
+		o.Run.StateDir = monitor.StateDir(local.Options.RunRoot)
 		o.PullOpts = image.PullOptions{Local: local, SystemCtx: sys, Retry: image.RetryOptions{Times: 3, Log: c.App.ErrWriter}}
 		if !g.out.Quiet {
 			o.PullOpts.Log, o.PullOpts.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)

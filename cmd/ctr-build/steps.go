@@ -12,6 +12,7 @@ import (
 	"github.com/ctr-project/ctr/lib/build"
 	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
 )
 
@@ -36,8 +37,8 @@ func runCommand(g *globalFlags) *ucli.Command {
 			if len(args) == 0 {
 				return cli.UsageError("want a COMMAND to run")
 			}
-			if network != "none" && network != "host" {
-				return cli.UsageError("invalid --network %q: want host or none", network)
+			if err := run.CheckNetwork(network); err != nil {
+				return cli.FlagError("network", err)
 			}
 			o := run.Options{Args: args, Env: env.Value(), Workdir: workdir, User: user, Network: network, Stdout: os.Stderr}
 			for _, v := range volumes.Value() {
@@ -48,7 +49,7 @@ func runCommand(g *globalFlags) *ucli.Command {
 				o.Mounts = append(o.Mounts, m)
 			}
 			var err error
-			if o.Runtime, err = orFind(runtime, "ctr-runtime"); err != nil {
+			if o.Runtime, err = cli.ToolPath(runtime, "ctr-runtime"); err != nil {
 				return err
 			}
 			var status int
@@ -57,7 +58,7 @@ func runCommand(g *globalFlags) *ucli.Command {
 				if err != nil {
 					return err
 				}
-				o.StateDir = stateDir(local)
+				o.StateDir = monitor.StateDir(local.Options.RunRoot)
 				rootfs, err := wc.Mount(store)
 				if err != nil {
 					return err
@@ -72,13 +73,6 @@ func runCommand(g *globalFlags) *ucli.Command {
 			return exit.With(status)
 		},
 	}
-}
-
-func orFind(flag, tool string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	return cli.FindBeside(tool)
 }
 
 func copyCommand(g *globalFlags) *ucli.Command {

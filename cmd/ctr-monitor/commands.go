@@ -58,7 +58,7 @@ func (g *globals) container(args []string, f *commandFlags) (monitor.Store, stri
 	if root == "" {
 		root = "/run/containers/storage"
 	}
-	s := monitor.Store{Dir: filepath.Join(root, "ctr")}
+	s := monitor.Store{Dir: monitor.StateDir(root)}
 	id, err := s.Resolve(rest[0])
 	return s, id, err
 }

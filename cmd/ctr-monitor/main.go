@@ -7,6 +7,7 @@ package main
 import (
 	"errors"
 	"os"
+	"slices"
 	"strconv"
 
 	"github.com/ctr-project/ctr/lib/exit"
@@ -48,6 +49,12 @@ func run(args []string) int {
 		cmd, ok := commands[rest[0]]
 		if !ok {
 			return fail(usagef("unknown command ", strconv.Quote(rest[0]), " (see --help)"))
+		}
+		// "ctr-monitor logs --help": the one usage text, which has every
+		// command's options.
+		if slices.Contains(rest[1:], "--help") || slices.Contains(rest[1:], "-h") {
+			os.Stdout.WriteString(usage(&g))
+			return 0
 		}
 		return cmd(&g, rest[1:])
 	}

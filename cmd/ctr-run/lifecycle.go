@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,18 +13,19 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
 	"github.com/ctr-project/ctr/lib/signals"
 )
 
 // withManager opens the store named by the global flags and runs fn.
 func withManager(f *runFlags, fn func(*run.Manager) error) error {
-	rt, err := findRuntime(f.runtime)
+	rt, err := cli.ToolPath(f.runtime, "ctr-runtime")
 	if err != nil {
 		return err
 	}
 	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
-		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: stateDir(local)})
+		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: monitor.StateDir(local.Options.RunRoot)})
 	})
 }
 
@@ -35,7 +35,6 @@ func withStore(f *runFlags, fn func(*image.LocalStore, storage.Store) error) err
 }
 
 // stateDir is where ctr-run keeps bundles and the runtime's state.
-func stateDir(local *image.LocalStore) string { return filepath.Join(local.Options.RunRoot, "ctr") }
 
 func lifecycleCommands(f *runFlags) []*ucli.Command {
 	var all, asJSON, force bool

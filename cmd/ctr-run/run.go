@@ -13,6 +13,7 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
 	"github.com/ctr-project/ctr/lib/signals"
 )
@@ -129,7 +130,7 @@ func runContainer(c *ucli.Context, f *runFlags) error {
 	}
 	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
 		o.PullOpts.Local = local
-		o.StateDir = stateDir(local)
+		o.StateDir = monitor.StateDir(local.Options.RunRoot)
 		status, err := run.Run(c.Context, store, o, func(id string) {
 			if o.Detach {
 				fmt.Fprintln(c.App.Writer, id)
@@ -150,13 +151,11 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 		Workdir: f.workdir, User: f.user, ReadOnly: f.readOnly, Hostname: f.hostname, Network: f.network,
 		CapAdd: f.capAdd.Value(), CapDrop: f.capDrop.Value(), Privileged: f.privileged, CIDFile: f.cidfile,
 	}
-	switch f.pull {
-	case "missing", "always", "never":
-	default:
-		return o, cli.UsageError("invalid --pull %q: want missing, always or never", f.pull)
+	if err := run.CheckPullPolicy(f.pull); err != nil {
+		return o, cli.FlagError("pull", err)
 	}
-	if f.network != "none" && f.network != "host" {
-		return o, cli.UsageError("invalid --network %q: want none or host", f.network)
+	if err := run.CheckNetwork(f.network); err != nil {
+		return o, cli.FlagError("network", err)
 	}
 	if c.IsSet("entrypoint") {
 		o.Entrypoint = &f.entrypoint
@@ -247,7 +246,7 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	if len(f.logOpts.Value()) > 0 && !f.detach {
 		return o, cli.UsageError("--log-opt needs -d: a foreground container's output is not logged")
 	}
-	if o.Runtime, err = findRuntime(f.runtime); err != nil {
+	if o.Runtime, err = cli.ToolPath(f.runtime, "ctr-runtime"); err != nil {
 		return o, err
 	}
 	if f.detach {
@@ -275,14 +274,6 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	o.PullOpts.Retry = image.RetryOptions{Times: 3, Log: c.App.ErrWriter}
 	o.PullOpts.Policy = image.PolicyOptions{}
 	return o, nil
-}
-
-// findRuntime: the flag, else ctr-runtime next to this binary, else PATH.
-func findRuntime(flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	return cli.FindBeside("ctr-runtime")
 }
 
 // moreOptions: groups, /etc/hosts and resolv.conf entries, /dev/shm's size,

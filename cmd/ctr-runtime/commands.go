@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -219,7 +220,7 @@ func execCommand(rt func() *oci.Runtime) *ucli.Command {
 			if user != "" {
 				uid, gid, _ := strings.Cut(user, ":")
 				u, err1 := strconv.ParseUint(uid, 10, 32)
-				g, err2 := strconv.ParseUint(orDefault(gid, "0"), 10, 32)
+				g, err2 := strconv.ParseUint(cmp.Or(gid, "0"), 10, 32)
 				if err1 != nil || err2 != nil {
 					return fmt.Errorf("--user %q: want numeric UID[:GID]", user)
 				}
@@ -242,13 +243,6 @@ func execCommand(rt func() *oci.Runtime) *ucli.Command {
 			return exitIf(status)
 		},
 	}
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 // execProcess is the process to exec: from --process, or the container's
@@ -312,7 +306,7 @@ func killCommand(rt func() *oci.Runtime) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			sig, err := signals.Parse(orDefault(c.Args().Get(1), "SIGTERM"))
+			sig, err := signals.Parse(cmp.Or(c.Args().Get(1), "SIGTERM"))
 			if err != nil {
 				return err
 			}

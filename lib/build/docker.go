@@ -13,10 +13,12 @@ import (
 )
 
 // dockerExtras are the parts of a Docker image config the OCI one has
-// no place for: HEALTHCHECK and ONBUILD (only --format docker keeps them).
+// no place for: HEALTHCHECK, ONBUILD and SHELL (only --format docker
+// keeps them).
 type dockerExtras struct {
 	Healthcheck *manifest.Schema2HealthConfig `json:",omitempty"`
 	OnBuild     []string                      `json:",omitempty"`
+	Shell       []string                      `json:",omitempty"`
 }
 
 // readDockerExtras reads what an image's Docker config holds beyond the
@@ -47,7 +49,7 @@ func (b *builder) readDockerExtras(imageID string) (dockerExtras, error) {
 		return ex, err
 	}
 	if cfg.Config != nil {
-		ex.Healthcheck, ex.OnBuild = cfg.Config.Healthcheck, cfg.Config.OnBuild
+		ex.Healthcheck, ex.OnBuild, ex.Shell = cfg.Config.Healthcheck, cfg.Config.OnBuild, cfg.Config.Shell
 	}
 	return ex, nil
 }
@@ -112,7 +114,7 @@ func dockerConfig(oci *imgspecv1.Image, ex dockerExtras) manifest.Schema2Image {
 	cfg := &manifest.Schema2Config{
 		User: c.User, ExposedPorts: ports, Env: c.Env, Cmd: c.Cmd, Entrypoint: c.Entrypoint,
 		Volumes: c.Volumes, WorkingDir: c.WorkingDir, Labels: c.Labels, StopSignal: c.StopSignal,
-		Healthcheck: ex.Healthcheck, OnBuild: ex.OnBuild,
+		Healthcheck: ex.Healthcheck, OnBuild: ex.OnBuild, Shell: ex.Shell,
 	}
 	out := manifest.Schema2Image{
 		Schema2V1Image: manifest.Schema2V1Image{

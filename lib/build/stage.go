@@ -1,6 +1,7 @@
 package build
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -52,7 +53,7 @@ func (b *builder) runStage(i int) (string, error) {
 		s.image = b.built[j]
 		s.extras = b.extras[j]
 	} else if base != "scratch" {
-		img, err := run.FindImage(b.ctx, b.store, base, orDefault(b.o.Pull, "missing"), b.o.PullOpts)
+		img, err := run.FindImage(b.ctx, b.store, base, cmp.Or(b.o.Pull, "missing"), b.o.PullOpts)
 		if err != nil {
 			return "", err
 		}
@@ -62,8 +63,12 @@ func (b *builder) runStage(i int) (string, error) {
 		}
 	}
 	// The base's ONBUILD triggers run first; the new image has none of
-	// its own until it says so.
+	// its own until it says so. Its SHELL is the stage's shell until one
+	// is given.
 	triggers, s.extras.OnBuild = s.extras.OnBuild, nil
+	if len(s.extras.Shell) > 0 {
+		s.shell = append([]string{}, s.extras.Shell...)
+	}
 	b.bases[i] = s.image
 	if err := s.load(); err != nil {
 		return "", err
@@ -203,7 +208,6 @@ func (s *stage) dispatch(c instructions.Command) error {
 			}
 			s.args[kv.Key] = v
 		}
-		return nil // ARG leaves no history of its own (BuildKit)
 	case *instructions.LabelCommand:
 		if cfg.Labels == nil {
 			cfg.Labels = map[string]string{}
@@ -252,7 +256,9 @@ func (s *stage) dispatch(c instructions.Command) error {
 	case *instructions.StopSignalCommand:
 		cfg.StopSignal = c.Signal
 	case *instructions.ShellCommand:
+		s.dockerOnly(c)
 		s.shell = append([]string{}, c.Shell...)
+		s.extras.Shell = append([]string{}, c.Shell...)
 	case *instructions.HealthCheckCommand:
 		s.dockerOnly(c)
 		h := c.Health
@@ -322,13 +328,6 @@ func cleanPath(p string) string {
 	return "/" + strings.Join(parts, "/")
 }
 
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
-}
-
 // layerStep runs work in a working container made from the image so far,
 // with the pending config, and commits the result as the next layer;
 // the cache is asked first, with key.
@@ -343,6 +342,18 @@ func historyText(c instructions.Command) string {
 	switch c := c.(type) {
 	case *instructions.EnvCommand:
 		return name + " " + kvs(c.Env)
+	case *instructions.ArgCommand:
+		// The names and defaults as written, as BuildKit records them: a
+		// --build-arg value stays out of the image.
+		var out []string
+		for _, kv := range c.Args {
+			if kv.Value != nil {
+				out = append(out, kv.Key+"="+*kv.Value)
+			} else {
+				out = append(out, kv.Key)
+			}
+		}
+		return name + " " + strings.Join(out, " ")
 	case *instructions.LabelCommand:
 		return name + " " + kvs(c.Labels)
 	case *instructions.WorkdirCommand:

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -228,7 +229,7 @@ func (s *stage) sourceRoot(from string) (string, func(), error) {
 	if j := s.b.stageIndex(from, s.index); j >= 0 {
 		id = s.b.built[j]
 	} else {
-		img, err := run.FindImage(s.b.ctx, s.b.store, from, orDefault(s.b.o.Pull, "missing"), s.b.o.PullOpts)
+		img, err := run.FindImage(s.b.ctx, s.b.store, from, cmp.Or(s.b.o.Pull, "missing"), s.b.o.PullOpts)
 		if err != nil {
 			return "", nil, err
 		}

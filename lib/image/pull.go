@@ -483,6 +483,14 @@ func (p *puller) stage(ctx context.Context, ref types.ImageReference, prog *prog
 		return "", err
 	}
 	defer src.Close()
+	// The signature policy first, as copy.Image would: an image it
+	// rejects leaves nothing in the store, not even layers.
+	if allowed, err := p.policy.IsRunningImageAllowed(ctx, cimage.UnparsedInstance(src, nil)); !allowed || err != nil {
+		if err == nil {
+			err = errors.New("rejected by policy")
+		}
+		return "", fmt.Errorf("Source image rejected: %w", err) //nolint:staticcheck // copy.Image's words for it
+	}
 	mb, mt, err := src.GetManifest(ctx, nil)
 	if err != nil {
 		return "", err

@@ -14,6 +14,11 @@ import (
 // ErrNoContainer is returned for a container the state directory lacks.
 var ErrNoContainer = errors.New("no such container")
 
+// StateDir is ctr-run's state directory under a storage run root: the
+// bundles, logs and exit files of its containers, and the runtime's state.
+// ctr-run, ctr-build and ctr-monitor must all find it here.
+func StateDir(runRoot string) string { return filepath.Join(runRoot, "ctr") }
+
 // Store finds containers in ctr-run's state directory: STATE/<id>/ is a
 // bundle (ctr.log, name), STATE/exits/<id> an exit file.
 type Store struct {

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -76,9 +77,9 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 		return nil, err
 	}
 	if !hasEnv(env, "HOME") {
-		env = append(env, "HOME="+orDefault(u.Home, "/"))
+		env = append(env, "HOME="+cmp.Or(u.Home, "/"))
 	}
-	cwd := orDefault(o.Workdir, orDefault(cfg.Config.WorkingDir, "/"))
+	cwd := cmp.Or(o.Workdir, cmp.Or(cfg.Config.WorkingDir, "/"))
 	if !path.IsAbs(cwd) {
 		return nil, errdefs.Usagef("working directory %q must be absolute", cwd)
 	}
@@ -129,7 +130,7 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 		return nil, err
 	}
 	spec.Annotations = map[string]string{"io.ctr.name": name, "io.ctr.image": o.Image}
-	stop := orDefault(o.StopSignal, orDefault(cfg.Config.StopSignal, "SIGTERM"))
+	stop := cmp.Or(o.StopSignal, cmp.Or(cfg.Config.StopSignal, "SIGTERM"))
 	sig, err := signals.Parse(stop)
 	if err != nil || sig < 1 || sig > 64 {
 		return nil, fail(ExitRunFailure, "stop signal %q: not a signal", stop)
@@ -139,13 +140,6 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 		spec.Annotations[annotStopTimeout] = strconv.Itoa(*o.StopTimeout)
 	}
 	return spec, nil
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 func hasEnv(env []string, name string) bool {
@@ -217,7 +211,7 @@ func findInit(given string) (string, error) {
 func resolveUser(rootfs, spec string) (*user.ExecUser, error) {
 	passwd, _ := securejoin.SecureJoin(rootfs, "/etc/passwd")
 	group, _ := securejoin.SecureJoin(rootfs, "/etc/group")
-	u, err := user.GetExecUserPath(orDefault(spec, "0"), &user.ExecUser{Uid: 0, Gid: 0, Home: "/"}, passwd, group)
+	u, err := user.GetExecUserPath(cmp.Or(spec, "0"), &user.ExecUser{Uid: 0, Gid: 0, Home: "/"}, passwd, group)
 	if err != nil {
 		return nil, fail(ExitRunFailure, "user %q: %w", spec, err)
 	}

@@ -80,3 +80,23 @@ func ParseSysctl(s string) (name, value string, err error) {
 	}
 	return name, value, nil
 }
+
+// CheckNetwork accepts the network modes a container can have: none (its
+// own namespace, loopback only) and host.
+func CheckNetwork(mode string) error {
+	switch mode {
+	case "none", "host":
+		return nil
+	}
+	return errdefs.Usagef("network mode %q: want none or host", mode)
+}
+
+// CheckPullPolicy accepts the policies for an image missing or present in
+// the store: missing (pull only when absent), always, never.
+func CheckPullPolicy(policy string) error {
+	switch policy {
+	case "missing", "always", "never":
+		return nil
+	}
+	return errdefs.Usagef("pull policy %q: want missing, always or never", policy)
+}

@@ -20,6 +20,12 @@ load helpers
 	expect_output "ctr test image"
 }
 
+# layer_files DIR: every entry below DIR, directories too: path, type, mode,
+# owner, modification time, link target, and a file's size.
+layer_files() {
+	(cd "$1" && find . -mindepth 1 \( -type d -printf '%p %y %m %U %G - %T@ %l\n' \) -o -printf '%p %y %m %U %G %s %T@ %l\n' | sort)
+}
+
 @test "pull: the stored layers are the ones podman stores" {
 	requires podman
 	start_registry REG
@@ -35,8 +41,7 @@ load helpers
 		"$(jq -S '[.[] | {id, parent, "diff-digest", "compressed-diff-digest", "diff-size"}] | sort_by(.id)' "$theirs")" ]
 	local l
 	for l in $(jq -r '.[].id' "$theirs"); do
-		diff <(cd "$TEST_TMP/proot/overlay/$l/diff" && find . ! -type d -printf '%p %y %m %U %G %s %T@ %l\n' | sort) \
-			<(cd "$TEST_TMP/root/overlay/$l/diff" && find . ! -type d -printf '%p %y %m %U %G %s %T@ %l\n' | sort)
+		diff <(layer_files "$TEST_TMP/proot/overlay/$l/diff") <(layer_files "$TEST_TMP/root/overlay/$l/diff")
 		cmp "$TEST_TMP/proot/overlay/$l/diff/data/blob" "$TEST_TMP/root/overlay/$l/diff/data/blob" 2>/dev/null ||
 			[ ! -e "$TEST_TMP/proot/overlay/$l/diff/data/blob" ]
 	done

@@ -86,7 +86,7 @@ func Build(o Options) error {
 	}
 	for _, f := range files {
 		src, dest, _ := strings.Cut(f, "=")
-		if err := add(func(tw *tar.Writer) error { return oneFile(tw, src, dest) }); err != nil {
+		if err := add(func(tw *tar.Writer) error { return fileWithParents(tw, src, dest) }); err != nil {
 			return err
 		}
 	}
@@ -287,6 +287,21 @@ func oneFile(tw *tar.Writer, src, dest string) error {
 	}
 	_, err = io.Copy(tw, f)
 	return err
+}
+
+// fileWithParents writes the file at src as dest after an entry for each
+// of its parent directories, as image builders write them: an extractor
+// then sets their metadata rather than making it up.
+func fileWithParents(tw *tar.Writer, src, dest string) error {
+	name := strings.TrimPrefix(dest, "/")
+	for i := range name {
+		if name[i] == '/' {
+			if err := tw.WriteHeader(header(name[:i+1], 0o755, tar.TypeDir)); err != nil {
+				return err
+			}
+		}
+	}
+	return oneFile(tw, src, dest)
 }
 
 // tree writes the tree at src below dest, in a stable order.

@@ -88,3 +88,9 @@ func PrintError(app *ucli.App, err error) {
 func UsageError(format string, args ...any) error {
 	return errdefs.Usagef(format, args...)
 }
+
+// FlagError names the flag whose value a library refused: lib/ speaks of
+// values, the command line of flags.
+func FlagError(name string, err error) error {
+	return fmt.Errorf("--%s: %w", name, err)
+}

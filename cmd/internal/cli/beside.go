@@ -22,3 +22,11 @@ func FindBeside(tool string) (string, error) {
 	}
 	return "", errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s not found beside %s or on PATH", tool, filepath.Base(os.Args[0])))
 }
+
+// ToolPath is the path a flag gives for tool, else FindBeside's.
+func ToolPath(flag, tool string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	return FindBeside(tool)
+}
