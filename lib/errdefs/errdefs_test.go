@@ -19,7 +19,7 @@ func TestWithKind(t *testing.T) {
 		t.Errorf("%v: marked with a kind it was not given", err)
 	}
 	// Marked twice with the same kind: the same error back.
-	if again := WithKind(ErrNotFound, err); again != err {
+	if again := WithKind(ErrNotFound, err); again != err { //nolint:errorlint // the very same value, not an equivalent one
 		t.Error("marking an error with a kind it has must return it as it is")
 	}
 	// Wrapped further, the kind still shows.
