@@ -67,7 +67,7 @@ for r in $(seq 0 "$ROUNDS"); do
 			t[${b}_cold]+="$cold " t[${b}_cached]+="$cached "
 		fi
 	done
-	echo "round $r/$ROUNDS done${r/#0/ (warm-up, not counted)}" >&2
+	round_done "$r"
 done
 printf '\n%-30s %10s %10s %10s %8s %8s\n' "median of $ROUNDS, seconds" ctr-build "(runc)" buildah ratio "(runc)"
 for k in cold cached; do

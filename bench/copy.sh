@@ -37,7 +37,7 @@ for r in $(seq 0 "$ROUNDS"); do
 			t[$tool.r2r]+="$r2r " t[$tool.repeat]+="$repeat " t[$tool.oci]+="$oci "
 		fi
 	done
-	echo "round $r/$ROUNDS done${r/#0/ (warm-up, not counted)}" >&2
+	round_done "$r"
 done
 
 printf '\n%-28s %10s %10s %8s\n' "case (median of $ROUNDS, s)" ctr-copy skopeo ratio

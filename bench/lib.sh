@@ -76,6 +76,11 @@ shuffle() {
 # counted ROUND: true for the rounds whose times count (all but round 0).
 counted() { [ "$1" -gt 0 ]; }
 
+# round_done ROUND: says so on stderr.
+round_done() {
+	if counted "$1"; then echo "round $1/$ROUNDS done" >&2; else echo "warm-up round done (not counted)" >&2; fi
+}
+
 # podman_conf: a containers.conf of the bench's own (runc, no default
 # ulimits, as podman needs on this machine), given to podman, buildah and
 # skopeo through CONTAINERS_CONF; the host's /etc/containers is left alone.

@@ -86,7 +86,7 @@ for r in $(seq 0 "$ROUNDS"); do
 			rss[$m]+="$r_rss " pss[$m]+="$r_pss " thr[$m]+="$r_thr " cat[$m]+="$r_cat "
 		fi
 	done
-	echo "round $r/$ROUNDS done${r/#0/ (warm-up, not counted)}" >&2
+	round_done "$r"
 done
 
 for m in ctr-monitor conmon; do echo "$m: RSS ${rss[$m]}; MB/s awk ${thr[$m]}; cat ${cat[$m]}" | sed -E 's/([0-9]+\.[0-9]{2})[0-9]+/\1/g'; done

@@ -66,7 +66,7 @@ for r in $(seq 0 "$ROUNDS"); do
 		v=$(run_case "$tool" "$r")
 		counted "$r" && t[$tool]+="$v "
 	done
-	echo "round $r/$ROUNDS done${r/#0/ (warm-up, not counted)}" >&2
+	round_done "$r"
 done
 wipe
 

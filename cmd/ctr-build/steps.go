@@ -44,7 +44,7 @@ func runCommand(g *globalFlags) *ucli.Command {
 			for _, v := range volumes.Value() {
 				m, err := run.ParseVolume(v)
 				if err != nil {
-					return err
+					return cli.FlagError("volume", err)
 				}
 				o.Mounts = append(o.Mounts, m)
 			}

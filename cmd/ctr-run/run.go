@@ -163,12 +163,12 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	var err error
 	if f.memory != "" {
 		if o.Memory, err = run.ParseMemory(f.memory); err != nil {
-			return o, err
+			return o, cli.FlagError("memory", err)
 		}
 	}
 	if f.cpus != "" {
 		if o.CPUQuota, err = run.ParseCPUs(f.cpus); err != nil {
-			return o, err
+			return o, cli.FlagError("cpus", err)
 		}
 	}
 	if c.IsSet("pids-limit") {
@@ -179,13 +179,14 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 		o.PidsLimit = &v
 	}
 	for _, list := range []struct {
+		flag  string
 		vals  []string
 		parse func(string) (run.Mount, error)
-	}{{f.volumes.Value(), run.ParseVolume}, {f.mounts.Value(), run.ParseMount}, {f.tmpfs.Value(), run.ParseTmpfs}} {
+	}{{"volume", f.volumes.Value(), run.ParseVolume}, {"mount", f.mounts.Value(), run.ParseMount}, {"tmpfs", f.tmpfs.Value(), run.ParseTmpfs}} {
 		for _, v := range list.vals {
 			m, err := list.parse(v)
 			if err != nil {
-				return o, err
+				return o, cli.FlagError(list.flag, err)
 			}
 			o.Mounts = append(o.Mounts, m)
 		}
@@ -224,7 +225,7 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	for _, u := range f.ulimits.Value() {
 		ul, err := run.ParseUlimit(u)
 		if err != nil {
-			return o, err
+			return o, cli.FlagError("ulimit", err)
 		}
 		o.Ulimits = append(o.Ulimits, ul)
 	}
@@ -240,7 +241,7 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	}
 	for _, opt := range f.logOpts.Value() {
 		if err := run.ParseLogOpt(&o, opt); err != nil {
-			return o, err
+			return o, cli.FlagError("log-opt", err)
 		}
 	}
 	if len(f.logOpts.Value()) > 0 && !f.detach {
@@ -283,14 +284,14 @@ func (f *runFlags) moreOptions(o *run.Options) error {
 	for _, h := range f.addHosts.Value() {
 		e, err := run.ParseAddHost(h)
 		if err != nil {
-			return err
+			return cli.FlagError("add-host", err)
 		}
 		o.AddHosts = append(o.AddHosts, e)
 	}
 	for _, d := range f.dns.Value() {
 		ip, err := run.ParseDNS(d)
 		if err != nil {
-			return err
+			return cli.FlagError("dns", err)
 		}
 		o.DNS = append(o.DNS, ip)
 	}
@@ -305,7 +306,7 @@ func (f *runFlags) moreOptions(o *run.Options) error {
 	for _, kv := range f.sysctls.Value() {
 		k, v, err := run.ParseSysctl(kv)
 		if err != nil {
-			return err
+			return cli.FlagError("sysctl", err)
 		}
 		if o.Sysctls == nil {
 			o.Sysctls = map[string]string{}
@@ -315,7 +316,7 @@ func (f *runFlags) moreOptions(o *run.Options) error {
 	for _, d := range f.devices.Value() {
 		dev, err := run.ParseDevice(d)
 		if err != nil {
-			return err
+			return cli.FlagError("device", err)
 		}
 		o.Devices = append(o.Devices, dev)
 	}

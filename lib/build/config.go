@@ -28,7 +28,7 @@ func (ch ConfigChange) Apply(img *imgspecv1.Image) error {
 		}
 		name, value, ok := strings.Cut(e, "=")
 		if !ok || name == "" {
-			return errdefs.Usagef("invalid --env %q: want VAR=VALUE or VAR-", e)
+			return errdefs.Usagef("invalid env %q: want VAR=VALUE or VAR-", e)
 		}
 		cfg.Env = setEnv(cfg.Env, name, value, false)
 	}
@@ -39,7 +39,7 @@ func (ch ConfigChange) Apply(img *imgspecv1.Image) error {
 		}
 		k, v, ok := strings.Cut(l, "=")
 		if !ok || k == "" {
-			return errdefs.Usagef("invalid --label %q: want KEY=VALUE or KEY-", l)
+			return errdefs.Usagef("invalid label %q: want KEY=VALUE or KEY-", l)
 		}
 		if cfg.Labels == nil {
 			cfg.Labels = map[string]string{}
@@ -57,7 +57,7 @@ func (ch ConfigChange) Apply(img *imgspecv1.Image) error {
 	}
 	for _, v := range ch.Volumes {
 		if !path.IsAbs(v) {
-			return errdefs.Usagef("invalid --volume %q: want an absolute path", v)
+			return errdefs.Usagef("invalid volume %q: want an absolute path", v)
 		}
 		if cfg.Volumes == nil {
 			cfg.Volumes = map[string]struct{}{}

@@ -129,7 +129,7 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 	target := len(stages) - 1
 	if o.Target != "" {
 		if target = b.stageIndex(o.Target, len(stages)); target < 0 {
-			return "", "", errdefs.Usagef("--target %q: no such stage", o.Target)
+			return "", "", errdefs.Usagef("target stage %q: no such stage", o.Target)
 		}
 	}
 	b.target = target

@@ -32,7 +32,7 @@ func readIgnore(root, given string) (*contextIgnore, error) {
 			continue
 		}
 		if err != nil && given != "" {
-			return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("--ignorefile: %w", err))
+			return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("ignore file: %w", err))
 		}
 		if err != nil {
 			return nil, err

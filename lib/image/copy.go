@@ -116,7 +116,7 @@ func (o *CopyOptions) validate() error {
 	switch o.Format {
 	case "", "oci", "v2s2":
 	default:
-		return errdefs.Usagef("invalid --format %q: want oci or v2s2", o.Format)
+		return errdefs.Usagef("manifest format %q: want oci or v2s2", o.Format)
 	}
 	switch o.CompressFormat {
 	case "", "gzip", "zstd":
@@ -124,7 +124,7 @@ func (o *CopyOptions) validate() error {
 		return errdefs.Usagef("invalid compression format %q: want gzip or zstd", o.CompressFormat)
 	}
 	if o.All && len(o.Platforms) > 0 {
-		return errdefs.Usagef("--all and --platform cannot be used together")
+		return errdefs.Usagef("every platform and a list of platforms cannot be asked for together")
 	}
 	if o.SourceCtx == nil {
 		o.SourceCtx = &types.SystemContext{}

@@ -189,7 +189,7 @@ func (p *puller) pullName(ctx context.Context, name string) ([]ctrtypes.PullReco
 
 func (p *puller) pullAllTags(ctx context.Context, name string) ([]ctrtypes.PullRecord, error) {
 	if named, err := reference.ParseNormalizedNamed(strings.TrimPrefix(name, "docker://")); err == nil && !reference.IsNameOnly(named) {
-		return nil, errdefs.Usagef("pull %s: --all-tags takes a repository without a tag or digest", name)
+		return nil, errdefs.Usagef("pull %s: every tag of a repository: name it without a tag or digest", name)
 	}
 	cands, err := p.candidates(name)
 	if err != nil {
@@ -198,7 +198,7 @@ func (p *puller) pullAllTags(ctx context.Context, name string) ([]ctrtypes.PullR
 	var errs []error
 	for _, c := range cands {
 		if c.src.Transport().Name() != docker.Transport.Name() || c.name == nil {
-			return nil, errdefs.Usagef("pull %s: --all-tags needs a registry repository", name)
+			return nil, errdefs.Usagef("pull %s: every tag of a repository: only a registry has tags to list", name)
 		}
 		// Only the repository of the reference is used to list tags.
 		repo := c.src
@@ -229,7 +229,7 @@ func (p *puller) pullAllTags(ctx context.Context, name string) ([]ctrtypes.PullR
 func (p *puller) pullOne(ctx context.Context, name string) (ctrtypes.PullRecord, error) {
 	if local, ok := p.localByID(name); ok {
 		if p.opts.PullPolicy == PullAlways {
-			return ctrtypes.PullRecord{}, errdefs.Usagef("%s is an image ID: there is nothing to pull with --policy always", name)
+			return ctrtypes.PullRecord{}, errdefs.Usagef("%s is an image ID: there is nothing to pull with the always policy", name)
 		}
 		return p.record(local, name, false, 0, 0)
 	}

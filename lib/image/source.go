@@ -194,7 +194,7 @@ func (c *copier) checkPreservable(mb []byte, mt string, isList bool) error {
 			"v2s2": {manifest.DockerV2Schema2MediaType, manifest.DockerV2ListMediaType},
 		}[c.opts.Format]
 		if !slices.Contains(want, mt) {
-			return fmt.Errorf("--preserve-digests: writing the %s manifest as %s would change its digest", mt, c.opts.Format)
+			return fmt.Errorf("preserving digests: writing the %s manifest as %s would change its digest", mt, c.opts.Format)
 		}
 	}
 	if c.opts.CompressFormat != "" && !isList {
@@ -204,7 +204,7 @@ func (c *copier) checkPreservable(mb []byte, mt string, isList bool) error {
 		}
 		for _, l := range m.LayerInfos() {
 			if !strings.Contains(l.MediaType, c.opts.CompressFormat) {
-				return fmt.Errorf("--preserve-digests: layer %s is not %s; recompressing it would change its digest", l.Digest, c.opts.CompressFormat)
+				return fmt.Errorf("preserving digests: layer %s is not %s; recompressing it would change its digest", l.Digest, c.opts.CompressFormat)
 			}
 		}
 	}

@@ -31,14 +31,14 @@ func setupIO(p *libcontainer.Process, terminal, detach bool, consoleSocket strin
 	s := &stdio{}
 	if !terminal {
 		if consoleSocket != "" {
-			return nil, errors.New("--console-socket needs process.terminal")
+			return nil, errors.New("a console socket needs process.terminal")
 		}
 		p.Stdin, p.Stdout, p.Stderr = os.Stdin, os.Stdout, os.Stderr
 		return s, nil
 	}
 	if detach {
 		if consoleSocket == "" {
-			return nil, errors.New("a detached container with a terminal needs --console-socket")
+			return nil, errors.New("a detached container with a terminal needs a console socket")
 		}
 		conn, err := net.Dial("unix", consoleSocket)
 		if err != nil {
@@ -54,7 +54,7 @@ func setupIO(p *libcontainer.Process, terminal, detach bool, consoleSocket strin
 		return s, nil
 	}
 	if consoleSocket != "" {
-		return nil, errors.New("--console-socket is for detached containers")
+		return nil, errors.New("a console socket is for detached containers")
 	}
 	parent, child, err := utils.NewSockPair("console")
 	if err != nil {

@@ -331,7 +331,7 @@ func (r *Runtime) Delete(id string, force bool) error {
 	// and changes nothing, unless forced.
 	if st != libcontainer.Stopped {
 		if !force {
-			return fmt.Errorf("container %s is %s, not stopped: stop it first or use --force", id, st)
+			return fmt.Errorf("container %s is %s, not stopped: stop it first, or delete it by force", id, st)
 		}
 		_ = c.Signal(unix.SIGKILL)
 	}

@@ -114,7 +114,7 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 		group, _ := securejoin.SecureJoin(rootfs, "/etc/group")
 		more, err := user.GetAdditionalGroupsPath(o.GroupAdd, group)
 		if err != nil {
-			return nil, fail(ExitRunFailure, "--group-add: %w", err)
+			return nil, fail(ExitRunFailure, "supplementary groups: %w", err)
 		}
 		for _, g := range more {
 			if !slices.Contains(groups, uint32(g)) {
@@ -201,9 +201,9 @@ func findInit(given string) (string, error) {
 		}
 	}
 	if given != "" {
-		return "", fail(ExitRunFailure, "--init-path %s: not an executable file", given)
+		return "", fail(ExitRunFailure, "init %s: not an executable file", given)
 	}
-	return "", fail(ExitRunFailure, "--init: no catatonit or tini found (install catatonit, or give --init-path)")
+	return "", fail(ExitRunFailure, "no init found: install catatonit (or tini), or name one")
 }
 
 // resolveUser resolves user[:group] (names or numbers) with the image's

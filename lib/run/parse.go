@@ -60,11 +60,11 @@ func ParseMount(s string) (Mount, error) {
 		case "tmpfs-mode":
 			m.Options = append(m.Options, "mode="+v)
 		default:
-			return Mount{}, errdefs.Usagef("invalid --mount option %q", kv)
+			return Mount{}, errdefs.Usagef("invalid mount option %q", kv)
 		}
 	}
 	if m.Type != "bind" && m.Type != "tmpfs" {
-		return Mount{}, errdefs.Usagef("--mount type must be bind or tmpfs, got %q", m.Type)
+		return Mount{}, errdefs.Usagef("mount type %q: want bind or tmpfs", m.Type)
 	}
 	return m, m.check()
 }
@@ -93,7 +93,7 @@ func (m Mount) check() error {
 func ParseMemory(s string) (int64, error) {
 	n, err := units.RAMInBytes(s)
 	if err != nil || n <= 0 {
-		return 0, errdefs.Usagef("invalid --memory %q: want a positive size such as 512m", s)
+		return 0, errdefs.Usagef("invalid size %q: want a positive size such as 512m", s)
 	}
 	return n, nil
 }
@@ -107,17 +107,17 @@ func ParseLogOpt(o *Options, s string) error {
 	case "max-size":
 		n, err := units.RAMInBytes(val)
 		if err != nil || n < 8192 {
-			return errdefs.Usagef("invalid --log-opt %q: want a size of at least 8k", s)
+			return errdefs.Usagef("invalid log option %q: want a size of at least 8k", s)
 		}
 		o.LogSizeMax = n
 	case "max-file":
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 1 {
-			return errdefs.Usagef("invalid --log-opt %q: want a count of at least 1", s)
+			return errdefs.Usagef("invalid log option %q: want a count of at least 1", s)
 		}
 		o.LogMaxFiles = n
 	default:
-		return errdefs.Usagef("unsupported --log-opt %q: want max-size=SIZE or max-file=N", s)
+		return errdefs.Usagef("unsupported log option %q: want max-size=SIZE or max-file=N", s)
 	}
 	return nil
 }
@@ -126,7 +126,7 @@ func ParseLogOpt(o *Options, s string) error {
 func ParseCPUs(s string) (int64, error) {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f <= 0 {
-		return 0, errdefs.Usagef("invalid --cpus %q: want a positive number", s)
+		return 0, errdefs.Usagef("invalid CPU count %q: want a positive number", s)
 	}
 	return int64(f * 100000), nil
 }
@@ -141,21 +141,21 @@ type Ulimit struct {
 func ParseUlimit(s string) (Ulimit, error) {
 	name, vals, ok := strings.Cut(s, "=")
 	if !ok {
-		return Ulimit{}, errdefs.Usagef("invalid --ulimit %q: want NAME=SOFT[:HARD]", s)
+		return Ulimit{}, errdefs.Usagef("invalid ulimit %q: want NAME=SOFT[:HARD]", s)
 	}
 	softS, hardS, hasHard := strings.Cut(vals, ":")
 	soft, err := strconv.ParseUint(softS, 10, 64)
 	if err != nil {
-		return Ulimit{}, errdefs.Usagef("invalid --ulimit %q", s)
+		return Ulimit{}, errdefs.Usagef("invalid ulimit %q", s)
 	}
 	hard := soft
 	if hasHard {
 		if hard, err = strconv.ParseUint(hardS, 10, 64); err != nil {
-			return Ulimit{}, errdefs.Usagef("invalid --ulimit %q", s)
+			return Ulimit{}, errdefs.Usagef("invalid ulimit %q", s)
 		}
 	}
 	if soft > hard {
-		return Ulimit{}, errdefs.Usagef("invalid --ulimit %q: soft above hard", s)
+		return Ulimit{}, errdefs.Usagef("invalid ulimit %q: soft above hard", s)
 	}
 	return Ulimit{Name: "RLIMIT_" + strings.ToUpper(name), Soft: soft, Hard: hard}, nil
 }
@@ -165,7 +165,7 @@ func ParseUlimit(s string) (Ulimit, error) {
 func ParseEnvFile(path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, errdefs.Usagef("--env-file: %v", err)
+		return nil, errdefs.Usagef("env file: %v", err)
 	}
 	var out []string
 	for i, line := range strings.Split(string(b), "\n") {
@@ -175,7 +175,7 @@ func ParseEnvFile(path string) ([]string, error) {
 		}
 		if k, _, ok := strings.Cut(line, "="); ok {
 			if k == "" {
-				return nil, errdefs.Usagef("--env-file %s:%d: empty variable name", path, i+1)
+				return nil, errdefs.Usagef("env file %s:%d: empty variable name", path, i+1)
 			}
 			out = append(out, line)
 			continue

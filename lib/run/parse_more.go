@@ -18,11 +18,11 @@ type HostEntry struct {
 func ParseAddHost(s string) (HostEntry, error) {
 	name, ip, ok := strings.Cut(s, ":")
 	if !ok || name == "" || strings.ContainsAny(name, " \t") {
-		return HostEntry{}, errdefs.Usagef("invalid --add-host %q: want NAME:IP", s)
+		return HostEntry{}, errdefs.Usagef("invalid host entry %q: want NAME:IP", s)
 	}
 	ip = strings.TrimSuffix(strings.TrimPrefix(ip, "["), "]")
 	if net.ParseIP(ip) == nil {
-		return HostEntry{}, errdefs.Usagef("invalid --add-host %q: %q is not an IP address", s, ip)
+		return HostEntry{}, errdefs.Usagef("invalid host entry %q: %q is not an IP address", s, ip)
 	}
 	return HostEntry{Name: name, IP: ip}, nil
 }
@@ -30,7 +30,7 @@ func ParseAddHost(s string) (HostEntry, error) {
 // ParseDNS checks a --dns name server address.
 func ParseDNS(s string) (string, error) {
 	if net.ParseIP(s) == nil {
-		return "", errdefs.Usagef("invalid --dns %q: want an IP address", s)
+		return "", errdefs.Usagef("invalid DNS server %q: want an IP address", s)
 	}
 	return s, nil
 }
@@ -54,16 +54,16 @@ func ParseDevice(s string) (Device, error) {
 	case len(parts) == 3:
 		d.Container, d.Perms = parts[1], parts[2]
 	case len(parts) > 3:
-		return d, errdefs.Usagef("invalid --device %q: want HOST[:CONTAINER][:PERMS]", s)
+		return d, errdefs.Usagef("invalid device %q: want HOST[:CONTAINER][:PERMS]", s)
 	}
 	if d.Container == "" {
 		d.Container = d.Host
 	}
 	if !path.IsAbs(d.Host) || !path.IsAbs(d.Container) {
-		return d, errdefs.Usagef("invalid --device %q: paths must be absolute", s)
+		return d, errdefs.Usagef("invalid device %q: paths must be absolute", s)
 	}
 	if !isPerms(d.Perms) {
-		return d, errdefs.Usagef("invalid --device %q: permissions are some of r, w and m", s)
+		return d, errdefs.Usagef("invalid device %q: permissions are some of r, w and m", s)
 	}
 	return d, nil
 }
@@ -76,7 +76,7 @@ func isPerms(s string) bool {
 func ParseSysctl(s string) (name, value string, err error) {
 	name, value, ok := strings.Cut(s, "=")
 	if !ok || name == "" || strings.ContainsAny(name, " /") {
-		return "", "", errdefs.Usagef("invalid --sysctl %q: want NAME=VALUE (e.g. net.ipv4.ip_forward=1)", s)
+		return "", "", errdefs.Usagef("invalid sysctl %q: want NAME=VALUE (e.g. net.ipv4.ip_forward=1)", s)
 	}
 	return name, value, nil
 }

@@ -272,7 +272,7 @@ func NewID() string {
 func writeNew(path, content string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return errdefs.Usagef("--cidfile: %v", err)
+		return errdefs.Usagef("container ID file: %v", err)
 	}
 	_, err = f.WriteString(content)
 	if cerr := f.Close(); err == nil {

@@ -170,7 +170,7 @@ func addDevices(spec *specs.Spec, devs []Device) error {
 	for _, d := range devs {
 		var st unix.Stat_t
 		if err := unix.Stat(d.Host, &st); err != nil {
-			return fail(ExitRunFailure, "--device %s: %w", d.Host, err)
+			return fail(ExitRunFailure, "device %s: %w", d.Host, err)
 		}
 		typ := ""
 		switch st.Mode & unix.S_IFMT {
@@ -179,7 +179,7 @@ func addDevices(spec *specs.Spec, devs []Device) error {
 		case unix.S_IFBLK:
 			typ = "b"
 		default:
-			return fail(ExitRunFailure, "--device %s: not a device node", d.Host)
+			return fail(ExitRunFailure, "device %s: not a device node", d.Host)
 		}
 		major, minor := int64(unix.Major(uint64(st.Rdev))), int64(unix.Minor(uint64(st.Rdev)))
 		mode := os.FileMode(st.Mode & 0o777)

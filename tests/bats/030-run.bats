@@ -99,7 +99,7 @@ IMG=localhost/busybox:latest
 		'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max; ulimit -Sn; ulimit -Hn'
 	expect_output $'67108864\n50000\n100\n500\n600'
 	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --memory lots "$IMG" true
-	expect_match "invalid --memory"
+	expect_match "--memory: invalid size"
 }
 
 @test "run: network none and host" {
