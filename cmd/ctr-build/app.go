@@ -12,10 +12,10 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
-	"github.com/ctr-project/ctr/lib/build"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 type globalFlags struct {
@@ -44,12 +44,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 
 // withContainer opens the store and finds the working container named by
 // the command's first argument.
-func withContainer(c *ucli.Context, g *globalFlags, fn func(storage.Store, *build.Container) error) error {
+func withContainer(c *ucli.Context, g *globalFlags, fn func(storage.Store, *workcontainer.Container) error) error {
 	if c.NArg() == 0 {
 		return cli.UsageError("want a working CONTAINER (an ID or name from ctr-build from)")
 	}
 	return g.storage.Open(func(_ *image.LocalStore, store storage.Store) error {
-		wc, err := build.Get(store, c.Args().First())
+		wc, err := workcontainer.Get(store, c.Args().First())
 		if err != nil {
 			return err
 		}
@@ -91,7 +91,7 @@ func fromCommand(g *globalFlags) *ucli.Command {
 					}
 					imageID = img.ID
 				}
-				wc, err := build.From(c.Context, store, imageID, args[0], name)
+				wc, err := workcontainer.From(c.Context, store, imageID, args[0], name)
 				if err != nil {
 					return err
 				}
@@ -117,9 +117,9 @@ func commitCommand(g *globalFlags) *ucli.Command {
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print only the image ID (the default)", Destination: &g.out.Quiet})
 	cmd.Action = func(c *ucli.Context) error {
 		start := time.Now()
-		return withContainer(c, g, func(store storage.Store, wc *build.Container) error {
+		return withContainer(c, g, func(store storage.Store, wc *workcontainer.Container) error {
 			names := c.Args().Tail()
-			id, md, err := build.Commit(c.Context, store, wc, build.CommitOptions{Names: names, CreatedBy: cmp.Or(createdBy, "ctr-build commit")})
+			id, md, err := workcontainer.Commit(c.Context, store, wc, workcontainer.CommitOptions{Names: names, CreatedBy: cmp.Or(createdBy, "ctr-build commit")})
 			if err != nil {
 				return err
 			}
@@ -146,7 +146,7 @@ func mountCommand(g *globalFlags) *ucli.Command {
 	return &ucli.Command{
 		Name: "mount", Usage: "mount a working container's rootfs; print its path", ArgsUsage: "CONTAINER",
 		Action: func(c *ucli.Context) error {
-			return withContainer(c, g, func(store storage.Store, wc *build.Container) error {
+			return withContainer(c, g, func(store storage.Store, wc *workcontainer.Container) error {
 				p, err := wc.Mount(store)
 				if err != nil {
 					return err
@@ -162,7 +162,7 @@ func umountCommand(g *globalFlags) *ucli.Command {
 	return &ucli.Command{
 		Name: "umount", Usage: "undo a mount", ArgsUsage: "CONTAINER",
 		Action: func(c *ucli.Context) error {
-			return withContainer(c, g, func(store storage.Store, wc *build.Container) error {
+			return withContainer(c, g, func(store storage.Store, wc *workcontainer.Container) error {
 				return wc.Unmount(store)
 			})
 		},
@@ -178,7 +178,7 @@ func rmCommand(g *globalFlags) *ucli.Command {
 			}
 			return g.storage.Open(func(_ *image.LocalStore, store storage.Store) error {
 				for _, ref := range c.Args().Slice() {
-					wc, err := build.Get(store, ref)
+					wc, err := workcontainer.Get(store, ref)
 					if err != nil {
 						return err
 					}
@@ -200,7 +200,7 @@ func containersCommand(g *globalFlags) *ucli.Command {
 		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "json", Usage: "one JSON record per container", Destination: &asJSON}},
 		Action: func(c *ucli.Context) error {
 			return g.storage.Open(func(_ *image.LocalStore, store storage.Store) error {
-				cs, err := build.List(store)
+				cs, err := workcontainer.List(store)
 				if err != nil {
 					return err
 				}
@@ -218,5 +218,3 @@ func containersCommand(g *globalFlags) *ucli.Command {
 		},
 	}
 }
-
-// stateDir is where RUN steps keep their bundles (ctr-run's).

@@ -10,7 +10,7 @@ import (
 	"go.podman.io/storage"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
-	"github.com/ctr-project/ctr/lib/build"
+	"github.com/ctr-project/ctr/lib/containerfile"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
@@ -53,7 +53,7 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 		return cli.UsageError("want a build CONTEXT directory, or a command (see --help)")
 	}
 	start := time.Now()
-	o := build.BuildOptions{Context: c.Args().First(), File: f.file, Tags: f.tags.Value(), Target: f.target,
+	o := containerfile.BuildOptions{Context: c.Args().First(), File: f.file, Tags: f.tags.Value(), Target: f.target,
 		NoCache: f.noCache, Pull: f.pull, BuildArgs: map[string]string{}, Squash: f.squash, NoLayers: !f.layers}
 	if st, err := os.Stat(o.Context); err != nil || !st.IsDir() {
 		return cli.UsageError("build context %q is not a directory", o.Context)
@@ -144,7 +144,7 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 		if !g.out.Quiet {
 			o.PullOpts.Log, o.PullOpts.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)
 		}
-		id, md, err := build.Build(c.Context, store, o)
+		id, md, err := containerfile.Build(c.Context, store, o)
 		if err != nil {
 			return err
 		}

@@ -9,11 +9,11 @@ import (
 	"go.podman.io/storage"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
-	"github.com/ctr-project/ctr/lib/build"
 	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 func runCommand(g *globalFlags) *ucli.Command {
@@ -54,7 +54,7 @@ func runCommand(g *globalFlags) *ucli.Command {
 			}
 			var status int
 			err = g.storage.Open(func(local *image.LocalStore, store storage.Store) error {
-				wc, err := build.Get(store, c.Args().First())
+				wc, err := workcontainer.Get(store, c.Args().First())
 				if err != nil {
 					return err
 				}
@@ -89,26 +89,26 @@ func copyCommand(g *globalFlags) *ucli.Command {
 			}
 			args := c.Args().Slice()
 			srcs, dst := args[1:len(args)-1], args[len(args)-1]
-			var o build.CopyOptions
+			var o workcontainer.CopyOptions
 			if chmod != "" {
 				var err error
-				if o.Chmod, err = build.ParseChmod(chmod); err != nil {
+				if o.Chmod, err = workcontainer.ParseChmod(chmod); err != nil {
 					return cli.UsageError("%v", err)
 				}
 			}
-			return withContainer(c, g, func(store storage.Store, wc *build.Container) error {
+			return withContainer(c, g, func(store storage.Store, wc *workcontainer.Container) error {
 				rootfs, err := wc.Mount(store)
 				if err != nil {
 					return err
 				}
 				defer wc.Unmount(store) //nolint:errcheck // a stale mount is undone by rm
 				if chown != "" {
-					if o.UID, o.GID, err = build.LookupOwner(rootfs, chown); err != nil {
+					if o.UID, o.GID, err = workcontainer.LookupOwner(rootfs, chown); err != nil {
 						return err
 					}
 				}
 				o.Workdir = wc.Meta.Image.Config.WorkingDir
-				return build.CopyIn(rootfs, build.Sources(srcs...), dst, o)
+				return workcontainer.CopyIn(rootfs, workcontainer.Sources(srcs...), dst, o)
 			})
 		},
 	}
@@ -132,8 +132,8 @@ func configCommand(g *globalFlags) *ucli.Command {
 			&ucli.StringFlag{Name: "author", Usage: "the image's `AUTHOR`", Destination: &author},
 		},
 		Action: func(c *ucli.Context) error {
-			return withContainer(c, g, func(store storage.Store, wc *build.Container) error {
-				ch := build.ConfigChange{Env: env.Value(), Labels: labels.Value(), Ports: ports.Value(), Volumes: volumes.Value()}
+			return withContainer(c, g, func(store storage.Store, wc *workcontainer.Container) error {
+				ch := workcontainer.ConfigChange{Env: env.Value(), Labels: labels.Value(), Ports: ports.Value(), Volumes: volumes.Value()}
 				var err error
 				if c.IsSet("cmd") {
 					if ch.Cmd, err = commandValue(cmd); err != nil {

@@ -34,131 +34,152 @@ func withStore(f *runFlags, fn func(*image.LocalStore, storage.Store) error) err
 	return f.storage.Open(fn)
 }
 
-// stateDir is where ctr-run keeps bundles and the runtime's state.
-
+// lifecycleCommands are ctr-run's commands for the containers it made.
 func lifecycleCommands(f *runFlags) []*ucli.Command {
-	var all, asJSON, force bool
+	return []*ucli.Command{psCommand(f), stopCommand(f), killCommand(f), rmCommand(f), execCommand(f), cleanupCommand(f), inspectCommand(f)}
+}
+
+func psCommand(f *runFlags) *ucli.Command {
+	var all, asJSON bool
+	return &ucli.Command{
+		Name: "ps", Usage: "list containers (running ones, or all with -a)",
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "list exited containers too", Destination: &all},
+			&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per container", Destination: &asJSON},
+		},
+		Action: func(c *ucli.Context) error {
+			return withManager(f, func(m *run.Manager) error {
+				cs, err := m.List(all)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					enc := json.NewEncoder(c.App.Writer)
+					for _, ct := range cs {
+						if err := enc.Encode(ct); err != nil {
+							return err
+						}
+					}
+					return nil
+				}
+				w := tabwriter.NewWriter(c.App.Writer, 10, 1, 3, ' ', 0)
+				fmt.Fprintln(w, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tNAMES")
+				for _, ct := range cs {
+					status := ct.Status
+					if ct.ExitCode != nil {
+						status = fmt.Sprintf("exited (%d)", *ct.ExitCode)
+					}
+					if ct.OOMKilled {
+						status += " OOM"
+					}
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", ct.ID[:12], ct.Image, strings.Join(ct.Command, " "),
+						ct.Created.Local().Format(time.DateTime), status, ct.Name)
+				}
+				return w.Flush()
+			})
+		},
+	}
+}
+
+func stopCommand(f *runFlags) *ucli.Command {
 	var timeout int
+	return &ucli.Command{
+		Name: "stop", Usage: "stop containers: their stop signal (SIGTERM unless set), then SIGKILL after the timeout", ArgsUsage: "CONTAINER...",
+		Flags: []ucli.Flag{&ucli.IntFlag{Name: "time", Aliases: []string{"t"}, Usage: "wait `SECONDS` before SIGKILL (default: the container's --stop-timeout, else 10)", Destination: &timeout}},
+		Action: func(c *ucli.Context) error {
+			var wait *time.Duration
+			if c.IsSet("time") {
+				if timeout < 0 {
+					return cli.UsageError("invalid --time %d: want 0 or more seconds", timeout)
+				}
+				d := time.Duration(timeout) * time.Second
+				wait = &d
+			}
+			return eachContainer(c, f, func(m *run.Manager, ref string) error {
+				return m.Stop(c.Context, ref, wait)
+			})
+		},
+	}
+}
+
+func killCommand(f *runFlags) *ucli.Command {
 	var killSignal string
+	return &ucli.Command{
+		Name: "kill", Usage: "send a signal to containers (default SIGKILL)", ArgsUsage: "CONTAINER...",
+		Flags: []ucli.Flag{&ucli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "KILL", Usage: "the `SIGNAL` (a name such as TERM or RTMIN+3, or a number)", Destination: &killSignal}},
+		Action: func(c *ucli.Context) error {
+			sig, err := signals.Parse(killSignal)
+			if err != nil || sig < 1 || sig > 64 {
+				return cli.UsageError("invalid --signal %q", killSignal)
+			}
+			return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Kill(ref, sig) })
+		},
+	}
+}
+
+func rmCommand(f *runFlags) *ucli.Command {
+	var force bool
+	return &ucli.Command{
+		Name: "rm", Usage: "remove containers (their storage, mount, state and cgroups)", ArgsUsage: "CONTAINER...",
+		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill running containers first", Destination: &force}},
+		Action: func(c *ucli.Context) error {
+			return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Remove(ref, force) })
+		},
+	}
+}
+
+func execCommand(f *runFlags) *ucli.Command {
 	var eo run.ExecOptions
 	var execEnv ucli.StringSlice
-	return []*ucli.Command{
-		{
-			Name: "ps", Usage: "list containers (running ones, or all with -a)",
-			Flags: []ucli.Flag{
-				&ucli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "list exited containers too", Destination: &all},
-				&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per container", Destination: &asJSON},
-			},
-			Action: func(c *ucli.Context) error {
-				return withManager(f, func(m *run.Manager) error {
-					cs, err := m.List(all)
-					if err != nil {
-						return err
-					}
-					if asJSON {
-						enc := json.NewEncoder(c.App.Writer)
-						for _, ct := range cs {
-							if err := enc.Encode(ct); err != nil {
-								return err
-							}
-						}
-						return nil
-					}
-					w := tabwriter.NewWriter(c.App.Writer, 10, 1, 3, ' ', 0)
-					fmt.Fprintln(w, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tNAMES")
-					for _, ct := range cs {
-						status := ct.Status
-						if ct.ExitCode != nil {
-							status = fmt.Sprintf("exited (%d)", *ct.ExitCode)
-						}
-						if ct.OOMKilled {
-							status += " OOM"
-						}
-						fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", ct.ID[:12], ct.Image, strings.Join(ct.Command, " "),
-							ct.Created.Local().Format(time.DateTime), status, ct.Name)
-					}
-					return w.Flush()
-				})
-			},
+	return &ucli.Command{
+		Name: "exec", Usage: "run a command in a running container", ArgsUsage: "CONTAINER COMMAND [ARG...]",
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open", Destination: &eo.Interactive},
+			&ucli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal", Destination: &eo.TTY},
+			&ucli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `VAR=VALUE`", Destination: &execEnv},
+			&ucli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working `DIR`", Destination: &eo.Workdir},
+			&ucli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as `USER[:GROUP]`", Destination: &eo.User},
 		},
-		{
-			Name: "stop", Usage: "stop containers: their stop signal (SIGTERM unless set), then SIGKILL after the timeout", ArgsUsage: "CONTAINER...",
-			Flags: []ucli.Flag{&ucli.IntFlag{Name: "time", Aliases: []string{"t"}, Usage: "wait `SECONDS` before SIGKILL (default: the container's --stop-timeout, else 10)", Destination: &timeout}},
-			Action: func(c *ucli.Context) error {
-				var wait *time.Duration
-				if c.IsSet("time") {
-					if timeout < 0 {
-						return cli.UsageError("invalid --time %d: want 0 or more seconds", timeout)
-					}
-					d := time.Duration(timeout) * time.Second
-					wait = &d
+		Action: func(c *ucli.Context) error {
+			if c.NArg() < 2 {
+				return cli.UsageError("want CONTAINER and COMMAND")
+			}
+			eo.Args, eo.Env = c.Args().Tail(), execEnv.Value()
+			return withManager(f, func(m *run.Manager) error {
+				status, err := m.Exec(c.Args().First(), eo)
+				if err != nil {
+					return err
 				}
-				return eachContainer(c, f, func(m *run.Manager, ref string) error {
-					return m.Stop(c.Context, ref, wait)
-				})
-			},
+				return exit.With(status)
+			})
 		},
-		{
-			Name: "kill", Usage: "send a signal to containers (default SIGKILL)", ArgsUsage: "CONTAINER...",
-			Flags: []ucli.Flag{&ucli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "KILL", Usage: "the `SIGNAL` (a name such as TERM or RTMIN+3, or a number)", Destination: &killSignal}},
-			Action: func(c *ucli.Context) error {
-				sig, err := signals.Parse(killSignal)
-				if err != nil || sig < 1 || sig > 64 {
-					return cli.UsageError("invalid --signal %q", killSignal)
+	}
+}
+
+func cleanupCommand(f *runFlags) *ucli.Command {
+	var remove bool
+	return &ucli.Command{
+		Name: "cleanup", Usage: "after a detached container exits: unmount it (and remove it with --rm)", ArgsUsage: "CONTAINER",
+		Hidden: true,
+		Flags:  []ucli.Flag{&ucli.BoolFlag{Name: "rm", Usage: "remove the container", Destination: &remove}},
+		Action: func(c *ucli.Context) error {
+			return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Cleanup(ref, remove) })
+		},
+	}
+}
+
+func inspectCommand(f *runFlags) *ucli.Command {
+	return &ucli.Command{
+		Name: "inspect", Usage: "print containers as JSON", ArgsUsage: "CONTAINER...",
+		Action: func(c *ucli.Context) error {
+			enc := json.NewEncoder(c.App.Writer)
+			return eachContainer(c, f, func(m *run.Manager, ref string) error {
+				ct, err := m.Get(ref)
+				if err != nil {
+					return err
 				}
-				return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Kill(ref, sig) })
-			},
-		},
-		{
-			Name: "rm", Usage: "remove containers (their storage, mount, state and cgroups)", ArgsUsage: "CONTAINER...",
-			Flags: []ucli.Flag{&ucli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill running containers first", Destination: &force}},
-			Action: func(c *ucli.Context) error {
-				return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Remove(ref, force) })
-			},
-		},
-		{
-			Name: "exec", Usage: "run a command in a running container", ArgsUsage: "CONTAINER COMMAND [ARG...]",
-			Flags: []ucli.Flag{
-				&ucli.BoolFlag{Name: "interactive", Aliases: []string{"i"}, Usage: "keep stdin open", Destination: &eo.Interactive},
-				&ucli.BoolFlag{Name: "tty", Aliases: []string{"t"}, Usage: "allocate a pseudo-terminal", Destination: &eo.TTY},
-				&ucli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `VAR=VALUE`", Destination: &execEnv},
-				&ucli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working `DIR`", Destination: &eo.Workdir},
-				&ucli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as `USER[:GROUP]`", Destination: &eo.User},
-			},
-			Action: func(c *ucli.Context) error {
-				if c.NArg() < 2 {
-					return cli.UsageError("want CONTAINER and COMMAND")
-				}
-				eo.Args, eo.Env = c.Args().Tail(), execEnv.Value()
-				return withManager(f, func(m *run.Manager) error {
-					status, err := m.Exec(c.Args().First(), eo)
-					if err != nil {
-						return err
-					}
-					return exit.With(status)
-				})
-			},
-		},
-		{
-			Name: "cleanup", Usage: "after a detached container exits: unmount it (and remove it with --rm)", ArgsUsage: "CONTAINER",
-			Hidden: true,
-			Flags:  []ucli.Flag{&ucli.BoolFlag{Name: "rm", Usage: "remove the container", Destination: &force}},
-			Action: func(c *ucli.Context) error {
-				return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Cleanup(ref, force) })
-			},
-		},
-		{
-			Name: "inspect", Usage: "print containers as JSON", ArgsUsage: "CONTAINER...",
-			Action: func(c *ucli.Context) error {
-				enc := json.NewEncoder(c.App.Writer)
-				return eachContainer(c, f, func(m *run.Manager, ref string) error {
-					ct, err := m.Get(ref)
-					if err != nil {
-						return err
-					}
-					return enc.Encode(ct)
-				})
-			},
+				return enc.Encode(ct)
+			})
 		},
 	}
 }

@@ -1,4 +1,4 @@
-package build
+package containerfile
 
 import (
 	"cmp"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 // runMounts are what RUN --mount gives one step: mounts for the runtime,
@@ -49,7 +50,7 @@ func (s *stage) prepareMounts(c *instructions.RunCommand) (_ *runMounts, retErr 
 	for _, m := range instructions.GetMounts(c) {
 		target := m.Target
 		if target != "" && !path.IsAbs(target) {
-			target = path.Join(orRoot(s.meta.Image.Config.WorkingDir), target)
+			target = path.Join(cmp.Or(s.meta.Image.Config.WorkingDir, "/"), target)
 		}
 		var err error
 		switch m.Type {
@@ -91,7 +92,7 @@ func (s *stage) bindMount(rm *runMounts, m *instructions.Mount, target string) e
 		return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("RUN --mount=type=bind source %q: %w", m.Source, err))
 	}
 	if m.From == "" {
-		d, err := sourcesDigest([]Source{{Path: src, Name: m.Source}})
+		d, err := sourcesDigest([]workcontainer.Source{{Path: src, Name: m.Source}})
 		if err != nil {
 			return err
 		}
@@ -105,7 +106,7 @@ func (s *stage) bindMount(rm *runMounts, m *instructions.Mount, target string) e
 			return err
 		}
 		rm.cleanup = append(rm.cleanup, func() { os.RemoveAll(copyDir) })
-		if err := CopyIn(copyDir, []Source{{Path: src, Name: "src"}}, "/src", CopyOptions{}); err != nil {
+		if err := workcontainer.CopyIn(copyDir, []workcontainer.Source{{Path: src, Name: "src"}}, "/src", workcontainer.CopyOptions{}); err != nil {
 			return err
 		}
 		src = filepath.Join(copyDir, "src")
@@ -191,7 +192,7 @@ func intOrZero(p *uint64) int {
 func mountPoints(rootfs string, mounts []run.Mount) []string {
 	var out []string
 	for _, m := range mounts {
-		out = append(out, missingDirs(rootfs, m.Target)...)
+		out = append(out, workcontainer.MissingDirs(rootfs, m.Target)...)
 	}
 	return out
 }

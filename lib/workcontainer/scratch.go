@@ -1,4 +1,4 @@
-package build
+package workcontainer
 
 import (
 	"runtime"
@@ -6,8 +6,8 @@ import (
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
-// newScratch is the config of an image built from nothing.
-func newScratch() imgspecv1.Image {
+// ScratchImage is the config of an image built from nothing.
+func ScratchImage() imgspecv1.Image {
 	return imgspecv1.Image{
 		Platform: imgspecv1.Platform{Architecture: runtime.GOARCH, OS: runtime.GOOS},
 		RootFS:   imgspecv1.RootFS{Type: "layers"},

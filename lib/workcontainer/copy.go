@@ -1,7 +1,8 @@
-package build
+package workcontainer
 
 import (
 	"archive/tar"
+	"cmp"
 	"fmt"
 	"io"
 	"io/fs"
@@ -67,7 +68,7 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 	// drops it.
 	toDir := strings.HasSuffix(dst, "/") || len(srcs) > 1
 	if !path.IsAbs(dst) {
-		dst = path.Join(orRoot(o.Workdir), dst)
+		dst = path.Join(cmp.Or(o.Workdir, "/"), dst)
 	}
 	if !toDir {
 		if p, err := securejoin.SecureJoin(rootfs, dst); err == nil {
@@ -91,7 +92,7 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 	if !toDir {
 		dstDir = path.Dir(dst)
 	}
-	if err := mkdirOwned(rootfs, dstDir, o); err != nil {
+	if err := MkdirOwned(rootfs, dstDir, o); err != nil {
 		return err
 	}
 	pr, pw := io.Pipe()
@@ -139,14 +140,14 @@ func CopyIn(rootfs string, srcs []Source, dst string, o CopyOptions) error {
 	return nil
 }
 
-// mkdirOwned makes dir (as mkdir -p) inside the rootfs: symlinks on the
+// MkdirOwned makes dir (as mkdir -p) inside the rootfs: symlinks on the
 // way are followed there, never out of it. The directories it makes belong
 // to the copy's owner, as with BuildKit and buildah.
-func mkdirOwned(rootfs, dir string, o CopyOptions) error {
+func MkdirOwned(rootfs, dir string, o CopyOptions) error {
 	if !path.IsAbs(dir) {
-		dir = path.Join(orRoot(o.Workdir), dir)
+		dir = path.Join(cmp.Or(o.Workdir, "/"), dir)
 	}
-	created := missingDirs(rootfs, dir)
+	created := MissingDirs(rootfs, dir)
 	if err := pathrs.MkdirAll(rootfs, dir, 0o755); err != nil {
 		return fmt.Errorf("copy destination %s: %w", dir, err)
 	}
@@ -185,7 +186,7 @@ func writeParents(tw *tar.Writer, src Source, dst string, o CopyOptions) error {
 
 // writeTree writes the contents of the directory src below dst.
 func writeTree(tw *tar.Writer, src Source, dst string, o CopyOptions) error {
-	return walkSource(src, func(p, rel string, st fs.FileInfo) error {
+	return WalkSource(src, func(p, rel string, st fs.FileInfo) error {
 		if rel == "." {
 			return nil
 		}
@@ -193,9 +194,9 @@ func writeTree(tw *tar.Writer, src Source, dst string, o CopyOptions) error {
 	})
 }
 
-// walkSource calls fn for src and everything below it (lstat'ed, in
+// WalkSource calls fn for src and everything below it (lstat'ed, in
 // lexical order), but what src.Skip leaves out.
-func walkSource(src Source, fn func(p, rel string, st fs.FileInfo) error) error {
+func WalkSource(src Source, fn func(p, rel string, st fs.FileInfo) error) error {
 	return filepath.WalkDir(src.Path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -255,16 +256,9 @@ func writeEntry(tw *tar.Writer, p string, st fs.FileInfo, name string, o CopyOpt
 	return err
 }
 
-func orRoot(s string) string {
-	if s == "" {
-		return "/"
-	}
-	return s
-}
-
-// missingDirs lists dir and its parents that do not exist in the rootfs,
+// MissingDirs lists dir and its parents that do not exist in the rootfs,
 // outermost first.
-func missingDirs(rootfs, dir string) []string {
+func MissingDirs(rootfs, dir string) []string {
 	var out []string
 	for d := path.Clean(dir); d != "/" && d != "."; d = path.Dir(d) {
 		full, err := securejoin.SecureJoin(rootfs, d)

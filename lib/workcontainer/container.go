@@ -1,10 +1,10 @@
-// Package build makes images: working containers in containers/storage
-// (from an image or from scratch), commands run in them through
-// ctr-runtime with ctr-run's defaults, files copied in, config changes,
-// and commits of their changes as new images, as buildah does. ctr-build's
-// scripted mode drives it step by step; Containerfile builds drive it
-// from parsed instructions.
-package build
+// Package workcontainer holds the building blocks of an image, as
+// buildah's: working containers in containers/storage (from an image or
+// from scratch), files copied in, config changes, commits of their
+// changes as new images, and an image stored again in Docker's format.
+// ctr-build's scripted mode drives it step by step; lib/containerfile
+// drives it from a Containerfile's instructions.
+package workcontainer
 
 import (
 	"context"
@@ -43,7 +43,7 @@ func From(ctx context.Context, store storage.Store, imageID, fromName, name stri
 		}
 		meta.Image = *img
 	} else {
-		meta.Image = newScratch()
+		meta.Image = ScratchImage()
 	}
 	id := run.NewID()
 	if name == "" {

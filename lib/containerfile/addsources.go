@@ -1,4 +1,4 @@
-package build
+package containerfile
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"github.com/opencontainers/go-digest"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 // isURL says whether an ADD source is fetched over HTTP(S).
@@ -36,8 +37,8 @@ func isGit(src string) bool {
 // heredocSources writes the inline files of COPY <<EOF (already expanded
 // where the delimiter was not quoted) into dir, as BuildKit makes them:
 // mode 0644, named by the delimiter.
-func heredocSources(contents []instructions.SourceContent, dir string) ([]Source, error) {
-	var out []Source
+func heredocSources(contents []instructions.SourceContent, dir string) ([]workcontainer.Source, error) {
+	var out []workcontainer.Source
 	for i, sc := range contents {
 		name := path.Base(path.Clean("/" + sc.Path))
 		if name == "/" {
@@ -51,7 +52,7 @@ func heredocSources(contents []instructions.SourceContent, dir string) ([]Source
 		if err := os.Chmod(p, 0o644); err != nil {
 			return nil, err
 		}
-		out = append(out, Source{Path: p, Name: name})
+		out = append(out, workcontainer.Source{Path: p, Name: name})
 	}
 	return out, nil
 }
@@ -60,10 +61,10 @@ func heredocSources(contents []instructions.SourceContent, dir string) ([]Source
 // file gets mode 0600, the time of the Last-Modified header, and in a
 // destination directory the last element of the URL's path as its name.
 // checksum, when set ("sha256:…"), must match the content.
-func fetchURL(ctx context.Context, raw, dir string, n int, checksum string) (Source, error) {
+func fetchURL(ctx context.Context, raw, dir string, n int, checksum string) (workcontainer.Source, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return Source{}, errdefs.WithKind(errdefs.ErrUsage, fmt.Errorf("ADD %s: %w", raw, err))
+		return workcontainer.Source{}, errdefs.WithKind(errdefs.ErrUsage, fmt.Errorf("ADD %s: %w", raw, err))
 	}
 	name := path.Base(path.Clean("/" + u.Path))
 	if name == "/" {
@@ -72,16 +73,16 @@ func fetchURL(ctx context.Context, raw, dir string, n int, checksum string) (Sou
 	var want digest.Digest
 	if checksum != "" {
 		if want, err = digest.Parse(checksum); err != nil {
-			return Source{}, errdefs.WithKind(errdefs.ErrUsage, fmt.Errorf("ADD --checksum=%s: %w", checksum, err))
+			return workcontainer.Source{}, errdefs.WithKind(errdefs.ErrUsage, fmt.Errorf("ADD --checksum=%s: %w", checksum, err))
 		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return Source{}, errdefs.WithKind(errdefs.ErrUsage, fmt.Errorf("ADD %s: %w", raw, err))
+		return workcontainer.Source{}, errdefs.WithKind(errdefs.ErrUsage, fmt.Errorf("ADD %s: %w", raw, err))
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return Source{}, errdefs.WithKind(errdefs.ErrTemporary, fmt.Errorf("ADD %s: %w", raw, err))
+		return workcontainer.Source{}, errdefs.WithKind(errdefs.ErrTemporary, fmt.Errorf("ADD %s: %w", raw, err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -92,12 +93,12 @@ func fetchURL(ctx context.Context, raw, dir string, n int, checksum string) (Sou
 		case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
 			kind = errdefs.ErrTemporary
 		}
-		return Source{}, errdefs.WithKind(kind, fmt.Errorf("ADD %s: %s", raw, resp.Status))
+		return workcontainer.Source{}, errdefs.WithKind(kind, fmt.Errorf("ADD %s: %s", raw, resp.Status))
 	}
 	p := filepath.Join(dir, "url-"+strconv.Itoa(n))
 	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return Source{}, err
+		return workcontainer.Source{}, err
 	}
 	var w io.Writer = f
 	var verifier digest.Verifier
@@ -110,11 +111,11 @@ func fetchURL(ctx context.Context, raw, dir string, n int, checksum string) (Sou
 		err = cerr
 	}
 	if err != nil {
-		return Source{}, errdefs.WithKind(errdefs.ErrTemporary, fmt.Errorf("ADD %s: %w", raw, err))
+		return workcontainer.Source{}, errdefs.WithKind(errdefs.ErrTemporary, fmt.Errorf("ADD %s: %w", raw, err))
 	}
 	if verifier != nil && !verifier.Verified() {
 		got, _ := digestFile(p, want.Algorithm())
-		return Source{}, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("ADD %s: checksum mismatch: got %s, want %s", raw, got, want))
+		return workcontainer.Source{}, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("ADD %s: checksum mismatch: got %s, want %s", raw, got, want))
 	}
 	if lm := resp.Header.Get("Last-Modified"); lm != "" {
 		if t, err := http.ParseTime(lm); err == nil {
@@ -124,7 +125,7 @@ func fetchURL(ctx context.Context, raw, dir string, n int, checksum string) (Sou
 		now := time.Now()
 		_ = os.Chtimes(p, now, now)
 	}
-	return Source{Path: p, Name: name}, nil
+	return workcontainer.Source{Path: p, Name: name}, nil
 }
 
 func digestFile(p string, alg digest.Algorithm) (digest.Digest, error) {
@@ -140,7 +141,7 @@ func digestFile(p string, alg digest.Algorithm) (digest.Digest, error) {
 // is dropped (not the whole context, as in COPY . /dst), and inside a
 // directory source every path (relative to it) that matches, or lies below
 // one that does, is left out.
-func excludeSources(srcs []Source, patterns []string, contextRoot string) ([]Source, error) {
+func excludeSources(srcs []workcontainer.Source, patterns []string, contextRoot string) ([]workcontainer.Source, error) {
 	if len(patterns) == 0 || len(srcs) == 0 {
 		return srcs, nil
 	}
@@ -152,7 +153,7 @@ func excludeSources(srcs []Source, patterns []string, contextRoot string) ([]Sou
 		ok, err := pm.MatchesOrParentMatches(filepath.ToSlash(rel))
 		return err == nil && ok
 	}
-	var out []Source
+	var out []workcontainer.Source
 	for _, s := range srcs {
 		// With --parents, a source is named by its path below the root.
 		name := s.Name

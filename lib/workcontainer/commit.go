@@ -1,4 +1,4 @@
-package build
+package workcontainer
 
 import (
 	"archive/tar"
@@ -31,9 +31,9 @@ type CommitOptions struct {
 	// that the same changes give the same layer (--timestamp).
 	Reproducible bool
 
-	// layer, when set, gives the new layer's tar instead of the
+	// Layer, when set, gives the new layer's tar instead of the
 	// container's changes (a squash).
-	layer func() (io.ReadCloser, error)
+	Layer func() (io.ReadCloser, error)
 }
 
 // Commit makes an image of the working container: the base image's
@@ -44,12 +44,12 @@ func Commit(ctx context.Context, store storage.Store, c *Container, o CommitOpti
 	if created.IsZero() {
 		created = time.Now().UTC()
 	}
-	if o.layer == nil {
+	if o.Layer == nil {
 		sc, err := store.Container(c.ID)
 		if err != nil {
 			return "", "", err
 		}
-		o.layer = func() (io.ReadCloser, error) {
+		o.Layer = func() (io.ReadCloser, error) {
 			rc, err := store.Diff("", sc.LayerID, &storage.DiffOptions{Compression: ptr(archive.Uncompressed)})
 			if err != nil {
 				return nil, fmt.Errorf("reading the container's changes: %w", err)
@@ -82,7 +82,7 @@ func Commit(ctx context.Context, store storage.Store, c *Container, o CommitOpti
 		if o.Reproducible {
 			clamp = &created
 		}
-		diffID, size, err := diffToFile(o.layer, path, clamp)
+		diffID, size, err := diffToFile(o.Layer, path, clamp)
 		if err != nil {
 			return "", "", err
 		}
@@ -124,7 +124,7 @@ func Commit(ctx context.Context, store storage.Store, c *Container, o CommitOpti
 		return "", "", fmt.Errorf("committing %s: %w", c.Name, err)
 	}
 	for _, extra := range tail(o.Names) {
-		if err := store.AddNames(id, []string{normalName(extra)}); err != nil {
+		if err := store.AddNames(id, []string{NormalName(extra)}); err != nil {
 			return "", "", err
 		}
 	}
@@ -209,16 +209,16 @@ func destination(store storage.Store, id string, names []string) (types.ImageRef
 	if len(names) == 0 {
 		return istorage.Transport.NewStoreReference(store, nil, id)
 	}
-	ref, err := istorage.Transport.ParseStoreReference(store, normalName(names[0]))
+	ref, err := istorage.Transport.ParseStoreReference(store, NormalName(names[0]))
 	if err != nil {
 		return nil, fmt.Errorf("image name %q: %w", names[0], err)
 	}
 	return ref, nil
 }
 
-// normalName adds podman's "localhost/" to a name without a registry, as
+// NormalName adds podman's "localhost/" to a name without a registry, as
 // buildah does.
-func normalName(name string) string {
+func NormalName(name string) string {
 	// A registry is a first component followed by "/" that has a dot or
 	// a port, or is localhost; "app:1" has none.
 	first, _, hasSlash := strings.Cut(name, "/")

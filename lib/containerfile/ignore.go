@@ -1,4 +1,4 @@
-package build
+package containerfile
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/moby/patternmatcher/ignorefile"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 // contextIgnore is the build context's .containerignore (or
@@ -63,8 +64,8 @@ func (ci *contextIgnore) skip(p string) bool {
 
 // filter drops ignored sources and makes the rest skip ignored files
 // inside them.
-func (ci *contextIgnore) filter(srcs []Source) []Source {
-	var out []Source
+func (ci *contextIgnore) filter(srcs []workcontainer.Source) []workcontainer.Source {
+	var out []workcontainer.Source
 	for _, s := range srcs {
 		if ci.skip(s.Path) {
 			// An ignored directory may still hold exceptions ("!dir/keep").

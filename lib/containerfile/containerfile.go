@@ -1,4 +1,8 @@
-package build
+// Package containerfile is ctr-build's Containerfile interpreter: stages,
+// the instructions' dispatch, RUN steps and their mounts, COPY and ADD
+// sources (the context with its ignore file, URLs, heredocs), and the
+// layer cache, on the working-container blocks of lib/workcontainer.
+package containerfile
 
 import (
 	"context"
@@ -19,6 +23,7 @@ import (
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 // BuildOptions describe a Containerfile build.
@@ -64,7 +69,7 @@ type builder struct {
 	global []string // global ARGs, K=V, for FROM lines
 	built  map[int]string
 	bases  map[int]string // each stage's base image ("" for scratch)
-	extras map[int]dockerExtras
+	extras map[int]workcontainer.DockerExtras
 	cache  layerCache
 	ignore *contextIgnore // nil: no ignore file
 	target int            // the stage built
@@ -75,7 +80,7 @@ type builder struct {
 // Build builds the Containerfile and returns the final image's ID and
 // manifest digest.
 func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, digest.Digest, error) {
-	// Sources are resolved below the context: an absolute, clean root.
+	// workcontainer.Sources are resolved below the context: an absolute, clean root.
 	abs, err := filepath.Abs(o.Context)
 	if err != nil {
 		return "", "", err
@@ -107,7 +112,7 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 	if o.NoLayers {
 		o.NoCache = true
 	}
-	b := &builder{ctx: ctx, store: store, o: o, lex: shell.NewLex(res.EscapeToken), stages: stages, built: map[int]string{}, bases: map[int]string{}, extras: map[int]dockerExtras{},
+	b := &builder{ctx: ctx, store: store, o: o, lex: shell.NewLex(res.EscapeToken), stages: stages, built: map[int]string{}, bases: map[int]string{}, extras: map[int]workcontainer.DockerExtras{},
 		cache: layerCache{dir: filepath.Join(store.GraphRoot(), "ctr-build-cache"), off: o.NoCache}}
 	if b.ignore, err = readIgnore(o.Context, o.IgnoreFile); err != nil {
 		return "", "", err
@@ -159,7 +164,7 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 		}
 	}
 	if o.Format == "docker" {
-		if final, err = b.toDocker(final, b.extras[target]); err != nil {
+		if final, err = workcontainer.ToDocker(b.ctx, b.store, final, b.extras[target]); err != nil {
 			return "", "", err
 		}
 	}
@@ -232,7 +237,7 @@ func (b *builder) need(i int, needed map[int]bool) error {
 // tag names the final image (and returns its manifest digest).
 func (b *builder) tag(id string, names []string) (digest.Digest, error) {
 	for _, n := range names {
-		if err := b.store.AddNames(id, []string{normalName(n)}); err != nil {
+		if err := b.store.AddNames(id, []string{workcontainer.NormalName(n)}); err != nil {
 			return "", fmt.Errorf("naming the image %s: %w", n, err)
 		}
 	}

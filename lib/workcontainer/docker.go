@@ -1,6 +1,7 @@
-package build
+package workcontainer
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -10,29 +11,30 @@ import (
 	"go.podman.io/image/v5/manifest"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
+	"go.podman.io/storage"
 )
 
-// dockerExtras are the parts of a Docker image config the OCI one has
+// DockerExtras are the parts of a Docker image config the OCI one has
 // no place for: HEALTHCHECK, ONBUILD and SHELL (only --format docker
 // keeps them).
-type dockerExtras struct {
+type DockerExtras struct {
 	Healthcheck *manifest.Schema2HealthConfig `json:",omitempty"`
 	OnBuild     []string                      `json:",omitempty"`
 	Shell       []string                      `json:",omitempty"`
 }
 
-// readDockerExtras reads what an image's Docker config holds beyond the
+// ReadDockerExtras reads what an image's Docker config holds beyond the
 // OCI one; nothing for an OCI image.
-func (b *builder) readDockerExtras(imageID string) (dockerExtras, error) {
-	var ex dockerExtras
+func ReadDockerExtras(ctx context.Context, store storage.Store, imageID string) (DockerExtras, error) {
+	var ex DockerExtras
 	if imageID == "" {
 		return ex, nil
 	}
-	ref, err := istorage.Transport.NewStoreReference(b.store, nil, imageID)
+	ref, err := istorage.Transport.NewStoreReference(store, nil, imageID)
 	if err != nil {
 		return ex, err
 	}
-	img, err := ref.NewImage(b.ctx, &types.SystemContext{})
+	img, err := ref.NewImage(ctx, &types.SystemContext{})
 	if err != nil {
 		return ex, err
 	}
@@ -40,7 +42,7 @@ func (b *builder) readDockerExtras(imageID string) (dockerExtras, error) {
 	if img.ConfigInfo().MediaType != manifest.DockerV2Schema2ConfigMediaType {
 		return ex, nil
 	}
-	blob, err := img.ConfigBlob(b.ctx)
+	blob, err := img.ConfigBlob(ctx)
 	if err != nil {
 		return ex, err
 	}
@@ -54,25 +56,25 @@ func (b *builder) readDockerExtras(imageID string) (dockerExtras, error) {
 	return ex, nil
 }
 
-// toDocker stores the image imageID again in Docker's format (schema 2
+// ToDocker stores the image imageID again in Docker's format (schema 2
 // manifest and config), with the extras, and returns the new image's ID.
 // The layers are the same blobs.
-func (b *builder) toDocker(imageID string, ex dockerExtras) (string, error) {
-	ref, err := istorage.Transport.NewStoreReference(b.store, nil, imageID)
+func ToDocker(ctx context.Context, store storage.Store, imageID string, ex DockerExtras) (string, error) {
+	ref, err := istorage.Transport.NewStoreReference(store, nil, imageID)
 	if err != nil {
 		return "", err
 	}
-	img, err := ref.NewImage(b.ctx, &types.SystemContext{})
+	img, err := ref.NewImage(ctx, &types.SystemContext{})
 	if err != nil {
 		return "", err
 	}
-	oci, err := img.OCIConfig(b.ctx)
+	oci, err := img.OCIConfig(ctx)
 	if err != nil {
 		img.Close()
 		return "", err
 	}
 	img.Close()
-	base, layers, err := baseLayers(b.ctx, b.store, imageID)
+	base, layers, err := baseLayers(ctx, store, imageID)
 	if err != nil {
 		return "", err
 	}
@@ -94,18 +96,18 @@ func (b *builder) toDocker(imageID string, ex dockerExtras) (string, error) {
 	src.mimeType = manifest.DockerV2Schema2MediaType
 	src.ref = commitRef{container: imageID, src: src}
 	id := src.configD.Encoded()
-	dest, err := istorage.Transport.NewStoreReference(b.store, nil, id)
+	dest, err := istorage.Transport.NewStoreReference(store, nil, id)
 	if err != nil {
 		return "", err
 	}
-	if _, err := src.storeTo(b.ctx, dest); err != nil {
+	if _, err := src.storeTo(ctx, dest); err != nil {
 		return "", fmt.Errorf("storing the image in Docker's format: %w", err)
 	}
 	return id, nil
 }
 
 // dockerConfig is the OCI config in Docker's format, with the extras.
-func dockerConfig(oci *imgspecv1.Image, ex dockerExtras) manifest.Schema2Image {
+func dockerConfig(oci *imgspecv1.Image, ex DockerExtras) manifest.Schema2Image {
 	c := oci.Config
 	ports := manifest.Schema2PortSet{}
 	for p := range c.ExposedPorts {

@@ -1,6 +1,7 @@
-package build
+package workcontainer
 
 import (
+	"cmp"
 	"path"
 	"strings"
 
@@ -23,14 +24,14 @@ func (ch ConfigChange) Apply(img *imgspecv1.Image) error {
 	cfg := &img.Config
 	for _, e := range ch.Env {
 		if name, ok := strings.CutSuffix(e, "-"); ok && !strings.Contains(e, "=") {
-			cfg.Env = setEnv(cfg.Env, name, "", true)
+			cfg.Env = SetEnv(cfg.Env, name, "", true)
 			continue
 		}
 		name, value, ok := strings.Cut(e, "=")
 		if !ok || name == "" {
 			return errdefs.Usagef("invalid env %q: want VAR=VALUE or VAR-", e)
 		}
-		cfg.Env = setEnv(cfg.Env, name, value, false)
+		cfg.Env = SetEnv(cfg.Env, name, value, false)
 	}
 	for _, l := range ch.Labels {
 		if name, ok := strings.CutSuffix(l, "-"); ok && !strings.Contains(l, "=") {
@@ -76,7 +77,7 @@ func (ch ConfigChange) Apply(img *imgspecv1.Image) error {
 	if ch.Workdir != nil {
 		w := *ch.Workdir
 		if w != "" && !path.IsAbs(w) {
-			w = path.Join(orRoot(cfg.WorkingDir), w)
+			w = path.Join(cmp.Or(cfg.WorkingDir, "/"), w)
 		}
 		cfg.WorkingDir = w
 	}
@@ -92,8 +93,8 @@ func (ch ConfigChange) Apply(img *imgspecv1.Image) error {
 	return nil
 }
 
-// setEnv sets (or with remove, deletes) name in env, keeping its place.
-func setEnv(env []string, name, value string, remove bool) []string {
+// SetEnv sets (or with remove, deletes) name in env, keeping its place.
+func SetEnv(env []string, name, value string, remove bool) []string {
 	out := env[:0:0]
 	found := false
 	for _, e := range env {

@@ -1,4 +1,4 @@
-package build
+package containerfile
 
 import (
 	"fmt"
@@ -10,6 +10,7 @@ import (
 	"go.podman.io/storage/pkg/idtools"
 
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 // squash makes one image of the stage's work: the base image's layers and
@@ -24,7 +25,7 @@ func (b *builder) squash(baseID, finalID string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	base := newScratch()
+	base := workcontainer.ScratchImage()
 	oldDir := ""
 	if baseID != "" {
 		img, err := run.ImageConfig(b.ctx, b.store, baseID)
@@ -63,10 +64,10 @@ func (b *builder) squash(baseID, finalID string) (string, error) {
 	}
 	img := *final
 	img.History, img.RootFS = base.History, base.RootFS
-	c := &Container{Name: "squash", Meta: WorkingContainerMeta(baseID, img, steps)}
-	id, _, err := Commit(b.ctx, b.store, c, CommitOptions{
+	c := &workcontainer.Container{Name: "squash", Meta: workcontainer.WorkingContainerMeta(baseID, img, steps)}
+	id, _, err := workcontainer.Commit(b.ctx, b.store, c, workcontainer.CommitOptions{
 		CreatedBy: createdBy, Created: b.now(), Reproducible: b.o.Timestamp != nil,
-		layer: func() (io.ReadCloser, error) {
+		Layer: func() (io.ReadCloser, error) {
 			none := idtools.NewIDMappingsFromMaps(nil, nil)
 			changes, err := archive.ChangesDirs(newDir, none, oldDir, none)
 			if err != nil {

@@ -1,4 +1,4 @@
-package build
+package containerfile
 
 import (
 	"cmp"
@@ -22,6 +22,7 @@ import (
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/run"
 	"github.com/ctr-project/ctr/lib/unpack"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 // runStep runs a RUN instruction and commits its changes.
@@ -72,7 +73,7 @@ func (s *stage) runStep(c *instructions.RunCommand) error {
 		createdBy = "|" + strconv.Itoa(len(argEnv)) + " " + strings.Join(argEnv, " ") + " " + createdBy
 	}
 	key := strings.Join(append(append(append([]string{}, args...), argEnv...), mounts.key...), "\x00")
-	return s.layerStep(createdBy, key, func(wc *Container, rootfs string) error {
+	return s.layerStep(createdBy, key, func(wc *workcontainer.Container, rootfs string) error {
 		o := s.b.o.Run
 		o.Args, o.Env = args, append(append([]string{}, argEnv...), mounts.env...)
 		o.Mounts = append(append([]run.Mount{}, o.Mounts...), mounts.mounts...)
@@ -123,8 +124,8 @@ func (s *stage) copyStep(p copyParams, c instructions.Command) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	var srcs []Source
-	extract := map[string]bool{} // by Source.Path: the archives ADD unpacks
+	var srcs []workcontainer.Source
+	extract := map[string]bool{} // by workcontainer.Source.Path: the archives ADD unpacks
 	for i, pattern := range p.SourcePaths {
 		switch {
 		case p.add && isGit(pattern):
@@ -167,7 +168,7 @@ func (s *stage) copyStep(p copyParams, c instructions.Command) error {
 	}
 	var mode func(fs.FileMode, bool) fs.FileMode
 	if p.chmod != "" {
-		if mode, err = ParseChmod(p.chmod); err != nil {
+		if mode, err = workcontainer.ParseChmod(p.chmod); err != nil {
 			return errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("%s: %w", c.Name(), err))
 		}
 	}
@@ -186,15 +187,15 @@ func (s *stage) copyStep(p copyParams, c instructions.Command) error {
 		unpack = strconv.FormatBool(*p.unpack)
 	}
 	key := strings.Join(append([]string{digest, p.from, p.chown, p.chmod, unpack}, p.exclude...), "\x00")
-	return s.layerStep(createdBy, key, func(wc *Container, rootfs string) error {
-		o := CopyOptions{Chmod: mode, Workdir: s.meta.Image.Config.WorkingDir}
+	return s.layerStep(createdBy, key, func(wc *workcontainer.Container, rootfs string) error {
+		o := workcontainer.CopyOptions{Chmod: mode, Workdir: s.meta.Image.Config.WorkingDir}
 		if p.chown != "" {
 			var err error
-			if o.UID, o.GID, err = LookupOwner(rootfs, p.chown); err != nil {
+			if o.UID, o.GID, err = workcontainer.LookupOwner(rootfs, p.chown); err != nil {
 				return err
 			}
 		}
-		var rest []Source
+		var rest []workcontainer.Source
 		for _, src := range srcs {
 			if extract[src.Path] {
 				ok, err := extractArchive(rootfs, src.Path, dest, o.Workdir)
@@ -211,11 +212,11 @@ func (s *stage) copyStep(p copyParams, c instructions.Command) error {
 			if len(srcs) == 0 {
 				// COPY --parents whose wildcards matched nothing: the
 				// destination is still made, as with BuildKit.
-				return mkdirOwned(rootfs, dest, o)
+				return workcontainer.MkdirOwned(rootfs, dest, o)
 			}
 			return nil
 		}
-		return CopyIn(rootfs, rest, dest, o)
+		return workcontainer.CopyIn(rootfs, rest, dest, o)
 	})
 }
 
@@ -244,7 +245,7 @@ func (s *stage) sourceRoot(from string) (string, func(), error) {
 
 // globIn finds the sources a COPY pattern names below root, resolved
 // inside it: neither ../ nor a symlink reaches outside.
-func globIn(root, pattern string) ([]Source, error) {
+func globIn(root, pattern string) ([]workcontainer.Source, error) {
 	clean := path.Clean("/" + filepath.ToSlash(pattern))
 	matches, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(clean)))
 	if err != nil {
@@ -254,7 +255,7 @@ func globIn(root, pattern string) ([]Source, error) {
 		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: no such file in the build context", pattern))
 	}
 	sort.Strings(matches)
-	var out []Source
+	var out []workcontainer.Source
 	for _, m := range matches {
 		rel, err := filepath.Rel(root, m)
 		if err != nil {
@@ -267,7 +268,7 @@ func globIn(root, pattern string) ([]Source, error) {
 		if _, err := os.Stat(resolved); err != nil {
 			return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: %s points outside the build context or nowhere", pattern, rel))
 		}
-		out = append(out, Source{Path: resolved, Name: filepath.Base(m), Rel: rel})
+		out = append(out, workcontainer.Source{Path: resolved, Name: filepath.Base(m), Rel: rel})
 	}
 	return out, nil
 }
@@ -276,7 +277,7 @@ func globIn(root, pattern string) ([]Source, error) {
 // below its pivot ("dir/./pattern": below root/dir), each to keep its path
 // below the destination. A wildcard that matches nothing is no error, as
 // with BuildKit.
-func globParents(root, pattern string) ([]Source, error) {
+func globParents(root, pattern string) ([]workcontainer.Source, error) {
 	parent, pat, ok := strings.Cut(pattern, "/./")
 	if !ok {
 		parent, pat = "", pattern
@@ -299,7 +300,7 @@ func globParents(root, pattern string) ([]Source, error) {
 
 // sourcesDigest sums what the sources hold (names, modes, contents), the
 // part of a COPY's cache key that changes with the files.
-func sourcesDigest(srcs []Source) (string, error) {
+func sourcesDigest(srcs []workcontainer.Source) (string, error) {
 	h := sha256.New()
 	for _, src := range srcs {
 		fmt.Fprintf(h, "source %s\x00", src.Name)
@@ -312,7 +313,7 @@ func sourcesDigest(srcs []Source) (string, error) {
 				}
 			}
 		}
-		err := walkSource(src, func(p, rel string, st fs.FileInfo) error {
+		err := workcontainer.WalkSource(src, func(p, rel string, st fs.FileInfo) error {
 			fmt.Fprintf(h, "%s\x00%v\x00%d\x00", rel, st.Mode(), st.Size())
 			switch {
 			case st.Mode()&fs.ModeSymlink != 0:
@@ -355,7 +356,7 @@ func extractArchive(rootfs, src, dest, workdir string) (bool, error) {
 	}
 	defer r.Close()
 	if !path.IsAbs(dest) {
-		dest = path.Join(orRoot(workdir), dest)
+		dest = path.Join(cmp.Or(workdir, "/"), dest)
 	}
 	if err := pathrs.MkdirAll(rootfs, dest, 0o755); err != nil {
 		return false, err

@@ -1,4 +1,4 @@
-package build
+package containerfile
 
 import (
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 // The unit tests of the Containerfile interpreter's pieces: the ignore
@@ -83,7 +84,7 @@ func TestIgnorePatterns(t *testing.T) {
 	// An ignored directory with an exception inside stays a source, its
 	// other files skipped.
 	writeFiles(t, dir, map[string]string{"docs/README.md": "r", "docs/guide.md": "g", "debug.log": "d"})
-	srcs := ci.filter([]Source{{Path: filepath.Join(dir, "docs")}, {Path: filepath.Join(dir, "debug.log")}})
+	srcs := ci.filter([]workcontainer.Source{{Path: filepath.Join(dir, "docs")}, {Path: filepath.Join(dir, "debug.log")}})
 	if len(srcs) != 1 || srcs[0].Skip == nil || !srcs[0].Skip(filepath.Join(dir, "docs/guide.md")) || srcs[0].Skip(filepath.Join(dir, "docs/README.md")) {
 		t.Errorf("filter kept %+v; want docs/ alone, skipping guide.md but not README.md", srcs)
 	}

@@ -1,4 +1,4 @@
-package build
+package containerfile
 
 import (
 	"cmp"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
 // stage is one stage being built: the image so far, and the config and
@@ -29,8 +30,8 @@ type stage struct {
 	argKeys []string
 	shell   []string
 	cmdSet  bool
-	mkdir   string       // a WORKDIR to make with the next layer
-	extras  dockerExtras // HEALTHCHECK and ONBUILD, kept by --format docker
+	mkdir   string                     // a WORKDIR to make with the next layer
+	extras  workcontainer.DockerExtras // HEALTHCHECK and ONBUILD, kept by --format docker
 }
 
 // imgMeta is the config and the history not yet committed.
@@ -58,7 +59,7 @@ func (b *builder) runStage(i int) (string, error) {
 			return "", err
 		}
 		s.image = img.ID
-		if s.extras, err = b.readDockerExtras(img.ID); err != nil {
+		if s.extras, err = workcontainer.ReadDockerExtras(b.ctx, b.store, img.ID); err != nil {
 			return "", err
 		}
 	}
@@ -114,7 +115,7 @@ func (b *builder) runStage(i int) (string, error) {
 func (s *stage) load() error {
 	s.meta = imgMeta{}
 	if s.image == "" {
-		s.meta.Image = newScratch()
+		s.meta.Image = workcontainer.ScratchImage()
 		return nil
 	}
 	img, err := run.ImageConfig(s.b.ctx, s.b.store, s.image)
@@ -187,7 +188,7 @@ func (s *stage) dispatch(c instructions.Command) error {
 	switch c := c.(type) {
 	case *instructions.EnvCommand:
 		for _, kv := range c.Env {
-			cfg.Env = setEnv(cfg.Env, kv.Key, kv.Value, false)
+			cfg.Env = workcontainer.SetEnv(cfg.Env, kv.Key, kv.Value, false)
 		}
 	case *instructions.ArgCommand:
 		// The value: --build-arg's, else the default, else a global ARG's;
@@ -220,7 +221,7 @@ func (s *stage) dispatch(c instructions.Command) error {
 	case *instructions.WorkdirCommand:
 		w := c.Path
 		if !strings.HasPrefix(w, "/") {
-			w = strings.TrimSuffix(orRoot(cfg.WorkingDir), "/") + "/" + w
+			w = strings.TrimSuffix(cmp.Or(cfg.WorkingDir, "/"), "/") + "/" + w
 		}
 		cfg.WorkingDir = cleanPath(w)
 		s.mkdir = cfg.WorkingDir
@@ -331,7 +332,7 @@ func cleanPath(p string) string {
 // layerStep runs work in a working container made from the image so far,
 // with the pending config, and commits the result as the next layer;
 // the cache is asked first, with key.
-func (s *stage) layerStep(createdBy, key string, work func(wc *Container, rootfs string) error) error {
+func (s *stage) layerStep(createdBy, key string, work func(wc *workcontainer.Container, rootfs string) error) error {
 	return s.commit(createdBy, []string{key}, work)
 }
 
@@ -393,7 +394,7 @@ func cmdText(cl instructions.ShellDependantCmdLine) string {
 // commit makes the next image of the stage: from the cache when an image
 // was made with the same key from the same image, else by running work
 // (nil: only the pending config and history) in a working container.
-func (s *stage) commit(createdBy string, key []string, work func(wc *Container, rootfs string) error) error {
+func (s *stage) commit(createdBy string, key []string, work func(wc *workcontainer.Container, rootfs string) error) error {
 	// The key: where the step starts (image, pending config and history,
 	// without their times) and what it does.
 	cfgJSON, _ := json.Marshal(s.meta.Image.Config)
@@ -412,7 +413,7 @@ func (s *stage) commit(createdBy string, key []string, work func(wc *Container, 
 		s.image, s.mkdir = id, ""
 		return s.load()
 	}
-	wc, err := From(s.b.ctx, s.b.store, s.image, s.from, "")
+	wc, err := workcontainer.From(s.b.ctx, s.b.store, s.image, s.from, "")
 	if err != nil {
 		return err
 	}
@@ -451,7 +452,7 @@ func (s *stage) commit(createdBy string, key []string, work func(wc *Container, 
 			createdBy = "/bin/sh -c #(nop) WORKDIR " + s.mkdir
 		}
 	}
-	id, _, err := Commit(s.b.ctx, s.b.store, wc, CommitOptions{CreatedBy: createdBy, EmptyLayer: empty,
+	id, _, err := workcontainer.Commit(s.b.ctx, s.b.store, wc, workcontainer.CommitOptions{CreatedBy: createdBy, EmptyLayer: empty,
 		Created: s.b.now(), Reproducible: s.b.o.Timestamp != nil})
 	if err != nil {
 		return err

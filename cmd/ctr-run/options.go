@@ -1,0 +1,242 @@
+package main
+
+import (
+	"os"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/signals"
+)
+
+// options turns the flags into run's options, one subject at a time.
+func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) {
+	o := run.Options{
+		Image: args[0], Args: args[1:], Name: f.name, Pull: f.pull, Remove: f.rm,
+		Interactive: f.interactive, TTY: f.tty, Env: f.env.Value(), EnvFiles: f.envFiles.Value(),
+		Workdir: f.workdir, User: f.user, ReadOnly: f.readOnly, Hostname: f.hostname, Network: f.network,
+		CapAdd: f.capAdd.Value(), CapDrop: f.capDrop.Value(), Privileged: f.privileged, CIDFile: f.cidfile,
+	}
+	if c.IsSet("entrypoint") {
+		o.Entrypoint = &f.entrypoint
+	}
+	for _, set := range []func(*ucli.Context, *run.Options) error{
+		f.imageOptions, f.limitOptions, f.mountOptions, f.networkOptions, f.namespaceOptions,
+		f.deviceOptions, f.processOptions, f.logOptions, f.toolOptions,
+	} {
+		if err := set(c, &o); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// imageOptions: the pull policy, and how a missing image is pulled.
+func (f *runFlags) imageOptions(c *ucli.Context, o *run.Options) error {
+	if err := run.CheckPullPolicy(f.pull); err != nil {
+		return cli.FlagError("pull", err)
+	}
+	var err error
+	if o.PullOpts.SystemCtx, err = f.registry.SystemContext(); err != nil {
+		return err
+	}
+	if !f.quiet {
+		o.PullOpts.Log, o.PullOpts.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)
+	}
+	o.PullOpts.Retry = image.RetryOptions{Times: 3, Log: c.App.ErrWriter}
+	o.PullOpts.Policy = image.PolicyOptions{}
+	return nil
+}
+
+// limitOptions: memory, CPUs, processes, rlimits.
+func (f *runFlags) limitOptions(c *ucli.Context, o *run.Options) error {
+	var err error
+	if f.memory != "" {
+		if o.Memory, err = run.ParseMemory(f.memory); err != nil {
+			return cli.FlagError("memory", err)
+		}
+	}
+	if f.cpus != "" {
+		if o.CPUQuota, err = run.ParseCPUs(f.cpus); err != nil {
+			return cli.FlagError("cpus", err)
+		}
+	}
+	if c.IsSet("pids-limit") {
+		v := f.pidsLimit
+		if v <= 0 {
+			v = -1 // no limit
+		}
+		o.PidsLimit = &v
+	}
+	for _, u := range f.ulimits.Value() {
+		ul, err := run.ParseUlimit(u)
+		if err != nil {
+			return cli.FlagError("ulimit", err)
+		}
+		o.Ulimits = append(o.Ulimits, ul)
+	}
+	return nil
+}
+
+// mountOptions: -v, --mount, --tmpfs.
+func (f *runFlags) mountOptions(_ *ucli.Context, o *run.Options) error {
+	for _, list := range []struct {
+		flag  string
+		vals  []string
+		parse func(string) (run.Mount, error)
+	}{{"volume", f.volumes.Value(), run.ParseVolume}, {"mount", f.mounts.Value(), run.ParseMount}, {"tmpfs", f.tmpfs.Value(), run.ParseTmpfs}} {
+		for _, v := range list.vals {
+			m, err := list.parse(v)
+			if err != nil {
+				return cli.FlagError(list.flag, err)
+			}
+			o.Mounts = append(o.Mounts, m)
+		}
+	}
+	return nil
+}
+
+// networkOptions: the mode, /etc/hosts and resolv.conf entries.
+func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Options) error {
+	if err := run.CheckNetwork(f.network); err != nil {
+		return cli.FlagError("network", err)
+	}
+	for _, h := range f.addHosts.Value() {
+		e, err := run.ParseAddHost(h)
+		if err != nil {
+			return cli.FlagError("add-host", err)
+		}
+		o.AddHosts = append(o.AddHosts, e)
+	}
+	for _, d := range f.dns.Value() {
+		ip, err := run.ParseDNS(d)
+		if err != nil {
+			return cli.FlagError("dns", err)
+		}
+		o.DNS = append(o.DNS, ip)
+	}
+	o.DNSSearch, o.DNSOptions = f.dnsSearch.Value(), f.dnsOptions.Value()
+	return nil
+}
+
+// namespaceOptions: --pid, --ipc, --uts, and what the host's rules out.
+func (f *runFlags) namespaceOptions(_ *ucli.Context, o *run.Options) error {
+	for _, ns := range []struct{ flag, val string }{{"pid", f.pidNS}, {"ipc", f.ipcNS}, {"uts", f.utsNS}} {
+		if ns.val != "private" && ns.val != "host" {
+			return cli.UsageError("invalid --%s %q: want private or host", ns.flag, ns.val)
+		}
+	}
+	o.PID, o.IPC, o.UTS = f.pidNS, f.ipcNS, f.utsNS
+	if f.utsNS == "host" && f.hostname != "" {
+		return cli.UsageError("--hostname cannot be used with --uts host")
+	}
+	if f.ipcNS == "host" && f.shmSize != "" {
+		return cli.UsageError("--shm-size cannot be used with --ipc host: /dev/shm is the host's")
+	}
+	return nil
+}
+
+// deviceOptions: devices, sysctls, /dev/shm's size.
+func (f *runFlags) deviceOptions(_ *ucli.Context, o *run.Options) error {
+	for _, d := range f.devices.Value() {
+		dev, err := run.ParseDevice(d)
+		if err != nil {
+			return cli.FlagError("device", err)
+		}
+		o.Devices = append(o.Devices, dev)
+	}
+	for _, kv := range f.sysctls.Value() {
+		k, v, err := run.ParseSysctl(kv)
+		if err != nil {
+			return cli.FlagError("sysctl", err)
+		}
+		if o.Sysctls == nil {
+			o.Sysctls = map[string]string{}
+		}
+		o.Sysctls[k] = v
+	}
+	if f.shmSize != "" {
+		n, err := run.ParseMemory(f.shmSize)
+		if err != nil {
+			return cli.FlagError("shm-size", err)
+		}
+		o.ShmSize = n
+	}
+	return nil
+}
+
+// processOptions: groups, the init, the stop signal and timeout, and the
+// security options.
+func (f *runFlags) processOptions(c *ucli.Context, o *run.Options) error {
+	o.GroupAdd = f.groupAdd.Value()
+	o.Init, o.InitPath = f.init, f.initPath
+	if f.initPath != "" && !f.init {
+		return cli.UsageError("--init-path needs --init")
+	}
+	if f.stopSignal != "" {
+		if sig, err := signals.Parse(f.stopSignal); err != nil || sig < 1 || sig > 64 {
+			return cli.UsageError("invalid --stop-signal %q", f.stopSignal)
+		}
+		o.StopSignal = f.stopSignal
+	}
+	if c.IsSet("stop-timeout") {
+		if f.stopTimeout < 0 {
+			return cli.UsageError("invalid --stop-timeout %d: want 0 or more seconds", f.stopTimeout)
+		}
+		o.StopTimeout = &f.stopTimeout
+	}
+	for _, s := range f.securityOpts.Value() {
+		switch {
+		case s == "no-new-privileges" || s == "no-new-privileges=true":
+			o.NoNewPrivileges = true
+		case strings.HasPrefix(s, "seccomp="):
+			o.Seccomp = strings.TrimPrefix(s, "seccomp=")
+		default:
+			return cli.UsageError("unsupported --security-opt %q", s)
+		}
+	}
+	return nil
+}
+
+// logOptions: the detached container's log limits.
+func (f *runFlags) logOptions(_ *ucli.Context, o *run.Options) error {
+	for _, opt := range f.logOpts.Value() {
+		if err := run.ParseLogOpt(o, opt); err != nil {
+			return cli.FlagError("log-opt", err)
+		}
+	}
+	if len(f.logOpts.Value()) > 0 && !f.detach {
+		return cli.UsageError("--log-opt needs -d: a foreground container's output is not logged")
+	}
+	return nil
+}
+
+// toolOptions: the runtime, and for -d the monitor and the command it
+// runs when the container exits.
+func (f *runFlags) toolOptions(_ *ucli.Context, o *run.Options) error {
+	var err error
+	if o.Runtime, err = cli.ToolPath(f.runtime, "ctr-runtime"); err != nil {
+		return err
+	}
+	if !f.detach {
+		return nil
+	}
+	o.Detach = true
+	if o.Monitor, err = cli.FindBeside("ctr-monitor"); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.CleanupCommand = append([]string{self}, f.storage.Args()...)
+	o.CleanupCommand = append(o.CleanupCommand, "--runtime", o.Runtime, "cleanup")
+	if f.rm {
+		o.CleanupCommand = append(o.CleanupCommand, "--rm")
+	}
+	o.Remove = false // done by the cleanup command
+	return nil
+}
