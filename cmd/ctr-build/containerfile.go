@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"os"
 	"strconv"
 	"strings"
@@ -53,81 +54,11 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 		return cli.UsageError("want a build CONTEXT directory, or a command (see --help)")
 	}
 	start := time.Now()
-	o := containerfile.BuildOptions{Context: c.Args().First(), File: f.file, Tags: f.tags.Value(), Target: f.target,
-		NoCache: f.noCache, Pull: f.pull, BuildArgs: map[string]string{}, Squash: f.squash, NoLayers: !f.layers}
-	if st, err := os.Stat(o.Context); err != nil || !st.IsDir() {
-		return cli.UsageError("build context %q is not a directory", o.Context)
-	}
-	o.IgnoreFile = f.ignorefile
-	for _, l := range f.labels.Value() {
-		if k, _, ok := strings.Cut(l, "="); !ok || k == "" {
-			return cli.UsageError("invalid --label %q: want KEY=VALUE", l)
-		}
-		o.Labels = append(o.Labels, l)
-	}
-	for _, a := range f.buildArgs.Value() {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok {
-			v, ok = os.LookupEnv(k)
-		}
-		if ok {
-			o.BuildArgs[k] = v
-		}
-	}
-	o.Secrets = map[string]string{}
-	for _, sec := range f.secrets.Value() {
-		var id, src string
-		for _, field := range strings.Split(sec, ",") {
-			k, v, _ := strings.Cut(field, "=")
-			switch k {
-			case "id":
-				id = v
-			case "src", "source":
-				src = v
-			default:
-				return cli.UsageError("invalid --secret %q: want id=ID,src=PATH", sec)
-			}
-		}
-		if id == "" || src == "" {
-			return cli.UsageError("invalid --secret %q: want id=ID,src=PATH", sec)
-		}
-		if _, err := os.Stat(src); err != nil {
-			return cli.UsageError("--secret %s: %v", id, err)
-		}
-		o.Secrets[id] = src
-	}
-	ts := f.timestamp
-	if ts == "" {
-		ts = os.Getenv("SOURCE_DATE_EPOCH")
-	}
-	if ts != "" {
-		sec, err := strconv.ParseInt(ts, 10, 64)
-		if err != nil || sec < 0 {
-			return cli.UsageError("invalid --timestamp (or SOURCE_DATE_EPOCH) %q: want seconds since 1970", ts)
-		}
-		t := time.Unix(sec, 0).UTC()
-		o.Timestamp = &t
-	}
-	switch f.format {
-	case "oci", "docker":
-		o.Format = f.format
-	default:
-		return cli.UsageError("invalid --format %q: want oci or docker", f.format)
-	}
-	if err := run.CheckNetwork(f.network); err != nil {
-		return cli.FlagError("network", err)
-	}
-	if err := run.CheckPullPolicy(f.pull); err != nil {
-		return cli.FlagError("pull", err)
-	}
-	var err error
-	if o.Run.Runtime, err = cli.ToolPath(f.runtime, "ctr-runtime"); err != nil {
+	o, err := f.options(c, g)
+	if err != nil {
 		return err
 	}
-	o.Run.Network, o.Run.Stdout = f.network, os.Stderr
-	if !g.out.Quiet {
-		o.Log = c.App.ErrWriter
-	} else {
+	if g.out.Quiet {
 		o.Run.Stdout = nil
 		if devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
 			defer devNull.Close()
@@ -161,4 +92,76 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 			Schema: ctrtypes.BuildSchema, ID: id, Names: names, Digest: md.String(), Seconds: time.Since(start).Seconds(),
 		})
 	})
+}
+
+// options turns the flags into the build's options: what it builds, with
+// which inputs, and how its RUN steps run.
+func (f *buildFlags) options(c *ucli.Context, g *globalFlags) (containerfile.BuildOptions, error) {
+	o := containerfile.BuildOptions{Context: c.Args().First(), File: f.file, Tags: f.tags.Value(), Target: f.target,
+		NoCache: f.noCache, Pull: f.pull, BuildArgs: map[string]string{}, Squash: f.squash, NoLayers: !f.layers,
+		IgnoreFile: f.ignorefile}
+	if st, err := os.Stat(o.Context); err != nil || !st.IsDir() {
+		return o, cli.UsageError("build context %q is not a directory", o.Context)
+	}
+	switch f.format {
+	case "oci", "docker":
+		o.Format = f.format
+	default:
+		return o, cli.UsageError("invalid --format %q: want oci or docker", f.format)
+	}
+	if err := f.inputs(&o); err != nil {
+		return o, err
+	}
+	if err := run.CheckNetwork(f.network); err != nil {
+		return o, cli.FlagError("network", err)
+	}
+	if err := run.CheckPullPolicy(f.pull); err != nil {
+		return o, cli.FlagError("pull", err)
+	}
+	var err error
+	if o.Run.Runtime, err = cli.ToolPath(f.runtime, "ctr-runtime"); err != nil {
+		return o, err
+	}
+	o.Run.Network, o.Run.Stdout = f.network, os.Stderr
+	if !g.out.Quiet {
+		o.Log = c.App.ErrWriter
+	}
+	return o, nil
+}
+
+// inputs: labels, build arguments, secrets and the timestamp.
+func (f *buildFlags) inputs(o *containerfile.BuildOptions) error {
+	for _, l := range f.labels.Value() {
+		if k, _, ok := strings.Cut(l, "="); !ok || k == "" {
+			return cli.UsageError("invalid --label %q: want KEY=VALUE", l)
+		}
+		o.Labels = append(o.Labels, l)
+	}
+	for _, a := range f.buildArgs.Value() {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok {
+			v, ok = os.LookupEnv(k)
+		}
+		if ok {
+			o.BuildArgs[k] = v
+		}
+	}
+	o.Secrets = map[string]string{}
+	for _, sec := range f.secrets.Value() {
+		id, src, err := containerfile.ParseSecret(sec)
+		if err != nil {
+			return cli.FlagError("secret", err)
+		}
+		o.Secrets[id] = src
+	}
+	ts := cmp.Or(f.timestamp, os.Getenv("SOURCE_DATE_EPOCH"))
+	if ts != "" {
+		sec, err := strconv.ParseInt(ts, 10, 64)
+		if err != nil || sec < 0 {
+			return cli.UsageError("invalid --timestamp (or SOURCE_DATE_EPOCH) %q: want seconds since 1970", ts)
+		}
+		t := time.Unix(sec, 0).UTC()
+		o.Timestamp = &t
+	}
+	return nil
 }

@@ -163,3 +163,21 @@ func TestEnvOverArgAndExpansion(t *testing.T) {
 		t.Errorf("${V:?} of an unset variable: %v, want bad data", err)
 	}
 }
+
+func TestParseSecret(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "tok")
+	writeFiles(t, filepath.Dir(file), map[string]string{"tok": "s3cr3t"})
+	for spec, ok := range map[string]bool{
+		"id=tok,src=" + file: true, "source=" + file + ",id=tok": true,
+		"id=tok": false, "src=" + file: false, "id=tok,src=" + file + ",mode=0400": false,
+		"id=tok,src=/no/such/file": false,
+	} {
+		id, src, err := ParseSecret(spec)
+		if ok != (err == nil) || (ok && (id != "tok" || src != file)) {
+			t.Errorf("ParseSecret(%q) = %q, %q, %v; want ok=%v", spec, id, src, err, ok)
+		}
+		if err != nil && !errors.Is(err, errdefs.ErrUsage) {
+			t.Errorf("ParseSecret(%q): %v is no usage error", spec, err)
+		}
+	}
+}

@@ -210,3 +210,26 @@ func removeMountPoints(rootfs string, points []string) {
 		}
 	}
 }
+
+// ParseSecret parses a build secret, id=ID,src=PATH (source= too), as
+// podman build's --secret; the file must exist.
+func ParseSecret(spec string) (id, src string, err error) {
+	for _, field := range strings.Split(spec, ",") {
+		k, v, _ := strings.Cut(field, "=")
+		switch k {
+		case "id":
+			id = v
+		case "src", "source":
+			src = v
+		default:
+			return "", "", errdefs.Usagef("invalid secret %q: want id=ID,src=PATH", spec)
+		}
+	}
+	if id == "" || src == "" {
+		return "", "", errdefs.Usagef("invalid secret %q: want id=ID,src=PATH", spec)
+	}
+	if _, err := os.Stat(src); err != nil {
+		return "", "", errdefs.Usagef("secret %s: %v", id, err)
+	}
+	return id, src, nil
+}

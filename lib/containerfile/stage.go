@@ -167,7 +167,33 @@ func (s *stage) note(c instructions.Command) {
 	s.meta.History = append(s.meta.History, imgspecv1.History{Created: &now, CreatedBy: "/bin/sh -c #(nop) " + historyText(c), EmptyLayer: true})
 }
 
+// dispatch runs one instruction: its words expanded, then a step that
+// makes a layer (RUN, COPY, ADD) or a change of the config and history.
 func (s *stage) dispatch(c instructions.Command) error {
+	if err := s.expand(c); err != nil {
+		return err
+	}
+	switch c := c.(type) {
+	case *instructions.RunCommand:
+		return s.runStep(c)
+	case *instructions.CopyCommand:
+		// --link changes how BuildKit stacks the layer, not what is in it:
+		// here the layer is made the same way with or without it.
+		return s.copyStep(copyParams{SourcesAndDest: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod,
+			exclude: c.ExcludePatterns, parents: c.Parents}, c)
+	case *instructions.AddCommand:
+		if c.KeepGitDir != nil {
+			return errdefs.Usagef("ADD --keep-git-dir: git sources are not supported by ctr-build")
+		}
+		return s.copyStep(copyParams{SourcesAndDest: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, exclude: c.ExcludePatterns,
+			add: true, unpack: c.Unpack, checksum: c.Checksum}, c)
+	}
+	return s.configure(c)
+}
+
+// expand replaces the variables in an instruction's words (RUN's are the
+// shell's to expand).
+func (s *stage) expand(c instructions.Command) error {
 	if ex, ok := c.(instructions.SupportsSingleWordExpansion); ok {
 		if _, isRun := c.(*instructions.RunCommand); !isRun {
 			env := s.env()
@@ -184,6 +210,34 @@ func (s *stage) dispatch(c instructions.Command) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// declareArgs puts an ARG's variables in scope. The value: --build-arg's,
+// else the default, else a global ARG's; with none the variable stays
+// unset, as in Docker.
+func (s *stage) declareArgs(c *instructions.ArgCommand) {
+	for _, kv := range c.Args {
+		v, ok := s.b.o.BuildArgs[kv.Key]
+		if !ok && kv.Value != nil {
+			v, ok = *kv.Value, true
+		}
+		if !ok {
+			v, ok = lookup(s.b.global, kv.Key)
+		}
+		if !ok {
+			continue
+		}
+		if _, seen := s.args[kv.Key]; !seen {
+			s.argKeys = append(s.argKeys, kv.Key)
+		}
+		s.args[kv.Key] = v
+	}
+}
+
+// configure applies an instruction that changes only the config, and
+// records it in the history.
+func (s *stage) configure(c instructions.Command) error {
 	cfg := &s.meta.Image.Config
 	switch c := c.(type) {
 	case *instructions.EnvCommand:
@@ -191,24 +245,7 @@ func (s *stage) dispatch(c instructions.Command) error {
 			cfg.Env = workcontainer.SetEnv(cfg.Env, kv.Key, kv.Value, false)
 		}
 	case *instructions.ArgCommand:
-		// The value: --build-arg's, else the default, else a global ARG's;
-		// with none the variable stays unset, as in Docker.
-		for _, kv := range c.Args {
-			v, ok := s.b.o.BuildArgs[kv.Key]
-			if !ok && kv.Value != nil {
-				v, ok = *kv.Value, true
-			}
-			if !ok {
-				v, ok = lookup(s.b.global, kv.Key)
-			}
-			if !ok {
-				continue
-			}
-			if _, seen := s.args[kv.Key]; !seen {
-				s.argKeys = append(s.argKeys, kv.Key)
-			}
-			s.args[kv.Key] = v
-		}
+		s.declareArgs(c)
 	case *instructions.LabelCommand:
 		if cfg.Labels == nil {
 			cfg.Labels = map[string]string{}
@@ -268,19 +305,6 @@ func (s *stage) dispatch(c instructions.Command) error {
 	case *instructions.OnbuildCommand:
 		s.dockerOnly(c)
 		s.extras.OnBuild = append(s.extras.OnBuild, c.Expression)
-	case *instructions.RunCommand:
-		return s.runStep(c)
-	case *instructions.CopyCommand:
-		// --link changes how BuildKit stacks the layer, not what is in it:
-		// here the layer is made the same way with or without it.
-		return s.copyStep(copyParams{SourcesAndDest: c.SourcesAndDest, from: c.From, chown: c.Chown, chmod: c.Chmod,
-			exclude: c.ExcludePatterns, parents: c.Parents}, c)
-	case *instructions.AddCommand:
-		if c.KeepGitDir != nil {
-			return errdefs.Usagef("ADD --keep-git-dir: git sources are not supported by ctr-build")
-		}
-		return s.copyStep(copyParams{SourcesAndDest: c.SourcesAndDest, chown: c.Chown, chmod: c.Chmod, exclude: c.ExcludePatterns,
-			add: true, unpack: c.Unpack, checksum: c.Checksum}, c)
 	default:
 		return errdefs.Usagef("%s: not supported yet by ctr-build", c.Name())
 	}

@@ -124,46 +124,8 @@ func (s *stage) copyStep(p copyParams, c instructions.Command) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	var srcs []workcontainer.Source
-	extract := map[string]bool{} // by workcontainer.Source.Path: the archives ADD unpacks
-	for i, pattern := range p.SourcePaths {
-		switch {
-		case p.add && isGit(pattern):
-			return errdefs.Usagef("ADD %s: git sources are not supported by ctr-build", pattern)
-		case p.add && isURL(pattern):
-			src, err := fetchURL(s.b.ctx, pattern, tmp, i, p.checksum)
-			if err != nil {
-				return err
-			}
-			srcs = append(srcs, src)
-			extract[src.Path] = p.unpack != nil && *p.unpack
-			continue
-		}
-		glob := globIn
-		if p.parents {
-			glob = globParents
-		}
-		found, err := glob(root, pattern)
-		if err != nil {
-			return err
-		}
-		if p.from == "" && s.b.ignore != nil && len(found) > 0 { // (--parents: none may match)
-			found = s.b.ignore.filter(found)
-			if len(found) == 0 {
-				return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: excluded by the ignore file", pattern))
-			}
-		}
-		for _, f := range found {
-			extract[f.Path] = p.add && (p.unpack == nil || *p.unpack)
-		}
-		srcs = append(srcs, found...)
-	}
-	inline, err := heredocSources(p.SourceContents, tmp)
+	srcs, extract, err := s.gatherSources(p, root, tmp)
 	if err != nil {
-		return err
-	}
-	srcs = append(srcs, inline...)
-	if srcs, err = excludeSources(srcs, p.exclude, root); err != nil {
 		return err
 	}
 	var mode func(fs.FileMode, bool) fs.FileMode
@@ -187,37 +149,93 @@ func (s *stage) copyStep(p copyParams, c instructions.Command) error {
 		unpack = strconv.FormatBool(*p.unpack)
 	}
 	key := strings.Join(append([]string{digest, p.from, p.chown, p.chmod, unpack}, p.exclude...), "\x00")
-	return s.layerStep(createdBy, key, func(wc *workcontainer.Container, rootfs string) error {
-		o := workcontainer.CopyOptions{Chmod: mode, Workdir: s.meta.Image.Config.WorkingDir}
-		if p.chown != "" {
-			var err error
-			if o.UID, o.GID, err = workcontainer.LookupOwner(rootfs, p.chown); err != nil {
+	return s.layerStep(createdBy, key, func(_ *workcontainer.Container, rootfs string) error {
+		return s.copyInto(rootfs, p, srcs, extract, mode)
+	})
+}
+
+// gatherSources finds a COPY or ADD step's sources: the context's files
+// (its ignore file applied) or a stage's or image's, downloads and inline
+// files (written below tmp), less the excluded ones. extract marks, by
+// path, the archives ADD unpacks.
+func (s *stage) gatherSources(p copyParams, root, tmp string) (srcs []workcontainer.Source, extract map[string]bool, err error) {
+	extract = map[string]bool{}
+	for i, pattern := range p.SourcePaths {
+		switch {
+		case p.add && isGit(pattern):
+			return nil, nil, errdefs.Usagef("ADD %s: git sources are not supported by ctr-build", pattern)
+		case p.add && isURL(pattern):
+			src, err := fetchURL(s.b.ctx, pattern, tmp, i, p.checksum)
+			if err != nil {
+				return nil, nil, err
+			}
+			srcs = append(srcs, src)
+			extract[src.Path] = p.unpack != nil && *p.unpack
+			continue
+		}
+		glob := globIn
+		if p.parents {
+			glob = globParents
+		}
+		found, err := glob(root, pattern)
+		if err != nil {
+			return nil, nil, err
+		}
+		if p.from == "" && s.b.ignore != nil && len(found) > 0 { // (--parents: none may match)
+			found = s.b.ignore.filter(found)
+			if len(found) == 0 {
+				return nil, nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("source %q: excluded by the ignore file", pattern))
+			}
+		}
+		for _, f := range found {
+			extract[f.Path] = p.add && (p.unpack == nil || *p.unpack)
+		}
+		srcs = append(srcs, found...)
+	}
+	inline, err := heredocSources(p.SourceContents, tmp)
+	if err != nil {
+		return nil, nil, err
+	}
+	srcs = append(srcs, inline...)
+	if srcs, err = excludeSources(srcs, p.exclude, root); err != nil {
+		return nil, nil, err
+	}
+	return srcs, extract, nil
+}
+
+// copyInto is a COPY or ADD step's work in the container's rootfs: the
+// archives unpacked, the rest copied, with the step's owner and mode.
+func (s *stage) copyInto(rootfs string, p copyParams, srcs []workcontainer.Source, extract map[string]bool, mode func(fs.FileMode, bool) fs.FileMode) error {
+	dest := p.DestPath
+	o := workcontainer.CopyOptions{Chmod: mode, Workdir: s.meta.Image.Config.WorkingDir}
+	if p.chown != "" {
+		var err error
+		if o.UID, o.GID, err = workcontainer.LookupOwner(rootfs, p.chown); err != nil {
+			return err
+		}
+	}
+	var rest []workcontainer.Source
+	for _, src := range srcs {
+		if extract[src.Path] {
+			ok, err := extractArchive(rootfs, src.Path, dest, o.Workdir)
+			if err != nil {
 				return err
 			}
-		}
-		var rest []workcontainer.Source
-		for _, src := range srcs {
-			if extract[src.Path] {
-				ok, err := extractArchive(rootfs, src.Path, dest, o.Workdir)
-				if err != nil {
-					return err
-				}
-				if ok {
-					continue
-				}
+			if ok {
+				continue
 			}
-			rest = append(rest, src)
 		}
-		if len(rest) == 0 {
-			if len(srcs) == 0 {
-				// COPY --parents whose wildcards matched nothing: the
-				// destination is still made, as with BuildKit.
-				return workcontainer.MkdirOwned(rootfs, dest, o)
-			}
-			return nil
+		rest = append(rest, src)
+	}
+	if len(rest) == 0 {
+		if len(srcs) == 0 {
+			// COPY --parents whose wildcards matched nothing: the
+			// destination is still made, as with BuildKit.
+			return workcontainer.MkdirOwned(rootfs, dest, o)
 		}
-		return workcontainer.CopyIn(rootfs, rest, dest, o)
-	})
+		return nil
+	}
+	return workcontainer.CopyIn(rootfs, rest, dest, o)
 }
 
 // sourceRoot is where COPY's sources are: the context, a stage's image or

@@ -24,41 +24,13 @@ func Supervise(cfg Config) (int, error) {
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return -1, report(cfg.Sync, -1, wrap("becoming a subreaper", err))
 	}
-	var log *LogWriter
-	if !cfg.NoLog {
-		maxFiles := 1
-		if cfg.LogRotate {
-			maxFiles = max(cfg.LogMaxFiles, 1) + 1
-		}
-		var err error
-		if log, err = OpenLog(cfg.LogPath, cfg.LogSizeMax, maxFiles); err != nil {
-			return -1, report(cfg.Sync, -1, err)
-		}
-		defer log.Close()
-	}
-	io, err := newStdio(&cfg)
+	ep, err := openEndpoints(&cfg)
 	if err != nil {
 		return -1, report(cfg.Sync, -1, err)
 	}
-	var att *attachServer
-	var ctl *os.File
-	if cfg.Bundle != "" {
-		if att, err = listenAttach(&cfg); err != nil {
-			return -1, report(cfg.Sync, -1, err)
-		}
-		defer att.close()
-		if ctl, err = openCtl(cfg.Bundle); err != nil {
-			return -1, report(cfg.Sync, -1, err)
-		}
-		defer ctl.Close()
-		if cfg.AttachReady != nil {
-			_ = report(cfg.AttachReady, 0, nil)
-		}
-	}
-	events := openEventLog(&cfg)
-	defer events.close()
+	defer ep.close()
 
-	pid, err := runRuntime(&cfg, io)
+	pid, err := runRuntime(&cfg, ep.io)
 	if err != nil {
 		return -1, report(cfg.Sync, -1, err)
 	}
@@ -67,12 +39,12 @@ func Supervise(cfg Config) (int, error) {
 	if err := report(cfg.Sync, pid, nil); err != nil {
 		return -1, err
 	}
-	events.add("started", pid)
+	ep.events.add("started", pid)
 	trimResident()
 
 	closeStdinOnEOF := cfg.Stdin && !cfg.LeaveStdinOpen
-	if att != nil {
-		att.acceptPending(io, closeStdinOnEOF)
+	if ep.att != nil {
+		ep.att.acceptPending(ep.io, closeStdinOnEOF)
 	}
 	// The pump blocks in epoll_wait; an eventfd in its set says the
 	// container exited.
@@ -82,34 +54,21 @@ func Supervise(cfg Config) (int, error) {
 	}
 	defer unix.Close(wake)
 	pumped := make(chan struct{})
-	go func() { io.pump(log, att, wake); close(pumped) }()
-	if att != nil {
-		go att.serve(io, closeStdinOnEOF)
-		go serveCtl(ctl, io, log)
+	go func() { ep.io.pump(ep.log, ep.att, wake); close(pumped) }()
+	if ep.att != nil {
+		go ep.att.serve(ep.io, closeStdinOnEOF)
+		go serveCtl(ep.ctl, ep.io, ep.log)
 	}
-	var timer *time.Timer
-	timedOut := make(chan struct{})
-	if cfg.Timeout > 0 {
-		timer = time.AfterFunc(cfg.Timeout, func() {
-			close(timedOut)
-			// The whole process group: what it started goes too.
-			if pgid, err := unix.Getpgid(pid); err == nil && pgid > 1 && pgid != unix.Getpgrp() {
-				_ = unix.Kill(-pgid, unix.SIGKILL)
-			}
-			_ = unix.Kill(pid, unix.SIGKILL)
-		})
-	}
+	timedOut, stopTimer := killAfter(cfg.Timeout, pid)
 
 	status := reapUntil(pid)
-	if timer != nil {
-		timer.Stop()
-	}
+	stopTimer()
 	// Read before the exit command can remove the cgroup.
 	oomKilled := oom.kills() > oomBefore
 	_, _ = unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0})
 	<-pumped
-	if log != nil {
-		_ = log.Sync()
+	if ep.log != nil {
+		_ = ep.log.Sync()
 	}
 	message := ""
 	select {
@@ -118,17 +77,100 @@ func Supervise(cfg Config) (int, error) {
 	default:
 	}
 	if oomKilled {
-		events.add("oom", 0)
+		ep.events.add("oom", 0)
 	}
 	if err := recordExit(&cfg, status, oomKilled); err != nil {
 		return status, err
 	}
-	events.add("exited", status)
+	ep.events.add("exited", status)
 	if cfg.Exec && cfg.Sync != nil {
 		_, _ = cfg.Sync.Write(syncLine(status, message))
 	}
-	if att != nil {
-		att.close()
+	if ep.att != nil {
+		ep.att.close()
 	}
 	return status, runExitCommand(&cfg)
+}
+
+// endpoints are what the monitor opens before the container starts: the
+// log, the container's stdio, the attach socket and control FIFO (with a
+// bundle), the event log.
+type endpoints struct {
+	log    *LogWriter
+	io     *stdio
+	att    *attachServer
+	ctl    *os.File
+	events *eventLog
+}
+
+func openEndpoints(cfg *Config) (_ *endpoints, retErr error) {
+	ep := &endpoints{}
+	defer func() {
+		if retErr != nil {
+			ep.close()
+		}
+	}()
+	if !cfg.NoLog {
+		maxFiles := 1
+		if cfg.LogRotate {
+			maxFiles = max(cfg.LogMaxFiles, 1) + 1
+		}
+		var err error
+		if ep.log, err = OpenLog(cfg.LogPath, cfg.LogSizeMax, maxFiles); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if ep.io, err = newStdio(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Bundle != "" {
+		if ep.att, err = listenAttach(cfg); err != nil {
+			return nil, err
+		}
+		if ep.ctl, err = openCtl(cfg.Bundle); err != nil {
+			return nil, err
+		}
+		if cfg.AttachReady != nil {
+			_ = report(cfg.AttachReady, 0, nil)
+		}
+	}
+	ep.events = openEventLog(cfg)
+	return ep, nil
+}
+
+// close releases what openEndpoints opened; the stdio pipes are the
+// pump's and the runtime's to close.
+func (ep *endpoints) close() {
+	if ep.events != nil {
+		ep.events.close()
+	}
+	if ep.ctl != nil {
+		ep.ctl.Close()
+	}
+	if ep.att != nil {
+		ep.att.close()
+	}
+	if ep.log != nil {
+		ep.log.Close()
+	}
+}
+
+// killAfter kills the container's process group, and the process, once
+// timeout has passed (none: never); timedOut is closed when it did. stop
+// ends the wait.
+func killAfter(timeout time.Duration, pid int) (timedOut <-chan struct{}, stop func()) {
+	done := make(chan struct{})
+	if timeout <= 0 {
+		return done, func() {}
+	}
+	timer := time.AfterFunc(timeout, func() {
+		close(done)
+		// The whole process group: what it started goes too.
+		if pgid, err := unix.Getpgid(pid); err == nil && pgid > 1 && pgid != unix.Getpgrp() {
+			_ = unix.Kill(-pgid, unix.SIGKILL)
+		}
+		_ = unix.Kill(pid, unix.SIGKILL)
+	})
+	return done, func() { timer.Stop() }
 }
