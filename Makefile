@@ -60,13 +60,14 @@ install: $(BINS) man ## install binaries and man pages (PREFIX, DESTDIR)
 	install -m 644 $(filter %.1,$(MANS)) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(filter %.7,$(MANS)) $(DESTDIR)$(MANDIR)/man7
 
-validate: $(BINS) man ## no tracked binary, gofmt, go vet, golangci-lint, shellcheck, man pages checked against --help
+validate: $(BINS) man ## no tracked binary, gofmt, go vet, golangci-lint, shellcheck, man pages checked against --help, every flag tested
 	./hack/check-tracked.sh
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "not gofmt-formatted" >&2; exit 1; }
 	$(GO) vet -tags "$(BUILDTAGS)" ./...
 	$(GOLANGCI_LINT) run ./...
 	shellcheck $(SHELL_SCRIPTS)
 	./hack/check-man.sh $(TOOLS)
+	./hack/check-flag-tests.sh $(TOOLS)
 
 bench: deps $(BINS) bin/mkimage ## compare ctr with its peers (bench/*.sh)
 	./bench/copy.sh

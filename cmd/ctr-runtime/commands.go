@@ -15,6 +15,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/sirupsen/logrus"
 	ucli "github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 
 	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/oci"
@@ -45,16 +46,31 @@ func run(args []string) int {
 		ErrWriter:              os.Stderr,
 		Flags: []ucli.Flag{
 			&ucli.StringFlag{Name: "root", Value: "/run/ctr-runtime", Usage: "state `DIR` of the containers", Destination: &g.root},
-			&ucli.StringFlag{Name: "log", Usage: "also write errors to `FILE`", Destination: &g.log},
+			&ucli.StringFlag{Name: "log", Usage: "write the log (warnings and errors; debug messages with --debug) to `FILE`; errors also go to stderr", Destination: &g.log},
 			&ucli.StringFlag{Name: "log-format", Value: "text", Usage: "`FORMAT` of the log: text or json", Destination: &g.logFormat},
-			&ucli.BoolFlag{Name: "debug", Usage: "accepted for runc compatibility", Destination: &g.debug},
+			&ucli.BoolFlag{Name: "debug", Usage: "log debug messages too", Destination: &g.debug},
 			&ucli.BoolFlag{Name: "systemd-cgroup", Usage: "use systemd for cgroups (not supported: cgroupfs only)", Destination: &g.systemdCgroup},
 		},
 		Before: func(c *ucli.Context) error {
-			// libcontainer logs through logrus, for the container's init too.
-			logrus.SetLevel(logrus.ErrorLevel)
+			// libcontainer logs through logrus, for the container's init
+			// too: to --log when given (as runc), else to stderr.
+			switch g.logFormat {
+			case "text":
+			case "json":
+				logrus.SetFormatter(&logrus.JSONFormatter{})
+			default:
+				return fmt.Errorf("--log-format %q: want text or json", g.logFormat)
+			}
+			logrus.SetLevel(logrus.WarnLevel)
 			if g.debug {
 				logrus.SetLevel(logrus.DebugLevel)
+			}
+			if g.log != "" {
+				f, err := os.OpenFile(g.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND|unix.O_CLOEXEC, 0o644)
+				if err != nil {
+					return fmt.Errorf("--log: %w", err)
+				}
+				logrus.SetOutput(f) // open until the runtime exits
 			}
 			if g.systemdCgroup {
 				return errors.New("--systemd-cgroup is not supported: ctr-runtime manages cgroups with cgroupfs")

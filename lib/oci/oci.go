@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/opencontainers/runc/libcontainer"
 	"github.com/opencontainers/runc/libcontainer/specconv"
@@ -334,8 +335,22 @@ func (r *Runtime) Delete(id string, force bool) error {
 			return fmt.Errorf("container %s is %s, not stopped: stop it first, or delete it by force", id, st)
 		}
 		_ = c.Signal(unix.SIGKILL)
+		waitStopped(c, 10*time.Second)
 	}
 	return c.Destroy()
+}
+
+// waitStopped waits, at most limit, until the container's init is gone:
+// libcontainer refuses to destroy a container whose killed init has not
+// died yet.
+func waitStopped(c *libcontainer.Container, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for wait := time.Millisecond; time.Now().Before(deadline); wait = min(2*wait, 100*time.Millisecond) {
+		if st, err := c.Status(); err != nil || st == libcontainer.Stopped {
+			return
+		}
+		time.Sleep(wait)
+	}
 }
 
 // List returns the state of every container under Root.

@@ -129,7 +129,7 @@ load helpers
 	start_registry REG
 	push_busybox "$REG/a:1"
 	run_ctr 1 ctr-copy -q --preserve-digests --format v2s2 "$NOTLS" "docker://$REG/a:1" "dir:$TEST_TMP/d"
-	expect_match "preserve-digests: writing the .* manifest as v2s2 would change its digest"
+	expect_match "preserving digests: writing the .* manifest as v2s2 would change its digest"
 	run_ctr ctr-copy -q --format v2s2 "$NOTLS" "docker://$REG/a:1" "docker://$REG/v2:1"
 	[ "$(manifest "$REG/v2:1" | jq -r .mediaType)" = application/vnd.docker.distribution.manifest.v2+json ]
 	run_ctr ctr-copy -q --format oci "$NOTLS" "docker://$REG/v2:1" "docker://$REG/oci:1"

@@ -130,11 +130,14 @@ IMG=localhost/busybox:latest
 	run_ctr ctr-build "${STORAGE[@]}" containers --json
 	[ "$(jq -r 'select(.name == "work") | .id' <<<"$output")" = "$c" ]
 	[ "$(jq -r 'select(.name == "work") | .image' <<<"$output" | cut -c1-12)" != "" ]
+	run_ctr ctr-build "${STORAGE[@]}" config --volume /data --author "the test" "$c"
 	run_ctr ctr-build "${STORAGE[@]}" commit -q --created-by "made by the test" "$c" localhost/made:1
 	podman_t --version >/dev/null
 	run podman_t history --format '{{.CreatedBy}}' localhost/made:1
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "made by the test" ]
+	run podman_t image inspect --format '{{.Author}} {{.Config.Volumes}}' localhost/made:1
+	[ "$output" = "the test map[/data:{}]" ]
 	run_ctr ctr-build "${STORAGE[@]}" commit -q "$c" localhost/made:2
 	run podman_t history --format '{{.CreatedBy}}' localhost/made:2
 	[ "${lines[0]}" = "ctr-build commit" ]
@@ -206,4 +209,168 @@ IMG=localhost/busybox:latest
 	run_ctr "${rt[@]}" delete "$c"
 	run_ctr "${rt[@]}" list -q
 	expect_output ""
+}
+
+# rt_bundle DIR ARGS_JSON: an OCI bundle of the busybox test image whose
+# process runs ARGS_JSON, with /proc and a /dev of its own.
+rt_bundle() {
+	local dir=$1 args=$2
+	mkdir -p "$dir/rootfs"
+	[ -d "$TEST_TMP/layout" ] || ctr-copy -q "${STORAGE[@]}" "$IMG" "oci:$TEST_TMP/layout:x" >/dev/null
+	tar -xzf "$(find "$TEST_TMP"/layout/blobs/sha256 -type f -printf '%s %p\n' | sort -rn | awk 'NR == 1 {print $2}')" -C "$dir/rootfs"
+	cat >"$dir/config.json" <<-JSON
+	{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":$args,"cwd":"/","user":{"uid":0,"gid":0},
+	 "env":["PATH=/bin"]},"linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]},
+	 "mounts":[{"destination":"/proc","type":"proc","source":"proc"},
+	  {"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755"]}]}
+	JSON
+}
+
+@test "flags: ctr-runtime --log, --log-format, --debug, --systemd-cgroup" {
+	local_busybox
+	local rt=(ctr-runtime --root "$TEST_TMP/rt") c=rt-${TEST_TMP##*.}
+	rt_bundle "$TEST_TMP/b" '["true"]'
+	# Errors go to the log too: as JSON lines, or as text.
+	run_ctr 1 "${rt[@]}" --log "$TEST_TMP/rt.json" --log-format json state nosuch
+	[ "$(jq -r 'select(.level == "error") | .msg' "$TEST_TMP/rt.json")" = "container does not exist" ]
+	run_ctr 1 "${rt[@]}" --log "$TEST_TMP/rt.txt" state nosuch
+	grep -q 'level=error msg="container does not exist"' "$TEST_TMP/rt.txt"
+	run_ctr 1 "${rt[@]}" --log-format yaml list
+	expect_match "want text or json"
+	# --debug: libcontainer's debug lines reach the log; without it, none.
+	"${rt[@]}" --debug --log "$TEST_TMP/debug.log" run --bundle "$TEST_TMP/b" "$c-1" </dev/null >/dev/null 2>&1
+	grep -q 'level=debug' "$TEST_TMP/debug.log"
+	"${rt[@]}" --log "$TEST_TMP/quiet.log" run --bundle "$TEST_TMP/b" "$c-2" </dev/null >/dev/null 2>&1
+	run grep -c 'level=debug' "$TEST_TMP/quiet.log"
+	[ "$output" = 0 ]
+	# cgroupfs only, and it says so.
+	run_ctr 1 "${rt[@]}" --systemd-cgroup list
+	expect_match "not supported"
+}
+
+@test "flags: ctr-runtime run --keep, --preserve-fds, --no-new-keyring, --no-pivot; exec --no-new-privs, --preserve-fds" {
+	local_busybox
+	local rt=(ctr-runtime --root "$TEST_TMP/rt") c=rt-${TEST_TMP##*.}
+	rt_bundle "$TEST_TMP/b" '["true"]'
+	# Without --keep the container is gone when it exits; with it, it stays stopped.
+	run_ctr "${rt[@]}" run --bundle "$TEST_TMP/b" "$c-gone" </dev/null
+	run_ctr 1 "${rt[@]}" state "$c-gone"
+	run_ctr "${rt[@]}" run --keep --bundle "$TEST_TMP/b" "$c-kept" </dev/null
+	run_ctr "${rt[@]}" state "$c-kept"
+	[ "$(jq -r .status <<<"$output")" = stopped ]
+	run_ctr "${rt[@]}" delete "$c-kept"
+	# --preserve-fds N: fds 3 to 3+N-1 reach the process.
+	echo "through fd 3" >"$TEST_TMP/fd3"
+	rt_bundle "$TEST_TMP/fds" '["sh","-c","cat <&3"]'
+	run_ctr "${rt[@]}" run --preserve-fds 1 --bundle "$TEST_TMP/fds" "$c-fds" 3<"$TEST_TMP/fd3" </dev/null
+	expect_output "through fd 3"
+	run "${rt[@]}" run --bundle "$TEST_TMP/fds" "$c-nofds" 3<"$TEST_TMP/fd3" </dev/null
+	[ "$status" -ne 0 ]
+	# A new session keyring, named after the container, unless --no-new-keyring.
+	rt_bundle "$TEST_TMP/keys" '["sh","-c","grep -o \"_ses[.][^:]*\" /proc/keys"]'
+	run_ctr "${rt[@]}" run --bundle "$TEST_TMP/keys" "$c-key" </dev/null
+	expect_match "_ses[.]$c-key"
+	run_ctr "${rt[@]}" run --no-new-keyring --bundle "$TEST_TMP/keys" "$c-nokey" </dev/null
+	[[ $output != *"_ses.$c-nokey"* ]]
+	# --no-pivot: the root is moved and chrooted into instead; the container runs the same.
+	run_ctr "${rt[@]}" run --no-pivot --bundle "$TEST_TMP/b" "$c-nopivot" </dev/null
+	# exec --no-new-privs and --preserve-fds, into a running container.
+	rt_bundle "$TEST_TMP/long" '["sleep","100"]'
+	"${rt[@]}" run -d --bundle "$TEST_TMP/long" "$c-long" </dev/null >/dev/null 2>&1
+	run_ctr "${rt[@]}" exec "$c-long" sh -c 'grep NoNewPrivs: /proc/self/status'
+	expect_match "NoNewPrivs:[[:space:]]+0"
+	run_ctr "${rt[@]}" exec --no-new-privs "$c-long" sh -c 'grep NoNewPrivs: /proc/self/status'
+	expect_match "NoNewPrivs:[[:space:]]+1"
+	run_ctr "${rt[@]}" exec --preserve-fds 1 "$c-long" sh -c 'cat <&3' 3<"$TEST_TMP/fd3" </dev/null
+	expect_output "through fd 3"
+	run_ctr "${rt[@]}" delete --force "$c-long"
+}
+
+# --- ctr-monitor, driven directly (as podman and ctr-run drive it) -------
+
+@test "flags: ctr-monitor --runtime-opt, --no-new-keyring, --log-allowlist-dir, --no-sync-log, --exit-command(-arg), --exit-delay; the refused ones" {
+	local_busybox
+	local c=mon-${TEST_TMP##*.} rtroot=$TEST_TMP/rt
+	rt_bundle "$TEST_TMP/mb" '["sh","-c","grep -c \"_ses[.]mon-\" /proc/keys; true"]'
+	mkdir -p "$TEST_TMP/exits" "$TEST_TMP/logs"
+	# monitor ID ARGS...: starts the container under ctr-monitor (detached,
+	# the PID reported on a sync pipe, as podman does), then starts it.
+	monitor() {
+		local id=$1
+		shift
+		_OCI_SYNCPIPE=3 ctr-monitor -c "$id" -r "$CTR_BIN/ctr-runtime" --runtime-arg --root --runtime-arg "$rtroot" \
+			-b "$TEST_TMP/mb" --exit-dir "$TEST_TMP/exits" "$@" 3>"$TEST_TMP/sync-$id" </dev/null >/dev/null 2>"$TEST_TMP/mon-$id.err" || return
+		# The detached monitor reports the container's PID once it is created.
+		for _ in $(seq 200); do [ -s "$TEST_TMP/sync-$id" ] && break; sleep 0.02; done
+		grep -q '"data": *[1-9]' "$TEST_TMP/sync-$id"
+		ctr-runtime --root "$rtroot" start "$id"
+		for _ in $(seq 200); do [ -e "$TEST_TMP/exits/$id" ] && break; sleep 0.05; done
+		[ -e "$TEST_TMP/exits/$id" ]
+	}
+	# --no-new-keyring reaches the runtime's create; so does --runtime-opt.
+	monitor "$c-1" -l "$TEST_TMP/logs/1.log" --log-allowlist-dir "$TEST_TMP/logs" --no-sync-log
+	[[ $(cat "$TEST_TMP/logs/1.log") == *" stdout F 1" ]]
+	monitor "$c-2" -l "$TEST_TMP/logs/2.log" --no-new-keyring
+	[[ $(cat "$TEST_TMP/logs/2.log") == *" stdout F 0" ]]
+	monitor "$c-3" -l "$TEST_TMP/logs/3.log" --runtime-opt --no-new-keyring
+	[[ $(cat "$TEST_TMP/logs/3.log") == *" stdout F 0" ]]
+	# A log outside the allowed directories is refused, before anything runs.
+	run_ctr 64 ctr-monitor -c "$c-4" -r "$CTR_BIN/ctr-runtime" -b "$TEST_TMP/mb" -l "$TEST_TMP/elsewhere.log" --log-allowlist-dir "$TEST_TMP/logs"
+	expect_match "outside the --log-allowlist-dir"
+	[ ! -e "$TEST_TMP/elsewhere.log" ]
+	# The exit command runs with its arguments, --exit-delay seconds after the exit.
+	monitor "$c-5" -l "$TEST_TMP/logs/5.log" --exit-delay 1 --exit-command /bin/sh \
+		--exit-command-arg -c --exit-command-arg "date +%s.%N > $TEST_TMP/exit-cmd; echo \"\$0\" >> $TEST_TMP/exit-cmd" --exit-command-arg second
+	for _ in $(seq 100); do [ -s "$TEST_TMP/exit-cmd" ] && break; sleep 0.05; done
+	[ "$(sed -n 2p "$TEST_TMP/exit-cmd")" = second ]
+	local exited ran
+	exited=$(stat -c %.9Y "$TEST_TMP/exits/$c-5")
+	ran=$(head -1 "$TEST_TMP/exit-cmd")
+	[ "$(echo "$ran - $exited >= 0.9" | bc)" = 1 ]
+	# A bundle path too long for a socket address: the attach socket gets a
+	# link named --cuuid in --socket-dir-path while the container runs (none
+	# with --full-attach, for callers that reach long paths themselves).
+	local long
+	long=$TEST_TMP/$(printf 'b%.0s' $(seq 100))
+	rt_bundle "$long" '["sleep","1"]'
+	_OCI_SYNCPIPE=3 ctr-monitor -c "$c-6" -u short-name --socket-dir-path "$TEST_TMP/sockets" -r "$CTR_BIN/ctr-runtime" \
+		--runtime-arg --root --runtime-arg "$rtroot" -b "$long" --exit-dir "$TEST_TMP/exits" -l "$TEST_TMP/logs/6.log" \
+		3>"$TEST_TMP/sync-6" </dev/null >/dev/null 2>&1
+	[ "$(readlink "$TEST_TMP/sockets/short-name")" = "$long" ]
+	[ -S "$TEST_TMP/sockets/short-name/attach" ]
+	for _ in $(seq 100); do [ -s "$TEST_TMP/sync-6" ] && break; sleep 0.02; done
+	ctr-runtime --root "$rtroot" start "$c-6"
+	for _ in $(seq 200); do [ -e "$TEST_TMP/exits/$c-6" ] && break; sleep 0.05; done
+	for _ in $(seq 50); do [ -L "$TEST_TMP/sockets/short-name" ] || break; sleep 0.05; done
+	[ ! -L "$TEST_TMP/sockets/short-name" ]
+	_OCI_SYNCPIPE=3 ctr-monitor -c "$c-7" -u other-name --full-attach --socket-dir-path "$TEST_TMP/sockets" -r "$CTR_BIN/ctr-runtime" \
+		--runtime-arg --root --runtime-arg "$rtroot" -b "$long" --exit-dir "$TEST_TMP/exits" -l "$TEST_TMP/logs/7.log" \
+		3>"$TEST_TMP/sync-7" </dev/null >/dev/null 2>&1
+	[ ! -e "$TEST_TMP/sockets/other-name" ]
+	for _ in $(seq 100); do [ -s "$TEST_TMP/sync-7" ] && break; sleep 0.02; done
+	ctr-runtime --root "$rtroot" start "$c-7"
+	for _ in $(seq 200); do [ -e "$TEST_TMP/exits/$c-7" ] && break; sleep 0.05; done
+	# conmon options ctr-monitor does not do: refused, not ignored.
+	local opt
+	for opt in "--restore /x" --replace-listen-pid "--sdnotify-socket /x" "--log-global-size-max 1"; do
+		# shellcheck disable=SC2086 # an option and its value
+		run_ctr 64 ctr-monitor -c x -r "$CTR_BIN/ctr-runtime" -b "$TEST_TMP/mb" $opt
+		expect_match "not supported"
+	done
+	for id in "$c-1" "$c-2" "$c-3" "$c-5" "$c-6" "$c-7"; do ctr-runtime --root "$rtroot" delete --force "$id" 2>/dev/null || true; done
+}
+
+@test "flags: ctr-run --storage-opt reaches the store (overlay mount options); ctr-monitor attach --no-stdin" {
+	local_busybox
+	# A store opened with a mount option: the container's root is mounted with it.
+	run_ctr ctr-run "${STORAGE[@]}" --storage-opt overlay.mountopt=nodev -d --name opt "$IMG" sleep 100
+	[[ $(findmnt -rn -o OPTIONS --target "$(rootfs_mounts | head -1)") == *nodev* ]]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f opt
+	run_ctr ctr-run "${STORAGE[@]}" -d --name plain "$IMG" sleep 100
+	[[ $(findmnt -rn -o OPTIONS --target "$(rootfs_mounts | head -1)") != *nodev* ]]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f plain
+	# attach --no-stdin: what attach reads is not sent to the container.
+	run_ctr ctr-run "${STORAGE[@]}" -d -i --name in "$IMG" sh -c 'read -t 2 l && echo "got $l" || echo nothing'
+	run_ctr ctr-monitor --runroot "$TEST_TMP/runroot" attach --no-stdin in <<<"hello"
+	expect_output nothing
 }

@@ -90,7 +90,7 @@ free_port() {
 
 # start_registry NAME [auth|tls]: starts docker-registry on a free loopback
 # port with its own data dir. Sets NAME (e.g. REG) to host:port, NAME_DIR to
-# its directory, and NAME_LOG to its access log. "auth" adds htpasswd user
+# its directory, NAME_LOG to its access log and NAME_PID to its process. "auth" adds htpasswd user
 # "ctr" with password "secret"; "tls" serves a self-signed certificate whose
 # CA is in NAME_DIR/certs (for --cert-dir).
 start_registry() {
@@ -127,6 +127,7 @@ start_registry() {
 	} >"$dir/config.yml"
 	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 	REGISTRY_PIDS+=($!)
+	printf -v "${name}_PID" '%s' "$!"
 	local scheme=http
 	[ "$mode" = tls ] && scheme=https
 	for _ in $(seq 100); do
@@ -139,11 +140,12 @@ start_registry() {
 	printf -v "${name}_LOG" '%s' "$dir/log"
 }
 
-# stop_registry NAME: kills one registry (to test an unreachable one).
+# stop_registry NAME: stops one registry (to test an unreachable one), by
+# the PID start_registry recorded, and waits until it is gone.
 stop_registry() {
-	local dir_var=${1}_DIR
-	pkill -f "serve ${!dir_var}/config.yml" || true
-	sleep 0.2
+	local pid_var=${1}_PID
+	kill "${!pid_var}" 2>/dev/null || true
+	wait "${!pid_var}" 2>/dev/null || true
 }
 
 # busybox_layout [DIR:TAG] [mkimage flags...]: writes the busybox test image
