@@ -53,7 +53,7 @@ for tool in "$@"; do
 				echo "$key: no test names it (write one, or say in $LIST how it is tested)" >&2
 				status=1
 			fi
-		done < <(bin/"$tool" $sub --help | sed -E 's/^ +//; s/  .*//' | grep -E '^-')
+		done < <(bin/"$tool" ${sub:+"$sub"} --help | sed -E 's/^ +//; s/  .*//' | grep -E '^-')
 	done
 done
 exit $status
