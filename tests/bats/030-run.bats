@@ -370,16 +370,8 @@ IMG=localhost/busybox:latest
 @test "runtime: create, start, state, kill, delete on a bundle" {
 	local_busybox
 	# An ID of this test's own: the container's cgroup is named after it.
-	local bundle=$TEST_TMP/bundle rt=(ctr-runtime --root "$TEST_TMP/rt") c1=c1-${TEST_TMP##*.}
-	mkdir -p "$bundle/rootfs"
-	ctr-copy -q "${STORAGE[@]}" "$IMG" "oci:$TEST_TMP/layout:x" >/dev/null
-	# The largest blob is the layer.
-	tar -xzf "$(find "$TEST_TMP"/layout/blobs/sha256 -type f -printf '%s %p\n' | sort -rn | awk 'NR == 1 {print $2}')" -C "$bundle/rootfs"
-	cat >"$bundle/config.json" <<-JSON
-	{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["sleep","100"],"cwd":"/","user":{"uid":0,"gid":0},
-	 "env":["PATH=/bin"]},"linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]},
-	 "mounts":[{"destination":"/proc","type":"proc","source":"proc"}]}
-	JSON
+	local rt=(ctr-runtime --root "$TEST_TMP/rt") c1=c1-${TEST_TMP##*.} bundle=$TEST_TMP/bundle
+	rt_bundle "$bundle" '["sleep","100"]'
 	# A created container keeps the runtime's stdio: give it none of bats'.
 	"${rt[@]}" create --bundle "$bundle" --pid-file "$TEST_TMP/pid" "$c1" </dev/null >/dev/null 2>&1
 	run_ctr "${rt[@]}" state "$c1"

@@ -177,17 +177,10 @@ IMG=localhost/busybox:latest
 
 @test "flags: ctr-runtime exec (--env, --cwd, --user, -d), kill --all, list -q" {
 	local_busybox
-	local bundle=$TEST_TMP/bundle rt=(ctr-runtime --root "$TEST_TMP/rt") c=rt-${TEST_TMP##*.}
-	mkdir -p "$bundle/rootfs"
-	ctr-copy -q "${STORAGE[@]}" "$IMG" "oci:$TEST_TMP/layout:x" >/dev/null
-	tar -xzf "$(find "$TEST_TMP"/layout/blobs/sha256 -type f -printf '%s %p\n' | sort -rn | awk 'NR == 1 {print $2}')" -C "$bundle/rootfs"
-	cat >"$bundle/config.json" <<-JSON
-	{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["sleep","100"],"cwd":"/","user":{"uid":0,"gid":0},
-	 "env":["PATH=/bin"]},"linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]},
-	 "mounts":[{"destination":"/proc","type":"proc","source":"proc"}]}
-	JSON
+	local rt=(ctr-runtime --root "$TEST_TMP/rt") c=rt-${TEST_TMP##*.}
+	rt_bundle "$TEST_TMP/bundle" '["sleep","100"]'
 	# A detached container and exec keep the runtime's stdio: give them none of bats'.
-	"${rt[@]}" run -d --bundle "$bundle" "$c" </dev/null >/dev/null 2>&1
+	"${rt[@]}" run -d --bundle "$TEST_TMP/bundle" "$c" </dev/null >/dev/null 2>&1
 	run_ctr "${rt[@]}" exec --env A=1 --cwd /tmp --user 1000:1001 "$c" sh -c 'echo "$A"; pwd; id -u; id -g'
 	expect_output $'1\n/tmp\n1000\n1001'
 	run_ctr 3 "${rt[@]}" exec "$c" sh -c 'exit 3'
@@ -209,21 +202,6 @@ IMG=localhost/busybox:latest
 	run_ctr "${rt[@]}" delete "$c"
 	run_ctr "${rt[@]}" list -q
 	expect_output ""
-}
-
-# rt_bundle DIR ARGS_JSON: an OCI bundle of the busybox test image whose
-# process runs ARGS_JSON, with /proc and a /dev of its own.
-rt_bundle() {
-	local dir=$1 args=$2
-	mkdir -p "$dir/rootfs"
-	[ -d "$TEST_TMP/layout" ] || ctr-copy -q "${STORAGE[@]}" "$IMG" "oci:$TEST_TMP/layout:x" >/dev/null
-	tar -xzf "$(find "$TEST_TMP"/layout/blobs/sha256 -type f -printf '%s %p\n' | sort -rn | awk 'NR == 1 {print $2}')" -C "$dir/rootfs"
-	cat >"$dir/config.json" <<-JSON
-	{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":$args,"cwd":"/","user":{"uid":0,"gid":0},
-	 "env":["PATH=/bin"]},"linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]},
-	 "mounts":[{"destination":"/proc","type":"proc","source":"proc"},
-	  {"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755"]}]}
-	JSON
 }
 
 @test "flags: ctr-runtime --log, --log-format, --debug, --systemd-cgroup" {

@@ -282,3 +282,19 @@ refute_line() {
 	esac
 	return 1
 }
+
+# rt_bundle DIR ARGS_JSON: an OCI bundle of the busybox test image (IMG, in
+# the test's store) whose process runs ARGS_JSON, with /proc and a /dev of
+# its own: for driving ctr-runtime directly.
+rt_bundle() {
+	local dir=$1 args=$2
+	mkdir -p "$dir/rootfs"
+	[ -d "$TEST_TMP/layout" ] || ctr-copy -q "${STORAGE[@]}" "$IMG" "oci:$TEST_TMP/layout:x" >/dev/null
+	tar -xzf "$(find "$TEST_TMP"/layout/blobs/sha256 -type f -printf '%s %p\n' | sort -rn | awk 'NR == 1 {print $2}')" -C "$dir/rootfs"
+	cat >"$dir/config.json" <<-JSON
+	{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":$args,"cwd":"/","user":{"uid":0,"gid":0},
+	 "env":["PATH=/bin"]},"linux":{"namespaces":[{"type":"pid"},{"type":"mount"}]},
+	 "mounts":[{"destination":"/proc","type":"proc","source":"proc"},
+	  {"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755"]}]}
+	JSON
+}
