@@ -76,6 +76,11 @@ func fromCommand(g *globalFlags) *ucli.Command {
 			if err := run.CheckPullPolicy(pull); err != nil {
 				return cli.FlagError("pull", err)
 			}
+			if name != "" {
+				if err := run.CheckName(name); err != nil {
+					return cli.FlagError("name", err)
+				}
+			}
 			return g.storage.Open(func(local *image.LocalStore, store storage.Store) error {
 				imageID := ""
 				if args[0] != "scratch" {

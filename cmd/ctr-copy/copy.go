@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"io"
 	"os"
 
@@ -111,6 +112,15 @@ func (f *copyFlags) options(stderr io.Writer) (image.CopyOptions, *image.LocalSt
 	}
 	if f.jobs < 0 {
 		return o, nil, cli.UsageError("--jobs must not be negative")
+	}
+	if f.compressLevel != 0 {
+		top := 9
+		if f.compressFormat == "zstd" || f.compressFormat == "zstd:chunked" {
+			top = 20
+		}
+		if f.compressLevel < 1 || f.compressLevel > top {
+			return o, nil, cli.UsageError("invalid --dest-compress-level %d: want 1 to %d for %s", f.compressLevel, top, cmp.Or(f.compressFormat, "gzip"))
+		}
 	}
 	o.All, o.PreserveDigests, o.RemoveSignatures = f.all, f.preserveDigests, f.removeSignatures
 	o.Format, o.CompressFormat, o.CompressLevel = f.format, f.compressFormat, f.compressLevel

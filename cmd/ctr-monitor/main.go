@@ -64,7 +64,7 @@ func run(args []string) int {
 // fail prints err on stderr, one line, and returns its exit status.
 func fail(err error) int {
 	if !exit.Silent(err) {
-		os.Stderr.WriteString("ctr-monitor: " + err.Error() + "\n")
+		os.Stderr.WriteString("ctr-monitor: " + exit.Line(err) + "\n")
 	}
 	if code, ok := exit.Code(err); ok {
 		return code

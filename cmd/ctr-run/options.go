@@ -23,6 +23,17 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	if c.IsSet("entrypoint") {
 		o.Entrypoint = &f.entrypoint
 	}
+	if f.name != "" {
+		if err := run.CheckName(f.name); err != nil {
+			return o, cli.FlagError("name", err)
+		}
+	}
+	if err := run.CheckCaps(o.CapAdd); err != nil {
+		return o, cli.FlagError("cap-add", err)
+	}
+	if err := run.CheckCaps(o.CapDrop); err != nil {
+		return o, cli.FlagError("cap-drop", err)
+	}
 	for _, set := range []func(*ucli.Context, *run.Options) error{
 		f.imageOptions, f.limitOptions, f.mountOptions, f.networkOptions, f.namespaceOptions,
 		f.deviceOptions, f.processOptions, f.logOptions, f.toolOptions,
@@ -66,6 +77,9 @@ func (f *runFlags) limitOptions(c *ucli.Context, o *run.Options) error {
 	}
 	if c.IsSet("pids-limit") {
 		v := f.pidsLimit
+		if v < -1 {
+			return cli.UsageError("invalid --pids-limit %d: want -1 or 0 (no limit) or a count", v)
+		}
 		if v <= 0 {
 			v = -1 // no limit
 		}
@@ -99,10 +113,26 @@ func (f *runFlags) mountOptions(_ *ucli.Context, o *run.Options) error {
 	return nil
 }
 
-// networkOptions: the mode, /etc/hosts and resolv.conf entries.
+// networkOptions: the mode, the host name, /etc/hosts and resolv.conf
+// entries.
 func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Options) error {
 	if err := run.CheckNetwork(f.network); err != nil {
 		return cli.FlagError("network", err)
+	}
+	if f.hostname != "" {
+		if err := run.CheckHostname(f.hostname); err != nil {
+			return cli.FlagError("hostname", err)
+		}
+	}
+	for _, list := range []struct {
+		flag  string
+		words []string
+	}{{"dns-search", f.dnsSearch.Value()}, {"dns-option", f.dnsOptions.Value()}} {
+		for _, w := range list.words {
+			if err := run.CheckResolvWord(w); err != nil {
+				return cli.FlagError(list.flag, err)
+			}
+		}
 	}
 	for _, h := range f.addHosts.Value() {
 		e, err := run.ParseAddHost(h)

@@ -97,7 +97,7 @@ func run(args []string) int {
 }
 
 func report(g globalFlags, err error) {
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	msg := exit.Line(err)
 	fmt.Fprintln(os.Stderr, "ctr-runtime: "+msg)
 	if g.log == "" {
 		return

@@ -80,7 +80,10 @@ type builder struct {
 // Build builds the Containerfile and returns the final image's ID and
 // manifest digest.
 func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, digest.Digest, error) {
-	// workcontainer.Sources are resolved below the context: an absolute, clean root.
+	if err := workcontainer.CheckImageNames(o.Tags); err != nil {
+		return "", "", err
+	}
+	// Sources are resolved below the context: an absolute, clean root.
 	abs, err := filepath.Abs(o.Context)
 	if err != nil {
 		return "", "", err

@@ -10,6 +10,7 @@ package exit
 import (
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // Coder is an error that chooses the exit status of the program it ends.
@@ -67,4 +68,24 @@ func Code(err error) (int, bool) {
 func Silent(err error) bool {
 	var s Status
 	return errors.As(err, &s)
+}
+
+// Line is err's message as one line safe to print on a terminal: newlines
+// become spaces and other control characters (a terminal's escape
+// sequences among them, which could come from a reference or a name
+// someone else chose) are written as \xNN.
+func Line(err error) string {
+	var b strings.Builder
+	for _, r := range err.Error() {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			b.WriteString(`\x`)
+			b.WriteString(strconv.FormatInt(int64(r)+0x100, 16)[1:])
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

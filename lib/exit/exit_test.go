@@ -36,3 +36,17 @@ func TestCode(t *testing.T) {
 		t.Errorf("message %q, want the error's own", got)
 	}
 }
+
+func TestLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":                  "plain",
+		"two\nlines":             "two lines",
+		"bad\x1b]0;x\aref":       `bad\x1b]0;x\x07ref`,
+		"del\x7f and \u009b csi": `del\x7f and \x9b csi`,
+		"ünïcode stays":          "ünïcode stays",
+	} {
+		if got := Line(errors.New(in)); got != want {
+			t.Errorf("Line(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

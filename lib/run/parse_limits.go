@@ -1,6 +1,7 @@
 package run
 
 import (
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -23,8 +24,9 @@ func ParseMemory(s string) (int64, error) {
 // ParseCPUs parses --cpus into a CFS quota for a 100ms period.
 func ParseCPUs(s string) (int64, error) {
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f <= 0 {
-		return 0, errdefs.Usagef("invalid CPU count %q: want a positive number", s)
+	// (NaN fails every comparison: it is caught by the first.)
+	if err != nil || !(f >= 0.01) || f > float64(runtime.NumCPU()) {
+		return 0, errdefs.Usagef("invalid CPU count %q: want 0.01 to %d (this host's CPUs)", s, runtime.NumCPU())
 	}
 	return int64(f * 100000), nil
 }

@@ -45,3 +45,31 @@ func ParseDNS(s string) (string, error) {
 	}
 	return s, nil
 }
+
+// CheckHostname accepts a host name: letters, digits, '-' and '.', at
+// most 253 characters. Anything else (a newline most of all) would add
+// lines of its own to the container's /etc/hosts.
+func CheckHostname(name string) error {
+	ok := name != "" && len(name) <= 253
+	for _, r := range name {
+		ok = ok && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.')
+	}
+	if !ok {
+		return errdefs.Usagef("host name %q: want letters, digits, '-' and '.'", name)
+	}
+	return nil
+}
+
+// CheckResolvWord accepts one word of resolv.conf's search or options
+// line: printable, no blank. A newline would add a line of its own (a
+// nameserver) to the container's resolv.conf.
+func CheckResolvWord(w string) error {
+	ok := w != ""
+	for _, r := range w {
+		ok = ok && r > ' ' && r != 0x7f
+	}
+	if !ok {
+		return errdefs.Usagef("%q: want one word, no blank or control character", w)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package run
 
 import (
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
@@ -87,4 +88,31 @@ func CheckPullPolicy(policy string) error {
 		return nil
 	}
 	return errdefs.Usagef("pull policy %q: want missing, always or never", policy)
+}
+
+// CheckName accepts a container name as podman does ([a-zA-Z0-9] then
+// [a-zA-Z0-9_.-]), up to 253 characters (a DNS name's length: a longer one
+// can never be a hostname, and a name of thousands broke ps's table).
+func CheckName(name string) error {
+	if len(name) > 253 {
+		return errdefs.Usagef("container name of %d characters: at most 253", len(name))
+	}
+	for i, r := range name {
+		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if !alnum && (i == 0 || (r != '_' && r != '.' && r != '-')) {
+			return errdefs.Usagef("container name %q: want [a-zA-Z0-9][a-zA-Z0-9_.-]*", name)
+		}
+	}
+	return nil
+}
+
+// CheckCaps accepts capability names as --cap-add and --cap-drop take
+// them (NET_ADMIN, cap_net_admin, CAP_NET_ADMIN, or ALL).
+func CheckCaps(caps []string) error {
+	for i, c := range fmtCaps(caps) {
+		if c != "CAP_ALL" && !slices.Contains(capNames, c) {
+			return errdefs.Usagef("unknown capability %q", caps[i])
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/distribution/reference"
 	"github.com/opencontainers/go-digest"
 	imgspec "github.com/opencontainers/image-spec/specs-go"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -19,6 +20,8 @@ import (
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 	"go.podman.io/storage/pkg/archive"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 // CommitOptions say what the committed image is called and records.
@@ -40,6 +43,9 @@ type CommitOptions struct {
 // layers, plus the container's changes as one new layer, with the config
 // and history the container has collected. It returns the image ID.
 func Commit(ctx context.Context, store storage.Store, c *Container, o CommitOptions) (string, digest.Digest, error) {
+	if err := CheckImageNames(o.Names); err != nil {
+		return "", "", err
+	}
 	created := o.Created
 	if created.IsZero() {
 		created = time.Now().UTC()
@@ -277,4 +283,17 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// CheckImageNames refuses, before anything is stored, a name that is no
+// image reference: one would break every tool that lists the shared store
+// (podman images among them).
+func CheckImageNames(names []string) error {
+	for _, n := range names {
+		ref, err := reference.ParseNormalizedNamed(NormalName(n))
+		if err != nil || ref.String() != NormalName(n) {
+			return errdefs.Usagef("image name %q: not a valid image reference", n)
+		}
+	}
+	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"strings"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -80,8 +79,7 @@ func Run(app *ucli.App, args []string) error {
 
 // PrintError prints err as one line on the app's stderr.
 func PrintError(app *ucli.App, err error) {
-	msg := strings.ReplaceAll(err.Error(), "\n", " ")
-	fmt.Fprintf(app.ErrWriter, "%s: %s\n", app.Name, msg)
+	fmt.Fprintf(app.ErrWriter, "%s: %s\n", app.Name, exit.Line(err))
 }
 
 // UsageError reports a problem with the command line.

@@ -1,6 +1,7 @@
 package imgflags
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
@@ -37,7 +38,7 @@ func (f *RegistryFlags) commonFlags() []ucli.Flag {
 
 // SystemContext returns a fresh SystemContext.
 func (f *RegistryFlags) SystemContext() (*types.SystemContext, error) {
-	return f.context(f.Creds, &f.TLSVerify, f.CertDir)
+	return f.context("creds", f.Creds, &f.TLSVerify, f.CertDir)
 }
 
 // CopyRegistryFlags are the registry flags of a command that reads from one
@@ -69,15 +70,17 @@ func (f *CopyRegistryFlags) Flags() []ucli.Flag {
 
 // SourceContext returns a fresh SystemContext for the source side.
 func (f *CopyRegistryFlags) SourceContext() (*types.SystemContext, error) {
-	return f.context(f.SrcCreds, f.SrcTLSVerify.Or(&f.TLSVerify), firstNonEmpty(f.SrcCertDir, f.CertDir))
+	return f.context("src-creds", f.SrcCreds, f.SrcTLSVerify.Or(&f.TLSVerify), cmp.Or(f.SrcCertDir, f.CertDir))
 }
 
 // DestinationContext returns a fresh SystemContext for the destination side.
 func (f *CopyRegistryFlags) DestinationContext() (*types.SystemContext, error) {
-	return f.context(f.DestCreds, f.DestTLSVerify.Or(&f.TLSVerify), firstNonEmpty(f.DestCertDir, f.CertDir))
+	return f.context("dest-creds", f.DestCreds, f.DestTLSVerify.Or(&f.TLSVerify), cmp.Or(f.DestCertDir, f.CertDir))
 }
 
-func (f *RegistryFlags) context(creds string, tlsVerify *OptionalBool, certDir string) (*types.SystemContext, error) {
+// context is the SystemContext for one side; credsFlag names the flag
+// creds came from, for an error that never shows the value (a password).
+func (f *RegistryFlags) context(credsFlag, creds string, tlsVerify *OptionalBool, certDir string) (*types.SystemContext, error) {
 	sys := &types.SystemContext{
 		AuthFilePath:             f.AuthFile,
 		SystemRegistriesConfPath: f.RegistriesConf,
@@ -92,18 +95,9 @@ func (f *RegistryFlags) context(creds string, tlsVerify *OptionalBool, certDir s
 	if creds != "" {
 		user, pass, _ := strings.Cut(creds, ":")
 		if user == "" {
-			return nil, cli.UsageError("credentials %q: want USER[:PASSWORD]", creds)
+			return nil, cli.UsageError("--%s: want USER[:PASSWORD], with a user", credsFlag)
 		}
 		sys.DockerAuthConfig = &types.DockerAuthConfig{Username: user, Password: pass}
 	}
 	return sys, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -33,6 +33,12 @@ func (f *TransferFlags) RetryOptions(log, stderr io.Writer) (image.RetryOptions,
 	if f.Retry < 0 {
 		return image.RetryOptions{}, cli.UsageError("--retry must not be negative")
 	}
+	if f.RetryDelay < 0 {
+		return image.RetryOptions{}, cli.UsageError("invalid --retry-delay %s: must not be negative", f.RetryDelay)
+	}
+	if f.ProgressInterval <= 0 {
+		return image.RetryOptions{}, cli.UsageError("invalid --progress-interval %s: want a positive duration", f.ProgressInterval)
+	}
 	if log == nil {
 		log = stderr
 	}
