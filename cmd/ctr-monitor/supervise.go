@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -175,15 +176,29 @@ func (g *globals) logOptions() error {
 		}
 	}
 	if c.LogPath != "" && len(g.allowDirs) > 0 {
+		// Checked where the path really leads: its directory resolved,
+		// its last name no symbolic link (and opened without following
+		// one, lib/monitor), every allowed directory resolved too.
+		dir, err := filepath.EvalSymlinks(filepath.Dir(c.LogPath))
+		if err != nil {
+			return usagef("--log-path ", c.LogPath, ": ", err.Error())
+		}
+		resolved := filepath.Join(dir, filepath.Base(c.LogPath))
+		if st, err := os.Lstat(resolved); err == nil && st.Mode()&os.ModeSymlink != 0 {
+			return usagef("--log-path ", c.LogPath, " is a symbolic link")
+		}
 		ok := false
 		for _, d := range g.allowDirs {
-			if rel, err := relPath(d, c.LogPath); err == nil && rel {
-				ok = true
+			if rd, err := filepath.EvalSymlinks(d); err == nil {
+				if rel, err := relPath(rd, resolved); err == nil && rel {
+					ok = true
+				}
 			}
 		}
 		if !ok {
 			return usagef("--log-path ", c.LogPath, " is outside the --log-allowlist-dir directories")
 		}
+		c.LogPath = resolved
 	}
 	c.LogSizeMax = g.logSizeMax
 	c.LogMaxFiles = 1

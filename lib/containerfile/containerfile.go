@@ -125,7 +125,7 @@ func Build(ctx context.Context, store storage.Store, o BuildOptions) (string, di
 			v, ok := o.BuildArgs[kv.Key]
 			if !ok && kv.Value != nil {
 				if v, err = b.expand(*kv.Value, b.global); err != nil {
-					return "", "", err
+					return "", "", atLine(&a, err)
 				}
 				ok = true
 			}
@@ -193,7 +193,24 @@ func (b *builder) expand(word string, env []string) (string, error) {
 	if err != nil {
 		return "", errdefs.WithKind(errdefs.ErrBadData, err)
 	}
+	if len(out) > maxExpanded {
+		// Variables built of variables double at each step: thirty ARGs
+		// reach gigabytes. No real word comes near this.
+		return "", errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("a word expands to more than %d bytes", maxExpanded))
+	}
 	return out, nil
+}
+
+// maxExpanded bounds one word after variable expansion.
+const maxExpanded = 1 << 20
+
+// atLine names the Containerfile line of the instruction an error came
+// from.
+func atLine(c interface{ Location() []parser.Range }, err error) error {
+	if loc := c.Location(); len(loc) > 0 && err != nil {
+		return fmt.Errorf("line %d: %w", loc[0].Start.Line, err)
+	}
+	return err
 }
 
 // stageIndex finds a stage by name or number among the first n.

@@ -96,7 +96,7 @@ func (b *builder) runStage(i int) (string, error) {
 		b.steps++
 		b.logf("[%d/%d] STEP %d/%d: %s\n", i+1, len(b.stages), b.steps, b.total, c)
 		if err := s.dispatch(c); err != nil {
-			return "", err
+			return "", atLine(c, err)
 		}
 	}
 	if i == b.target && len(b.o.Labels) > 0 {

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The Kubernetes CRI log format: one record per line,
@@ -75,7 +77,8 @@ func OpenLog(path string, maxSize int64, maxFiles int) (*LogWriter, error) {
 }
 
 func (w *LogWriter) open() error {
-	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	// Never through a symbolic link put where the log goes.
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return err
 	}

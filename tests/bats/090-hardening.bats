@@ -105,3 +105,50 @@ IMG=localhost/busybox:latest
 	run_ctr ctr-run "${STORAGE[@]}" ps -a
 	[ "${#lines[@]}" -eq 1 ]
 }
+
+@test "hardening 10: nested ARG expansion is bounded: 65 with the line, no memory blow-up" {
+	local_busybox
+	mkdir -p "$TEST_TMP/ctx"
+	{
+		echo "FROM $IMG"
+		echo "ARG A0=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		for i in $(seq 30); do echo "ARG A$i=\${A$((i - 1))}\${A$((i - 1))}"; done
+		echo 'RUN echo ${#A30}'
+	} >"$TEST_TMP/ctx/Containerfile"
+	# A ceiling on the build's memory: without the bound it takes gigabytes.
+	run_ctr 65 bash -c "ulimit -v 4000000; exec ctr-build ${STORAGE[*]} -q $TEST_TMP/ctx"
+	expect_match "line 1[0-9]: .*expands to more than"
+	# Global ARGs too.
+	{
+		echo "ARG G0=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		for i in $(seq 30); do echo "ARG G$i=\${G$((i - 1))}\${G$((i - 1))}"; done
+		echo "FROM $IMG"
+	} >"$TEST_TMP/ctx/Containerfile"
+	run_ctr 65 bash -c "ulimit -v 4000000; exec ctr-build ${STORAGE[*]} -q $TEST_TMP/ctx"
+	expect_match "line [0-9]+: .*expands to more than"
+}
+
+@test "hardening 11: --log-allowlist-dir is checked on the resolved path; a symlinked log is not followed" {
+	local_busybox
+	rt_bundle "$TEST_TMP/mb" '["echo","escaped"]'
+	mkdir -p "$TEST_TMP/allowed" "$TEST_TMP/outside"
+	echo original >"$TEST_TMP/outside/victim"
+	ln -s "$TEST_TMP/outside" "$TEST_TMP/allowed/dirlink"
+	ln -s "$TEST_TMP/outside/victim" "$TEST_TMP/allowed/filelink"
+	local log
+	for log in "$TEST_TMP/allowed/dirlink/victim" "$TEST_TMP/allowed/filelink" "$TEST_TMP/allowed/../outside/victim"; do
+		run_ctr 64 ctr-monitor --sync -c "m-${TEST_TMP##*.}" -r "$CTR_BIN/ctr-runtime" --runtime-arg --root --runtime-arg "$TEST_TMP/rt" \
+			-b "$TEST_TMP/mb" -l "$log" --log-allowlist-dir "$TEST_TMP/allowed"
+		expect_match "outside the --log-allowlist-dir|symbolic link"
+	done
+	[ "$(cat "$TEST_TMP/outside/victim")" = original ]
+	# The allowed directory itself may be reached through a link.
+	ln -s "$TEST_TMP/allowed" "$TEST_TMP/allowed-link"
+	_OCI_SYNCPIPE=3 ctr-monitor -c "ok-${TEST_TMP##*.}" -r "$CTR_BIN/ctr-runtime" --runtime-arg --root --runtime-arg "$TEST_TMP/rt" \
+		-b "$TEST_TMP/mb" -l "$TEST_TMP/allowed-link/ok.log" --log-allowlist-dir "$TEST_TMP/allowed" --exit-dir "$TEST_TMP" \
+		3>"$TEST_TMP/sync" </dev/null >/dev/null 2>&1
+	for _ in $(seq 100); do [ -s "$TEST_TMP/sync" ] && break; sleep 0.02; done
+	ctr-runtime --root "$TEST_TMP/rt" start "ok-${TEST_TMP##*.}"
+	for _ in $(seq 100); do grep -q escaped "$TEST_TMP/allowed/ok.log" 2>/dev/null && break; sleep 0.05; done
+	grep -q escaped "$TEST_TMP/allowed/ok.log"
+}
