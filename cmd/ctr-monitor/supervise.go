@@ -49,7 +49,7 @@ func (g *globals) options() []option {
 		{long: "log-path", short: 'l', arg: "[k8s-file:]FILE", usage: "the CRI log (default: BUNDLE/ctr.log); none: no log", set: list(&g.logPaths)},
 		{long: "log-size-max", arg: "BYTES", usage: "truncate (or with --log-rotate rotate) the log at BYTES", set: integer(&g.logSizeMax)},
 		{long: "log-rotate", usage: "rotate the log at --log-size-max instead of truncating it", set: flag(&c.LogRotate)},
-		{long: "log-max-files", arg: "N", usage: "old logs kept when rotating (default 1)", set: integer(&g.logMaxFiles)},
+		{long: "log-max-files", arg: "N", usage: "old logs kept when rotating (default 1, at most 100)", set: integer(&g.logMaxFiles)},
 		{long: "log-allowlist-dir", arg: "DIR", usage: "the log must be inside DIR (repeatable)", set: list(&g.allowDirs)},
 		{long: "log-tag", arg: "TAG", usage: "journald only; accepted and ignored", set: ignore},
 		{long: "log-label", arg: "LABEL=VALUE", usage: "journald only; accepted and ignored", set: ignore},
@@ -86,6 +86,9 @@ func (g *globals) options() []option {
 		{long: "help", short: 'h', usage: "show this help", set: flag(&g.help)},
 	}
 }
+
+// maxLogFiles bounds --log-max-files (ctr-run's max-file is bounded the same).
+const maxLogFiles = 100
 
 // supervise is conmon's job. Unless --sync, the monitor detaches first:
 // it starts itself again in a new session and returns, writing the
@@ -202,6 +205,10 @@ func (g *globals) logOptions() error {
 	}
 	c.LogSizeMax = g.logSizeMax
 	c.LogMaxFiles = 1
+	if g.logMaxFiles > maxLogFiles {
+		// Each rotation renames every kept file: a huge count spins.
+		return usagef("--log-max-files ", strconv.FormatInt(g.logMaxFiles, 10), ": at most ", strconv.Itoa(maxLogFiles))
+	}
 	if g.logMaxFiles > 0 {
 		c.LogMaxFiles = int(g.logMaxFiles)
 	}

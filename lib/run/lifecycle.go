@@ -15,6 +15,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"go.podman.io/storage"
+	"golang.org/x/sys/unix"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
@@ -206,8 +207,35 @@ func (m *Manager) Remove(ref string, force bool) error {
 	if out, err := m.runtime("delete", "--force", c.ID).CombinedOutput(); err != nil && !strings.Contains(string(out), "does not exist") {
 		return fmt.Errorf("deleting %s: %s", c.Name, strings.TrimSpace(string(out)))
 	}
+	endMonitor(c.Bundle, c.ID, 5*time.Second)
 	b := &bundle{store: m.Store, id: c.ID, dir: c.Bundle, mounted: true}
 	return b.remove()
+}
+
+// endMonitor waits, at most grace, for the container's ctr-monitor to
+// finish (its container is gone, so it should), then kills it: a removed
+// container keeps no monitor. The PID is the monitor's own pidfile's, and
+// is checked to still be that monitor (PIDs are reused).
+func endMonitor(bundleDir, id string, grace time.Duration) {
+	b, err := os.ReadFile(filepath.Join(bundleDir, "monitor.pid"))
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid < 2 {
+		return
+	}
+	isMonitor := func() bool {
+		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		return err == nil && strings.Contains(string(cmdline), "\x00--cid\x00"+id+"\x00")
+	}
+	deadline := time.Now().Add(grace)
+	for isMonitor() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if isMonitor() {
+		_ = unix.Kill(pid, unix.SIGKILL)
+	}
 }
 
 // ExecOptions configure Exec.

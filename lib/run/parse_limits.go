@@ -60,6 +60,11 @@ func ParseUlimit(s string) (Ulimit, error) {
 	return Ulimit{Name: "RLIMIT_" + strings.ToUpper(name), Soft: soft, Hard: hard}, nil
 }
 
+// MaxLogFiles bounds max-file: each rotation renames every kept file, so
+// a huge count makes the monitor spin while the container waits on it
+// (podman's and conmon's callers keep a handful).
+const MaxLogFiles = 100
+
 // ParseLogOpt parses one --log-opt into o: max-size=SIZE (the log is
 // truncated, or rotated with max-file, when it would pass SIZE) and
 // max-file=N (files kept, the current one included), as docker's.
@@ -74,8 +79,8 @@ func ParseLogOpt(o *Options, s string) error {
 		o.LogSizeMax = n
 	case "max-file":
 		n, err := strconv.Atoi(val)
-		if err != nil || n < 1 {
-			return errdefs.Usagef("invalid log option %q: want a count of at least 1", s)
+		if err != nil || n < 1 || n > MaxLogFiles {
+			return errdefs.Usagef("invalid log option %q: want a count from 1 to %d", s, MaxLogFiles)
 		}
 		o.LogMaxFiles = n
 	default:

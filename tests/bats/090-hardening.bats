@@ -152,3 +152,22 @@ IMG=localhost/busybox:latest
 	for _ in $(seq 100); do grep -q escaped "$TEST_TMP/allowed/ok.log" 2>/dev/null && break; sleep 0.05; done
 	grep -q escaped "$TEST_TMP/allowed/ok.log"
 }
+
+@test "hardening 12: --log-opt max-file and --log-max-files are bounded; rm -f leaves no monitor" {
+	local_busybox
+	run_ctr 64 ctr-run "${STORAGE[@]}" -d --log-opt max-size=8k --log-opt max-file=100000000 "$IMG" true
+	expect_match "1 to 100"
+	run_ctr 64 ctr-monitor -c x -r "$CTR_BIN/ctr-runtime" -b "$TEST_TMP" --log-rotate --log-size-max 8192 --log-max-files 100000000
+	expect_match "at most 100"
+	run_ctr ctr-run "${STORAGE[@]}" -d --name chatty --log-opt max-size=8k --log-opt max-file=100 "$IMG" \
+		sh -c 'while :; do echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa; done'
+	local id=$output mpid
+	mpid=$(monitor_pid "$id")
+	sleep 1
+	run_ctr ctr-run "${STORAGE[@]}" rm -f chatty
+	# The monitor is gone by the time rm returns (a zombie at most).
+	local st
+	st=$(awk '{print $3}' "/proc/$mpid/stat" 2>/dev/null || echo gone)
+	[ "$st" = gone ] || [ "$st" = Z ]
+	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
+}
