@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -95,7 +96,8 @@ func stopCommand(f *runFlags) *ucli.Command {
 				d := time.Duration(timeout) * time.Second
 				wait = &d
 			}
-			return eachContainer(c, f, func(m *run.Manager, ref string) error {
+			// At once: each may wait its timeout out.
+			return allContainers(c, f, func(m *run.Manager, ref string) error {
 				return m.Stop(c.Context, ref, wait)
 			})
 		},
@@ -184,20 +186,50 @@ func inspectCommand(f *runFlags) *ucli.Command {
 	}
 }
 
+// eachContainer runs fn for every CONTAINER argument, one after another,
+// printing each error as it comes; the exit status is the first error's.
 func eachContainer(c *ucli.Context, f *runFlags, fn func(*run.Manager, string) error) error {
+	return forContainers(c, f, 1, fn)
+}
+
+// allContainers is eachContainer with fn run for up to 32 containers at
+// once; errors are printed in the arguments' order.
+func allContainers(c *ucli.Context, f *runFlags, fn func(*run.Manager, string) error) error {
+	return forContainers(c, f, 32, fn)
+}
+
+func forContainers(c *ucli.Context, f *runFlags, parallel int, fn func(*run.Manager, string) error) error {
 	if c.NArg() == 0 {
 		return cli.UsageError("want at least one CONTAINER")
 	}
+	refs := c.Args().Slice()
 	return withManager(f, func(m *run.Manager) error {
-		var first error
-		for _, ref := range c.Args().Slice() {
-			if err := fn(m, ref); err != nil {
-				cli.PrintError(c.App, err)
-				if first == nil {
-					first = err
-				}
+		errs := make([]error, len(refs))
+		done := make([]chan struct{}, len(refs))
+		sem := make(chan struct{}, parallel)
+		for i, ref := range refs {
+			done[i] = make(chan struct{})
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; close(done[i]) }()
+				errs[i] = fn(m, ref)
+			}()
+			if parallel == 1 {
+				<-done[i]
 			}
 		}
-		return first
+		var first error
+		for i := range refs {
+			<-done[i]
+			if errs[i] != nil {
+				cli.PrintError(c.App, errs[i])
+				first = cmp.Or(first, errs[i])
+			}
+		}
+		if first == nil {
+			return nil
+		}
+		// Printed already: the status only.
+		return exit.With(exitCode(first))
 	})
 }

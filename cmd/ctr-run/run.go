@@ -41,6 +41,13 @@ func runMain(args []string) int {
 	if !exit.Silent(err) { // a container's own status says nothing
 		cli.PrintError(app, err)
 	}
+	return exitCode(err)
+}
+
+// exitCode is ctr-run's exit status for err: the one it chose (a
+// container's own, or 126/127), usage (64) and not found (2) as the suite
+// has them, else 125 (ctr-run's own failure, as podman run's).
+func exitCode(err error) int {
 	if code, ok := exit.Code(err); ok {
 		return code
 	}

@@ -171,3 +171,40 @@ IMG=localhost/busybox:latest
 	[ "$st" = gone ] || [ "$st" = Z ]
 	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
 }
+
+@test "hardening 9: stop stops several containers at once" {
+	local_busybox
+	local n names=(s1 s2 s3 s4)
+	for n in "${names[@]}"; do
+		run_ctr ctr-run "${STORAGE[@]}" -d --name "$n" "$IMG" sh -c 'trap "" TERM; touch /tmp/ready; while :; do sleep 0.1; done'
+	done
+	for n in "${names[@]}"; do
+		for _ in $(seq 100); do ctr-run "${STORAGE[@]}" exec "$n" test -e /tmp/ready && break; sleep 0.05; done
+	done
+	# Each ignores SIGTERM: 2 s each one after another would be 8 s.
+	local t0 t1
+	t0=$(date +%s.%N)
+	run_ctr ctr-run "${STORAGE[@]}" stop -t 2 "${names[@]}"
+	t1=$(date +%s.%N)
+	echo "stopped 4 in $(echo "$t1 - $t0" | bc) s"
+	[ "$(echo "$t1 - $t0 < 6" | bc)" = 1 ]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ "$(jq -r .exitCode <<<"$output" | sort -u)" = 137 ]
+	run_ctr ctr-run "${STORAGE[@]}" rm "${names[@]}"
+}
+
+@test "hardening 20: an error is printed once" {
+	local_busybox
+	local cmd
+	for cmd in rm stop kill inspect; do
+		run --separate-stderr ctr-run "${STORAGE[@]}" "$cmd" nosuch
+		[ "$status" -eq 2 ]
+		echo "$cmd: $stderr"
+		[ "$(grep -c nosuch <<<"$stderr")" -eq 1 ]
+	done
+	# Two unknown ones: one line each, in order.
+	run --separate-stderr ctr-run "${STORAGE[@]}" rm nosuch1 nosuch2
+	[ "$status" -eq 2 ]
+	[ "$(grep -c nosuch <<<"$stderr")" -eq 2 ]
+	[[ $(head -1 <<<"$stderr") == *nosuch1* ]]
+}
