@@ -2,6 +2,7 @@
 # Hostile and careless input (issue 12's probes): refused with the
 # documented code and a clear line, never echoed raw, never half-done.
 
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr
 bats_require_minimum_version 1.5.0
 load helpers
 
