@@ -209,3 +209,15 @@ IMG=localhost/busybox:latest
 	[ "$(grep -c nosuch <<<"$stderr")" -eq 2 ]
 	[[ $(head -1 <<<"$stderr") == *nosuch1* ]]
 }
+
+@test "hardening 19: /dev is noexec and /sys/dev/block masked, as podman has them" {
+	requires podman
+	local_busybox
+	local script='grep " /dev " /proc/self/mounts | grep -o noexec || echo dev-exec; ls /sys/dev/block 2>/dev/null | wc -l; touch /sys/fs/cgroup/x 2>/dev/null && echo cgroup-rw || echo cgroup-ro'
+	run podman_t run --rm --network none "$IMG" sh -c "$script"
+	[ "$status" -eq 0 ]
+	local theirs=$output
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c "$script"
+	expect_output "$theirs"
+	expect_match "noexec"
+}
