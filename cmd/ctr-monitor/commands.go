@@ -201,6 +201,9 @@ func eventsCommand(g *globals, args []string) int {
 			if !f.follow {
 				return 0
 			}
+			if err := s.Gone(id); err != nil {
+				return fail(err)
+			}
 			select {
 			case <-done:
 				return 0

@@ -74,12 +74,68 @@ func (s Store) ExitStatus(id string) (status int, ok bool, err error) {
 	return n, err == nil, err
 }
 
-// Wait waits for the exit file (polling: it appears once, atomically).
+// ErrMonitorGone is returned to a waiter whose container's monitor died
+// before it recorded the exit.
+var ErrMonitorGone = errors.New("the container's monitor is gone: its exit was not recorded")
+
+// Gone says why a wait for the container can no longer end with its exit
+// file: the container was removed (ErrNoContainer), or its monitor died
+// without writing one (ErrMonitorGone; known from the monitor's pidfile,
+// where there is one). nil while either may still come.
+func (s Store) Gone(id string) error {
+	if _, err := os.Stat(filepath.Join(s.Dir, id)); errors.Is(err, os.ErrNotExist) {
+		if _, ok, _ := s.ExitStatus(id); !ok {
+			return ErrNoContainer
+		}
+		return nil
+	}
+	if MonitorPID(filepath.Join(s.Dir, id), id) == 0 && s.hasMonitorPidfile(id) {
+		// It writes the exit file before it ends: look once more.
+		if _, ok, _ := s.ExitStatus(id); !ok {
+			return ErrMonitorGone
+		}
+	}
+	return nil
+}
+
+func (s Store) hasMonitorPidfile(id string) bool {
+	_, err := os.Stat(filepath.Join(s.Dir, id, MonitorPidfile))
+	return err == nil
+}
+
+// MonitorPidfile is where ctr-run has a detached container's monitor
+// write its PID, in the bundle (as podman keeps conmon.pid).
+const MonitorPidfile = "monitor.pid"
+
+// MonitorPID is the PID of the container's ctr-monitor while it runs, from
+// its pidfile in the bundle, checked against the process's command line
+// (PIDs are reused); 0 when there is none running.
+func MonitorPID(bundle, id string) int {
+	b, err := os.ReadFile(filepath.Join(bundle, MonitorPidfile))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid < 2 {
+		return 0
+	}
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if err != nil || !strings.Contains(string(cmdline), "\x00--cid\x00"+id+"\x00") {
+		return 0
+	}
+	return pid
+}
+
+// Wait waits for the exit file (polling: it appears once, atomically),
+// and returns an error once it can no longer come (Gone).
 func (s Store) Wait(id string, done <-chan struct{}) (int, error) {
 	for {
 		st, ok, err := s.ExitStatus(id)
 		if err != nil || ok {
 			return st, err
+		}
+		if err := s.Gone(id); err != nil {
+			return -1, err
 		}
 		select {
 		case <-done:
@@ -194,6 +250,9 @@ func follow(fp **os.File, path string, s Store, id string, w io.Writer, done <-c
 		}
 		if _, exited, _ := s.ExitStatus(id); exited {
 			return nil
+		}
+		if err := s.Gone(id); err != nil {
+			return err
 		}
 		select {
 		case <-done:

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/ctr-project/ctr/lib/monitor"
 )
 
 // startDetached creates the container under ctr-monitor, which reports the
@@ -23,7 +25,7 @@ func startDetached(o *Options, b *bundle) error {
 		"--bundle", b.dir, "--log-path", filepath.Join(b.dir, "ctr.log"), "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
 		// The monitor's PID, as podman keeps conmon's: a way to reach the
 		// one process that supervises this container, with no name pattern.
-		"--conmon-pidfile", filepath.Join(b.dir, "monitor.pid"),
+		"--conmon-pidfile", filepath.Join(b.dir, monitor.MonitorPidfile),
 	}
 	if o.LogSizeMax > 0 {
 		args = append(args, "--log-size-max", strconv.FormatInt(o.LogSizeMax, 10))

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/monitor"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
@@ -214,26 +215,13 @@ func (m *Manager) Remove(ref string, force bool) error {
 
 // endMonitor waits, at most grace, for the container's ctr-monitor to
 // finish (its container is gone, so it should), then kills it: a removed
-// container keeps no monitor. The PID is the monitor's own pidfile's, and
-// is checked to still be that monitor (PIDs are reused).
+// container keeps no monitor.
 func endMonitor(bundleDir, id string, grace time.Duration) {
-	b, err := os.ReadFile(filepath.Join(bundleDir, "monitor.pid"))
-	if err != nil {
-		return
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid < 2 {
-		return
-	}
-	isMonitor := func() bool {
-		cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-		return err == nil && strings.Contains(string(cmdline), "\x00--cid\x00"+id+"\x00")
-	}
 	deadline := time.Now().Add(grace)
-	for isMonitor() && time.Now().Before(deadline) {
+	for monitor.MonitorPID(bundleDir, id) != 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if isMonitor() {
+	if pid := monitor.MonitorPID(bundleDir, id); pid != 0 {
 		_ = unix.Kill(pid, unix.SIGKILL)
 	}
 }

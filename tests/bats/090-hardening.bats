@@ -221,3 +221,39 @@ IMG=localhost/busybox:latest
 	expect_output "$theirs"
 	expect_match "noexec"
 }
+
+@test "hardening 7: wait, logs -f and events --follow return once the monitor or the container is gone" {
+	local_busybox
+	local MON=(ctr-monitor --runroot "$TEST_TMP/runroot") id mpid w l e st
+	run_ctr ctr-run "${STORAGE[@]}" -d --name orphaned "$IMG" sleep 100
+	id=$output
+	mpid=$(monitor_pid "$id")
+	timeout 60 "${MON[@]}" wait "$id" >"$TEST_TMP/wait.out" 2>&1 3>&- &
+	w=$!
+	timeout 60 "${MON[@]}" logs -f "$id" >"$TEST_TMP/logs.out" 2>&1 3>&- &
+	l=$!
+	timeout 60 "${MON[@]}" events --follow "$id" >"$TEST_TMP/events.out" 2>&1 3>&- &
+	e=$!
+	sleep 0.5
+	kill -9 "$mpid"
+	for p in "$w" "$l" "$e"; do
+		st=0
+		wait "$p" || st=$?
+		echo "waiter $p: status $st"
+		[ "$st" -ne 0 ] && [ "$st" -ne 124 ]
+	done
+	grep -q "monitor is gone" "$TEST_TMP/wait.out"
+	grep -q "monitor is gone" "$TEST_TMP/events.out"
+	run_ctr ctr-run "${STORAGE[@]}" rm -f orphaned
+	# rm -f during a wait: the wait ends too.
+	run_ctr ctr-run "${STORAGE[@]}" -d --name removed "$IMG" sleep 100
+	id=$output
+	timeout 60 "${MON[@]}" wait "$id" >"$TEST_TMP/wait2.out" 2>&1 3>&- &
+	w=$!
+	sleep 0.3
+	run_ctr ctr-run "${STORAGE[@]}" rm -f removed
+	st=0
+	wait "$w" || st=$?
+	echo "wait after rm -f: status $st: $(cat "$TEST_TMP/wait2.out")"
+	[ "$st" -ne 124 ]
+}
