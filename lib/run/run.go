@@ -135,8 +135,16 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	}
 	meta, _ := json.Marshal(ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema, Image: img.ID, ImageName: o.Image,
 		Command: commandArgs(cfg, &o), Created: time.Now().UTC()})
+	// The ID file first: one that exists already stops the run before
+	// anything is made.
+	if o.CIDFile != "" {
+		if err := writeNew(o.CIDFile, id+"\n"); err != nil {
+			return -1, err
+		}
+	}
 	c, err := store.CreateContainer(id, []string{name}, img.ID, "", string(meta), nil)
 	if err != nil {
+		removeCIDFile(o.CIDFile)
 		if errors.Is(err, storage.ErrDuplicateName) {
 			return -1, errdefs.Usagef("the name %q is already in use", name)
 		}
@@ -148,18 +156,22 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		if detached && retErr == nil {
 			return // the monitor's exit command cleans up
 		}
+		if retErr != nil {
+			// A start that failed made nothing to keep: whatever it made
+			// goes, and the name is free again.
+			_ = exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "delete", "--force", c.ID).Run()
+			endMonitor(b.dir, c.ID, time.Second)
+			_ = b.remove()
+			removeCIDFile(o.CIDFile)
+			return
+		}
 		b.unmount()
 		if o.Remove {
-			if err := b.remove(); err != nil && retErr == nil {
+			if err := b.remove(); err != nil {
 				retErr = err
 			}
 		}
 	}()
-	if o.CIDFile != "" {
-		if err := writeNew(o.CIDFile, c.ID+"\n"); err != nil {
-			return -1, err
-		}
-	}
 	rootfs, err := store.Mount(c.ID, "")
 	if err != nil {
 		return -1, fmt.Errorf("mounting the container: %w", err)
@@ -269,6 +281,12 @@ func NewID() string {
 
 // writeNew creates path with content, failing if it exists (as podman's
 // --cidfile does).
+func removeCIDFile(path string) {
+	if path != "" {
+		_ = os.Remove(path)
+	}
+}
+
 func writeNew(path, content string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {

@@ -257,3 +257,29 @@ IMG=localhost/busybox:latest
 	echo "wait after rm -f: status $st: $(cat "$TEST_TMP/wait2.out")"
 	[ "$st" -ne 124 ]
 }
+
+@test "hardening 17: a start that fails leaves no container and frees its name" {
+	local_busybox
+	echo taken >"$TEST_TMP/cid"
+	run_ctr 64 ctr-run "${STORAGE[@]}" --name n1 --cidfile "$TEST_TMP/cid" "$IMG" true
+	[ "$(cat "$TEST_TMP/cid")" = taken ]
+	run_ctr 125 ctr-run "${STORAGE[@]}" --name n1 --device /dev/no-such-device "$IMG" true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --name n1 -v "$TEST_TMP/no-such-dir:/x" "$IMG" true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --name n1 --user no-such-user "$IMG" true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --name n1 --init --init-path "$TEST_TMP/no-init" "$IMG" true
+	run_ctr 125 ctr-run "${STORAGE[@]}" --name n1 --runtime "$TEST_TMP/no-runtime" "$IMG" true
+	run_ctr 127 ctr-run "${STORAGE[@]}" --name n1 "$IMG" no-such-command
+	run_ctr 125 ctr-run "${STORAGE[@]}" --name n1 -d --runtime "$TEST_TMP/no-runtime" "$IMG" true
+	run_ctr ctr-run "${STORAGE[@]}" ps -a
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$(rootfs_mounts)" ]
+	# A cidfile written for a start that then failed goes too.
+	run_ctr 125 ctr-run "${STORAGE[@]}" --name n1 --cidfile "$TEST_TMP/cid2" --user no-such-user "$IMG" true
+	[ ! -e "$TEST_TMP/cid2" ]
+	# The name is free.
+	run_ctr ctr-run "${STORAGE[@]}" --name n1 "$IMG" true
+	# A container that ran and failed on its own is kept, as podman keeps it.
+	run_ctr 3 ctr-run "${STORAGE[@]}" --name n2 "$IMG" sh -c 'exit 3'
+	run_ctr ctr-run "${STORAGE[@]}" ps -a
+	[ "${#lines[@]}" -eq 3 ]
+}
