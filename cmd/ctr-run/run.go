@@ -45,13 +45,14 @@ func runMain(args []string) int {
 }
 
 // exitCode is ctr-run's exit status for err: the one it chose (a
-// container's own, or 126/127), usage (64) and not found (2) as the suite
-// has them, else 125 (ctr-run's own failure, as podman run's).
+// container's own, or 126/127), usage (64), not found (2) and bad input
+// (65) as the suite has them, else 125 (ctr-run's own failure, as podman
+// run's).
 func exitCode(err error) int {
 	if code, ok := exit.Code(err); ok {
 		return code
 	}
-	if code := cli.ExitCode(err); code == cli.ExitUsage || code == cli.ExitNotFound {
+	if code := cli.ExitCode(err); code == cli.ExitUsage || code == cli.ExitNotFound || code == cli.ExitBadData {
 		return code
 	}
 	return run.ExitRunFailure

@@ -3,6 +3,7 @@ package types
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -43,13 +44,18 @@ func ParseInputLine(line string) (string, error) {
 	return "", fmt.Errorf("JSON record has neither a ref nor an id field")
 }
 
+// maxInputLine bounds one stdin line: a reference or a JSON record is far
+// shorter.
+const maxInputLine = 1 << 20
+
 // ReadInputs reads references from r, one per line, as ParseInputLine
 // describes. A bad line gives an ErrBadData error naming its line number.
 func ReadInputs(r io.Reader) ([]string, error) {
 	var refs []string
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for n := 1; sc.Scan(); n++ {
+	sc.Buffer(make([]byte, 64*1024), maxInputLine)
+	n := 1
+	for ; sc.Scan(); n++ {
 		ref, err := ParseInputLine(sc.Text())
 		if err != nil {
 			return nil, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("stdin line %d: %w", n, err))
@@ -58,7 +64,9 @@ func ReadInputs(r io.Reader) ([]string, error) {
 			refs = append(refs, ref)
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("stdin line %d: longer than %d bytes", n, maxInputLine))
+	} else if err != nil {
 		return nil, fmt.Errorf("reading stdin: %w", err)
 	}
 	return refs, nil

@@ -283,3 +283,21 @@ IMG=localhost/busybox:latest
 	run_ctr ctr-run "${STORAGE[@]}" ps -a
 	[ "${#lines[@]}" -eq 3 ]
 }
+
+@test "hardening 20: a malformed or huge stdin line is 65 with its line number, in every tool" {
+	local_busybox
+	head -c 10485760 /dev/zero | tr '\0' a >"$TEST_TMP/huge"
+	local input
+	for input in $'# fine\n{"ref": 1' "$TEST_TMP/huge"; do
+		[ -f "$input" ] || printf '%s\n' "$input" >"$TEST_TMP/in"
+		[ -f "$input" ] && cp "$input" "$TEST_TMP/in"
+		run_ctr 65 ctr-run "${STORAGE[@]}" --rm - true <"$TEST_TMP/in"
+		expect_match "stdin line [12]"
+		run_ctr 65 ctr-pull -q "${STORAGE[@]}" - <"$TEST_TMP/in"
+		expect_match "stdin line [12]"
+		run_ctr 65 ctr-copy -q - "dir:$TEST_TMP/d" <"$TEST_TMP/in"
+		expect_match "stdin line [12]"
+		run_ctr 65 ctr-build "${STORAGE[@]}" from - <"$TEST_TMP/in"
+		expect_match "stdin line [12]"
+	done
+}
