@@ -245,7 +245,11 @@ func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
 	if c.Status != "running" {
 		return -1, fail(ExitRunFailure, "container %s is not running", c.Name)
 	}
-	args := []string{"exec"}
+	// The runtime's own failure is in its log (it also says it on
+	// stderr, the one line the user sees); the process's status is not.
+	logPath := filepath.Join(c.Bundle, "exec-"+strconv.Itoa(os.Getpid())+".log")
+	defer os.Remove(logPath)
+	args := []string{"--log", logPath, "--log-format", "json", "exec"}
 	if o.TTY {
 		args = append(args, "--tty")
 	}
@@ -274,10 +278,25 @@ func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
 		cmd.Stdin = os.Stdin
 	}
 	err = cmd.Run()
+	if msg := runtimeError(logPath); msg != "" {
+		return execFailure(msg), nil
+	}
 	if status, ok := exitStatus(err); ok {
 		return status, nil
 	}
 	return -1, fail(ExitRunFailure, "exec: %w", err)
+}
+
+// execFailure is the status for a process the runtime could not start,
+// as podman exec's: 127 not found, 126 not executable, 125 otherwise.
+func execFailure(msg string) int {
+	switch {
+	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+		return ExitCommandNotFound
+	case strings.Contains(msg, "permission denied"):
+		return ExitCannotExecute
+	}
+	return ExitRunFailure
 }
 
 // Annotations of a container's config.json that ctr-run reads back.
