@@ -83,7 +83,7 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 	if !path.IsAbs(cwd) {
 		return nil, errdefs.Usagef("working directory %q must be absolute", cwd)
 	}
-	if err := checkCommand(rootfs, args[0], env, cwd); err != nil {
+	if err := checkCommand(rootfs, args[0], env, cwd, o.Mounts); err != nil {
 		return nil, err
 	}
 	if o.Init {
@@ -221,7 +221,7 @@ func resolveUser(rootfs, spec string) (*user.ExecUser, error) {
 // checkCommand finds the command in the rootfs as the container would (its
 // PATH, or a path), so that a missing one gives 127 and one that cannot be
 // executed 126 before anything starts.
-func checkCommand(rootfs, cmd string, env []string, cwd string) error {
+func checkCommand(rootfs, cmd string, env []string, cwd string, mounts []Mount) error {
 	var candidates []string
 	switch {
 	case strings.Contains(cmd, "/"):
@@ -245,8 +245,11 @@ func checkCommand(rootfs, cmd string, env []string, cwd string) error {
 	}
 	notExec := ""
 	for _, c := range candidates {
-		host, err := securejoin.SecureJoin(rootfs, c)
-		if err != nil {
+		host, known := hostPath(rootfs, c, mounts)
+		if !known {
+			return nil // below a mount with no host path (tmpfs): the runtime will tell
+		}
+		if host == "" {
 			continue
 		}
 		st, err := os.Stat(host)
@@ -350,4 +353,32 @@ func (b *bundle) remove() error {
 	_ = os.Remove(filepath.Join(filepath.Dir(b.dir), "exits", b.id))
 	_ = os.Remove(filepath.Join(filepath.Dir(b.dir), "exits", b.id+".oom"))
 	return err
+}
+
+// hostPath is where the container's path p is on the host: in a bind
+// mount's source when p is below its target (the last such mount wins, as
+// mounts stack), else in the rootfs. known is false below a mount whose
+// content the host cannot see (a tmpfs); host is "" when p cannot be
+// resolved.
+func hostPath(rootfs, p string, mounts []Mount) (host string, known bool) {
+	for i := len(mounts) - 1; i >= 0; i-- {
+		m := mounts[i]
+		rel, ok := strings.CutPrefix(p, strings.TrimSuffix(m.Target, "/")+"/")
+		if !ok && p != m.Target {
+			continue
+		}
+		if m.Type != "bind" {
+			return "", false
+		}
+		h, err := securejoin.SecureJoin(m.Source, rel)
+		if err != nil {
+			return "", true
+		}
+		return h, true
+	}
+	h, err := securejoin.SecureJoin(rootfs, p)
+	if err != nil {
+		return "", true
+	}
+	return h, true
 }

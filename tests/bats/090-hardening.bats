@@ -314,3 +314,18 @@ IMG=localhost/busybox:latest
 	run_ctr 3 ctr-run "${STORAGE[@]}" exec ex sh -c 'exit 3'
 	run_ctr ctr-run "${STORAGE[@]}" rm -f ex
 }
+
+@test "hardening 21: a command inside a bind mount runs (the lookup sees the mounts)" {
+	local_busybox
+	mkdir -p "$TEST_TMP/probe"
+	printf '#!/bin/sh\necho from the mount\n' >"$TEST_TMP/probe/script.sh"
+	chmod +x "$TEST_TMP/probe/script.sh"
+	run_ctr ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/probe:/probe" "$IMG" /probe/script.sh
+	expect_output "from the mount"
+	run_ctr ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/probe:/probe" -e PATH=/probe:/bin "$IMG" script.sh
+	expect_output "from the mount"
+	# Still 127 and 126 for what the mount does not have.
+	run_ctr 127 ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/probe:/probe" "$IMG" /probe/missing.sh
+	chmod -x "$TEST_TMP/probe/script.sh"
+	run_ctr 126 ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/probe:/probe" "$IMG" /probe/script.sh
+}
