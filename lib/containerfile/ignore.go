@@ -73,7 +73,7 @@ func (ci *contextIgnore) filter(srcs []workcontainer.Source) []workcontainer.Sou
 				continue
 			}
 		}
-		s.Skip = ci.skip
+		s.Skip, s.SkipHasExceptions = ci.skip, ci.pm.Exclusions()
 		out = append(out, s)
 	}
 	return out

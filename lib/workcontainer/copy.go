@@ -37,6 +37,10 @@ type Source struct {
 	// Skip, when set, leaves out the files below Path it says yes to
 	// (the build context's ignore file).
 	Skip func(path string) bool
+	// SkipHasExceptions says that a skipped directory may still hold paths
+	// Skip keeps (an ignore file's "!" lines): it is walked into, and
+	// written only for what it holds that is kept.
+	SkipHasExceptions bool
 	// Rel is the path the source was found at, below the directory it was
 	// looked up in. With Parents set (COPY --parents: that directory), the
 	// source is written at dst/Rel, after the directories on the way, which
@@ -197,16 +201,7 @@ func writeTree(tw *tar.Writer, src Source, dst string, o CopyOptions) error {
 // WalkSource calls fn for src and everything below it (lstat'ed, in
 // lexical order), but what src.Skip leaves out.
 func WalkSource(src Source, fn func(p, rel string, st fs.FileInfo) error) error {
-	return filepath.WalkDir(src.Path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if src.Skip != nil && p != src.Path && src.Skip(p) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
+	emit := func(p string) error {
 		st, err := os.Lstat(p)
 		if err != nil {
 			return err
@@ -216,6 +211,40 @@ func WalkSource(src Source, fn func(p, rel string, st fs.FileInfo) error) error 
 			return err
 		}
 		return fn(p, rel, st)
+	}
+	// Skipped directories walked into for their exceptions, outermost
+	// first, each written (once) before the first kept path inside it.
+	type skipped struct {
+		path    string
+		written bool
+	}
+	var open []skipped
+	return filepath.WalkDir(src.Path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		for len(open) > 0 && !strings.HasPrefix(p, open[len(open)-1].path+string(filepath.Separator)) {
+			open = open[:len(open)-1]
+		}
+		if src.Skip != nil && p != src.Path && src.Skip(p) {
+			if !d.IsDir() {
+				return nil
+			}
+			if !src.SkipHasExceptions {
+				return filepath.SkipDir
+			}
+			open = append(open, skipped{path: p})
+			return nil
+		}
+		for i := range open {
+			if !open[i].written {
+				if err := emit(open[i].path); err != nil {
+					return err
+				}
+				open[i].written = true
+			}
+		}
+		return emit(p)
 	})
 }
 

@@ -329,3 +329,18 @@ IMG=localhost/busybox:latest
 	chmod -x "$TEST_TMP/probe/script.sh"
 	run_ctr 126 ctr-run "${STORAGE[@]}" --rm -v "$TEST_TMP/probe:/probe" "$IMG" /probe/script.sh
 }
+
+@test "hardening 23: an ignore-file exception inside an ignored directory is kept" {
+	local_busybox
+	local ctx=$TEST_TMP/ctx
+	mkdir -p "$ctx/dir/sub" "$ctx/other"
+	echo a >"$ctx/dir/a.txt"
+	echo b >"$ctx/dir/b.txt"
+	echo c >"$ctx/dir/sub/c.txt"
+	echo o >"$ctx/other/o.txt"
+	printf 'dir\n!dir/a.txt\n!dir/sub/c.txt\nother\n' >"$ctx/.containerignore"
+	printf 'FROM %s\nCOPY . /ctx/\n' "$IMG" >"$ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q "$ctx"
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$output" sh -c 'cd /ctx && find dir other 2>/dev/null | sort'
+	expect_output $'dir\ndir/a.txt\ndir/sub\ndir/sub/c.txt'
+}
