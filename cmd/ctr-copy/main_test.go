@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
@@ -57,7 +58,7 @@ func TestHelpGoesToStdout(t *testing.T) {
 }
 
 func TestOptionsTranslation(t *testing.T) {
-	f := copyFlags{transfer: imgflags.TransferFlags{Retry: 3}, format: "oci", compressFormat: "zstd", compressLevel: 5, all: true}
+	f := copyFlags{transfer: imgflags.TransferFlags{Retry: 3, ProgressInterval: time.Second}, format: "oci", compressFormat: "zstd", compressLevel: 5, all: true}
 	_ = f.platforms.Set("linux/arm64/v8")
 	o, local, err := f.options(&bytes.Buffer{})
 	if err != nil {
