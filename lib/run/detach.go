@@ -26,6 +26,9 @@ func startDetached(o *Options, b *bundle) error {
 		// The monitor's PID, as podman keeps conmon's: a way to reach the
 		// one process that supervises this container, with no name pattern.
 		"--conmon-pidfile", filepath.Join(b.dir, monitor.MonitorPidfile),
+		// No short link to the attach socket outside our run root (conmon's
+		// /run/ctr/socket): ctr-monitor attach reaches a path of any length.
+		"--full-attach",
 	}
 	if o.LogSizeMax > 0 {
 		args = append(args, "--log-size-max", strconv.FormatInt(o.LogSizeMax, 10))

@@ -250,12 +250,29 @@ func localImage(store storage.Store, name string) (*storage.Image, error) {
 	if img, err := store.Image(name); err == nil {
 		return img, nil
 	}
-	ref, err := istorage.Transport.ParseStoreReference(store, strings.TrimPrefix(name, "containers-storage:"))
+	name = strings.TrimPrefix(name, "containers-storage:")
+	ref, err := istorage.Transport.ParseStoreReference(store, name)
 	if err != nil {
 		return nil, err
 	}
 	_, img, err := istorage.ResolveReference(ref)
+	if err != nil && isShortName(name) {
+		// A short name: the image built or copied here under localhost/
+		// counts too, as podman finds it, before anything is pulled.
+		if ref, lerr := istorage.Transport.ParseStoreReference(store, "localhost/"+name); lerr == nil {
+			if _, limg, lerr := istorage.ResolveReference(ref); lerr == nil {
+				return limg, nil
+			}
+		}
+	}
 	return img, err
+}
+
+// isShortName says whether name has no registry: its first part (before a
+// "/") has no ".", no ":" and is not localhost, or there is no "/".
+func isShortName(name string) bool {
+	first, _, hasSlash := strings.Cut(name, "/")
+	return !strings.Contains(name, "@") && (!hasSlash || (!strings.ContainsAny(first, ".:") && first != "localhost"))
 }
 
 // ImageConfig reads the OCI config of a stored image.

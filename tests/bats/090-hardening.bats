@@ -344,3 +344,33 @@ IMG=localhost/busybox:latest
 	run_ctr ctr-run "${STORAGE[@]}" --rm "$output" sh -c 'cd /ctx && find dir other 2>/dev/null | sort'
 	expect_output $'dir\ndir/a.txt\ndir/sub\ndir/sub/c.txt'
 }
+
+@test "hardening 25: a detached container under a long run root leaves nothing outside it" {
+	local_busybox
+	local rr
+	rr=$TEST_TMP/$(printf 'r%.0s' $(seq 40))
+	local S=(--root "$TEST_TMP/root" --runroot "$rr" --storage-driver overlay)
+	run_ctr ctr-run "${S[@]}" -d -i --name longpath "$IMG" sh -c 'read l; echo "got $l"'
+	local id=$output
+	# The bundle's attach socket path is too long for a socket address.
+	[ "${#rr}" -gt 60 ]
+	[ ! -e "/run/ctr/socket/$id" ]
+	run_ctr ctr-monitor --runroot "$rr" attach longpath <<<"hello"
+	expect_output "got hello"
+	run_ctr ctr-run "${S[@]}" rm -f longpath
+}
+
+@test "hardening 22: a short name finds the image stored under localhost/ before going to a registry" {
+	local_busybox localhost/onlyhere:latest
+	registries_conf "$TEST_TMP/registries.conf" 'unqualified-search-registries = ["127.0.0.1:1"]'
+	export CONTAINERS_REGISTRIES_CONF=$TEST_TMP/registries.conf
+	run_ctr ctr-run "${STORAGE[@]}" --rm onlyhere echo found
+	expect_output found
+	run_ctr ctr-run "${STORAGE[@]}" --rm onlyhere:latest echo found
+	expect_output found
+	mkdir -p "$TEST_TMP/ctx"
+	printf 'FROM onlyhere\nRUN true\n' >"$TEST_TMP/ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q "$TEST_TMP/ctx"
+	# A name that is nowhere is still not found.
+	run_ctr 2 ctr-run "${STORAGE[@]}" --rm --pull never nothere true
+}
