@@ -306,10 +306,10 @@ IMG=localhost/busybox:latest
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" -d --name ex "$IMG" sh -c 'touch /notexec; sleep 100'
 	for _ in $(seq 100); do ctr-run "${STORAGE[@]}" exec ex test -e /notexec && break; sleep 0.05; done
-	run --separate-stderr ctr-run "${STORAGE[@]}" exec ex no-such-command
+	run -127 --separate-stderr ctr-run "${STORAGE[@]}" exec ex no-such-command
 	[ "$status" -eq 127 ]
 	[ "$(grep -c . <<<"$stderr")" -eq 1 ]
-	run --separate-stderr ctr-run "${STORAGE[@]}" exec ex /notexec
+	run -126 --separate-stderr ctr-run "${STORAGE[@]}" exec ex /notexec
 	[ "$status" -eq 126 ]
 	run_ctr 3 ctr-run "${STORAGE[@]}" exec ex sh -c 'exit 3'
 	run_ctr ctr-run "${STORAGE[@]}" rm -f ex
