@@ -202,6 +202,16 @@ func (s *stage) expand(c instructions.Command) error {
 			}
 		}
 	}
+	// EXPOSE's ports are words the parser leaves as written.
+	if e, ok := c.(*instructions.ExposeCommand); ok {
+		env := s.env()
+		for i, p := range e.Ports {
+			var err error
+			if e.Ports[i], err = s.b.expand(p, env); err != nil {
+				return err
+			}
+		}
+	}
 	// The inline files of COPY/ADD <<EOF (delimiter unquoted): variables
 	// replaced, quotes kept, as BuildKit does.
 	if ex, ok := c.(instructions.SupportsSingleWordExpansionRaw); ok {

@@ -374,3 +374,36 @@ IMG=localhost/busybox:latest
 	# A name that is nowhere is still not found.
 	run_ctr 2 ctr-run "${STORAGE[@]}" --rm --pull never nothere true
 }
+
+@test "hardening 24: every instruction the Dockerfile reference expands, expands" {
+	local_busybox
+	local ctx=$TEST_TMP/ctx
+	mkdir -p "$ctx/src"
+	echo copied >"$ctx/src/f.txt"
+	cat >"$ctx/Containerfile" <<-'CF'
+	ARG BASE=localhost/busybox:latest
+	FROM ${BASE}
+	ARG SRC=src DIR=/app PORT=8080 SIG=SIGUSR1 WHO=1000 VOL=/data KEY=k VAL=v
+	ENV HOME_DIR=${DIR}/home
+	ADD ${SRC}/f.txt ${DIR}/added.txt
+	COPY ${SRC}/f.txt ${DIR}/copied.txt
+	EXPOSE ${PORT}
+	LABEL ${KEY}=${VAL}
+	STOPSIGNAL ${SIG}
+	VOLUME ${VOL}
+	WORKDIR ${DIR}/work
+	USER ${WHO}
+	ONBUILD RUN echo ${DIR}
+	CF
+	run_ctr ctr-build "${STORAGE[@]}" -q --format docker -t localhost/expanded:1 "$ctx"
+	run_ctr ctr-run "${STORAGE[@]}" --rm localhost/expanded:1 sh -c 'cat /app/added.txt /app/copied.txt; echo $HOME_DIR; pwd; id -u'
+	expect_output $'copied\ncopied\n/app/home\n/app/work\n1000'
+	podman_t --version >/dev/null
+	run podman_t image inspect --format '{{json .Config.ExposedPorts}} {{json .Config.Labels}} {{.Config.StopSignal}} {{json .Config.Volumes}}' localhost/expanded:1
+	[ "$status" -eq 0 ]
+	expect_output '{"8080/tcp":{}} {"k":"v"} SIGUSR1 {"/data":{}}'
+	# ONBUILD keeps its instruction as written: it expands when it runs, in the
+	# child's build (Docker's rule), with the child's variables.
+	printf 'FROM localhost/expanded:1\nARG DIR=/child\n' >"$TEST_TMP/ctx/Child"
+	run_ctr ctr-build "${STORAGE[@]}" -q -f "$TEST_TMP/ctx/Child" "$ctx"
+}
