@@ -3,6 +3,7 @@ package run
 import (
 	"os"
 	"path/filepath"
+	"time"
 
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/storage"
@@ -17,6 +18,10 @@ import (
 func RunMounted(store storage.Store, o Options, id, rootfs string, cfg *imgspecv1.Image) (int, error) {
 	none := ""
 	o.Entrypoint = &none
+	if o.KillAfter == 0 {
+		// An interrupted build stops its step: SIGTERM, then SIGKILL.
+		o.KillAfter = 10 * time.Second
+	}
 	b := &bundle{store: store, id: id, dir: filepath.Join(o.StateDir, id)}
 	defer os.RemoveAll(b.dir)
 	spec, err := b.prepare(rootfs, cfg, &o, id)

@@ -91,6 +91,11 @@ type Options struct {
 	Init     bool
 	InitPath string
 
+	// KillAfter, when set, kills the container that long after the first
+	// SIGINT or SIGTERM the tool forwarded to it: a build's RUN step, whose
+	// PID 1 may ignore both, must not hold an interrupted build.
+	KillAfter time.Duration
+
 	// Runtime is the ctr-runtime binary. StateDir holds the bundles and
 	// the runtime's state (<storage runroot>/ctr).
 	Runtime  string
@@ -337,10 +342,21 @@ func runRuntime(o *Options, b *bundle) (int, error) {
 	}
 	done := make(chan struct{})
 	go func() {
+		var kill *time.Timer
+		defer func() {
+			if kill != nil {
+				kill.Stop()
+			}
+		}()
 		for {
 			select {
 			case s := <-sigs:
 				_ = cmd.Process.Signal(s)
+				if o.KillAfter > 0 && kill == nil && (s == syscall.SIGINT || s == syscall.SIGTERM) {
+					kill = time.AfterFunc(o.KillAfter, func() {
+						_ = exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "kill", "--all", b.id, "KILL").Run()
+					})
+				}
 			case <-done:
 				return
 			}

@@ -407,3 +407,27 @@ IMG=localhost/busybox:latest
 	printf 'FROM localhost/expanded:1\nARG DIR=/child\n' >"$TEST_TMP/ctx/Child"
 	run_ctr ctr-build "${STORAGE[@]}" -q -f "$TEST_TMP/ctx/Child" "$ctx"
 }
+
+@test "hardening 8: an interrupted build stops its RUN step and cleans up (143)" {
+	local_busybox
+	mkdir -p "$TEST_TMP/ctx"
+	printf 'FROM %s\nRUN touch /started-step; sleep 100\n' "$IMG" >"$TEST_TMP/ctx/Containerfile"
+	ctr-build "${STORAGE[@]}" "$TEST_TMP/ctx" >"$TEST_TMP/out" 2>&1 3>&- &
+	local pid=$! st=0 t0 t1
+	# Wait until the step runs (its rootfs has the file), then interrupt.
+	for _ in $(seq 200); do
+		[ -n "$(find "$TEST_TMP/root/overlay" -maxdepth 3 -name started-step 2>/dev/null)" ] && break
+		sleep 0.05
+	done
+	t0=$(date +%s)
+	kill -TERM "$pid"
+	wait "$pid" || st=$?
+	t1=$(date +%s)
+	cat "$TEST_TMP/out"
+	echo "status $st after $((t1 - t0)) s"
+	[ "$st" -eq 143 ]
+	[ $((t1 - t0)) -lt 30 ]
+	run_ctr ctr-build "${STORAGE[@]}" containers
+	expect_output ""
+	[ -z "$(rootfs_mounts)" ]
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -46,19 +47,41 @@ func NewApp(name, usage string, stdin io.Reader, stdout, stderr io.Writer) *ucli
 }
 
 // Main runs app with a context cancelled on SIGINT or SIGTERM, prints the
-// error (one line, prefixed with the tool's name) and returns the exit code.
+// error (one line, prefixed with the tool's name) and returns the exit code:
+// 128+N when signal N interrupted the work (130, 143), as a shell reports.
 func Main(app *ucli.App, args []string) int {
-	err := Run(app, args)
+	sig, err := run(app, args)
 	if err != nil && !exit.Silent(err) {
 		PrintError(app, err)
+	}
+	if err != nil && sig != 0 {
+		return 128 + int(sig)
 	}
 	return ExitCode(err)
 }
 
 // Run runs app as Main does, returning its error unprinted.
 func Run(app *ucli.App, args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	_, err := run(app, args)
+	return err
+}
+
+// run is Run, with the signal that cancelled the work (0: none).
+func run(app *ucli.App, args []string) (syscall.Signal, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var got atomic.Int32
+	go func() {
+		select {
+		case s := <-sigs:
+			got.Store(int32(s.(syscall.Signal)))
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	if path := os.Getenv("CTR_CPUPROFILE"); path != "" {
 		// For performance work: a CPU profile of this run, for go tool pprof.
 		if f, err := os.Create(path); err == nil {
@@ -74,7 +97,8 @@ func Run(app *ucli.App, args []string) error {
 	if os.Getenv("CTR_DEBUG") != "" {
 		logrus.SetLevel(logrus.DebugLevel)
 	}
-	return app.RunContext(ctx, args)
+	err := app.RunContext(ctx, args)
+	return syscall.Signal(got.Load()), err
 }
 
 // PrintError prints err as one line on the app's stderr.
