@@ -13,6 +13,7 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 	"github.com/ctr-project/ctr/lib/workcontainer"
@@ -181,10 +182,18 @@ func rmCommand(g *globalFlags) *ucli.Command {
 			if c.NArg() == 0 {
 				return cli.UsageError("want a working CONTAINER")
 			}
-			return g.storage.Open(func(_ *image.LocalStore, store storage.Store) error {
+			rt, err := cli.ToolPath("", "ctr-runtime")
+			if err != nil {
+				return err
+			}
+			return g.storage.Open(func(local *image.LocalStore, store storage.Store) error {
 				for _, ref := range c.Args().Slice() {
 					wc, err := workcontainer.Get(store, ref)
 					if err != nil {
+						return err
+					}
+					// A RUN step still running in it goes first.
+					if err := run.StopStep(rt, monitor.StateDir(local.Options.RunRoot), wc.ID); err != nil {
 						return err
 					}
 					if err := wc.Remove(store); err != nil {

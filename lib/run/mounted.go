@@ -1,8 +1,11 @@
 package run
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -32,4 +35,15 @@ func RunMounted(store storage.Store, o Options, id, rootfs string, cfg *imgspecv
 		return -1, err
 	}
 	return runRuntime(&o, b)
+}
+
+// StopStep ends a RUN step still running in the working container id (a
+// build's, whose state the runtime keeps under stateDir): its processes
+// are killed and the runtime forgets it. Nothing running: nothing to do.
+func StopStep(runtime, stateDir, id string) error {
+	out, err := exec.Command(runtime, "--root", runtimeRoot(stateDir), "delete", "--force", id).CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "does not exist") {
+		return fmt.Errorf("stopping the step running in %s: %s", id, strings.TrimSpace(string(out)))
+	}
+	return nil
 }

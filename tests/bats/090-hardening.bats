@@ -431,3 +431,23 @@ IMG=localhost/busybox:latest
 	expect_output ""
 	[ -z "$(rootfs_mounts)" ]
 }
+
+@test "hardening 8: ctr-build rm of a working container whose RUN still runs stops it first" {
+	local_busybox
+	local c pid st=0
+	c=$(ctr-build "${STORAGE[@]}" from "$IMG")
+	ctr-build "${STORAGE[@]}" run "$c" -- sleep 100 >/dev/null 2>&1 3>&- &
+	pid=$!
+	for _ in $(seq 100); do
+		[ "$(ctr-runtime --root "$TEST_TMP/runroot/ctr/runtime" state "$c" 2>/dev/null | jq -r .status)" = running ] && break
+		sleep 0.05
+	done
+	run_ctr ctr-build "${STORAGE[@]}" rm "$c"
+	wait "$pid" || st=$?
+	echo "the run ended with $st"
+	[ "$st" -ne 0 ]
+	run_ctr ctr-build "${STORAGE[@]}" containers
+	expect_output ""
+	[ -z "$(rootfs_mounts)" ]
+	run_ctr 1 ctr-runtime --root "$TEST_TMP/runroot/ctr/runtime" state "$c"
+}
