@@ -8,6 +8,7 @@
 #   hack/check-flag-tests.sh TOOL...   (binaries in bin/, tests in tests/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. hack/help.sh
 LIST=hack/flag-tests.indirect
 tests=$(cat tests/bats/*.bats tests/bats/helpers.bash tests/*.sh)
 status=0
@@ -33,11 +34,7 @@ done <"$LIST"
 
 for tool in "$@"; do
 	subs=("")
-	# A tool whose --help lists every command's options (ctr-monitor) has
-	# them checked with its own.
-	if ! bin/"$tool" --help | grep -q '^COMMAND OPTIONS:'; then
-		mapfile -t -O 1 subs < <(bin/"$tool" --help | sed -n '/^COMMANDS:/,/^$/p' | awk 'NR > 1 && NF {sub(/,$/, "", $1); print $1}' | grep -vx help)
-	fi
+	mapfile -t -O 1 subs < <(subcommands "$tool")
 	for sub in "${subs[@]}"; do
 		while IFS= read -r names; do
 			mapfile -t aliases < <(tr ',' '\n' <<<"$names" | awk '{print $1}' | grep -E '^-')
@@ -53,7 +50,7 @@ for tool in "$@"; do
 				echo "$key: no test names it (write one, or say in $LIST how it is tested)" >&2
 				status=1
 			fi
-		done < <(bin/"$tool" ${sub:+"$sub"} --help | sed -E 's/^ +//; s/  .*//' | grep -E '^-')
+		done < <(flag_lines "$tool" "$sub")
 	done
 done
 exit $status

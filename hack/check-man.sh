@@ -3,6 +3,7 @@
 # Usage: hack/check-man.sh TOOL...   (binaries in bin/, pages in man/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. hack/help.sh
 status=0
 for tool in "$@"; do
 	page=man/$tool.1.md
@@ -23,17 +24,13 @@ for tool in "$@"; do
 	# list) and the SYNOPSIS line **TOOL** [*GLOBAL OPTIONS*] **SUB**. Every
 	# flag must be there under one of its names, and every flag there must
 	# be one of the subcommand's.
-	# (A tool whose --help lists COMMAND OPTIONS itself, ctr-monitor, had
-	# them checked above.)
-	bin/"$tool" --help | grep -q '^COMMAND OPTIONS:' ||
-	for sub in $(bin/"$tool" --help | sed -n '/^COMMANDS:/,/^$/p' | awk 'NR > 1 && NF {sub(/,$/, "", $1); print $1}'); do
-		[ "$sub" = help ] && continue
+	for sub in $(subcommands "$tool"); do
 		man_sub=$(awk -v sub_="$sub" -v tool="$tool" 'BEGIN { RS = "" }
 			{ line = $0; sub(/\n.*/, "", line); sub("^[*][*]" tool "[*][*] [[][*]GLOBAL OPTIONS[*]] ", "", line)
 			  while (match(line, /^[*][*][a-z-]+[*][*]( ?[|\/] ?)/)) line = substr(line, RLENGTH + 1)
 			  if (index(line, "**" sub_ "**") == 1) print }' "$page" |
 			{ grep -oE '\*\*(-[a-zA-Z0-9]|--[a-zA-Z0-9][a-zA-Z0-9-]*)\*\*' || true; } | tr -d '*' | sort -u)
-		sub_help=$(bin/"$tool" "$sub" --help | sed -n '/^OPTIONS:/,$p' | tail -n +2 | sed -E 's/^ +//; s/  .*//' | { grep -E '^-' || true; })
+		sub_help=$(flag_lines "$tool" "$sub")
 		while IFS= read -r names; do
 			[ -n "$names" ] || continue
 			aliases=$(tr ',' '\n' <<<"$names" | awk '{print $1}' | grep -E '^-' | sort -u)

@@ -205,8 +205,8 @@ func (m *Manager) Remove(ref string, force bool) error {
 	if c.Status == "running" {
 		_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
 	}
-	if out, err := m.runtime("delete", "--force", c.ID).CombinedOutput(); err != nil && !strings.Contains(string(out), "does not exist") {
-		return fmt.Errorf("deleting %s: %s", c.Name, strings.TrimSpace(string(out)))
+	if err := forceDelete(m.Runtime, m.StateDir, c.ID); err != nil {
+		return fmt.Errorf("deleting %s: %w", c.Name, err)
 	}
 	endMonitor(c.Bundle, c.ID, 5*time.Second)
 	b := &bundle{store: m.Store, id: c.ID, dir: c.Bundle, mounted: true}

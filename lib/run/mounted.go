@@ -3,9 +3,7 @@ package run
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -41,9 +39,8 @@ func RunMounted(store storage.Store, o Options, id, rootfs string, cfg *imgspecv
 // build's, whose state the runtime keeps under stateDir): its processes
 // are killed and the runtime forgets it. Nothing running: nothing to do.
 func StopStep(runtime, stateDir, id string) error {
-	out, err := exec.Command(runtime, "--root", runtimeRoot(stateDir), "delete", "--force", id).CombinedOutput()
-	if err != nil && !strings.Contains(string(out), "does not exist") {
-		return fmt.Errorf("stopping the step running in %s: %s", id, strings.TrimSpace(string(out)))
+	if err := forceDelete(runtime, stateDir, id); err != nil {
+		return fmt.Errorf("stopping the step running in %s: %w", id, err)
 	}
 	return nil
 }

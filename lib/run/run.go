@@ -164,7 +164,7 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		if retErr != nil {
 			// A start that failed made nothing to keep: whatever it made
 			// goes, and the name is free again.
-			_ = exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "delete", "--force", c.ID).Run()
+			_ = forceDelete(o.Runtime, o.StateDir, c.ID)
 			endMonitor(b.dir, c.ID, time.Second)
 			_ = b.remove()
 			removeCIDFile(o.CIDFile)
@@ -389,6 +389,16 @@ func exitStatus(err error) (int, bool) {
 		return 128 + int(ws.Signal()), true
 	}
 	return ee.ExitCode(), true
+}
+
+// forceDelete has the runtime kill and forget the container id; one it
+// does not know is no error.
+func forceDelete(runtime, stateDir, id string) error {
+	out, err := exec.Command(runtime, "--root", runtimeRoot(stateDir), "delete", "--force", id).CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "does not exist") {
+		return errors.New(strings.TrimSpace(string(out)))
+	}
+	return nil
 }
 
 // runtimeRoot is where ctr-runtime keeps the state of ctr-run's containers.
