@@ -79,10 +79,12 @@ requires() {
 	done
 }
 
+# free_port: a loopback port nobody listens on, below the kernel's ephemeral
+# range (32768 and up here) so an outgoing connection cannot hold it.
 free_port() {
 	local port
 	while :; do
-		port=$((20000 + RANDOM % 20000))
+		port=$((20000 + RANDOM % 12000))
 		(echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null || break
 	done
 	echo "$port"
@@ -116,28 +118,54 @@ start_registry() {
     key: $dir/registry.key"
 		;;
 	esac
-	{
-		echo "version: 0.1"
-		echo "log: {level: info, accesslog: {disabled: false}}"
-		echo "storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}"
-		echo "http:"
-		echo "  addr: 127.0.0.1:$port"
-		[ "$mode" = tls ] && echo "$extra"
-		[ "$mode" = auth ] && echo "$extra"
-	} >"$dir/config.yml"
-	docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
-	REGISTRY_PIDS+=($!)
-	printf -v "${name}_PID" '%s' "$!"
-	local scheme=http
+	local scheme=http try
 	[ "$mode" = tls ] && scheme=https
-	for _ in $(seq 100); do
-		curl -sk -o /dev/null "$scheme://127.0.0.1:$port/v2/" && break
-		sleep 0.1
+	# A port can still be taken between free_port and the registry's bind
+	# (another test's server, a client's local port): then the registry
+	# exits, and the next try takes another port.
+	for try in 1 2 3 4 5; do
+		registry_config "$dir" "$port" "$mode" "$extra" >"$dir/config.yml"
+		docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
+		printf -v "${name}_PID" '%s' "$!"
+		REGISTRY_PIDS+=($!)
+		registry_up "$!" "$scheme://127.0.0.1:$port/v2/" && break
+		stop_registry "$name"
+		[ "$try" -lt 5 ] || {
+			echo "docker-registry did not start; its log:" >&2
+			cat "$dir/log" >&2
+			return 1
+		}
+		port=$(free_port)
 	done
 	printf -v "$name" '%s' "127.0.0.1:$port"
 	REGISTRY_HOSTS+=("127.0.0.1:$port")
 	printf -v "${name}_DIR" '%s' "$dir"
 	printf -v "${name}_LOG" '%s' "$dir/log"
+}
+
+# registry_config DIR PORT MODE EXTRA: docker-registry's config.yml.
+registry_config() {
+	local dir=$1 port=$2 mode=$3 extra=$4
+	echo "version: 0.1"
+	echo "log: {level: info, accesslog: {disabled: false}}"
+	echo "storage: {filesystem: {rootdirectory: $dir/data}, delete: {enabled: true}}"
+	echo "http:"
+	echo "  addr: 127.0.0.1:$port"
+	if [ "$mode" = tls ] || [ "$mode" = auth ]; then
+		echo "$extra"
+	fi
+}
+
+# registry_up PID URL: waits (30 s at most) until URL answers; false at once
+# when the process PID has exited.
+registry_up() {
+	local pid=$1 url=$2
+	for _ in $(seq 300); do
+		curl -sk -o /dev/null "$url" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
 }
 
 # stop_registry NAME: stops one registry (to test an unreachable one), by
