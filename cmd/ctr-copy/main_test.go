@@ -58,7 +58,7 @@ func TestHelpGoesToStdout(t *testing.T) {
 }
 
 func TestOptionsTranslation(t *testing.T) {
-	f := copyFlags{transfer: imgflags.TransferFlags{Retry: 3, ProgressInterval: time.Second}, format: "oci", compressFormat: "zstd", compressLevel: 5, all: true}
+	f := copyFlags{transfer: imgflags.TransferFlags{Retry: 3, ProgressInterval: time.Second, StallTimeout: 7 * time.Second}, format: "oci", compressFormat: "zstd", compressLevel: 5, all: true}
 	_ = f.platforms.Set("linux/arm64/v8")
 	o, local, err := f.options(&bytes.Buffer{})
 	if err != nil {
@@ -67,7 +67,7 @@ func TestOptionsTranslation(t *testing.T) {
 	if local == nil || o.Local != local {
 		t.Error("store not passed on")
 	}
-	if o.Format != "oci" || o.CompressFormat != "zstd" || o.CompressLevel != 5 || !o.All || o.Retry.Times != 3 {
+	if o.Format != "oci" || o.CompressFormat != "zstd" || o.CompressLevel != 5 || !o.All || o.Retry.Times != 3 || o.Retry.Stall != 7*time.Second {
 		t.Errorf("got %+v", o)
 	}
 	if len(o.Platforms) != 1 || o.Platforms[0].Variant != "v8" {

@@ -166,7 +166,7 @@ func (c *copier) copyOne(ctx context.Context, source, dest string, prefix bool) 
 	what := fmt.Sprintf("copy %s", transports.ImageName(srcRef))
 	var rec ctrtypes.CopyRecord
 	start := time.Now()
-	err = withRetry(ctx, what, c.opts.Retry, func() error {
+	err = withRetry(ctx, what, c.opts.Retry, func(ctx context.Context) error {
 		var err error
 		rec, err = c.attempt(ctx, srcRef, destRef)
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -203,7 +204,7 @@ func (p *puller) pullAllTags(ctx context.Context, name string) ([]ctrtypes.PullR
 		// Only the repository of the reference is used to list tags.
 		repo := c.src
 		var tags []string
-		err = withRetry(ctx, "list tags of "+c.name.Name(), p.opts.Retry, func() error {
+		err = withRetry(ctx, "list tags of "+c.name.Name(), p.opts.Retry, func(ctx context.Context) error {
 			tags, err = docker.GetRepositoryTags(ctx, p.opts.SystemCtx, repo)
 			return err
 		})
@@ -424,26 +425,45 @@ func containsDigest(ds []digest.Digest, d digest.Digest) bool {
 }
 
 // pullCandidate pulls one reference into local storage, retrying the whole
-// pull on temporary failures (what already arrived is kept).
+// pull on temporary failures. The layers that arrived are kept for the next
+// attempt (or the next run), unless the image is refused as bad data: then
+// none of it stays.
 func (p *puller) pullCandidate(ctx context.Context, c candidate) (ctrtypes.PullRecord, error) {
 	start := time.Now()
 	var rec ctrtypes.PullRecord
-	err := withRetry(ctx, "pull "+transports.ImageName(c.src), p.opts.Retry, func() error {
+	var created []string
+	err := withRetry(ctx, "pull "+transports.ImageName(c.src), p.opts.Retry, func(ctx context.Context) error {
 		var err error
-		rec, err = p.attempt(ctx, c)
+		var ids []string
+		rec, ids, err = p.attempt(ctx, c)
+		created = append(created, ids...)
 		return err
 	})
+	if errors.Is(err, errdefs.ErrBadData) {
+		for _, id := range slices.Backward(created) {
+			_ = p.store.DeleteLayer(id) // refused while something uses it
+		}
+	}
 	rec.Seconds = time.Since(start).Seconds()
 	return rec, err
 }
 
-func (p *puller) attempt(ctx context.Context, c candidate) (ctrtypes.PullRecord, error) {
+// attempt is one try at pulling c. It returns the layers it created, also
+// when it fails.
+func (p *puller) attempt(ctx context.Context, c candidate) (ctrtypes.PullRecord, []string, error) {
 	prog := startProgress(p.opts.Log, p.opts.LogIsTTY, p.opts.ProgressInterval/10)
 	defer prog.stop()
-	configDigest, err := p.stage(ctx, c.src, prog)
+	configDigest, created, err := p.stage(ctx, c.src, prog)
 	if err != nil {
-		return ctrtypes.PullRecord{}, err
+		return ctrtypes.PullRecord{}, created, err
 	}
+	rec, err := p.storeImage(ctx, c, configDigest, prog)
+	return rec, created, err
+}
+
+// storeImage has containers/image store the image record, all its layers being
+// in place (or, for images stage cannot plan, the whole image).
+func (p *puller) storeImage(ctx context.Context, c candidate, configDigest digest.Digest, prog *progress) (ctrtypes.PullRecord, error) {
 	dest, err := istorage.Transport.NewStoreReference(p.store, c.name, "")
 	if c.name == nil {
 		if configDigest == "" {
@@ -477,10 +497,10 @@ func (p *puller) attempt(ctx context.Context, c candidate) (ctrtypes.PullRecord,
 // for this platform of an index) straight into storage, concurrently. It
 // returns the image's config digest. Images it cannot plan (schema 1,
 // configs without DiffIDs) are left to containers/image.
-func (p *puller) stage(ctx context.Context, ref types.ImageReference, prog *progress) (digest.Digest, error) {
+func (p *puller) stage(ctx context.Context, ref types.ImageReference, prog *progress) (digest.Digest, []string, error) {
 	src, err := ref.NewImageSource(ctx, p.opts.SystemCtx)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	defer src.Close()
 	// The signature policy first, as copy.Image would: an image it
@@ -489,39 +509,40 @@ func (p *puller) stage(ctx context.Context, ref types.ImageReference, prog *prog
 		if err == nil {
 			err = errors.New("rejected by policy")
 		}
-		return "", fmt.Errorf("Source image rejected: %w", err) //nolint:staticcheck // copy.Image's words for it
+		return "", nil, fmt.Errorf("Source image rejected: %w", err) //nolint:staticcheck // copy.Image's words for it
 	}
 	mb, mt, err := src.GetManifest(ctx, nil)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	var instance *digest.Digest
 	if manifest.MIMETypeIsMultiImage(mt) {
 		list, err := manifest.ListFromBlob(mb, mt)
 		if err != nil {
-			return "", errdefs.WithKind(errdefs.ErrBadData, err)
+			return "", nil, errdefs.WithKind(errdefs.ErrBadData, err)
 		}
 		d, err := list.ChooseInstance(p.opts.SystemCtx)
 		if err != nil {
-			return "", errdefs.WithKind(errdefs.ErrNotFound, err)
+			return "", nil, errdefs.WithKind(errdefs.ErrNotFound, err)
 		}
 		instance = &d
 	}
 	img, err := cimage.FromUnparsedImage(ctx, p.opts.SystemCtx, cimage.UnparsedInstance(src, instance))
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	configDigest := img.ConfigInfo().Digest
 	cfg, err := img.OCIConfig(ctx)
 	if err != nil {
-		return configDigest, err
+		return configDigest, nil, err
 	}
 	plans, err := planLayers(img.LayerInfos(), cfg.RootFS.DiffIDs)
 	if err != nil || img.ConfigInfo().Digest == "" {
-		return configDigest, nil // containers/image copes with odd images its own way
+		return configDigest, nil, nil // containers/image copes with odd images its own way
 	}
 	st := &stager{store: p.store, src: src, sem: p.layerSem, prog: prog}
-	return configDigest, st.stageLayers(ctx, plans)
+	created, err := st.stageLayers(ctx, plans)
+	return configDigest, created, err
 }
 
 func (p *puller) record(img *storage.Image, source string, pulled bool, bytes int64, seconds float64) (ctrtypes.PullRecord, error) {

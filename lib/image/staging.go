@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/vbatts/tar-split/archive/tar"
 
@@ -83,13 +85,32 @@ type stager struct {
 	prog  *progress
 }
 
-// stageLayers makes sure every layer of plans is in the store. On failure it
-// removes the layers it created that nothing else uses, so a refused pull
-// leaves nothing behind.
-func (s *stager) stageLayers(ctx context.Context, plans []layerPlan) (retErr error) {
+// stagedLayer is a layer unpacked and ready to commit.
+type stagedLayer struct {
+	out *drivers.DriverWithDifferOutput
+	dir *stageDir // nil when unpacked in the driver's own staging directory
+}
+
+// drop removes a staged layer that will not be committed.
+func (s *stager) drop(st *stagedLayer) {
+	if st.dir == nil {
+		_ = s.store.CleanupStagedLayer(st.out)
+		return
+	}
+	if st.out.TarSplit != nil {
+		st.out.TarSplit.Close()
+	}
+	st.dir.Remove()
+}
+
+// stageLayers makes sure every layer of plans is in the store. It returns
+// the layers it created, also on failure: what arrived and was checked
+// stays for the next attempt, and the caller decides whether a refused
+// image takes them away again.
+func (s *stager) stageLayers(ctx context.Context, plans []layerPlan) (created []string, retErr error) {
 	type staged struct {
-		out *drivers.DriverWithDifferOutput
-		err error
+		layer *stagedLayer
+		err   error
 	}
 	results := make([]chan staged, len(plans))
 	ctx, cancel := context.WithCancel(ctx)
@@ -115,57 +136,52 @@ func (s *stager) stageLayers(ctx context.Context, plans []layerPlan) (retErr err
 			}
 			wg.Go(func() {
 				defer s.sem.Release(1)
-				out, err := s.stageOne(ctx, plans[i])
-				results[i] <- staged{out: out, err: err}
+				layer, err := s.stageOne(ctx, plans[i])
+				results[i] <- staged{layer: layer, err: err}
 			})
 		}
 	})
-	var created []string
 	defer func() {
 		cancel()
 		// Staged layers not committed are cleaned up as their results arrive.
 		for _, ch := range results {
-			if r, ok := <-ch; ok && r.out != nil {
-				_ = s.store.CleanupStagedLayer(r.out)
+			if r, ok := <-ch; ok && r.layer != nil {
+				s.drop(r.layer)
 			}
 		}
 		wg.Wait()
-		if retErr != nil {
-			for _, id := range slices.Backward(created) {
-				_ = s.store.DeleteLayer(id) // refused while something uses it
-			}
-		}
 	}()
 	for i, p := range plans {
 		r := <-results[i]
 		close(results[i])
 		if r.err != nil {
-			return r.err
+			return created, r.err
 		}
-		if r.out == nil {
+		if r.layer == nil {
 			continue // already there
 		}
-		ok, err := s.commit(p, r.out)
+		ok, err := s.commit(p, r.layer)
 		if err != nil {
-			return err
+			return created, err
 		}
 		if ok {
 			created = append(created, p.id)
 		}
 	}
-	return nil
+	return created, nil
 }
 
 // commit moves a staged layer into place, unless another process created
 // the same layer meanwhile (then the staged copy is dropped).
-func (s *stager) commit(p layerPlan, out *drivers.DriverWithDifferOutput) (bool, error) {
+func (s *stager) commit(p layerPlan, st *stagedLayer) (bool, error) {
 	if l, err := s.store.Layer(p.id); err == nil && l != nil {
-		return false, s.store.CleanupStagedLayer(out)
+		s.drop(st)
+		return false, nil
 	}
 	_, err := s.store.ApplyStagedLayer(storage.ApplyStagedLayerOptions{
 		ID:          p.id,
 		ParentLayer: p.parent,
-		DiffOutput:  out,
+		DiffOutput:  st.out,
 		DiffOptions: &drivers.ApplyDiffWithDifferOpts{},
 		LayerOptions: &storage.LayerOptions{
 			OriginalDigest:     p.blob.Digest,
@@ -173,16 +189,20 @@ func (s *stager) commit(p layerPlan, out *drivers.DriverWithDifferOutput) (bool,
 		},
 	})
 	if errors.Is(err, storage.ErrDuplicateID) {
-		return false, s.store.CleanupStagedLayer(out)
+		s.drop(st)
+		return false, nil
 	}
 	if err != nil {
+		err = st.dir.Lost(err)
+		s.drop(st)
 		return false, fmt.Errorf("committing layer %s: %w", p.blob.Digest, err)
 	}
+	st.dir.Remove() // what is left: the empty directory and the lock
 	return true, nil
 }
 
-// stageOne downloads one layer into a staging directory of the driver.
-func (s *stager) stageOne(ctx context.Context, p layerPlan) (*drivers.DriverWithDifferOutput, error) {
+// stageOne downloads one layer into a staging directory.
+func (s *stager) stageOne(ctx context.Context, p layerPlan) (*stagedLayer, error) {
 	blob, size, err := s.src.GetBlob(ctx, p.blob, none.NoCache)
 	if err != nil {
 		return nil, fmt.Errorf("reading blob %s: %w", p.blob.Digest, err)
@@ -193,21 +213,39 @@ func (s *stager) stageOne(ctx context.Context, p layerPlan) (*drivers.DriverWith
 	}
 	d := &blobDiffer{plan: p, blob: blob, prog: s.prog}
 	out, err := s.store.PrepareStagedLayer(nil, d)
+	// The driver makes its staging directory before it calls the differ;
+	// podman 4.3 removing the directory they go in can fail that step.
+	// Nothing was read yet: try again at once.
+	for try := 0; err != nil && d.target == "" && errors.Is(err, fs.ErrNotExist) && try < 10; try++ {
+		out, err = s.store.PrepareStagedLayer(nil, d)
+	}
 	if err != nil {
 		if out != nil && out.Target != "" {
 			_ = s.store.CleanupStagedLayer(out)
 		}
+		err = d.dir.Lost(err)
+		d.dir.Remove()
 		return nil, err
 	}
-	return out, nil
+	if d.dir != nil {
+		// The driver's own staging directory holds nothing of the layer:
+		// remove it now, and commit from ctr's.
+		own := *out
+		own.TarSplit = nil
+		_ = s.store.CleanupStagedLayer(&own)
+		out.Target = d.dir.Tree
+	}
+	return &stagedLayer{out: out, dir: d.dir}, nil
 }
 
 // blobDiffer unpacks one compressed layer blob into a staging directory,
 // checking both of its digests on the way.
 type blobDiffer struct {
-	plan layerPlan
-	blob io.Reader
-	prog *progress
+	plan   layerPlan
+	blob   io.Reader
+	prog   *progress
+	dir    *stageDir // where ApplyDiff unpacked, if not in dest
+	target string    // where ApplyDiff unpacked
 }
 
 // ApplyDiff implements drivers.Differ.
@@ -224,9 +262,15 @@ func (d *blobDiffer) ApplyDiff(dest string, options *archive.TarOptions, differO
 	if err := os.Remove(tarSplit.Name()); err != nil { // only the open file is needed
 		return out, err
 	}
+	if d.dir, err = newStageDir(dest); err != nil {
+		return out, err
+	}
+	if d.dir != nil {
+		dest = d.dir.Tree
+	}
+	d.target = dest
 
-	compressed := digest.Canonical.Digester()
-	counted := d.prog.reader(io.TeeReader(d.blob, compressed.Hash()), d.plan.blob)
+	counted := newDigestingReader(d.prog.reader(d.blob, d.plan.blob))
 	uncompressedStream, _, err := compression.AutoDecompress(counted)
 	if err != nil {
 		return out, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("layer %s: %w", d.plan.blob.Digest, err))
@@ -254,9 +298,9 @@ func (d *blobDiffer) ApplyDiff(dest string, options *archive.TarOptions, differO
 		_, err = io.Copy(io.Discard, counted) // the rest of the compressed stream, for its digest
 	}
 	if err != nil {
-		return out, d.explain(err, counted, compressed)
+		return out, d.explain(err, counted)
 	}
-	if got := compressed.Digest(); got != d.plan.blob.Digest {
+	if got := counted.Digest(); got != d.plan.blob.Digest {
 		return out, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("layer %s: Digest did not match, got %s", d.plan.blob.Digest, got))
 	}
 	if got := uncompressed.Digest(); got != d.plan.diffID {
@@ -269,17 +313,21 @@ func (d *blobDiffer) ApplyDiff(dest string, options *archive.TarOptions, differO
 		GIDs:               res.GIDs,
 		RootDirMode:        res.RootMode,
 		UncompressedDigest: uncompressed.Digest(),
-		CompressedDigest:   compressed.Digest(),
+		CompressedDigest:   counted.Digest(),
 		TarSplit:           tarSplit,
 	}, nil
 }
 
 // explain turns an unpacking error caused by corrupt bytes into bad data:
-// when the blob's digest is wrong, that is the cause worth reporting.
-func (d *blobDiffer) explain(err error, rest io.Reader, compressed digest.Digester) error {
+// when the blob's digest is wrong, that is the cause worth reporting. A full
+// disk is said in plain words, with where it is full.
+func (d *blobDiffer) explain(err error, rest *digestingReader) error {
 	// Read what is left so the digest covers the whole blob, then compare.
-	if _, cerr := io.Copy(io.Discard, rest); cerr == nil && compressed.Digest() != d.plan.blob.Digest {
-		return errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("layer %s: Digest did not match, got %s", d.plan.blob.Digest, compressed.Digest()))
+	if _, cerr := io.Copy(io.Discard, rest); cerr == nil && rest.Digest() != d.plan.blob.Digest {
+		return errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("layer %s: Digest did not match, got %s", d.plan.blob.Digest, rest.Digest()))
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("unpacking layer %s: the filesystem of %s is full: %w", d.plan.blob.Digest, d.target, err)
 	}
 	return fmt.Errorf("unpacking layer %s: %w", d.plan.blob.Digest, err)
 }
@@ -320,4 +368,40 @@ type countingWriter struct{ n int64 }
 func (w *countingWriter) Write(b []byte) (int, error) {
 	w.n += int64(len(b))
 	return len(b), nil
+}
+
+// digestingReader digests what is read through it. Reads are serialized:
+// the gzip decompressor reads ahead in a goroutine of its own, and after a
+// failed unpack explain drains the rest from another; the digest must see
+// every byte once, in order (unserialized, a tampered blob got a different
+// "got" digest each run, and a full disk looked like a digest mismatch).
+type digestingReader struct {
+	mu  sync.Mutex
+	r   *blobReader
+	dig digest.Digester
+}
+
+func newDigestingReader(r *blobReader) *digestingReader {
+	return &digestingReader{r: r, dig: digest.Canonical.Digester()}
+}
+
+func (r *digestingReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n, err := r.r.Read(p)
+	r.dig.Hash().Write(p[:n])
+	return n, err
+}
+
+// Digest is the digest of what was read so far.
+func (r *digestingReader) Digest() digest.Digest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.dig.Digest()
+}
+
+func (r *digestingReader) done() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.r.done()
 }

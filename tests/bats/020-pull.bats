@@ -179,7 +179,7 @@ layer_files() {
 	run_ctr 65 ctr-pull -q --retry 0 "${STORAGE[@]}" "$NOTLS" "$REG/bad:1"
 	expect_match "Digest did not match"
 	[ "$(layer_count)" -eq 0 ]
-	[ -z "$(ls "$TEST_TMP/root/overlay/staging" 2>/dev/null)" ]
+	[ -z "$(find "$TEST_TMP/root/overlay/staging" "$TEST_TMP/root/overlay/tempdirs" -mindepth 1 2>/dev/null)" ]
 	[ "$(jq length "$TEST_TMP/root/overlay-images/images.json" 2>/dev/null || echo 0)" -eq 0 ]
 }
 
@@ -192,7 +192,7 @@ layer_files() {
 	local pid=$!
 	# Kill it while the big layer is being unpacked.
 	for _ in $(seq 500); do
-		find "$TEST_TMP/root/overlay/staging" -name blob -size +1M 2>/dev/null | grep -q . && break
+		find "$TEST_TMP/root/overlay/tempdirs" -name blob -size +1M 2>/dev/null | grep -q . && break
 		sleep 0.02
 	done
 	kill -9 "$pid"

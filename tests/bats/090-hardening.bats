@@ -451,3 +451,110 @@ IMG=localhost/busybox:latest
 	[ -z "$(rootfs_mounts)" ]
 	run_ctr 1 ctr-runtime --root "$TEST_TMP/runroot/ctr/runtime" state "$c"
 }
+
+# podman_loop: runs `podman images` on the test's store again and again in
+# the background (podman 4.3 removes the overlay driver's staging directory
+# each time it shuts the driver down) until podman_loop_end.
+podman_loop() {
+	rm -f "$TEST_TMP/loop.stop"
+	(while [ ! -e "$TEST_TMP/loop.stop" ]; do podman_t images >/dev/null 2>&1 || true; done) 3>&- &
+	LOOP=$!
+}
+
+# podman_loop_end: ends the loop after its current podman, and waits.
+podman_loop_end() {
+	touch "$TEST_TMP/loop.stop"
+	wait "$LOOP"
+}
+
+@test "hardening 1: podman on the same store while ctr-pull stages layers: 20 pulls, no failure" {
+	requires podman
+	start_registry REG
+	local f
+	for f in a b c; do head -c 16777216 /dev/urandom >"$TEST_TMP/$f"; done
+	push_busybox "$REG/big:1" --file "$TEST_TMP/a=/a" --file "$TEST_TMP/b=/b" --file "$TEST_TMP/c=/c"
+	podman_loop
+	local n failed=0 st
+	for n in $(seq 20); do
+		st=0
+		ctr-pull -q --retry 0 "${STORAGE[@]}" "$NOTLS" "$REG/big:1" >"$TEST_TMP/pull.out" 2>&1 || st=$?
+		if [ "$st" -ne 0 ]; then
+			failed=$((failed + 1))
+			echo "pull $n: status $st: $(cat "$TEST_TMP/pull.out")"
+		fi
+		podman_t rmi -af >/dev/null 2>&1
+	done
+	podman_loop_end
+	[ "$failed" -eq 0 ]
+}
+
+@test "hardening 2: a tampered blob names the digest of what arrived; a full disk says so, not bad data" {
+	start_registry REG
+	head -c 67108864 /dev/urandom >"$TEST_TMP/blob"
+	push_busybox "$REG/bad:1" --file "$TEST_TMP/blob=/blob"
+	local layer data n
+	layer=$(manifest "$REG/bad:1" | jq -r '.layers[1].digest | sub("sha256:"; "")')
+	data=$REG_DIR/data/docker/registry/v2/blobs/sha256/${layer:0:2}/$layer/data
+	# Tampered early: the unpacking fails long before the end of the blob.
+	printf 'garbage' | dd of="$data" bs=1 seek=5000 conv=notrunc 2>/dev/null
+	for n in 1 2 3; do
+		run_ctr 65 ctr-pull -q --retry 0 "${STORAGE[@]}" "$NOTLS" "$REG/bad:1"
+		expect_match "layer sha256:$layer: Digest did not match, got sha256:$(sha256sum <"$data" | cut -d' ' -f1)"
+	done
+	# A storage root on a 24 MiB filesystem; the layer needs 64.
+	head -c 67108864 /dev/urandom >"$TEST_TMP/blob"
+	push_busybox "$REG/big:1" --file "$TEST_TMP/blob=/blob"
+	mkdir "$TEST_TMP/small"
+	mount -t tmpfs -o size=24m tmpfs "$TEST_TMP/small"
+	for n in 1 2 3; do
+		run_ctr 1 ctr-pull -q --retry 0 --root "$TEST_TMP/small/root" --runroot "$TEST_TMP/small/run" --storage-driver overlay "$NOTLS" "$REG/big:1"
+		expect_match "is full: .*no space left on device"
+		[[ $output != *"Digest did not match"* ]]
+	done
+	umount "$TEST_TMP/small"
+}
+
+# blob_gets LOG DIGEST: how many GETs of a blob a faultproxy log shows.
+blob_gets() {
+	grep -c "^GET .*/blobs/$2 " "$1" || true
+}
+
+@test "hardening 4: a registry that stops sending is a temporary failure: retried, then 75" {
+	start_faultproxy HUNG - -hang
+	local t0=$SECONDS
+	run_ctr 75 ctr-pull -q --stall-timeout 2s --retry 1 --retry-delay 100ms "${STORAGE[@]}" "$NOTLS" "$HUNG/app:1"
+	expect_match "nothing received for 2s"
+	expect_match "attempt 1 of 2"
+	run_ctr 75 ctr-copy -q --stall-timeout 2s --retry 0 "$NOTLS" "docker://$HUNG/app:1" "oci:$TEST_TMP/out:1"
+	expect_match "nothing received for 2s"
+	[ $((SECONDS - t0)) -lt 30 ]
+	run_ctr 64 ctr-pull --stall-timeout 10ms "$HUNG/app:1"
+	expect_match "stall-timeout"
+}
+
+@test "hardening 3 and 4: a blob that stalls half-way is fetched again; the layers that arrived are kept" {
+	start_registry REG
+	head -c 16777216 /dev/urandom >"$TEST_TMP/blob"
+	push_busybox "$REG/app:1" --file "$TEST_TMP/blob=/blob"
+	local base big
+	base=$(manifest "$REG/app:1" | jq -r '.layers[0].digest')
+	big=$(manifest "$REG/app:1" | jq -r '.layers[1].digest')
+	# One stall: the retry fetches the big layer again, not the base one.
+	start_faultproxy PROXY "$REG" -stall-blob "$big" -stall-times 1
+	run_ctr ctr-pull -q --stall-timeout 2s --retry 2 --retry-delay 100ms "${STORAGE[@]}" "$NOTLS" "$PROXY/app:1"
+	[ "$(blob_gets "$PROXY_LOG" "$big")" -eq 2 ]
+	[ "$(blob_gets "$PROXY_LOG" "$base")" -eq 1 ]
+	[ "$(layer_count)" -eq 2 ]
+	# Stalls until the retries run out: 75, the base layer stays, and the
+	# next run fetches only the big one.
+	podman_t rmi -af >/dev/null
+	[ "$(layer_count)" -eq 0 ]
+	start_faultproxy PROXY2 "$REG" -stall-blob "$big" -stall-times 2
+	run_ctr 75 ctr-pull -q --stall-timeout 2s --retry 1 --retry-delay 100ms "${STORAGE[@]}" "$NOTLS" "$PROXY2/app:1"
+	expect_match "nothing received for 2s"
+	[ "$(layer_count)" -eq 1 ]
+	run_ctr ctr-pull -q "${STORAGE[@]}" "$NOTLS" "$PROXY2/app:1"
+	[ "$(blob_gets "$PROXY2_LOG" "$base")" -eq 1 ]
+	[ "$(blob_gets "$PROXY2_LOG" "$big")" -eq 3 ]
+	[ "$(layer_count)" -eq 2 ]
+}

@@ -143,6 +143,27 @@ start_registry() {
 	printf -v "${name}_LOG" '%s' "$dir/log"
 }
 
+# start_faultproxy NAME UPSTREAM [faultproxy flags...]: a misbehaving
+# registry in front of UPSTREAM (host:port; "-" for none, with -hang). Sets
+# NAME to its host:port, NAME_PID and NAME_LOG (its request log).
+start_faultproxy() {
+	local name=$1 upstream=$2 port
+	shift 2
+	port=$(free_port)
+	local flags=(-listen "127.0.0.1:$port" -log "$TEST_TMP/$name.log")
+	[ "$upstream" = - ] || flags+=(-upstream "$upstream")
+	"$CTR_BIN/faultproxy" "${flags[@]}" "$@" 2>"$TEST_TMP/$name.err" 3>&- &
+	printf -v "${name}_PID" '%s' "$!"
+	REGISTRY_PIDS+=($!)
+	for _ in $(seq 100); do
+		(echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+		sleep 0.1
+	done
+	printf -v "$name" '%s' "127.0.0.1:$port"
+	REGISTRY_HOSTS+=("127.0.0.1:$port")
+	printf -v "${name}_LOG" '%s' "$TEST_TMP/$name.log"
+}
+
 # registry_config DIR PORT MODE EXTRA: docker-registry's config.yml.
 registry_config() {
 	local dir=$1 port=$2 mode=$3 extra=$4

@@ -16,6 +16,7 @@ type TransferFlags struct {
 	Retry            int
 	RetryDelay       time.Duration
 	ProgressInterval time.Duration
+	StallTimeout     time.Duration
 }
 
 // Flags declares the group; what names the operation retried ("copy").
@@ -23,6 +24,7 @@ func (f *TransferFlags) Flags(what string) []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.IntFlag{Name: "retry", Usage: "retry a " + what + " that failed for a temporary reason `N` times", Value: 3, Destination: &f.Retry},
 		&ucli.DurationFlag{Name: "retry-delay", Usage: "wait `DURATION` between retries (default: exponential from 1s)", Destination: &f.RetryDelay},
+		&ucli.DurationFlag{Name: "stall-timeout", Usage: "treat an attempt that receives nothing for `DURATION` as a temporary failure (retried, then exit 75)", Value: image.DefaultStall, Destination: &f.StallTimeout},
 		&ucli.DurationFlag{Name: "progress-interval", Usage: "print progress every `DURATION` when stderr is not a terminal", Value: 10 * time.Second, Destination: &f.ProgressInterval},
 	}
 }
@@ -39,8 +41,11 @@ func (f *TransferFlags) RetryOptions(log, stderr io.Writer) (image.RetryOptions,
 	if f.ProgressInterval <= 0 {
 		return image.RetryOptions{}, cli.UsageError("invalid --progress-interval %s: want a positive duration", f.ProgressInterval)
 	}
+	if f.StallTimeout < time.Second {
+		return image.RetryOptions{}, cli.UsageError("invalid --stall-timeout %s: want 1s or more", f.StallTimeout)
+	}
 	if log == nil {
 		log = stderr
 	}
-	return image.RetryOptions{Times: f.Retry, Delay: f.RetryDelay, Log: log}, nil
+	return image.RetryOptions{Times: f.Retry, Delay: f.RetryDelay, Log: log, Stall: f.StallTimeout}, nil
 }
