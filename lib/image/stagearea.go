@@ -51,8 +51,16 @@ func newStageDir(driverDest string) (*stageDir, error) {
 		return nil, err
 	}
 	removeStaleStageDirs(area)
-	for {
+	for try := 0; ; try++ {
 		lock, err := os.CreateTemp(area, stagePrefix+"*.lock")
+		if errors.Is(err, fs.ErrNotExist) && try < 10 {
+			// Another pull, closing its store, removed the area while
+			// it was empty.
+			if err := os.MkdirAll(area, 0o700); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

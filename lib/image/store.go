@@ -2,6 +2,8 @@ package image
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 
 	istorage "go.podman.io/image/v5/storage"
@@ -39,8 +41,17 @@ func (l *LocalStore) Close() error {
 	if l == nil || l.store == nil {
 		return nil
 	}
+	root, driver := l.store.GraphRoot(), l.store.GraphDriverName()
 	if _, err := l.store.Shutdown(false); err != nil {
 		return fmt.Errorf("close storage: %w", err)
+	}
+	if driver == "overlay" {
+		// The driver's staging directory and ctr-pull's stage area stay
+		// behind empty otherwise. rmdir removes only an empty directory;
+		// a process about to use one makes it again (ctr-pull retries).
+		for _, d := range []string{"staging", "tempdirs"} {
+			_ = os.Remove(filepath.Join(root, driver, d))
+		}
 	}
 	return nil
 }

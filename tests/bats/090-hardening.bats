@@ -558,3 +558,21 @@ blob_gets() {
 	[ "$(blob_gets "$PROXY2_LOG" "$big")" -eq 3 ]
 	[ "$(layer_count)" -eq 2 ]
 }
+
+@test "hardening 25: four pulls at once leave no staging directory and no mount" {
+	start_registry REG
+	local n pids=()
+	for n in 1 2 3 4; do
+		head -c 4194304 /dev/urandom >"$TEST_TMP/b$n"
+		push_busybox "$REG/i$n:1" --file "$TEST_TMP/b$n=/b"
+	done
+	for n in 1 2 3 4; do
+		ctr-pull -q "${STORAGE[@]}" "$NOTLS" "$REG/i$n:1" >/dev/null 3>&- &
+		pids+=($!)
+	done
+	for n in "${pids[@]}"; do wait "$n"; done
+	[ "$(layer_count)" -eq 5 ]
+	[ ! -e "$TEST_TMP/root/overlay/staging" ]
+	[ ! -e "$TEST_TMP/root/overlay/tempdirs" ]
+	[ -z "$(findmnt -rn -o TARGET | grep "^$TEST_TMP" || true)" ]
+}
