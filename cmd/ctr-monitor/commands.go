@@ -54,11 +54,14 @@ func (g *globals) container(args []string, f *commandFlags) (monitor.Store, stri
 	if len(rest) != 1 {
 		return monitor.Store{}, "", usagef("want one CONTAINER")
 	}
-	root := g.runroot
-	if root == "" {
-		root = "/run/containers/storage"
+	runRoot, root := g.runroot, g.root
+	if runRoot == "" {
+		runRoot = "/run/containers/storage"
 	}
-	s := monitor.Store{Dir: monitor.StateDir(root)}
+	if root == "" {
+		root = "/var/lib/containers/storage"
+	}
+	s := monitor.Store{Dir: monitor.StateDir(runRoot), Persist: monitor.PersistDir(root)}
 	id, err := s.Resolve(rest[0])
 	return s, id, err
 }
@@ -129,7 +132,7 @@ func attachCommand(g *globals, args []string) int {
 	if err != nil {
 		return fail(err)
 	}
-	bundle := filepath.Join(s.Dir, id)
+	bundle := filepath.Join(s.Dir, id) // the attach socket: run state
 	o := monitor.AttachOptions{Stdout: os.Stdout, Stderr: os.Stderr}
 	if !f.noStdin {
 		o.Stdin = os.Stdin

@@ -81,10 +81,10 @@ func usage(g *globals) string {
 
 USAGE:
    ctr-monitor --cid ID --runtime PATH --bundle DIR [OPTIONS]    (conmon's command line)
-   ctr-monitor [--runroot DIR] logs [--follow] [--tail N] [--since TIME] CONTAINER
-   ctr-monitor [--runroot DIR] wait CONTAINER
-   ctr-monitor [--runroot DIR] attach [--no-stdin] CONTAINER
-   ctr-monitor [--runroot DIR] events [--follow] [--json] CONTAINER
+   ctr-monitor [--root DIR] [--runroot DIR] logs [--follow] [--tail N] [--since TIME] CONTAINER
+   ctr-monitor [--root DIR] [--runroot DIR] wait CONTAINER
+   ctr-monitor [--root DIR] [--runroot DIR] attach [--no-stdin] CONTAINER
+   ctr-monitor [--root DIR] [--runroot DIR] events [--follow] [--json] CONTAINER
 
 COMMANDS:
    logs     print a container's output

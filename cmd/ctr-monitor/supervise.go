@@ -28,7 +28,7 @@ type globals struct {
 	systemdCgroup, sync, json        bool
 	execAttach                       bool
 	version, help                    bool
-	runroot                          string
+	runroot, root                    string
 }
 
 func (g *globals) options() []option {
@@ -76,11 +76,13 @@ func (g *globals) options() []option {
 		{long: "systemd-cgroup", short: 's', usage: "passed to the runtime (--systemd-cgroup)", set: flag(&g.systemdCgroup)},
 		{long: "syslog", usage: "accepted; a detached monitor reports errors on the sync pipe", set: ignore},
 		{long: "sync", usage: "stay in the foreground instead of detaching", set: flag(&g.sync)},
+		{long: "inherit-stdio", usage: "with --sync: the runtime's run, on the monitor's own stdin, stdout and stderr (no log, no attach); the exit status follows the PID on the sync pipe, and the exit command runs only if no caller holds that pipe any more", set: flag(&c.Inherit)},
 		{long: "json", usage: "with --sync: print events (started, oom, exited) as JSON lines on stdout", set: flag(&g.json)},
 		{long: "restore", arg: "DIR", usage: "checkpoint restore: not supported", set: refuse("checkpoint restore")},
 		{long: "replace-listen-pid", usage: "socket activation: not supported", set: refuse("--replace-listen-pid")},
 		{long: "sdnotify-socket", arg: "PATH", usage: "sd-notify relay: not supported", set: refuse("--sdnotify-socket")},
 		{long: "log-global-size-max", arg: "BYTES", usage: "not supported", set: refuse("--log-global-size-max")},
+		{long: "root", arg: "DIR", usage: "storage root whose ctr/ keeps ctr-run's containers' logs and exit codes (commands; default /var/lib/containers/storage)", set: str(&g.root)},
 		{long: "runroot", arg: "DIR", usage: "storage run root whose ctr/ holds ctr-run's containers (commands; default /run/containers/storage)", set: str(&g.runroot)},
 		{long: "version", usage: "print the version (conmon's, then ctr-monitor's)", set: flag(&g.version)},
 		{long: "help", short: 'h', usage: "show this help", set: flag(&g.help)},
@@ -101,6 +103,9 @@ func supervise(g *globals) int {
 	}
 	if c.Exec && c.ExecProcess == "" {
 		return fail(usagef("--exec needs --exec-process-spec"))
+	}
+	if c.Inherit && (!g.sync || c.Exec || c.Terminal || c.Stdin) {
+		return fail(usagef("--inherit-stdio needs --sync, and takes no --exec, --terminal or --stdin (the caller's stdio is the container's)"))
 	}
 	if err := g.logOptions(); err != nil {
 		return fail(err)

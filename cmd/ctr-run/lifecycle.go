@@ -26,7 +26,7 @@ func withManager(f *runFlags, fn func(*run.Manager) error) error {
 		return err
 	}
 	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
-		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: monitor.StateDir(local.Options.RunRoot)})
+		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: monitor.StateDir(local.Options.RunRoot), PersistDir: monitor.PersistDir(local.Options.GraphRoot)})
 	})
 }
 
@@ -37,7 +37,7 @@ func withStore(f *runFlags, fn func(*image.LocalStore, storage.Store) error) err
 
 // lifecycleCommands are ctr-run's commands for the containers it made.
 func lifecycleCommands(f *runFlags) []*ucli.Command {
-	return []*ucli.Command{psCommand(f), stopCommand(f), killCommand(f), rmCommand(f), execCommand(f), cleanupCommand(f), inspectCommand(f)}
+	return []*ucli.Command{psCommand(f), startCommand(f), stopCommand(f), killCommand(f), rmCommand(f), execCommand(f), cleanupCommand(f), inspectCommand(f)}
 }
 
 func psCommand(f *runFlags) *ucli.Command {
@@ -73,10 +73,60 @@ func psCommand(f *runFlags) *ucli.Command {
 					if ct.OOMKilled {
 						status += " OOM"
 					}
+					if ct.Monitor == "gone" {
+						status += " (monitor gone)"
+					}
 					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", ct.ID[:12], ct.Image, strings.Join(ct.Command, " "),
 						ct.Created.Local().Format(time.DateTime), status, ct.Name)
 				}
 				return w.Flush()
+			})
+		},
+	}
+}
+
+func startCommand(f *runFlags) *ucli.Command {
+	var attach bool
+	return &ucli.Command{
+		Name: "start", Usage: "start containers that are not running (exited, or found after a reboot), detached", ArgsUsage: "CONTAINER...",
+		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "attach", Aliases: []string{"a"}, Usage: "one CONTAINER: print its output as it comes and exit with its status", Destination: &attach}},
+		Action: func(c *ucli.Context) error {
+			if attach && c.NArg() != 1 {
+				return cli.UsageError("--attach takes one CONTAINER")
+			}
+			rt, err := cli.ToolPath(f.runtime, "ctr-runtime")
+			if err != nil {
+				return err
+			}
+			var so run.StartOptions
+			if so.Monitor, so.CleanupCommand, err = f.monitorCommands(rt, false); err != nil {
+				return err
+			}
+			if !attach {
+				return eachContainer(c, f, func(m *run.Manager, ref string) error {
+					ct, err := m.Start(ref, so)
+					if err == nil {
+						fmt.Fprintln(c.App.Writer, ct.ID)
+					}
+					return err
+				})
+			}
+			return withManager(f, func(m *run.Manager) error {
+				since := time.Now()
+				ct, err := m.Start(c.Args().First(), so)
+				if err != nil {
+					return err
+				}
+				s := monitor.Store{Dir: m.StateDir, Persist: m.PersistDir}
+				done := c.Done()
+				if err := s.Logs(ct.ID, monitor.LogOptions{Follow: true, Tail: -1, Since: since}, c.App.Writer, done); err != nil {
+					return err
+				}
+				status, err := s.Wait(ct.ID, done)
+				if err != nil {
+					return err
+				}
+				return exit.With(status)
 			})
 		},
 	}

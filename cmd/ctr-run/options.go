@@ -244,29 +244,40 @@ func (f *runFlags) logOptions(_ *ucli.Context, o *run.Options) error {
 	return nil
 }
 
-// toolOptions: the runtime, and for -d the monitor and the command it
-// runs when the container exits.
+// toolOptions: the runtime, the monitor (detached or in the foreground,
+// every container has one) and the command it runs when the container
+// exits.
 func (f *runFlags) toolOptions(_ *ucli.Context, o *run.Options) error {
 	var err error
 	if o.Runtime, err = cli.ToolPath(f.runtime, "ctr-runtime"); err != nil {
 		return err
 	}
-	if !f.detach {
-		return nil
-	}
-	o.Detach = true
-	if o.Monitor, err = cli.FindBeside("ctr-monitor"); err != nil {
+	if o.Monitor, o.CleanupCommand, err = f.monitorCommands(o.Runtime, f.rm); err != nil {
 		return err
+	}
+	if f.detach {
+		o.Detach = true
+		o.Remove = false // done by the cleanup command
+	}
+	return nil
+}
+
+// monitorCommands are the monitor, and the command it runs when a
+// container exits: ctr-run's cleanup (with --rm when remove), on the same
+// store and runtime.
+func (f *runFlags) monitorCommands(runtime string, remove bool) (string, []string, error) {
+	mon, err := cli.FindBeside("ctr-monitor")
+	if err != nil {
+		return "", nil, err
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return err
+		return "", nil, err
 	}
-	o.CleanupCommand = append([]string{self}, f.storage.Args()...)
-	o.CleanupCommand = append(o.CleanupCommand, "--runtime", o.Runtime, "cleanup")
-	if f.rm {
-		o.CleanupCommand = append(o.CleanupCommand, "--rm")
+	cleanup := append([]string{self}, f.storage.Args()...)
+	cleanup = append(cleanup, "--runtime", runtime, "cleanup")
+	if remove {
+		cleanup = append(cleanup, "--rm")
 	}
-	o.Remove = false // done by the cleanup command
-	return nil
+	return mon, cleanup, nil
 }

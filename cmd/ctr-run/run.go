@@ -137,6 +137,7 @@ func runContainer(c *ucli.Context, f *runFlags) error {
 	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
 		o.PullOpts.Local = local
 		o.StateDir = monitor.StateDir(local.Options.RunRoot)
+		o.PersistDir = monitor.PersistDir(local.Options.GraphRoot)
 		status, err := run.Run(c.Context, store, o, func(id string) {
 			if o.Detach {
 				fmt.Fprintln(c.App.Writer, id)

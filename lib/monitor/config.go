@@ -39,6 +39,11 @@ type Config struct {
 	NoPivot      bool
 	NoNewKeyring bool
 
+	// Inherit runs the container in the foreground with the monitor's own
+	// stdio (no log, no attach); the exit status follows the PID on Sync,
+	// and the exit command runs only if that write fails (the caller died).
+	Inherit bool
+
 	FullAttach bool   // bind the attach socket in the bundle, however long its path
 	SocketDir  string // else a link SOCKETDIR/UUID → BUNDLE keeps the path short
 

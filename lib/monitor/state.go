@@ -19,28 +19,66 @@ var ErrNoContainer = errors.New("no such container")
 // ctr-run, ctr-build and ctr-monitor must all find it here.
 func StateDir(runRoot string) string { return filepath.Join(runRoot, "ctr") }
 
+// PersistDir is ctr-run's directory under a storage root for what must
+// outlive a reboot (the run root is a tmpfs): for each container its name,
+// log, exit status (with its time), OOM mark and OCI config, as podman
+// keeps them under its storage root.
+func PersistDir(root string) string { return filepath.Join(root, "ctr") }
+
 // Store finds containers in ctr-run's state directory: STATE/<id>/ is a
-// bundle (ctr.log, name), STATE/exits/<id> an exit file.
+// bundle, STATE/exits/<id> an exit file; and in its persistent directory:
+// PERSIST/<id>/ holds name, ctr.log and exit.
 type Store struct {
-	Dir string
+	Dir     string
+	Persist string // "": none (everything is in Dir, as before)
+}
+
+// ids lists the containers either directory knows.
+func (s Store) ids() ([]string, error) {
+	seen := map[string]bool{}
+	var ids []string
+	for _, dir := range []string{s.Dir, s.Persist} {
+		if dir == "" {
+			continue
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+		for _, e := range entries {
+			if !e.IsDir() || e.Name() == "exits" || e.Name() == "runtime" || seen[e.Name()] {
+				continue
+			}
+			seen[e.Name()] = true
+			ids = append(ids, e.Name())
+		}
+	}
+	return ids, nil
+}
+
+// file is a container's file: in its persistent directory if it has one
+// there, else in its bundle.
+func (s Store) file(id, name string) string {
+	if s.Persist != "" {
+		if _, err := os.Stat(filepath.Join(s.Persist, id)); err == nil {
+			return filepath.Join(s.Persist, id, name)
+		}
+	}
+	return filepath.Join(s.Dir, id, name)
 }
 
 // Resolve finds a container by ID, unique ID prefix or name.
 func (s Store) Resolve(ref string) (string, error) {
-	entries, err := os.ReadDir(s.Dir)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	ids, err := s.ids()
+	if err != nil {
 		return "", err
 	}
 	var matches []string
-	for _, e := range entries {
-		if !e.IsDir() || e.Name() == "exits" || e.Name() == "runtime" {
-			continue
-		}
-		id := e.Name()
+	for _, id := range ids {
 		if id == ref {
 			return id, nil
 		}
-		name, _ := os.ReadFile(filepath.Join(s.Dir, id, "name"))
+		name, _ := os.ReadFile(s.file(id, "name"))
 		if strings.TrimSpace(string(name)) == ref {
 			return id, nil
 		}
@@ -58,12 +96,17 @@ func (s Store) Resolve(ref string) (string, error) {
 }
 
 // LogPath is the container's CRI log.
-func (s Store) LogPath(id string) string { return filepath.Join(s.Dir, id, "ctr.log") }
+func (s Store) LogPath(id string) string { return s.file(id, "ctr.log") }
 
-// ExitStatus reads the container's exit file; ok is false while there is
-// none.
+// ExitStatus reads the container's exit file (the persistent one first);
+// ok is false while there is none.
 func (s Store) ExitStatus(id string) (status int, ok bool, err error) {
 	b, err := os.ReadFile(filepath.Join(s.Dir, "exits", id))
+	if s.Persist != "" {
+		if pb, perr := os.ReadFile(filepath.Join(s.Persist, id, "exit")); perr == nil {
+			b, err = pb, nil
+		}
+	}
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, false, nil
 	}
@@ -84,10 +127,17 @@ var ErrMonitorGone = errors.New("the container's monitor is gone: its exit was n
 // where there is one). nil while either may still come.
 func (s Store) Gone(id string) error {
 	if _, err := os.Stat(filepath.Join(s.Dir, id)); errors.Is(err, os.ErrNotExist) {
-		if _, ok, _ := s.ExitStatus(id); !ok {
-			return ErrNoContainer
+		if _, ok, _ := s.ExitStatus(id); ok {
+			return nil
 		}
-		return nil
+		if s.Persist != "" {
+			if _, err := os.Stat(filepath.Join(s.Persist, id)); err == nil {
+				// Known, but with no bundle: nothing runs it since the
+				// run root was emptied (a reboot).
+				return ErrMonitorGone
+			}
+		}
+		return ErrNoContainer
 	}
 	if MonitorPID(filepath.Join(s.Dir, id), id) == 0 && s.hasMonitorPidfile(id) {
 		// It writes the exit file before it ends: look once more.

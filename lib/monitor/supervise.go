@@ -20,6 +20,9 @@ const TimedOut = "command timed out"
 // container's exit status.
 func Supervise(cfg Config) (int, error) {
 	cfg.setDefaults()
+	if cfg.Inherit {
+		return superviseInherited(cfg)
+	}
 	// The container's init is reparented to us when the runtime exits.
 	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
 		return -1, report(cfg.Sync, -1, wrap("becoming a subreaper", err))

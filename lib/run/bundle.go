@@ -30,6 +30,7 @@ type bundle struct {
 	store   storage.Store
 	id      string
 	dir     string
+	persist string // the container's persistent directory, "" for none
 	mounted bool
 }
 
@@ -130,6 +131,14 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 		return nil, err
 	}
 	spec.Annotations = map[string]string{"io.ctr.name": name, "io.ctr.image": o.Image}
+	// What a later "ctr-run start" needs to supervise it the same way.
+	if o.Interactive {
+		spec.Annotations[annotStdin] = "true"
+	}
+	if o.LogSizeMax > 0 {
+		spec.Annotations[annotLogSizeMax] = strconv.FormatInt(o.LogSizeMax, 10)
+		spec.Annotations[annotLogMaxFiles] = strconv.Itoa(o.LogMaxFiles)
+	}
 	stop := cmp.Or(o.StopSignal, cmp.Or(cfg.Config.StopSignal, "SIGTERM"))
 	sig, err := signals.Parse(stop)
 	if err != nil || sig < 1 || sig > 64 {
@@ -347,8 +356,10 @@ func (b *bundle) remove() error {
 	if errors.Is(err, storage.ErrContainerUnknown) {
 		err = nil
 	}
-	if rerr := os.RemoveAll(b.dir); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
-		err = rerr
+	for _, dir := range []string{b.dir, b.persist} {
+		if rerr := os.RemoveAll(dir); dir != "" && err == nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = rerr
+		}
 	}
 	_ = os.Remove(filepath.Join(filepath.Dir(b.dir), "exits", b.id))
 	_ = os.Remove(filepath.Join(filepath.Dir(b.dir), "exits", b.id+".oom"))

@@ -3,11 +3,14 @@ package run
 import (
 	"bufio"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/ctr-project/ctr/lib/monitor"
 )
@@ -22,7 +25,7 @@ func startDetached(o *Options, b *bundle) error {
 	defer r.Close()
 	args := []string{
 		"--cid", b.id, "--runtime", o.Runtime, "--runtime-arg", "--root", "--runtime-arg", runtimeRoot(o.StateDir),
-		"--bundle", b.dir, "--log-path", filepath.Join(b.dir, "ctr.log"), "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
+		"--bundle", b.dir, "--log-path", b.logPath(), "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
 		// The monitor's PID, as podman keeps conmon's: a way to reach the
 		// one process that supervises this container, with no name pattern.
 		"--conmon-pidfile", filepath.Join(b.dir, monitor.MonitorPidfile),
@@ -43,12 +46,8 @@ func startDetached(o *Options, b *bundle) error {
 	if o.Interactive {
 		args = append(args, "--stdin")
 	}
-	if len(o.CleanupCommand) > 0 {
-		args = append(args, "--exit-command", o.CleanupCommand[0])
-		for _, a := range append(o.CleanupCommand[1:], b.id) {
-			args = append(args, "--exit-command-arg", a)
-		}
-	}
+	args = append(args, b.persistArgs()...)
+	args = append(args, exitCommandArgs(o, b)...)
 	cmd := exec.Command(o.Monitor, args...)
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Env = append(os.Environ(), "_OCI_SYNCPIPE=3")
@@ -58,25 +57,63 @@ func startDetached(o *Options, b *bundle) error {
 	if err != nil {
 		return fail(ExitRunFailure, "starting %s: %w", o.Monitor, err)
 	}
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		return fail(ExitRunFailure, "%s reported nothing: %v", filepath.Base(o.Monitor), err)
-	}
-	var msg struct {
-		Data    int    `json:"data"`
-		Message string `json:"message"`
-	}
-	if err := json.Unmarshal([]byte(line), &msg); err != nil {
-		return fail(ExitRunFailure, "%s: bad sync message %q", filepath.Base(o.Monitor), strings.TrimSpace(line))
-	}
-	if msg.Data <= 0 {
-		return fail(ExitRunFailure, "%s", msg.Message)
+	if _, err := readSync(r, o.Monitor); err != nil {
+		return err
 	}
 	out, err := exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "start", b.id).CombinedOutput()
 	if err != nil {
 		return fail(ExitRunFailure, "starting the container: %s", strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// logPath is the container's log: kept with what outlives a reboot.
+func (b *bundle) logPath() string {
+	if b.persist != "" {
+		return filepath.Join(b.persist, "ctr.log")
+	}
+	return filepath.Join(b.dir, "ctr.log")
+}
+
+// persistArgs has the monitor record the exit in the persistent directory.
+func (b *bundle) persistArgs() []string {
+	if b.persist == "" {
+		return nil
+	}
+	return []string{"--persist-dir", b.persist}
+}
+
+// exitCommandArgs are the monitor's arguments for the clean-up command it
+// runs when the container exits.
+func exitCommandArgs(o *Options, b *bundle) []string {
+	if len(o.CleanupCommand) == 0 {
+		return nil
+	}
+	args := []string{"--exit-command", o.CleanupCommand[0]}
+	for _, a := range append(o.CleanupCommand[1:], b.id) {
+		args = append(args, "--exit-command-arg", a)
+	}
+	return args
+}
+
+// readSync reads the monitor's one sync message: the container's PID, or
+// the error that kept it from starting.
+func readSync(r io.Reader, monitorPath string) (int, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil {
+		return -1, fail(ExitRunFailure, "%s reported nothing: %v", filepath.Base(monitorPath), err)
+	}
+	var msg struct {
+		Data    int    `json:"data"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal([]byte(line), &msg); err != nil {
+		return -1, fail(ExitRunFailure, "%s: bad sync message %q", filepath.Base(monitorPath), strings.TrimSpace(line))
+	}
+	if msg.Data <= 0 {
+		return -1, fail(ExitRunFailure, "%s", msg.Message)
+	}
+	return msg.Data, nil
 }
 
 // Cleanup is what the monitor runs when a detached container exits: the
@@ -88,10 +125,118 @@ func (m *Manager) Cleanup(ref string, remove bool) error {
 		return err
 	}
 	_ = m.runtime("delete", "--force", c.ID).Run()
-	b := &bundle{store: m.Store, id: c.ID, dir: c.Bundle, mounted: true}
+	b := m.bundle(c)
 	if remove {
 		return b.remove()
 	}
 	b.unmount()
 	return nil
+}
+
+// runSupervised runs the container in the foreground under ctr-monitor
+// (--inherit-stdio): the container has our stdio, the monitor records its
+// exit and, should ctr-run be killed, cleans up (--rm too). Signals sent
+// to ctr-run go to the container's process, as the runtime's run passes
+// them on; SIGWINCH reaches the runtime from the terminal itself.
+func runSupervised(o *Options, b *bundle) (int, error) {
+	logPath := filepath.Join(b.dir, "runtime.log")
+	r, w, err := os.Pipe()
+	if err != nil {
+		return -1, err
+	}
+	defer r.Close()
+	args := []string{
+		"--sync", "--inherit-stdio", "--cid", b.id, "--runtime", o.Runtime,
+		"--runtime-arg", "--root", "--runtime-arg", runtimeRoot(o.StateDir),
+		"--runtime-arg", "--log", "--runtime-arg", logPath, "--runtime-arg", "--log-format", "--runtime-arg", "json",
+		"--bundle", b.dir, "--log-path", "none", "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
+		"--conmon-pidfile", filepath.Join(b.dir, monitor.MonitorPidfile),
+	}
+	args = append(args, b.persistArgs()...)
+	args = append(args, exitCommandArgs(o, b)...)
+	cmd := exec.Command(o.Monitor, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if !o.Interactive && !o.TTY {
+		cmd.Stdin = nil // /dev/null, as podman without -i
+	}
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.Env = append(os.Environ(), "_OCI_SYNCPIPE=3")
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
+	defer signal.Stop(sigs)
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return -1, fail(ExitRunFailure, "starting %s: %w", o.Monitor, err)
+	}
+	syncCh := make(chan synced, 1)
+	go func() {
+		pid, err := readSync(r, o.Monitor)
+		syncCh <- synced{pid, err}
+	}()
+	waited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait() // the exit file holds the container's status
+		close(waited)
+	}()
+	pid, syncErr := forwardSignals(sigs, syncCh, waited)
+	// The runtime's own failures are in its log; the container's exit
+	// status is in its exit file.
+	if msg := runtimeError(logPath); msg != "" {
+		return -1, fail(ExitRunFailure, "%s", msg)
+	}
+	if pid <= 0 {
+		if syncErr == nil {
+			syncErr = fail(ExitRunFailure, "%s ended before the container started", filepath.Base(o.Monitor))
+		}
+		return -1, syncErr
+	}
+	st, err := os.ReadFile(exitPath(o.StateDir, b.id))
+	if err != nil {
+		return -1, fail(ExitRunFailure, "the container's exit status: %w", err)
+	}
+	status, err := strconv.Atoi(strings.TrimSpace(string(st)))
+	if err != nil {
+		return -1, fail(ExitRunFailure, "the container's exit status: %w", err)
+	}
+	return status, nil
+}
+
+// synced is the monitor's sync message: the container's PID, or an error.
+type synced struct {
+	pid int
+	err error
+}
+
+// forwardSignals passes signals to the container once its PID is known
+// (those before wait for it) until the monitor has exited.
+func forwardSignals(sigs <-chan os.Signal, syncCh <-chan synced, waited <-chan struct{}) (int, error) {
+	pid := 0
+	var pending []os.Signal
+	var syncErr error
+	for {
+		select {
+		case s := <-sigs:
+			if pid > 0 {
+				_ = syscall.Kill(pid, s.(syscall.Signal))
+			} else {
+				pending = append(pending, s)
+			}
+		case got := <-syncCh:
+			pid, syncErr = got.pid, got.err
+			for _, s := range pending {
+				if pid > 0 {
+					_ = syscall.Kill(pid, s.(syscall.Signal))
+				}
+			}
+			pending = nil
+		case <-waited:
+			if pid == 0 && syncErr == nil {
+				// The message, or EOF, is in the pipe now the monitor is gone.
+				got := <-syncCh
+				pid, syncErr = got.pid, got.err
+			}
+			return pid, syncErr
+		}
+	}
 }

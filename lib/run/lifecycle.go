@@ -24,9 +24,16 @@ import (
 
 // Manager finds and manages the containers ctr-run made in one store.
 type Manager struct {
-	Store    storage.Store
-	Runtime  string
-	StateDir string
+	Store      storage.Store
+	Runtime    string
+	StateDir   string
+	PersistDir string // "" for none
+}
+
+// bundle is a container's bundle, taken as mounted (unmounting one that is
+// not is no error).
+func (m *Manager) bundle(c Container) *bundle {
+	return &bundle{store: m.Store, id: c.ID, dir: c.Bundle, persist: persistOf(m.PersistDir, c.ID), mounted: true}
 }
 
 // Container is what ps and inspect report.
@@ -42,9 +49,16 @@ type Container struct {
 	ExitCode *int      `json:"exitCode,omitempty"`
 	// OOMKilled: the kernel's OOM killer killed a process of the container
 	// (detached containers; ctr-monitor records it).
-	OOMKilled bool   `json:"oomKilled,omitempty"`
-	Pid       int    `json:"pid,omitempty"`
-	Bundle    string `json:"bundle"`
+	OOMKilled bool `json:"oomKilled,omitempty"`
+	// FinishedAt is when the exit was recorded.
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	Pid        int        `json:"pid,omitempty"`
+	Bundle     string     `json:"bundle"`
+	LogPath    string     `json:"logPath,omitempty"`
+	// Monitor is "gone" when the container's ctr-monitor died (or the
+	// machine rebooted) before it recorded an exit: Status is then the
+	// runtime's view, and ExitCode unknown.
+	Monitor string `json:"monitor,omitempty"`
 }
 
 // ErrNotCtr marks a storage container ctr-run did not create.
@@ -94,7 +108,15 @@ func (m *Manager) describe(c *storage.Container) (Container, error) {
 	if len(c.Names) > 0 {
 		d.Name = c.Names[0]
 	}
+	persist := persistOf(m.PersistDir, c.ID)
+	if persist != "" {
+		if _, err := os.Stat(filepath.Join(persist, "ctr.log")); err == nil {
+			d.LogPath = filepath.Join(persist, "ctr.log")
+		}
+	}
+	hasState := false
 	if st, err := m.runtimeState(c.ID); err == nil {
+		hasState = true
 		switch st.Status {
 		case specs.StateRunning, specs.StateCreated, specs.StateCreating:
 			d.Status, d.Pid = string(st.Status), st.Pid
@@ -102,15 +124,59 @@ func (m *Manager) describe(c *storage.Container) (Container, error) {
 			d.Status = "exited"
 		}
 	}
-	if _, err := os.Stat(exitPath(m.StateDir, c.ID) + ".oom"); err == nil {
-		d.OOMKilled = true
+	d.OOMKilled = exists(exitPath(m.StateDir, c.ID)+".oom") || (persist != "" && exists(filepath.Join(persist, "oom")))
+	if code, at, ok := readExit(exitPath(m.StateDir, c.ID), persist); ok && d.Status != "running" {
+		d.Status, d.ExitCode, d.FinishedAt = "exited", &code, &at
+		return d, nil
 	}
-	if b, err := os.ReadFile(exitPath(m.StateDir, c.ID)); err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && d.Status != "running" {
-			d.Status, d.ExitCode = "exited", &n
+	if m.monitorGone(d.Bundle, c.ID, persist, hasState) {
+		d.Monitor = "gone"
+		if !hasState {
+			d.Status = "exited" // it ran, and nothing runs it now
 		}
 	}
 	return d, nil
+}
+
+// monitorGone says whether the container was started and no monitor
+// supervises it any more, with no exit recorded: its monitor was killed,
+// or the run root was lost (a reboot).
+func (m *Manager) monitorGone(bundleDir, id, persist string, hasState bool) bool {
+	if monitor.MonitorPID(bundleDir, id) != 0 {
+		return false
+	}
+	if _, err := os.Stat(filepath.Join(bundleDir, monitor.MonitorPidfile)); err == nil {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(persist, "started"))
+	return persist != "" && err == nil && !hasState
+}
+
+// readExit reads the exit status a monitor (or ctr-run) recorded, from
+// the persistent directory first, and when.
+func readExit(runPath, persist string) (code int, at time.Time, ok bool) {
+	paths := []string{runPath}
+	if persist != "" {
+		paths = []string{filepath.Join(persist, "exit"), runPath}
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		st, serr := os.Stat(p)
+		if err != nil || serr != nil {
+			continue
+		}
+		return n, st.ModTime().UTC(), true
+	}
+	return 0, time.Time{}, false
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 func (m *Manager) runtime(args ...string) *exec.Cmd {
@@ -209,7 +275,7 @@ func (m *Manager) Remove(ref string, force bool) error {
 		return fmt.Errorf("deleting %s: %w", c.Name, err)
 	}
 	endMonitor(c.Bundle, c.ID, 5*time.Second)
-	b := &bundle{store: m.Store, id: c.ID, dir: c.Bundle, mounted: true}
+	b := m.bundle(c)
 	return b.remove()
 }
 
@@ -303,6 +369,9 @@ func execFailure(msg string) int {
 const (
 	annotStopSignal  = "io.ctr.stop-signal"  // a signal number
 	annotStopTimeout = "io.ctr.stop-timeout" // seconds
+	annotStdin       = "io.ctr.stdin"        // "true": -i, stdin kept for attach
+	annotLogSizeMax  = "io.ctr.log-size-max" // bytes
+	annotLogMaxFiles = "io.ctr.log-max-files"
 )
 
 func bundleSpec(dir string) (*specs.Spec, error) {

@@ -97,9 +97,11 @@ type Options struct {
 	KillAfter time.Duration
 
 	// Runtime is the ctr-runtime binary. StateDir holds the bundles and
-	// the runtime's state (<storage runroot>/ctr).
-	Runtime  string
-	StateDir string
+	// the runtime's state (<storage runroot>/ctr); PersistDir what must
+	// outlive a reboot (<storage root>/ctr), "" for none.
+	Runtime    string
+	StateDir   string
+	PersistDir string
 
 	// Detach runs the container under Monitor (ctr-monitor); the monitor
 	// runs CleanupCommand, with the container's ID appended, when the
@@ -155,7 +157,7 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		}
 		return -1, fmt.Errorf("creating the container: %w", err)
 	}
-	b := &bundle{store: store, id: c.ID, dir: filepath.Join(o.StateDir, c.ID)}
+	b := &bundle{store: store, id: c.ID, dir: filepath.Join(o.StateDir, c.ID), persist: persistOf(o.PersistDir, c.ID)}
 	detached := false
 	defer func() {
 		if detached && retErr == nil {
@@ -189,7 +191,10 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	if err := b.write(spec); err != nil {
 		return -1, err
 	}
-	if err := os.WriteFile(filepath.Join(b.dir, "name"), []byte(name+"\n"), 0o644); err != nil {
+	if err := b.keep(name); err != nil {
+		return -1, err
+	}
+	if err := b.markStarted(o.StateDir); err != nil {
 		return -1, err
 	}
 	if o.Detach {
@@ -201,6 +206,9 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		return 0, nil
 	}
 	started(c.ID)
+	if o.Monitor != "" {
+		return runSupervised(&o, b)
+	}
 	status, err = runRuntime(&o, b)
 	if err == nil && !o.Remove {
 		// For ps: the runtime forgets a container once it has exited.

@@ -353,6 +353,7 @@ IMG=localhost/busybox:latest
 	[ -z "$(rootfs_mounts)" ]
 	[ ! -e "$TEST_TMP/runroot/ctr/runtime/$id" ]
 	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
+	[ ! -e "$TEST_TMP/root/ctr/$id" ]
 	[ -z "$(cgroups_named "$id")" ]
 	run_ctr ctr-run "${STORAGE[@]}" ps -a
 	[ "${#lines[@]}" -eq 1 ]

@@ -5,11 +5,11 @@ bats_require_minimum_version 1.5.0
 load helpers
 
 IMG=localhost/busybox:latest
-MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 
 @test "monitor: ctr-run -d, then wait prints the status and logs the output" {
 	local_busybox
-	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" -d "$IMG" sh -c 'echo hello; sleep 0.1; echo oops >&2; exit 3'
 	expect_match "^[0-9a-f]{64}$"
 	local id=$output
@@ -27,11 +27,11 @@ MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
 
 @test "monitor: the log is CRI format, byte for byte: F lines, P pieces" {
 	local_busybox
-	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" -d --name fmt "$IMG" sh -c 'echo full; printf "part"; sleep 0.2; echo " rest"; printf "tail"'
 	run_ctr "${MON[@]}" wait fmt
 	local log
-	log=$(ls "$TEST_TMP"/runroot/ctr/*/ctr.log)
+	log=$(ls "$TEST_TMP"/root/ctr/*/ctr.log)
 	cat "$log"
 	local ts='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}(Z|[+-][0-9]{2}:[0-9]{2})'
 	[ "$(wc -l <"$log")" -eq 4 ]
@@ -45,7 +45,7 @@ MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
 
 @test "monitor: -d --rm removes the container after it exits; logs -f follows" {
 	local_busybox
-	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" -d --name follow "$IMG" sh -c 'for i in 1 2 3; do echo line $i; sleep 0.2; done'
 	run_ctr "${MON[@]}" logs -f follow
 	expect_output $'line 1\nline 2\nline 3'
@@ -55,12 +55,13 @@ MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" ps -a
 	[[ $output != *"${id:0:12}"* ]]
 	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
+	[ ! -e "$TEST_TMP/root/ctr/$id" ]
 	run_ctr 2 "${MON[@]}" wait "$id"
 }
 
 @test "monitor: a running detached container can be stopped, and its status is 128+signal" {
 	local_busybox
-	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" -d --name sleeper "$IMG" sleep 100
 	run_ctr ctr-run "${STORAGE[@]}" exec sleeper echo inside
 	expect_output inside
@@ -71,7 +72,7 @@ MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
 
 @test "monitor: an OOM-killed container exits 137 with the OOM flag" {
 	local_busybox
-	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" -d --name hog --memory 16m "$IMG" sh -c 'x=$(head -c 200000000 /dev/zero | tr "\0" a); echo survived'
 	run_ctr 137 "${MON[@]}" wait hog
 	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
@@ -101,7 +102,7 @@ cri_text() {
 
 @test "monitor: 100 MB of log lines flat out: none lost, reordered or torn; memory bounded" {
 	local_busybox
-	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" -d --name chatty "$IMG" awk -v n=1000000 "BEGIN $LINES_AWK"
 	local id=$output mpid rss max=0 samples=0
 	mpid=$(monitor_pid "$id")
@@ -119,19 +120,19 @@ cri_text() {
 	[ "$(stat -c %s "$TEST_TMP/want")" -ge 99000000 ]
 	"${MON[@]}" logs chatty >"$TEST_TMP/got"
 	cmp "$TEST_TMP/got" "$TEST_TMP/want"
-	cri_text "$TEST_TMP/runroot/ctr/$id/ctr.log" | cmp - "$TEST_TMP/want"
+	cri_text "$TEST_TMP/root/ctr/$id/ctr.log" | cmp - "$TEST_TMP/want"
 	# Every record is whole.
-	run grep -vE '^[0-9T:.+Z-]+ stdout [FP] [0-9 ]*$' "$TEST_TMP/runroot/ctr/$id/ctr.log"
+	run grep -vE '^[0-9T:.+Z-]+ stdout [FP] [0-9 ]*$' "$TEST_TMP/root/ctr/$id/ctr.log"
 	[ "$status" -eq 1 ] # 1: every line read, none other
 }
 
 @test "monitor: rotation under load loses no line; truncation keeps the log under its limit" {
 	local_busybox
-	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" -d --name rot --log-opt max-size=2m --log-opt max-file=30 "$IMG" awk -v n=300000 "BEGIN $LINES_AWK"
 	local id=$output
 	run_ctr "${MON[@]}" wait rot
-	local d=$TEST_TMP/runroot/ctr/$id files=() i
+	local d=$TEST_TMP/root/ctr/$id files=() i
 	for i in $(seq 29 -1 1); do [ -f "$d/ctr.log.$i" ] && files+=("$d/ctr.log.$i"); done
 	files+=("$d/ctr.log")
 	echo "${#files[@]} files"
@@ -144,8 +145,8 @@ cri_text() {
 	run_ctr ctr-run "${STORAGE[@]}" -d --name trunc --log-opt max-size=64k "$IMG" awk -v n=20000 "BEGIN $LINES_AWK"
 	id=$output
 	run_ctr "${MON[@]}" wait trunc
-	[ ! -e "$TEST_TMP/runroot/ctr/$id/ctr.log.1" ]
-	[ "$(stat -c %s "$TEST_TMP/runroot/ctr/$id/ctr.log")" -le 65536 ]
+	[ ! -e "$TEST_TMP/root/ctr/$id/ctr.log.1" ]
+	[ "$(stat -c %s "$TEST_TMP/root/ctr/$id/ctr.log")" -le 65536 ]
 	run_ctr "${MON[@]}" logs --tail 1 trunc
 	expect_match "^00020000 +$"
 	run_ctr 64 ctr-run "${STORAGE[@]}" -d --log-opt max-size=1k "$IMG" true
@@ -154,7 +155,7 @@ cri_text() {
 
 @test "monitor: attach: stdin in, stdout and stderr out, then the container's status" {
 	local_busybox
-	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" -d -i --name talk "$IMG" sh -c 'while read l; do echo "out $l"; echo "err $l" >&2; done; exit 4'
 	local id=$output
 	printf 'a\nb\n' | "${MON[@]}" attach talk >"$TEST_TMP/out" 2>"$TEST_TMP/err" && status=0 || status=$?
@@ -177,7 +178,7 @@ cri_text() {
 
 @test "monitor: -t gives a pty; resize messages on the ctl FIFO reach it" {
 	local_busybox
-	MON=(ctr-monitor --runroot "$TEST_TMP/runroot")
+	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" -d -t --name tty "$IMG" sh -c 'sleep 1; tty; stty size'
 	local id=$output
 	[ -p "$TEST_TMP/runroot/ctr/$id/ctl" ]
@@ -263,5 +264,42 @@ cri_text() {
 	run_ctr ctr-run "${STORAGE[@]}" rm -f orphan
 	[ -z "$(rootfs_mounts)" ]
 	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
+	[ ! -e "$TEST_TMP/root/ctr/$id" ]
 	[ ! -e "$TEST_TMP/runroot/ctr/runtime/$id" ]
+}
+
+@test "monitor: --inherit-stdio runs the container on the monitor's own stdio, records the exit, runs the exit command only when orphaned" {
+	local_busybox
+	local dir=$TEST_TMP/inh
+	rt_bundle "$dir" '["sh","-c","echo to-stdout; echo to-stderr >&2; read l; echo got-$l; exit 5"]'
+	local mon=(ctr-monitor --sync --inherit-stdio --cid inh --runtime "$CTR_BIN/ctr-runtime" --runtime-arg --root
+		--runtime-arg "$TEST_TMP/rt" -b "$dir" -l none --exit-dir "$dir/exits" --persist-dir "$dir/persist"
+		--exit-command /bin/touch --exit-command-arg "$dir/cleaned")
+	echo line | _OCI_SYNCPIPE=3 "${mon[@]}" 3>"$dir/sync" >"$dir/out" 2>"$dir/err"
+	[ "$(cat "$dir/out")" = $'to-stdout\ngot-line' ]
+	[ "$(cat "$dir/err")" = to-stderr ]
+	expect_match '^\{"data":[0-9]+\}$' "$(sed -n 1p "$dir/sync")"
+	[ "$(sed -n 2p "$dir/sync")" = '{"data":5}' ]
+	[ "$(cat "$dir/exits/inh")" = 5 ]
+	[ "$(cat "$dir/persist/exit")" = 5 ]
+	# The sync pipe could be written to: a caller holds it, and cleans up.
+	[ ! -e "$dir/cleaned" ]
+	# The caller gone: its end of the sync pipe closed, the monitor runs it.
+	rt_bundle "$dir" '["sleep","1"]'
+	mkfifo "$dir/fifo"
+	exec 4<>"$dir/fifo"
+	_OCI_SYNCPIPE=3 "${mon[@]}" </dev/null >/dev/null 2>&1 3>"$dir/fifo" 4>&- &
+	local mpid=$!
+	head -n1 <&4 >/dev/null
+	exec 4>&-
+	local _
+	for _ in $(seq 100); do
+		[ -e "$dir/cleaned" ] && break
+		sleep 0.1
+	done
+	[ -e "$dir/cleaned" ]
+	wait "$mpid"
+	[ "$(cat "$dir/exits/inh")" = 0 ]
+	ctr-runtime --root "$TEST_TMP/rt" delete --force inh 2>/dev/null || true
+	run_ctr 64 ctr-monitor --inherit-stdio --cid x --runtime "$CTR_BIN/ctr-runtime" -b "$dir"
 }

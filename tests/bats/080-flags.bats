@@ -147,7 +147,7 @@ IMG=localhost/busybox:latest
 
 @test "flags: ctr-monitor logs --since, events --follow, SUBCOMMAND --help" {
 	local_busybox
-	local MON=(ctr-monitor --runroot "$TEST_TMP/runroot") id mark
+	local MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot") id mark
 	run_ctr ctr-run "${STORAGE[@]}" -d "$IMG" sh -c 'echo early; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo late; sleep 0.5'
 	id=$output
 	for _ in $(seq 100); do [ "$("${MON[@]}" logs "$id")" = early ] && break; sleep 0.05; done
@@ -349,6 +349,6 @@ IMG=localhost/busybox:latest
 	run_ctr ctr-run "${STORAGE[@]}" rm -f plain
 	# attach --no-stdin: what attach reads is not sent to the container.
 	run_ctr ctr-run "${STORAGE[@]}" -d -i --name in "$IMG" sh -c 'read -t 2 l && echo "got $l" || echo nothing'
-	run_ctr ctr-monitor --runroot "$TEST_TMP/runroot" attach --no-stdin in <<<"hello"
+	run_ctr ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" attach --no-stdin in <<<"hello"
 	expect_output nothing
 }

@@ -75,7 +75,7 @@ IMG=localhost/busybox:latest
 	expect_match '\\x1b'
 	run_ctr 1 ctr-runtime --root "$TEST_TMP/rt" state "bad${esc}id"
 	[[ $output != *$'\e'* ]]
-	run_ctr 2 ctr-monitor --runroot "$TEST_TMP/runroot" logs "bad${esc}id"
+	run_ctr 2 ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" logs "bad${esc}id"
 	[[ $output != *$'\e'* ]]
 }
 
@@ -171,6 +171,7 @@ IMG=localhost/busybox:latest
 	st=$(awk '{print $3}' "/proc/$mpid/stat" 2>/dev/null || echo gone)
 	[ "$st" = gone ] || [ "$st" = Z ]
 	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
+	[ ! -e "$TEST_TMP/root/ctr/$id" ]
 }
 
 @test "hardening 9: stop stops several containers at once" {
@@ -224,7 +225,7 @@ IMG=localhost/busybox:latest
 
 @test "hardening 7: wait, logs -f and events --follow return once the monitor or the container is gone" {
 	local_busybox
-	local MON=(ctr-monitor --runroot "$TEST_TMP/runroot") id mpid w l e st
+	local MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot") id mpid w l e st
 	run_ctr ctr-run "${STORAGE[@]}" -d --name orphaned "$IMG" sleep 100
 	id=$output
 	mpid=$(monitor_pid "$id")
@@ -355,7 +356,7 @@ IMG=localhost/busybox:latest
 	# The bundle's attach socket path is too long for a socket address.
 	[ "${#rr}" -gt 60 ]
 	[ ! -e "/run/ctr/socket/$id" ]
-	run_ctr ctr-monitor --runroot "$rr" attach longpath <<<"hello"
+	run_ctr ctr-monitor --root "$TEST_TMP/root" --runroot "$rr" attach longpath <<<"hello"
 	expect_output "got hello"
 	run_ctr ctr-run "${S[@]}" rm -f longpath
 }
@@ -575,4 +576,99 @@ blob_gets() {
 	[ ! -e "$TEST_TMP/root/overlay/staging" ]
 	[ ! -e "$TEST_TMP/root/overlay/tempdirs" ]
 	[ -z "$(findmnt -rn -o TARGET | grep "^$TEST_TMP" || true)" ]
+}
+
+# ps_field NAME JQ: a field of container NAME in ctr-run ps -a --json.
+ps_field() {
+	ctr-run "${STORAGE[@]}" ps -a --json | jq -r --arg n "$1" "select(.name == \$n) | $2"
+}
+
+# until_true SECONDS 'SHELL TEST': evaluates the test every 0.1 s until it
+# succeeds; fails after SECONDS.
+until_true() {
+	local n=$(($1 * 10))
+	while ! eval "$2"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+@test "hardening 5: kill -9 of a foreground ctr-run: the exit is recorded, the container cleaned up, --rm honoured" {
+	local_busybox
+	local pid
+	ctr-run "${STORAGE[@]}" --name fg "$IMG" sh -c 'sleep 2; exit 3' >/dev/null 3>&- &
+	pid=$!
+	until_true 20 '[ "$(ps_field fg .status)" = running ]'
+	kill -9 "$pid"
+	wait "$pid" || true
+	until_true 20 '[ "$(ps_field fg .exitCode)" = 3 ]'
+	[ "$(ps_field fg .status)" = exited ]
+	until_true 10 '[ -z "$(rootfs_mounts)" ]'
+	ctr-run "${STORAGE[@]}" --rm --name fgrm "$IMG" sh -c 'sleep 2; exit 4' >/dev/null 3>&- &
+	pid=$!
+	until_true 20 '[ "$(ps_field fgrm .status)" = running ]'
+	kill -9 "$pid"
+	wait "$pid" || true
+	until_true 20 '[ -z "$(ps_field fgrm .id)" ]'
+	[ -z "$(rootfs_mounts)" ]
+	run_ctr ctr-run "${STORAGE[@]}" rm fg
+}
+
+@test "hardening 5: kill -9 of a container's monitor: ps and inspect say so, rm -f cleans up" {
+	local_busybox
+	local id
+	run_ctr ctr-run "${STORAGE[@]}" -d --name orphan "$IMG" sleep 100
+	id=$output
+	kill -9 "$(monitor_pid "$id")"
+	until_true 10 '[ "$(ps_field orphan .monitor)" = gone ]'
+	[ "$(ps_field orphan .status)" = running ]
+	run_ctr ctr-run "${STORAGE[@]}" ps
+	expect_match "running \(monitor gone\)"
+	run_ctr ctr-run "${STORAGE[@]}" inspect orphan
+	[ "$(jq -r .monitor <<<"$output")" = gone ]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f orphan
+	[ -z "$(rootfs_mounts)" ]
+	[ -z "$(cgroups_named "$id")" ]
+	[ ! -e "$TEST_TMP/root/ctr/$id" ]
+}
+
+@test "hardening 6: after a reboot, ps, logs and wait still tell the truth, and start runs a container again" {
+	local_busybox
+	local alive
+	run_ctr ctr-run "${STORAGE[@]}" -d --name ended "$IMG" sh -c 'echo "hello from ended"; exit 7'
+	run_ctr 7 ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" wait ended
+	run_ctr ctr-run "${STORAGE[@]}" -d --name alive "$IMG" sh -c 'echo up; sleep 1000'
+	alive=$output
+	# The reboot: the monitor and the container die, every mount goes,
+	# and the run root (a tmpfs) comes back empty.
+	kill -9 "$(monitor_pid "$alive")"
+	ctr-runtime --root "$TEST_TMP/runroot/ctr/runtime" delete --force "$alive"
+	local mnt
+	for mnt in $(findmnt -rn -o TARGET | grep "^$TEST_TMP/" | sort -r); do umount "$mnt"; done
+	rm -rf "$TEST_TMP/runroot"
+	[ "$(ps_field ended .status)" = exited ]
+	[ "$(ps_field ended .exitCode)" = 7 ]
+	[ "$(ps_field ended .finishedAt)" != null ]
+	[ "$(ps_field alive .status)" = exited ]
+	[ "$(ps_field alive .exitCode)" = null ]
+	[ "$(ps_field alive .monitor)" = gone ]
+	local MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
+	run_ctr "${MON[@]}" logs ended
+	expect_output "hello from ended"
+	run_ctr 7 "${MON[@]}" wait ended
+	run_ctr 1 "${MON[@]}" wait alive
+	expect_match "monitor is gone"
+	# start: again, with its output and its status; the other detached.
+	run_ctr 7 ctr-run "${STORAGE[@]}" start -a ended
+	expect_output "hello from ended"
+	run_ctr "${MON[@]}" logs ended
+	[ "${#lines[@]}" -eq 2 ]
+	run_ctr ctr-run "${STORAGE[@]}" start alive
+	expect_output "$alive"
+	[ "$(ps_field alive .status)" = running ]
+	run_ctr ctr-run "${STORAGE[@]}" start alive
+	run_ctr ctr-run "${STORAGE[@]}" rm -f alive ended
+	[ -z "$(rootfs_mounts)" ]
+	run_ctr 2 ctr-run "${STORAGE[@]}" start nothing
 }
