@@ -161,6 +161,10 @@ func supervise(g *globals) int {
 		runtime.GOMAXPROCS(1)
 	}
 	if _, err := monitor.Supervise(*c); err != nil {
+		if c.Inherit && c.Sync != nil {
+			// Said on the sync pipe; the caller prints it, once.
+			return 1
+		}
 		return fail(err)
 	}
 	return 0

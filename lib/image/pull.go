@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -234,6 +235,11 @@ func (p *puller) pullOne(ctx context.Context, name string) (ctrtypes.PullRecord,
 		}
 		return p.record(local, name, false, 0, 0)
 	}
+	if fullID.MatchString(name) {
+		// No registry has a repository named so (a reference may not be
+		// 64 hex digits): an image ID this store does not have.
+		return ctrtypes.PullRecord{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known", name))
+	}
 	cands, err := p.candidates(name)
 	if err != nil {
 		return ctrtypes.PullRecord{}, err
@@ -352,6 +358,9 @@ func storageName(ref types.ImageReference) reference.Named {
 	}
 	return nil
 }
+
+// fullID is a whole image ID, with no "sha256:".
+var fullID = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // localByID finds an image by ID or unique ID prefix.
 func (p *puller) localByID(name string) (*storage.Image, bool) {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/monitor"
 )
 
@@ -180,10 +181,11 @@ func runSupervised(o *Options, b *bundle) (int, error) {
 		close(waited)
 	}()
 	pid, syncErr := forwardSignals(sigs, syncCh, waited)
-	// The runtime's own failures are in its log; the container's exit
-	// status is in its exit file.
+	// The runtime's own failures are in its log, and it has said them on
+	// stderr (ours): they are not said twice. The container's exit status
+	// is in its exit file.
 	if msg := runtimeError(logPath); msg != "" {
-		return -1, fail(ExitRunFailure, "%s", msg)
+		return -1, exit.With(execFailure(msg))
 	}
 	if pid <= 0 {
 		if syncErr == nil {

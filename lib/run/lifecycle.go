@@ -356,10 +356,11 @@ func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
 // execFailure is the status for a process the runtime could not start,
 // as podman exec's: 127 not found, 126 not executable, 125 otherwise.
 func execFailure(msg string) int {
+	execing := strings.Contains(msg, "exec")
 	switch {
-	case strings.Contains(msg, "executable file not found"), strings.Contains(msg, "no such file or directory"):
+	case strings.Contains(msg, "executable file not found"), execing && strings.Contains(msg, "no such file or directory"):
 		return ExitCommandNotFound
-	case strings.Contains(msg, "permission denied"):
+	case execing && strings.Contains(msg, "permission denied"):
 		return ExitCannotExecute
 	}
 	return ExitRunFailure

@@ -209,6 +209,33 @@ IMG=localhost/busybox:latest
 	[ "$status" -eq 2 ]
 	[ "$(grep -c nosuch <<<"$stderr")" -eq 2 ]
 	[[ $(head -1 <<<"$stderr") == *nosuch1* ]]
+	# A runtime that refuses the container: its one line, 125, nothing left.
+	run --separate-stderr ctr-run "${STORAGE[@]}" --sysctl kernel.bogus=1 "$IMG" true
+	[ "$status" -eq 125 ]
+	echo "$stderr"
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *kernel.bogus* ]]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a
+	[ "${#lines[@]}" -eq 1 ]
+	# An image or layer ID where a container is wanted, an unknown image
+	# ID where an image is: the suite's not-found, one line, no raw
+	# containers/storage message.
+	local img layer ref
+	img=$(jq -r '.[0].id' "$TEST_TMP/root/overlay-images/images.json")
+	layer=$(jq -r '.[0].id' "$TEST_TMP/root/overlay-layers/layers.json")
+	for ref in "$img" "$layer"; do
+		for cmd in "ctr-run ${STORAGE[*]} rm" "ctr-run ${STORAGE[*]} start" "ctr-run ${STORAGE[*]} inspect" \
+			"ctr-build ${STORAGE[*]} rm" "ctr-build ${STORAGE[*]} mount" "ctr-build ${STORAGE[*]} umount" "ctr-build ${STORAGE[*]} commit"; do
+			# shellcheck disable=SC2086 # the command's words
+			run --separate-stderr $cmd "$ref"
+			echo "$cmd: $status: $stderr"
+			[ "$status" -eq 2 ]
+			[ "$(wc -l <<<"$stderr")" -eq 1 ]
+			[[ $stderr == *"no such"* || $stderr == *"not a ctr"* ]]
+		done
+	done
+	run_ctr 2 ctr-pull -q --policy never "${STORAGE[@]}" "$(printf 'ab%.0s' $(seq 32))"
+	expect_match "image not known"
 }
 
 @test "hardening 19: /dev is noexec and /sys/dev/block masked, as podman has them" {
