@@ -72,13 +72,15 @@ ctr-build --root "$work/storage" --runroot "$work/run" -t demo "$work/ctx" >/dev
 step "ctr-run -d: a detached container under ctr-monitor; ctr-monitor wait and logs"
 cid=$(ctr-run --root "$work/storage" --runroot "$work/run" -d "$(cat "$work/id")" sh -c 'echo hello from the background; exit 3')
 echo "container $cid" >&2
-ctr-monitor --runroot "$work/run" wait "$cid" || true
-ctr-monitor --runroot "$work/run" logs "$cid"
+ctr-monitor --root "$work/storage" --runroot "$work/run" wait "$cid" || true
+ctr-monitor --root "$work/storage" --runroot "$work/run" logs "$cid"
+echo "start it again and follow it to its exit:" >&2
+ctr-run --root "$work/storage" --runroot "$work/run" start -a "$cid" || echo "exit status $?" >&2
 
 step "ctr-run -d -i: a pipeline feeds a detached container's stdin through ctr-monitor attach"
 cid=$(ctr-run --root "$work/storage" --runroot "$work/run" -d -i "$(cat "$work/id")" sh -c 'while read l; do echo "got $l"; done')
-printf 'one\ntwo\n' | ctr-monitor --runroot "$work/run" attach "$cid"
-ctr-monitor --runroot "$work/run" events --json "$cid" | jq -c '{event, pid, status}'
+printf 'one\ntwo\n' | ctr-monitor --root "$work/storage" --runroot "$work/run" attach "$cid"
+ctr-monitor --root "$work/storage" --runroot "$work/run" events --json "$cid" | jq -c '{event, pid, status}'
 
 step "copying again sends nothing"
 ctr-copy --tls-verify=false --json "docker://$R/library/busybox:1" "docker://$R/mirror/library/busybox:1" |
