@@ -175,7 +175,7 @@ func rmCommand(f *runFlags) *ucli.Command {
 		Name: "rm", Usage: "remove containers (their storage, mount, state and cgroups)", ArgsUsage: "CONTAINER...",
 		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill running containers first", Destination: &force}},
 		Action: func(c *ucli.Context) error {
-			return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Remove(ref, force) })
+			return allContainers(c, f, func(m *run.Manager, ref string) error { return m.Remove(ref, force) })
 		},
 	}
 }

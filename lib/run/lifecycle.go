@@ -59,6 +59,8 @@ type Container struct {
 	// machine rebooted) before it recorded an exit: Status is then the
 	// runtime's view, and ExitCode unknown.
 	Monitor string `json:"monitor,omitempty"`
+
+	inRuntime bool // the runtime has state for it
 }
 
 // ErrNotCtr marks a storage container ctr-run did not create.
@@ -116,7 +118,7 @@ func (m *Manager) describe(c *storage.Container) (Container, error) {
 	}
 	hasState := false
 	if st, err := m.runtimeState(c.ID); err == nil {
-		hasState = true
+		hasState, d.inRuntime = true, true
 		switch st.Status {
 		case specs.StateRunning, specs.StateCreated, specs.StateCreating:
 			d.Status, d.Pid = string(st.Status), st.Pid
@@ -271,8 +273,10 @@ func (m *Manager) Remove(ref string, force bool) error {
 	if c.Status == "running" {
 		_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
 	}
-	if err := forceDelete(m.Runtime, m.StateDir, c.ID); err != nil {
-		return fmt.Errorf("deleting %s: %w", c.Name, err)
+	if c.inRuntime { // else nothing of it runs, and there is no state to delete
+		if err := forceDelete(m.Runtime, m.StateDir, c.ID); err != nil {
+			return fmt.Errorf("deleting %s: %w", c.Name, err)
+		}
 	}
 	endMonitor(c.Bundle, c.ID, 5*time.Second)
 	b := m.bundle(c)
