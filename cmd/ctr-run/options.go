@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"strings"
 
@@ -118,6 +119,26 @@ func (f *runFlags) mountOptions(_ *ucli.Context, o *run.Options) error {
 func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Options) error {
 	if err := run.CheckNetwork(f.network); err != nil {
 		return cli.FlagError("network", err)
+	}
+	for _, p := range f.publish.Value() {
+		ports, err := run.ParsePublish(p)
+		if err != nil {
+			return cli.FlagError("publish", err)
+		}
+		o.Publish = append(o.Publish, ports...)
+	}
+	o.PublishAll, o.NoHosts = f.publishAll, f.noHosts
+	if f.ip != "" {
+		if ip := net.ParseIP(f.ip); ip == nil || ip.To4() == nil {
+			return cli.UsageError("invalid --ip %q: want an IPv4 address", f.ip)
+		}
+		o.IP = f.ip
+	}
+	if f.mac != "" {
+		if _, err := net.ParseMAC(f.mac); err != nil {
+			return cli.UsageError("invalid --mac-address %q: %v", f.mac, err)
+		}
+		o.MAC = f.mac
 	}
 	if f.hostname != "" {
 		if err := run.CheckHostname(f.hostname); err != nil {

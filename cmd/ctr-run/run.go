@@ -27,6 +27,9 @@ type runFlags struct {
 	shmSize, stopSignal, initPath, pidNS, ipcNS, utsNS                                       string
 	stopTimeout                                                                              int
 	pidsLimit                                                                                int64
+	publish                                                                                  ucli.StringSlice
+	publishAll, noHosts                                                                      bool
+	ip, mac                                                                                  string
 }
 
 // runMain returns the container's exit status, or for ctr-run's own
@@ -79,7 +82,12 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringSliceFlag{Name: "tmpfs", Usage: "mount a tmpfs at `DST[:OPTIONS]`", Destination: &f.tmpfs},
 		&ucli.BoolFlag{Name: "read-only", Usage: "mount the root filesystem read-only", Destination: &f.readOnly},
 		&ucli.StringFlag{Name: "hostname", Usage: "container host `NAME`", Destination: &f.hostname},
-		&ucli.StringFlag{Name: "network", Value: "none", Usage: "`MODE`: none (loopback only) or host", Destination: &f.network},
+		&ucli.StringFlag{Name: "network", Aliases: []string{"net"}, Value: "bridge", Usage: "`MODE`: bridge (podman's default network), none (loopback only), host, container:ID, ns:PATH, or network names (comma-separated)", Destination: &f.network},
+		&ucli.StringSliceFlag{Name: "publish", Aliases: []string{"p"}, Usage: "publish a container port on the host: `[IP:][HOSTPORT:]PORT[/tcp|udp]` (ranges too; no HOSTPORT: a free one)", Destination: &f.publish},
+		&ucli.BoolFlag{Name: "publish-all", Aliases: []string{"P"}, Usage: "publish the image's EXPOSE ports on free host ports", Destination: &f.publishAll},
+		&ucli.StringFlag{Name: "ip", Usage: "the container's IPv4 `ADDRESS` on its network", Destination: &f.ip},
+		&ucli.StringFlag{Name: "mac-address", Usage: "the container's `MAC` on its network", Destination: &f.mac},
+		&ucli.BoolFlag{Name: "no-hosts", Usage: "keep the image's /etc/hosts instead of generating one", Destination: &f.noHosts},
 		&ucli.StringFlag{Name: "pid", Value: "private", Usage: "PID namespace `MODE`: private or host", Destination: &f.pidNS},
 		&ucli.StringFlag{Name: "ipc", Value: "private", Usage: "IPC namespace `MODE`: private or host (the host's /dev/shm too)", Destination: &f.ipcNS},
 		&ucli.StringFlag{Name: "uts", Value: "private", Usage: "UTS namespace `MODE`: private or host (the host's name)", Destination: &f.utsNS},
@@ -111,7 +119,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return runContainer(c, &f) }
-	app.Commands = lifecycleCommands(&f)
+	app.Commands = append(lifecycleCommands(&f), portCommand(&f), networkCommand(&f))
 	return app
 }
 

@@ -1,10 +1,10 @@
 package run
 
 import (
+	"net"
 	"cmp"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -279,13 +279,13 @@ func checkCommand(rootfs, cmd string, env []string, cwd string, mounts []Mount) 
 // etcFiles writes the container's /etc/hosts, /etc/hostname and
 // /etc/resolv.conf into the bundle, to be bind-mounted.
 func (b *bundle) etcFiles(hostname string, o *Options) (map[string]string, error) {
-	hosts := fmt.Sprintf("127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n127.0.1.1\t%s\n", hostname)
-	for _, h := range o.AddHosts {
-		hosts += h.IP + "\t" + h.Name + "\n"
-	}
+	hosts := hostsFile(hostname, o)
 	resolv, err := os.ReadFile("/etc/resolv.conf")
 	if err != nil || strings.Contains(string(resolv), "127.0.0.53") {
 		resolv = []byte{} // a host-local resolver is unreachable from the container
+	}
+	if o.netState != nil {
+		resolv = withoutLoopbackServers(resolv)
 	}
 	resolv = resolvConf(resolv, o)
 	files := map[string]string{
@@ -294,8 +294,14 @@ func (b *bundle) etcFiles(hostname string, o *Options) (map[string]string, error
 		"/etc/resolv.conf": filepath.Join(b.dir, "resolv.conf"),
 	}
 	content := map[string][]byte{"/etc/hosts": []byte(hosts), "/etc/hostname": []byte(hostname + "\n"), "/etc/resolv.conf": resolv}
+	if o.NoHosts {
+		delete(files, "/etc/hosts") // the image's own
+		if err := os.Remove(filepath.Join(b.dir, "hosts")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
 	for dst, src := range files {
-		if err := os.WriteFile(src, content[dst], 0o644); err != nil {
+		if err := writeInPlace(src, content[dst]); err != nil {
 			return nil, err
 		}
 	}
@@ -392,4 +398,68 @@ func hostPath(rootfs, p string, mounts []Mount) (host string, known bool) {
 		return "", true
 	}
 	return h, true
+}
+
+// hostsFile is the container's /etc/hosts, as podman writes it: localhost,
+// the container's address with its host name and name (on a network; else
+// 127.0.1.1), the host as host.containers.internal (the gateway), and
+// --add-host entries.
+func hostsFile(hostname string, o *Options) string {
+	hosts := "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n"
+	switch {
+	case o.netState != nil && len(o.netState.Attachments) > 0 && o.netState.Attachments[0].IP() != "":
+		a := o.netState.Attachments[0]
+		names := hostname
+		if o.Name != "" && o.Name != hostname {
+			names += " " + o.Name
+		}
+		hosts += a.IP() + "\t" + names + "\n"
+		if a.Gateway != "" {
+			hosts += a.Gateway + "\thost.containers.internal\n"
+		}
+	default:
+		hosts += "127.0.1.1\t" + hostname + "\n"
+	}
+	for _, h := range o.AddHosts {
+		hosts += h.IP + "\t" + h.Name + "\n"
+	}
+	return hosts
+}
+
+// withoutLoopbackServers drops name servers on the host's loopback, which
+// a container in a network namespace of its own cannot reach; with none
+// left, podman's defaults.
+func withoutLoopbackServers(resolv []byte) []byte {
+	var out []string
+	servers := 0
+	for _, line := range strings.Split(strings.TrimRight(string(resolv), "\n"), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "nameserver" {
+			if ip := net.ParseIP(f[1]); ip != nil && ip.IsLoopback() {
+				continue
+			}
+			servers++
+		}
+		if line != "" {
+			out = append(out, line)
+		}
+	}
+	if servers == 0 {
+		out = append(out, "nameserver 8.8.8.8", "nameserver 8.8.4.4")
+	}
+	return []byte(strings.Join(out, "\n") + "\n")
+}
+
+// writeInPlace writes a file that may already be bind-mounted into a
+// running container: the same inode, so the container sees the change.
+func writeInPlace(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

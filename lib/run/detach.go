@@ -1,6 +1,7 @@
 package run
 
 import (
+	"context"
 	"bufio"
 	"encoding/json"
 	"io"
@@ -127,6 +128,10 @@ func (m *Manager) Cleanup(ref string, remove bool) error {
 	}
 	_ = m.runtime("delete", "--force", c.ID).Run()
 	b := m.bundle(c)
+	// A stopped container keeps no network: its lease, veth and ports go.
+	if err := b.detachNetwork(context.Background(), m.networks()); err != nil {
+		return err
+	}
 	if remove {
 		return b.remove()
 	}

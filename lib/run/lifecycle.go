@@ -19,6 +19,7 @@ import (
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/monitor"
+	"github.com/ctr-project/ctr/lib/network"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
@@ -28,6 +29,9 @@ type Manager struct {
 	Runtime    string
 	StateDir   string
 	PersistDir string // "" for none
+	// Networks detaches containers from their CNI networks (nil: the
+	// defaults).
+	Networks *network.Manager
 }
 
 // bundle is a container's bundle, taken as mounted (unmounting one that is
@@ -280,6 +284,9 @@ func (m *Manager) Remove(ref string, force bool) error {
 	}
 	endMonitor(c.Bundle, c.ID, 5*time.Second)
 	b := m.bundle(c)
+	if err := b.detachNetwork(context.Background(), m.networks()); err != nil {
+		return fmt.Errorf("removing %s: %w", c.Name, err)
+	}
 	return b.remove()
 }
 

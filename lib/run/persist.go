@@ -1,6 +1,7 @@
 package run
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -131,11 +132,13 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 		return c, fmt.Errorf("mounting %s: %w", c.Name, err)
 	}
 	b.mounted = true
-	if rootfs != spec.Root.Path {
-		spec.Root.Path = rootfs
-		if err := b.write(spec); err != nil {
-			return c, err
-		}
+	spec.Root.Path = rootfs
+	if err := b.reattach(context.Background(), m.networks(), spec); err != nil {
+		b.unmount()
+		return c, err
+	}
+	if err := b.write(spec); err != nil {
+		return c, err
 	}
 	// What the runtime kept of the last run goes; so does its exit.
 	if err := forceDelete(m.Runtime, m.StateDir, c.ID); err != nil {
@@ -152,6 +155,7 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	o.LogSizeMax, _ = strconv.ParseInt(spec.Annotations[annotLogSizeMax], 10, 64)
 	o.LogMaxFiles, _ = strconv.Atoi(spec.Annotations[annotLogMaxFiles])
 	if err := startDetached(o, b); err != nil {
+		_ = b.detachNetwork(context.Background(), m.networks())
 		b.unmount()
 		return c, err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/network"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
@@ -58,7 +59,19 @@ type Options struct {
 	Mounts      []Mount
 	ReadOnly    bool
 	Hostname    string
-	Network     string // none (default) or host
+	// Network is bridge (podman's default network), none (loopback only),
+	// host, container:REF (another container's), ns:PATH, or the names of
+	// networks, comma-separated.
+	Network string
+	// Publish maps host ports to the container's (first network);
+	// PublishAll adds the image's EXPOSE ports on free host ports.
+	Publish    []network.PortMapping
+	PublishAll bool
+	IP, MAC    string // on the (one) network
+	NoHosts    bool   // the image's /etc/hosts, not a generated one
+	// Networks attaches containers to CNI networks (nil: the defaults,
+	// /etc/cni/net.d and /usr/lib/cni).
+	Networks *network.Manager
 	// PID, IPC and UTS: "host" shares the host's namespace of that kind
 	// ("" or "private": the container's own).
 	PID, IPC, UTS   string
@@ -114,6 +127,18 @@ type Options struct {
 	LogSizeMax     int64 // the monitor's log limit (0: none)
 	LogMaxFiles    int   // log files kept at the limit, the current one included (<= 1: truncate)
 	CleanupCommand []string
+
+	// Set by Run for the spec: the network namespace to join ("": a new
+	// one, or the host's) and the attachment, if any.
+	netns    string
+	netState *network.State
+}
+
+func (o *Options) networks() *network.Manager {
+	if o.Networks == nil {
+		o.Networks = network.New(network.Config{})
+	}
+	return o.Networks
 }
 
 // fail makes an error of ctr-run's own, with the exit code it ends the
@@ -140,6 +165,7 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	if name == "" {
 		name = "ctr-" + id[:12]
 	}
+	o.Name = name
 	meta, _ := json.Marshal(ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema, Image: img.ID, ImageName: o.Image,
 		Command: commandArgs(cfg, &o), Created: time.Now().UTC()})
 	// The ID file first: one that exists already stops the run before
@@ -168,9 +194,13 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 			// goes, and the name is free again.
 			_ = forceDelete(o.Runtime, o.StateDir, c.ID)
 			endMonitor(b.dir, c.ID, time.Second)
+			_ = b.detachNetwork(context.WithoutCancel(ctx), o.networks())
 			_ = b.remove()
 			removeCIDFile(o.CIDFile)
 			return
+		}
+		if err := b.detachNetwork(context.WithoutCancel(ctx), o.networks()); err != nil && retErr == nil {
+			retErr = err
 		}
 		b.unmount()
 		if o.Remove {
@@ -184,6 +214,9 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		return -1, fmt.Errorf("mounting the container: %w", err)
 	}
 	b.mounted = true
+	if err := setupNetwork(ctx, b, &o, cfg); err != nil {
+		return -1, err
+	}
 	spec, err := b.prepare(rootfs, cfg, &o, name)
 	if err != nil {
 		return -1, err

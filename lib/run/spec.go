@@ -203,10 +203,15 @@ func namespaces(o *Options) []specs.LinuxNamespace {
 	for _, k := range []struct {
 		mode string
 		typ  specs.LinuxNamespaceType
-	}{{o.PID, specs.PIDNamespace}, {o.IPC, specs.IPCNamespace}, {o.UTS, specs.UTSNamespace}, {o.Network, specs.NetworkNamespace}} {
+	}{{o.PID, specs.PIDNamespace}, {o.IPC, specs.IPCNamespace}, {o.UTS, specs.UTSNamespace}} {
 		if k.mode != "host" {
 			ns = append(ns, specs.LinuxNamespace{Type: k.typ})
 		}
+	}
+	// The network: the host's, a new one (none), or one made or chosen
+	// before (a CNI attachment's, another container's, a path).
+	if o.Network != NetHost {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace, Path: o.netns})
 	}
 	return ns
 }
@@ -252,7 +257,7 @@ func defaultMounts(o *Options) []specs.Mount {
 		// host's, then.)
 		ms[3] = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/dev/shm", Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
 	}
-	if o.Network == "host" {
+	if o.Network == NetHost {
 		// A new sysfs needs a new network namespace; with the host's, bind it.
 		ms[5] = specs.Mount{Destination: "/sys", Type: "bind", Source: "/sys", Options: []string{"rbind", "nosuid", "noexec", "nodev", "ro"}}
 	}

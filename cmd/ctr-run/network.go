@@ -1,0 +1,207 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/ctr-project/ctr/cmd/internal/cli"
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/exit"
+	"github.com/ctr-project/ctr/lib/network"
+	"github.com/ctr-project/ctr/lib/run"
+)
+
+// portCommand prints a container's published ports, as podman port.
+func portCommand(f *runFlags) *ucli.Command {
+	return &ucli.Command{
+		Name: "port", Usage: "print a container's published ports: PORT/PROTO -> HOSTIP:HOSTPORT", ArgsUsage: "CONTAINER [PORT[/PROTO]]",
+		Action: func(c *ucli.Context) error {
+			if c.NArg() < 1 || c.NArg() > 2 {
+				return cli.UsageError("want CONTAINER [PORT[/PROTO]]")
+			}
+			return withManager(f, func(m *run.Manager) error {
+				ports, err := m.Ports(c.Args().First())
+				if err != nil {
+					return err
+				}
+				want := c.Args().Get(1)
+				if want != "" && !strings.Contains(want, "/") {
+					want += "/tcp"
+				}
+				for _, p := range ports {
+					key := fmt.Sprintf("%d/%s", p.ContainerPort, p.Protocol)
+					if want != "" && key != want {
+						continue
+					}
+					host := p.HostIP
+					if host == "" {
+						host = "0.0.0.0"
+					}
+					if want != "" {
+						fmt.Fprintf(c.App.Writer, "%s:%d\n", host, p.HostPort)
+					} else {
+						fmt.Fprintf(c.App.Writer, "%s -> %s:%d\n", key, host, p.HostPort)
+					}
+				}
+				return nil
+			})
+		},
+	}
+}
+
+// networkCommand manages CNI networks, in the files podman 4.3 uses.
+func networkCommand(f *runFlags) *ucli.Command {
+	return &ucli.Command{
+		Name: "network", Usage: "manage networks (CNI configs in /etc/cni/net.d, shared with podman)",
+		Subcommands: []*ucli.Command{networkCreate(), networkList(), networkInspect(), networkRemove(f)},
+	}
+}
+
+func networkCreate() *ucli.Command {
+	var o network.CreateOptions
+	return &ucli.Command{
+		Name: "create", Usage: "create a bridge network; print its name", ArgsUsage: "NAME",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "subnet", Usage: "its IPv4 `CIDR` (default: the first free 10.89.N.0/24)", Destination: &o.Subnet},
+			&ucli.StringFlag{Name: "gateway", Usage: "the bridge's `ADDRESS` (default: the subnet's first)", Destination: &o.Gateway},
+			&ucli.BoolFlag{Name: "internal", Usage: "no gateway and no masquerading: its containers reach only each other", Destination: &o.Internal},
+		},
+		Action: func(c *ucli.Context) error {
+			if c.NArg() != 1 {
+				return cli.UsageError("want one NAME")
+			}
+			o.Name = c.Args().First()
+			n, err := network.New(network.Config{}).Create(o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(c.App.Writer, n.Name)
+			return nil
+		},
+	}
+}
+
+func networkList() *ucli.Command {
+	var asJSON, quiet bool
+	return &ucli.Command{
+		Name: "ls", Usage: "list networks", Aliases: []string{"list"},
+		Flags: []ucli.Flag{
+			&ucli.BoolFlag{Name: "json", Usage: "one JSON record per network", Destination: &asJSON},
+			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "names only", Destination: &quiet},
+		},
+		Action: func(c *ucli.Context) error {
+			nets, err := network.New(network.Config{}).List()
+			if err != nil {
+				return err
+			}
+			switch {
+			case asJSON:
+				enc := json.NewEncoder(c.App.Writer)
+				for _, n := range nets {
+					if err := enc.Encode(n); err != nil {
+						return err
+					}
+				}
+				return nil
+			case quiet:
+				for _, n := range nets {
+					fmt.Fprintln(c.App.Writer, n.Name)
+				}
+				return nil
+			}
+			w := tabwriter.NewWriter(c.App.Writer, 10, 1, 3, ' ', 0)
+			fmt.Fprintln(w, "NETWORK ID\tNAME\tDRIVER\tSUBNETS")
+			for _, n := range nets {
+				var subnets []string
+				for _, s := range n.Subnets {
+					subnets = append(subnets, s.Subnet)
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", n.ID[:12], n.Name, n.Driver, strings.Join(subnets, ","))
+			}
+			return w.Flush()
+		},
+	}
+}
+
+func networkInspect() *ucli.Command {
+	return &ucli.Command{
+		Name: "inspect", Usage: "print networks as JSON", ArgsUsage: "NETWORK...",
+		Action: func(c *ucli.Context) error {
+			if c.NArg() == 0 {
+				return cli.UsageError("want at least one NETWORK")
+			}
+			nm := network.New(network.Config{})
+			enc := json.NewEncoder(c.App.Writer)
+			var first error
+			for _, ref := range c.Args().Slice() {
+				n, err := nm.Get(ref)
+				if err == nil {
+					err = enc.Encode(n)
+				}
+				if err != nil {
+					cli.PrintError(c.App, err)
+					if first == nil {
+						first = err
+					}
+				}
+			}
+			return silenced(first)
+		},
+	}
+}
+
+func networkRemove(f *runFlags) *ucli.Command {
+	return &ucli.Command{
+		Name: "rm", Usage: "remove networks no container uses; print their names", ArgsUsage: "NETWORK...",
+		Action: func(c *ucli.Context) error {
+			if c.NArg() == 0 {
+				return cli.UsageError("want at least one NETWORK")
+			}
+			return withManager(f, func(m *run.Manager) error {
+				nm := network.New(network.Config{})
+				var first error
+				for _, ref := range c.Args().Slice() {
+					err := removeNetwork(c, m, nm, ref)
+					if err != nil {
+						cli.PrintError(c.App, err)
+						if first == nil {
+							first = err
+						}
+					}
+				}
+				return silenced(first)
+			})
+		},
+	}
+}
+
+func removeNetwork(c *ucli.Context, m *run.Manager, nm *network.Manager, ref string) error {
+	n, err := nm.Get(ref)
+	if err != nil {
+		return err
+	}
+	users, err := m.NetworkUsers(n.Name)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		return errdefs.Usagef("network %s is used by container %s: remove it first", n.Name, strings.Join(users, ", "))
+	}
+	if _, err := nm.Remove(n.Name); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.App.Writer, n.Name)
+	return nil
+}
+
+// silenced is err's exit status without its message, printed already.
+func silenced(err error) error {
+	if err == nil {
+		return nil
+	}
+	return exit.With(exitCode(err))
+}

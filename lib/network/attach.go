@@ -1,0 +1,244 @@
+package network
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/types"
+	current "github.com/containernetworking/cni/pkg/types/100"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+)
+
+// PortMapping publishes a container port on the host (portmap plugin).
+type PortMapping struct {
+	HostIP        string `json:"hostIP,omitempty"`
+	HostPort      int    `json:"hostPort"`
+	ContainerPort int    `json:"containerPort"`
+	Protocol      string `json:"protocol"` // tcp or udp
+}
+
+// Request asks for one network, optionally with a fixed address or MAC.
+type Request struct {
+	Network string
+	IP      string
+	MAC     string
+}
+
+// State is what a container's attachment is: what Detach needs to undo
+// it, and what ps, port and /etc/hosts show.
+type State struct {
+	NetNS       string        `json:"netns"`
+	Attachments []Attachment  `json:"attachments"`
+	Ports       []PortMapping `json:"ports,omitempty"`
+}
+
+// Attachment is the container on one network.
+type Attachment struct {
+	Network string   `json:"network"`
+	IfName  string   `json:"ifname"`
+	IPs     []string `json:"ips"` // CIDR
+	Gateway string   `json:"gateway,omitempty"`
+	MAC     string   `json:"mac,omitempty"`
+	Request Request  `json:"request"`
+}
+
+// IP is the container's first address on it, without the prefix length.
+func (a Attachment) IP() string {
+	if len(a.IPs) == 0 {
+		return ""
+	}
+	ip, _, _ := strings.Cut(a.IPs[0], "/")
+	return ip
+}
+
+// Attach makes a pinned network namespace and attaches it to each network
+// (eth0, eth1, …); the ports are published on the first. On failure
+// nothing of it is left.
+func (m *Manager) Attach(ctx context.Context, id string, reqs []Request, ports []PortMapping) (st *State, retErr error) {
+	lists := make([]*libcni.NetworkConfigList, len(reqs))
+	for i, r := range reqs {
+		n, err := m.Get(r.Network)
+		if err != nil {
+			return nil, err
+		}
+		lists[i] = n.list
+	}
+	if err := checkPorts(ports); err != nil {
+		return nil, err
+	}
+	ns, err := newNetns(m.cfg.NetnsDir)
+	if err != nil {
+		return nil, err
+	}
+	st = &State{NetNS: ns, Ports: ports}
+	defer func() {
+		if retErr != nil {
+			_ = m.Detach(context.WithoutCancel(ctx), id, st)
+		}
+	}()
+	// lo up, by the loopback plugin as CRI-O does it: the runtime sets up
+	// loopback only in a namespace it makes itself.
+	if _, err := m.cni.AddNetwork(ctx, loopback, loopbackConf(id, ns)); err != nil {
+		return st, fmt.Errorf("loopback: %w", err)
+	}
+	for i, r := range reqs {
+		a := Attachment{Network: lists[i].Name, IfName: "eth" + strconv.Itoa(i), Request: r}
+		var pm []PortMapping
+		if i == 0 {
+			pm = ports
+		}
+		res, err := m.cni.AddNetworkList(ctx, lists[i], runtimeConf(id, ns, a, pm))
+		// Recorded before the error: a half-made attachment is undone too.
+		st.Attachments = append(st.Attachments, a)
+		if err != nil {
+			return st, fmt.Errorf("attaching to network %s: %w", a.Network, err)
+		}
+		if err := describe(res, &st.Attachments[i]); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// runtimeConf is what libcni passes the plugins for one attachment; Add
+// and Del must get the same.
+func runtimeConf(id, ns string, a Attachment, ports []PortMapping) *libcni.RuntimeConf {
+	rt := &libcni.RuntimeConf{
+		ContainerID: id, NetNS: ns, IfName: a.IfName,
+		Args:           [][2]string{{"IgnoreUnknown", "1"}},
+		CapabilityArgs: map[string]any{},
+	}
+	if len(ports) > 0 {
+		rt.CapabilityArgs["portMappings"] = ports
+	}
+	if a.Request.IP != "" {
+		rt.CapabilityArgs["ips"] = []string{a.Request.IP}
+	}
+	if a.Request.MAC != "" {
+		rt.CapabilityArgs["mac"] = a.Request.MAC
+	}
+	return rt
+}
+
+func describe(res types.Result, a *Attachment) error {
+	r, err := current.NewResultFromResult(res)
+	if err != nil {
+		return err
+	}
+	for _, ip := range r.IPs {
+		a.IPs = append(a.IPs, ip.Address.String())
+		if ip.Gateway != nil && a.Gateway == "" {
+			a.Gateway = ip.Gateway.String()
+		}
+	}
+	for _, in := range r.Interfaces {
+		if in.Sandbox != "" && in.Name == a.IfName {
+			a.MAC = in.Mac
+		}
+	}
+	return nil
+}
+
+// Detach undoes Attach: every plugin's DEL (the lease, the veth, the
+// iptables rules), then the pinned namespace. It goes on after an error
+// and returns the first.
+func (m *Manager) Detach(ctx context.Context, id string, st *State) error {
+	if st == nil {
+		return nil
+	}
+	var first error
+	for i := len(st.Attachments) - 1; i >= 0; i-- {
+		a := st.Attachments[i]
+		var pm []PortMapping
+		if i == 0 {
+			pm = st.Ports
+		}
+		rt := runtimeConf(id, st.NetNS, a, pm)
+		list, err := m.listFor(a.Network, rt)
+		if err == nil {
+			err = m.cni.DelNetworkList(ctx, list, rt)
+		}
+		if err != nil && first == nil {
+			first = fmt.Errorf("detaching from network %s: %w", a.Network, err)
+		}
+	}
+	if err := m.cni.DelNetwork(ctx, loopback, loopbackConf(id, st.NetNS)); err != nil && first == nil {
+		first = fmt.Errorf("loopback: %w", err)
+	}
+	if err := removeNetns(st.NetNS); err != nil && first == nil {
+		first = err
+	}
+	return first
+}
+
+// listFor is a network's config for a DEL: the file, or what libcni cached
+// at ADD if the file is gone.
+func (m *Manager) listFor(name string, rt *libcni.RuntimeConf) (*libcni.NetworkConfigList, error) {
+	if n, err := m.Get(name); err == nil {
+		return n.list, nil
+	}
+	b, _, err := m.cni.GetNetworkListCachedConfig(&libcni.NetworkConfigList{Name: name}, rt)
+	if err != nil || b == nil {
+		return nil, errors.Join(errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("network %q not found", name)), err)
+	}
+	return libcni.ConfListFromBytes(b)
+}
+
+// checkPorts refuses a host port something already listens on: the
+// portmap plugin's rules would take its traffic silently.
+func checkPorts(ports []PortMapping) error {
+	for _, p := range ports {
+		addr := net.JoinHostPort(p.HostIP, strconv.Itoa(p.HostPort))
+		if p.Protocol == "udp" {
+			c, err := net.ListenPacket("udp4", addr)
+			if err != nil {
+				return fmt.Errorf("host port %s/udp is in use: %w", addr, err)
+			}
+			c.Close()
+			continue
+		}
+		l, err := net.Listen("tcp4", addr)
+		if err != nil {
+			return fmt.Errorf("host port %s/tcp is in use: %w", addr, err)
+		}
+		l.Close()
+	}
+	return nil
+}
+
+// FreePort is a host port nothing uses now, for -P.
+func FreePort(hostIP, proto string) (int, error) {
+	if proto == "udp" {
+		c, err := net.ListenPacket("udp4", net.JoinHostPort(hostIP, "0"))
+		if err != nil {
+			return 0, err
+		}
+		defer c.Close()
+		return c.LocalAddr().(*net.UDPAddr).Port, nil
+	}
+	l, err := net.Listen("tcp4", net.JoinHostPort(hostIP, "0"))
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// loopback is the loopback plugin's config.
+var loopback = func() *libcni.PluginConfig {
+	c, err := libcni.ConfFromBytes([]byte(`{"cniVersion": "0.4.0", "name": "cni-loopback", "type": "loopback"}`))
+	if err != nil {
+		panic(err)
+	}
+	return c
+}()
+
+func loopbackConf(id, ns string) *libcni.RuntimeConf {
+	return &libcni.RuntimeConf{ContainerID: id, NetNS: ns, IfName: "lo"}
+}

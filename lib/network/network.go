@@ -1,0 +1,425 @@
+// Package network gives containers their network on CNI, as podman 4.3
+// (its CNI backend) and CRI-O do: libcni drives the plugins Debian ships
+// (bridge, host-local, portmap, firewall, tuning) from network configs in
+// /etc/cni/net.d, the same conflist files podman reads and writes, so a
+// network either tool makes is the other's too. Each container's network
+// namespace is pinned under /run/netns while it is attached.
+package network
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/containernetworking/cni/libcni"
+	"go.podman.io/storage/pkg/lockfile"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+)
+
+// DefaultName is podman's default network, the one a container joins
+// with --network bridge.
+const DefaultName = "podman"
+
+// Config says where the network configs, plugins and namespaces are.
+type Config struct {
+	ConfDir    string   // default /etc/cni/net.d
+	PluginDirs []string // default /usr/lib/cni, /usr/libexec/cni, /opt/cni/bin
+	NetnsDir   string   // default /run/netns
+	CacheDir   string   // libcni's result cache (default /var/lib/cni)
+}
+
+func (c *Config) setDefaults() {
+	if c.ConfDir == "" {
+		c.ConfDir = "/etc/cni/net.d"
+	}
+	if len(c.PluginDirs) == 0 {
+		c.PluginDirs = []string{"/usr/lib/cni", "/usr/libexec/cni", "/opt/cni/bin"}
+	}
+	if c.NetnsDir == "" {
+		c.NetnsDir = DefaultNetnsDir
+	}
+}
+
+// Manager manages networks and attaches containers to them.
+type Manager struct {
+	cfg Config
+	cni *libcni.CNIConfig
+}
+
+// New returns a Manager for cfg.
+func New(cfg Config) *Manager {
+	cfg.setDefaults()
+	var c *libcni.CNIConfig
+	if cfg.CacheDir != "" {
+		c = libcni.NewCNIConfigWithCacheDir(cfg.PluginDirs, cfg.CacheDir, nil)
+	} else {
+		c = libcni.NewCNIConfig(cfg.PluginDirs, nil)
+	}
+	return &Manager{cfg: cfg, cni: c}
+}
+
+// Network is one network, described with podman's field names (podman
+// network inspect).
+type Network struct {
+	Name      string    `json:"name"`
+	ID        string    `json:"id"`
+	Driver    string    `json:"driver"`
+	Interface string    `json:"network_interface"`
+	Created   time.Time `json:"created"`
+	Subnets   []Subnet  `json:"subnets"`
+	Internal  bool      `json:"internal"`
+	File      string    `json:"file"`
+
+	list *libcni.NetworkConfigList
+}
+
+// Subnet is one of a network's address ranges.
+type Subnet struct {
+	Subnet  string `json:"subnet"`
+	Gateway string `json:"gateway,omitempty"`
+}
+
+// bridgeConf is what ctr reads of a conflist's bridge plugin.
+type bridgeConf struct {
+	Type      string `json:"type"`
+	Bridge    string `json:"bridge"`
+	IsGateway bool   `json:"isGateway"`
+	IPMasq    bool   `json:"ipMasq"`
+	IPAM      struct {
+		Type   string     `json:"type"`
+		Ranges [][]Subnet `json:"ranges"`
+	} `json:"ipam"`
+}
+
+// networkID is a network's ID, as podman's CNI backend makes it.
+func networkID(name string) string {
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:])
+}
+
+// List returns every network in the config directory, by name. podman's
+// default network is written first if it is missing, as podman does.
+func (m *Manager) List() ([]Network, error) {
+	if err := m.ensureDefault(); err != nil {
+		return nil, err
+	}
+	files, err := libcni.ConfFiles(m.cfg.ConfDir, []string{".conflist"})
+	if err != nil {
+		return nil, err
+	}
+	var out []Network
+	seen := map[string]bool{}
+	for _, f := range files {
+		n, err := readNetwork(f)
+		if err != nil || seen[n.Name] {
+			continue // not a network ctr can use; podman skips it too
+		}
+		seen[n.Name] = true
+		out = append(out, n)
+	}
+	slices.SortFunc(out, func(a, b Network) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+func readNetwork(file string) (Network, error) {
+	list, err := libcni.ConfListFromFile(file)
+	if err != nil {
+		return Network{}, err
+	}
+	n := Network{Name: list.Name, ID: networkID(list.Name), Driver: "bridge", File: file, list: list}
+	if st, err := os.Stat(file); err == nil {
+		n.Created = st.ModTime().UTC()
+	}
+	for _, p := range list.Plugins {
+		if p.Network.Type != "bridge" {
+			continue
+		}
+		var b bridgeConf
+		if err := json.Unmarshal(p.Bytes, &b); err != nil {
+			return Network{}, err
+		}
+		n.Interface, n.Internal = b.Bridge, !b.IsGateway && !b.IPMasq
+		for _, r := range b.IPAM.Ranges {
+			n.Subnets = append(n.Subnets, r...)
+		}
+		return n, nil
+	}
+	n.Driver = list.Plugins[0].Network.Type
+	return n, nil
+}
+
+// Get finds a network by name or unique ID prefix.
+func (m *Manager) Get(ref string) (Network, error) {
+	nets, err := m.List()
+	if err != nil {
+		return Network{}, err
+	}
+	var match []Network
+	for _, n := range nets {
+		if n.Name == ref {
+			return n, nil
+		}
+		if len(ref) >= 3 && strings.HasPrefix(n.ID, ref) {
+			match = append(match, n)
+		}
+	}
+	if len(match) == 1 {
+		return match[0], nil
+	}
+	return Network{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("network %q not found", ref))
+}
+
+// lock takes the lock podman takes to change the config directory.
+func (m *Manager) lock() (func(), error) {
+	if err := os.MkdirAll(m.cfg.ConfDir, 0o755); err != nil {
+		return nil, err
+	}
+	l, err := lockfile.GetLockFile(filepath.Join(m.cfg.ConfDir, "cni.lock"))
+	if err != nil {
+		return nil, err
+	}
+	l.Lock()
+	return l.Unlock, nil
+}
+
+// defaultConflist is podman 4.3's default network, byte for byte in
+// meaning (87-podman-bridge.conflist).
+const defaultConflist = `{
+  "cniVersion": "0.4.0",
+  "name": "podman",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "cni-podman0",
+      "isGateway": true,
+      "ipMasq": true,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "routes": [{ "dst": "0.0.0.0/0" }],
+        "ranges": [
+          [
+            {
+              "subnet": "10.88.0.0/16",
+              "gateway": "10.88.0.1"
+            }
+          ]
+        ]
+      }
+    },
+    {
+      "type": "portmap",
+      "capabilities": {
+        "portMappings": true
+      }
+    },
+    {
+      "type": "firewall"
+    },
+    {
+      "type": "tuning"
+    }
+  ]
+}
+`
+
+func (m *Manager) ensureDefault() error {
+	files, err := libcni.ConfFiles(m.cfg.ConfDir, []string{".conflist"})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	for _, f := range files {
+		if l, err := libcni.ConfListFromFile(f); err == nil && l.Name == DefaultName {
+			return nil
+		}
+	}
+	unlock, err := m.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return writeFileAtomic(filepath.Join(m.cfg.ConfDir, "87-podman-bridge.conflist"), []byte(defaultConflist))
+}
+
+// CreateOptions describe a new network.
+type CreateOptions struct {
+	Name     string
+	Subnet   string // CIDR; default: the first free 10.89.N.0/24, as podman
+	Gateway  string // default: the subnet's first address
+	Internal bool   // no gateway, no masquerading: the containers reach only each other
+}
+
+var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// Create writes a new network's conflist, as podman 4.3 writes it.
+func (m *Manager) Create(o CreateOptions) (Network, error) {
+	if !validName.MatchString(o.Name) || len(o.Name) > 200 {
+		return Network{}, errdefs.Usagef("invalid network name %q: want [a-zA-Z0-9][a-zA-Z0-9_.-]*", o.Name)
+	}
+	unlock, err := m.lock()
+	if err != nil {
+		return Network{}, err
+	}
+	defer unlock()
+	nets, err := m.List()
+	if err != nil {
+		return Network{}, err
+	}
+	for _, n := range nets {
+		if n.Name == o.Name {
+			return Network{}, errdefs.Usagef("network %q exists already", o.Name)
+		}
+	}
+	subnet, gateway, err := pickSubnet(o, nets)
+	if err != nil {
+		return Network{}, err
+	}
+	conf := conflist(o.Name, pickBridge(nets), subnet, gateway, o.Internal)
+	file := filepath.Join(m.cfg.ConfDir, o.Name+".conflist")
+	if err := writeFileAtomic(file, conf); err != nil {
+		return Network{}, err
+	}
+	return readNetwork(file)
+}
+
+// pickSubnet checks the subnet asked for (or picks a free one) and its
+// gateway.
+func pickSubnet(o CreateOptions, nets []Network) (*net.IPNet, net.IP, error) {
+	var used []*net.IPNet
+	for _, n := range nets {
+		for _, s := range n.Subnets {
+			if _, ipn, err := net.ParseCIDR(s.Subnet); err == nil {
+				used = append(used, ipn)
+			}
+		}
+	}
+	var subnet *net.IPNet
+	if o.Subnet != "" {
+		ip, ipn, err := net.ParseCIDR(o.Subnet)
+		if err != nil || ip.To4() == nil {
+			return nil, nil, errdefs.Usagef("invalid --subnet %q: want an IPv4 CIDR such as 10.89.5.0/24", o.Subnet)
+		}
+		if ones, _ := ipn.Mask.Size(); ones > 30 {
+			return nil, nil, errdefs.Usagef("--subnet %s is too small: /30 at most", o.Subnet)
+		}
+		for _, u := range used {
+			if u.Contains(ipn.IP) || ipn.Contains(u.IP) {
+				return nil, nil, errdefs.Usagef("--subnet %s overlaps %s, a subnet in use", o.Subnet, u)
+			}
+		}
+		subnet = ipn
+	} else {
+		for i := 0; i < 256 && subnet == nil; i++ {
+			_, c, _ := net.ParseCIDR(fmt.Sprintf("10.89.%d.0/24", i))
+			if !slices.ContainsFunc(used, func(u *net.IPNet) bool { return u.Contains(c.IP) || c.Contains(u.IP) }) {
+				subnet = c
+			}
+		}
+		if subnet == nil {
+			return nil, nil, errors.New("no free subnet in 10.89.0.0/16: give one with --subnet")
+		}
+	}
+	if o.Internal && o.Gateway == "" {
+		return subnet, nil, nil
+	}
+	gw := nextIP(subnet.IP)
+	if o.Gateway != "" {
+		gw = net.ParseIP(o.Gateway).To4()
+		if gw == nil || !subnet.Contains(gw) || gw.Equal(subnet.IP) {
+			return nil, nil, errdefs.Usagef("invalid --gateway %q: want an address inside %s", o.Gateway, subnet)
+		}
+	}
+	return subnet, gw, nil
+}
+
+func nextIP(ip net.IP) net.IP {
+	out := slices.Clone(ip.To4())
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i]++
+		if out[i] != 0 {
+			break
+		}
+	}
+	return out
+}
+
+// pickBridge is the first cni-podmanN no network uses and no interface
+// has, as podman picks it.
+func pickBridge(nets []Network) string {
+	for i := 0; ; i++ {
+		name := fmt.Sprintf("cni-podman%d", i)
+		used := slices.ContainsFunc(nets, func(n Network) bool { return n.Interface == name })
+		if _, err := os.Stat("/sys/class/net/" + name); !used && errors.Is(err, fs.ErrNotExist) {
+			return name
+		}
+	}
+}
+
+// conflist is the network config podman 4.3 writes for a bridge network.
+func conflist(name, bridge string, subnet *net.IPNet, gateway net.IP, internal bool) []byte {
+	rng := map[string]string{"subnet": subnet.String()}
+	if gateway != nil {
+		rng["gateway"] = gateway.String()
+	}
+	ipam := map[string]any{"type": "host-local", "ranges": [][]map[string]string{{rng}}}
+	br := map[string]any{"type": "bridge", "bridge": bridge, "isGateway": !internal, "hairpinMode": true, "ipam": ipam,
+		"capabilities": map[string]bool{"ips": true}}
+	if !internal {
+		br["ipMasq"] = true
+		ipam["routes"] = []map[string]string{{"dst": "0.0.0.0/0"}}
+	}
+	doc := map[string]any{
+		"cniVersion": "0.4.0",
+		"name":       name,
+		"plugins": []any{
+			br,
+			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},
+			map[string]any{"type": "firewall", "backend": ""},
+			map[string]any{"type": "tuning"},
+		},
+	}
+	out, _ := json.MarshalIndent(doc, "", "   ")
+	return append(out, '\n')
+}
+
+// Remove deletes a network's config, its bridge and its address leases.
+// podman's default network stays.
+func (m *Manager) Remove(ref string) (Network, error) {
+	n, err := m.Get(ref)
+	if err != nil {
+		return n, err
+	}
+	if n.Name == DefaultName {
+		return n, errdefs.Usagef("the default network %q cannot be removed", DefaultName)
+	}
+	unlock, err := m.lock()
+	if err != nil {
+		return n, err
+	}
+	defer unlock()
+	if err := os.Remove(n.File); err != nil {
+		return n, err
+	}
+	deleteLink(n.Interface)
+	_ = os.RemoveAll(filepath.Join("/var/lib/cni/networks", n.Name))
+	return n, nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

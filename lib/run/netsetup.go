@@ -1,0 +1,307 @@
+package run
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/network"
+)
+
+// Network modes of --network, beside network names.
+const (
+	NetNone   = "none"
+	NetHost   = "host"
+	NetBridge = "bridge" // podman's default network
+)
+
+// netRecord is a container's network, kept with its persistent files:
+// what it asked for (to attach again at start) and, while attached, the
+// attachment (to detach it, also after ctr-run or its monitor was killed).
+type netRecord struct {
+	Requests []network.Request     `json:"requests,omitempty"`
+	Ports    []network.PortMapping `json:"ports,omitempty"`
+	// State is the last attachment; Attached while it is in place.
+	State    *network.State `json:"state,omitempty"`
+	Attached bool           `json:"attached"`
+}
+
+// cniNetworks are the networks a --network value names: the default one
+// for bridge; nil for none, host, container: and ns:.
+func cniNetworks(mode string) []string {
+	switch {
+	case mode == "" || mode == NetBridge:
+		return []string{network.DefaultName}
+	case mode == NetNone || mode == NetHost, strings.HasPrefix(mode, "container:"), strings.HasPrefix(mode, "ns:"):
+		return nil
+	}
+	return strings.Split(mode, ",")
+}
+
+// netFile is where the container's netRecord is.
+func (b *bundle) netFile() string {
+	if b.persist != "" {
+		return filepath.Join(b.persist, "network.json")
+	}
+	return filepath.Join(b.dir, "network.json")
+}
+
+func (b *bundle) readNet() (*netRecord, error) {
+	data, err := os.ReadFile(b.netFile())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r netRecord
+	return &r, json.Unmarshal(data, &r)
+}
+
+func (b *bundle) writeNet(r *netRecord) error {
+	if err := os.MkdirAll(filepath.Dir(b.netFile()), 0o700); err != nil {
+		return err
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	tmp := b.netFile() + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, b.netFile())
+}
+
+// attachNetwork attaches the container to its CNI networks (none for the
+// other modes) and records it before anything else can fail.
+func (b *bundle) attachNetwork(ctx context.Context, nm *network.Manager, r *netRecord) (*network.State, error) {
+	if r == nil || len(r.Requests) == 0 {
+		return nil, nil
+	}
+	st, err := nm.Attach(ctx, b.id, r.Requests, r.Ports)
+	if err != nil {
+		return nil, err
+	}
+	r.State, r.Attached = st, true
+	if err := b.writeNet(r); err != nil {
+		_ = nm.Detach(context.WithoutCancel(ctx), b.id, st)
+		return nil, err
+	}
+	return st, nil
+}
+
+// detachNetwork undoes what attachNetwork did, if it is still attached:
+// the leases, veths and port rules go, and the pinned namespace. The
+// record stays (start attaches again), without the attachment.
+func (b *bundle) detachNetwork(ctx context.Context, nm *network.Manager) error {
+	r, err := b.readNet()
+	if err != nil || r == nil || !r.Attached {
+		return err
+	}
+	if err := nm.Detach(ctx, b.id, r.State); err != nil {
+		return err
+	}
+	r.Attached = false
+	return b.writeNet(r)
+}
+
+// netnsPath is the namespace the container joins for its network mode:
+// its own pinned one, another container's, or a path; "" for a new one
+// (none) or the host's.
+func netnsPath(m *Manager, o *Options, st *network.State) (string, error) {
+	switch {
+	case st != nil:
+		return st.NetNS, nil
+	case strings.HasPrefix(o.Network, "ns:"):
+		p := strings.TrimPrefix(o.Network, "ns:")
+		if _, err := os.Stat(p); err != nil {
+			return "", errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("network namespace %s: %w", p, err))
+		}
+		return p, nil
+	case strings.HasPrefix(o.Network, "container:"):
+		return m.joinableNetns(strings.TrimPrefix(o.Network, "container:"))
+	}
+	return "", nil
+}
+
+// joinableNetns is a running container's network namespace: the pinned
+// one it is attached with, else its process's.
+func (m *Manager) joinableNetns(ref string) (string, error) {
+	c, err := m.Get(ref)
+	if err != nil {
+		return "", err
+	}
+	if c.Status != "running" {
+		return "", fail(ExitRunFailure, "container %s is %s: only a running container's network can be joined", ref, c.Status)
+	}
+	if r, err := m.bundle(c).readNet(); err == nil && r != nil && r.Attached {
+		return r.State.NetNS, nil
+	}
+	return "/proc/" + strconv.Itoa(c.Pid) + "/ns/net", nil
+}
+
+// setupNetwork gives the container its network before its spec is
+// written: the CNI attachment for bridge and named networks (with its
+// ports), or the namespace it joins.
+func setupNetwork(ctx context.Context, b *bundle, o *Options, cfg *imgspecv1.Image) error {
+	rec, err := netRequest(o, cfg)
+	if err != nil {
+		return err
+	}
+	st, err := b.attachNetwork(ctx, o.networks(), rec)
+	if err != nil {
+		return err
+	}
+	o.netState = st
+	m := &Manager{Store: b.store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir}
+	o.netns, err = netnsPath(m, o, st)
+	return err
+}
+
+// netRequest turns the network options into what to attach: the networks
+// with --ip/--mac on the first, the ports (-p, and -P's EXPOSE ports on
+// free host ports).
+func netRequest(o *Options, cfg *imgspecv1.Image) (*netRecord, error) {
+	names := cniNetworks(o.Network)
+	if len(names) == 0 {
+		if len(o.Publish) > 0 || o.PublishAll || o.IP != "" || o.MAC != "" {
+			return nil, errdefs.Usagef("--publish, --publish-all, --ip and --mac need a bridge or named network, not --network %s", o.Network)
+		}
+		return nil, nil
+	}
+	if (o.IP != "" || o.MAC != "") && len(names) > 1 {
+		return nil, errdefs.Usagef("--ip and --mac take one network, not %d", len(names))
+	}
+	r := &netRecord{Ports: append([]network.PortMapping{}, o.Publish...)}
+	for i, n := range names {
+		req := network.Request{Network: n}
+		if i == 0 {
+			req.IP, req.MAC = o.IP, o.MAC
+		}
+		r.Requests = append(r.Requests, req)
+	}
+	for i, p := range r.Ports {
+		if p.HostPort == 0 {
+			port, err := network.FreePort(p.HostIP, p.Protocol)
+			if err != nil {
+				return nil, err
+			}
+			r.Ports[i].HostPort = port
+		}
+	}
+	if o.PublishAll && cfg != nil {
+		for _, exposed := range slices.Sorted(maps.Keys(cfg.Config.ExposedPorts)) {
+			p, err := ParseExposed(exposed)
+			if err != nil {
+				return nil, err
+			}
+			if slices.ContainsFunc(r.Ports, func(q network.PortMapping) bool {
+				return q.ContainerPort == p.ContainerPort && q.Protocol == p.Protocol
+			}) {
+				continue // -p said where
+			}
+			if p.HostPort, err = network.FreePort("", p.Protocol); err != nil {
+				return nil, err
+			}
+			r.Ports = append(r.Ports, p)
+		}
+	}
+	return r, nil
+}
+
+// reattach attaches a container that starts again to its networks: a new
+// namespace (the spec is pointed at it) and maybe new addresses (its
+// /etc/hosts follows).
+func (b *bundle) reattach(ctx context.Context, nm *network.Manager, spec *specs.Spec) error {
+	r, err := b.readNet()
+	if err != nil || r == nil || len(r.Requests) == 0 {
+		return err
+	}
+	var old *network.State
+	if r.Attached {
+		old = r.State
+		if err := nm.Detach(ctx, b.id, old); err != nil {
+			return err
+		}
+	}
+	old = r.State
+	st, err := b.attachNetwork(ctx, nm, r)
+	if err != nil {
+		return err
+	}
+	for i, ns := range spec.Linux.Namespaces {
+		if ns.Type == specs.NetworkNamespace {
+			spec.Linux.Namespaces[i].Path = st.NetNS
+		}
+	}
+	if old == nil {
+		return nil
+	}
+	hostsPath := filepath.Join(b.dir, "hosts")
+	hosts, err := os.ReadFile(hostsPath)
+	if err != nil {
+		return nil //nolint:nilerr // --no-hosts: there is none to update
+	}
+	text := string(hosts)
+	for i, a := range old.Attachments {
+		if i < len(st.Attachments) && a.IP() != "" {
+			text = strings.ReplaceAll(text, a.IP()+"\t", st.Attachments[i].IP()+"\t")
+		}
+	}
+	return writeInPlace(hostsPath, []byte(text))
+}
+
+// Ports is a container's published ports.
+func (m *Manager) Ports(ref string) ([]network.PortMapping, error) {
+	c, err := m.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	r, err := m.bundle(c).readNet()
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return r.Ports, nil
+}
+
+// networks is the Manager's CNI networks.
+func (m *Manager) networks() *network.Manager {
+	if m.Networks == nil {
+		m.Networks = network.New(network.Config{})
+	}
+	return m.Networks
+}
+
+// NetworkUsers are the containers attached to a network now, by name.
+func (m *Manager) NetworkUsers(name string) ([]string, error) {
+	cs, err := m.List(true)
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	for _, c := range cs {
+		r, err := m.bundle(c).readNet()
+		if err != nil || r == nil || !r.Attached {
+			continue
+		}
+		for _, a := range r.State.Attachments {
+			if a.Network == name {
+				users = append(users, c.Name)
+			}
+		}
+	}
+	return users, nil
+}
