@@ -184,11 +184,19 @@ func removeNetwork(c *ucli.Context, m *run.Manager, nm *network.Manager, ref str
 	if err != nil {
 		return err
 	}
-	users, err := m.NetworkUsers(n.Name)
+	ids, err := nm.Users(n.Name)
 	if err != nil {
 		return err
 	}
-	if len(users) > 0 {
+	if len(ids) > 0 {
+		// Named when they are ctr-run's in this store; any runtime's count.
+		users := make([]string, len(ids))
+		for i, id := range ids {
+			users[i] = id[:min(12, len(id))]
+			if ct, err := m.Get(id); err == nil {
+				users[i] = ct.Name
+			}
+		}
 		return errdefs.Usagef("network %s is used by container %s: remove it first", n.Name, strings.Join(users, ", "))
 	}
 	if _, err := nm.Remove(n.Name); err != nil {

@@ -117,10 +117,15 @@ func runtimeConf(id, ns string, a Attachment, ports []PortMapping) *libcni.Runti
 	if len(ports) > 0 {
 		rt.CapabilityArgs["portMappings"] = ports
 	}
+	// As podman passes them: CNI_ARGS, which host-local (IP) and tuning
+	// (MAC) read whatever capabilities a conflist declares (the default
+	// network's declares none), and the capability for those that do.
 	if a.Request.IP != "" {
+		rt.Args = append(rt.Args, [2]string{"IP", a.Request.IP})
 		rt.CapabilityArgs["ips"] = []string{a.Request.IP}
 	}
 	if a.Request.MAC != "" {
+		rt.Args = append(rt.Args, [2]string{"MAC", a.Request.MAC})
 		rt.CapabilityArgs["mac"] = a.Request.MAC
 	}
 	return rt
@@ -232,7 +237,7 @@ func FreePort(hostIP, proto string) (int, error) {
 
 // loopback is the loopback plugin's config.
 var loopback = func() *libcni.PluginConfig {
-	c, err := libcni.ConfFromBytes([]byte(`{"cniVersion": "0.4.0", "name": "cni-loopback", "type": "loopback"}`))
+	c, err := libcni.NetworkPluginConfFromBytes([]byte(`{"cniVersion": "0.4.0", "name": "cni-loopback", "type": "loopback"}`))
 	if err != nil {
 		panic(err)
 	}

@@ -423,3 +423,32 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// Users are the IDs of the containers attached to a network now, by any
+// runtime that uses libcni (podman's too): libcni caches each attachment's
+// result as RESULTS/NETWORK-CONTAINERID-IFNAME until its DEL.
+func (m *Manager) Users(name string) ([]string, error) {
+	dir := m.cfg.CacheDir
+	if dir == "" {
+		dir = "/var/lib/cni"
+	}
+	entries, err := os.ReadDir(filepath.Join(dir, "results"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), name+"-")
+		if !ok {
+			continue
+		}
+		id, ifname, ok := strings.Cut(rest, "-")
+		if ok && ifname != "" && !strings.Contains(ifname, "-") && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}

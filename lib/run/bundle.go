@@ -1,11 +1,11 @@
 package run
 
 import (
-	"net"
 	"cmp"
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path"

@@ -1,8 +1,8 @@
 package run
 
 import (
-	"context"
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -129,7 +129,7 @@ func (m *Manager) Cleanup(ref string, remove bool) error {
 	_ = m.runtime("delete", "--force", c.ID).Run()
 	b := m.bundle(c)
 	// A stopped container keeps no network: its lease, veth and ports go.
-	if err := b.detachNetwork(context.Background(), m.networks()); err != nil {
+	if err := b.detachNetwork(context.Background(), m); err != nil {
 		return err
 	}
 	if remove {

@@ -284,7 +284,7 @@ func (m *Manager) Remove(ref string, force bool) error {
 	}
 	endMonitor(c.Bundle, c.ID, 5*time.Second)
 	b := m.bundle(c)
-	if err := b.detachNetwork(context.Background(), m.networks()); err != nil {
+	if err := b.detachNetwork(context.Background(), m); err != nil {
 		return fmt.Errorf("removing %s: %w", c.Name, err)
 	}
 	return b.remove()

@@ -106,12 +106,13 @@ func (b *bundle) attachNetwork(ctx context.Context, nm *network.Manager, r *netR
 // detachNetwork undoes what attachNetwork did, if it is still attached:
 // the leases, veths and port rules go, and the pinned namespace. The
 // record stays (start attaches again), without the attachment.
-func (b *bundle) detachNetwork(ctx context.Context, nm *network.Manager) error {
+func (b *bundle) detachNetwork(ctx context.Context, m *Manager) error {
 	r, err := b.readNet()
 	if err != nil || r == nil || !r.Attached {
 		return err
 	}
-	if err := nm.Detach(ctx, b.id, r.State); err != nil {
+	m.leaveNames(b, b.name(), r.State)
+	if err := m.networks().Detach(ctx, b.id, r.State); err != nil {
 		return err
 	}
 	r.Attached = false
@@ -156,17 +157,16 @@ func (m *Manager) joinableNetns(ref string) (string, error) {
 // setupNetwork gives the container its network before its spec is
 // written: the CNI attachment for bridge and named networks (with its
 // ports), or the namespace it joins.
-func setupNetwork(ctx context.Context, b *bundle, o *Options, cfg *imgspecv1.Image) error {
+func setupNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *imgspecv1.Image) error {
 	rec, err := netRequest(o, cfg)
 	if err != nil {
 		return err
 	}
-	st, err := b.attachNetwork(ctx, o.networks(), rec)
+	st, err := b.attachNetwork(ctx, m.networks(), rec)
 	if err != nil {
 		return err
 	}
 	o.netState = st
-	m := &Manager{Store: b.store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir}
 	o.netns, err = netnsPath(m, o, st)
 	return err
 }
@@ -225,15 +225,15 @@ func netRequest(o *Options, cfg *imgspecv1.Image) (*netRecord, error) {
 // reattach attaches a container that starts again to its networks: a new
 // namespace (the spec is pointed at it) and maybe new addresses (its
 // /etc/hosts follows).
-func (b *bundle) reattach(ctx context.Context, nm *network.Manager, spec *specs.Spec) error {
+func (b *bundle) reattach(ctx context.Context, m *Manager, spec *specs.Spec) error {
+	nm := m.networks()
 	r, err := b.readNet()
 	if err != nil || r == nil || len(r.Requests) == 0 {
 		return err
 	}
 	var old *network.State
 	if r.Attached {
-		old = r.State
-		if err := nm.Detach(ctx, b.id, old); err != nil {
+		if err := b.detachNetwork(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -248,7 +248,7 @@ func (b *bundle) reattach(ctx context.Context, nm *network.Manager, spec *specs.
 		}
 	}
 	if old == nil {
-		return nil
+		return m.joinNames(b, b.name(), st)
 	}
 	hostsPath := filepath.Join(b.dir, "hosts")
 	hosts, err := os.ReadFile(hostsPath)
@@ -261,7 +261,10 @@ func (b *bundle) reattach(ctx context.Context, nm *network.Manager, spec *specs.
 			text = strings.ReplaceAll(text, a.IP()+"\t", st.Attachments[i].IP()+"\t")
 		}
 	}
-	return writeInPlace(hostsPath, []byte(text))
+	if err := writeInPlace(hostsPath, []byte(text)); err != nil {
+		return err
+	}
+	return m.joinNames(b, b.name(), st)
 }
 
 // Ports is a container's published ports.
@@ -285,23 +288,3 @@ func (m *Manager) networks() *network.Manager {
 	return m.Networks
 }
 
-// NetworkUsers are the containers attached to a network now, by name.
-func (m *Manager) NetworkUsers(name string) ([]string, error) {
-	cs, err := m.List(true)
-	if err != nil {
-		return nil, err
-	}
-	var users []string
-	for _, c := range cs {
-		r, err := m.bundle(c).readNet()
-		if err != nil || r == nil || !r.Attached {
-			continue
-		}
-		for _, a := range r.State.Attachments {
-			if a.Network == name {
-				users = append(users, c.Name)
-			}
-		}
-	}
-	return users, nil
-}

@@ -133,7 +133,7 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	}
 	b.mounted = true
 	spec.Root.Path = rootfs
-	if err := b.reattach(context.Background(), m.networks(), spec); err != nil {
+	if err := b.reattach(context.Background(), m, spec); err != nil {
 		b.unmount()
 		return c, err
 	}
@@ -155,7 +155,7 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	o.LogSizeMax, _ = strconv.ParseInt(spec.Annotations[annotLogSizeMax], 10, 64)
 	o.LogMaxFiles, _ = strconv.Atoi(spec.Annotations[annotLogMaxFiles])
 	if err := startDetached(o, b); err != nil {
-		_ = b.detachNetwork(context.Background(), m.networks())
+		_ = b.detachNetwork(context.Background(), m)
 		b.unmount()
 		return c, err
 	}

@@ -194,12 +194,12 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 			// goes, and the name is free again.
 			_ = forceDelete(o.Runtime, o.StateDir, c.ID)
 			endMonitor(b.dir, c.ID, time.Second)
-			_ = b.detachNetwork(context.WithoutCancel(ctx), o.networks())
+			_ = b.detachNetwork(context.WithoutCancel(ctx), &Manager{StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()})
 			_ = b.remove()
 			removeCIDFile(o.CIDFile)
 			return
 		}
-		if err := b.detachNetwork(context.WithoutCancel(ctx), o.networks()); err != nil && retErr == nil {
+		if err := b.detachNetwork(context.WithoutCancel(ctx), &Manager{StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}); err != nil && retErr == nil {
 			retErr = err
 		}
 		b.unmount()
@@ -214,7 +214,8 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		return -1, fmt.Errorf("mounting the container: %w", err)
 	}
 	b.mounted = true
-	if err := setupNetwork(ctx, b, &o, cfg); err != nil {
+	mgr := &Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}
+	if err := setupNetwork(ctx, mgr, b, &o, cfg); err != nil {
 		return -1, err
 	}
 	spec, err := b.prepare(rootfs, cfg, &o, name)
@@ -228,6 +229,9 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		return -1, err
 	}
 	if err := b.markStarted(o.StateDir); err != nil {
+		return -1, err
+	}
+	if err := mgr.joinNames(b, name, o.netState); err != nil {
 		return -1, err
 	}
 	if o.Detach {

@@ -23,8 +23,11 @@ IMG=localhost/busybox:latest
 	# /etc/hosts, /etc/resolv.conf are generated; rlimits clamped to the host's.
 	run_ctr ctr-run "${STORAGE[@]}" --rm --hostname box "$IMG" sh -c 'cat /etc/hostname; grep box /etc/hosts; ulimit -Hn'
 	expect_match "^box"
-	expect_match "127.0.1.1	box"
+	# On podman's default network the name goes with the container's address.
+	expect_match $'\n10\\.88\\.[0-9]+\\.[0-9]+\tbox ctr-'
 	expect_match "$(ulimit -Hn)\$"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none --hostname box "$IMG" grep box /etc/hosts
+	expect_output "127.0.1.1	box"
 }
 
 @test "run: capabilities, privileged, seccomp and no-new-privileges options" {
@@ -104,7 +107,7 @@ IMG=localhost/busybox:latest
 
 @test "run: network none and host" {
 	local_busybox
-	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c 'ls /sys/class/net'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none "$IMG" sh -c 'ls /sys/class/net'
 	expect_output "lo"
 	run_ctr ctr-run "${STORAGE[@]}" --rm --network host "$IMG" sh -c 'ls /sys/class/net | wc -l'
 	[ "$output" -ge 1 ]
@@ -178,7 +181,7 @@ IMG=localhost/busybox:latest
 	expect_match "not found"
 	run_ctr 126 ctr-run "${STORAGE[@]}" --rm "$IMG" /etc/passwd
 	run_ctr 2 ctr-run "${STORAGE[@]}" --rm --pull never localhost/nothing:1 true
-	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --network bridge "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --network 'no such!' "$IMG" true
 	run_ctr 125 ctr-run "${STORAGE[@]}" --rm --runtime /nonexistent/runtime "$IMG" true
 	# The init of a PID namespace cannot be killed from inside; a child can.
 	run_ctr 137 ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c 'sh -c "kill -9 \$\$"; exit $?'

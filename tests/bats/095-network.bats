@@ -1,0 +1,274 @@
+#!/usr/bin/env bats
+# Networks on CNI (issue 13): the default bridge, published ports, named
+# networks with names, podman on the same networks, nothing leaked. Traffic
+# goes only to 127.0.0.0/8 and to addresses of containers and networks the
+# test made (subnets in 10.231.0.0/16 it chooses and removes).
+
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+# shellcheck disable=SC2030,SC2031 # each @test is a subshell: what it adds to REGISTRY_PIDS is its own
+bats_require_minimum_version 1.5.0
+load helpers
+
+IMG=localhost/busybox:latest
+
+# test_network NAME [create flags...]: a network of the test's own, in a
+# subnet of 10.231.0.0/16 no network uses; removed by teardown.
+test_network() {
+	local name=$1 i
+	shift
+	for i in $(seq 0 255); do
+		if ! grep -qs "\"10\.231\.$i\.0/24\"" /etc/cni/net.d/*.conflist; then
+			run_ctr ctr-run network create --subnet "10.231.$i.0/24" "$@" "$name"
+			TEST_NETWORKS+=("$name")
+			return
+		fi
+	done
+	return 1
+}
+
+# pinned_netns: the network namespaces ctr has pinned.
+pinned_netns() {
+	find /run/netns -maxdepth 1 -name 'ctr-*' 2>/dev/null | sort
+}
+
+# leaks NETWORK: what a container attached to NETWORK leaves if it is not
+# detached: pinned namespaces, veths, the network's leases, iptables rules
+# (without counters).
+leaks() {
+	pinned_netns
+	ip -o link show type veth | awk -F': ' '{print $2}' | sort
+	find "/var/lib/cni/networks/$1" -type f ! -name lock ! -name 'last_reserved_ip*' 2>/dev/null | sort
+	iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' | sort
+}
+
+# GET HOST [PORT]: a shell command for a container that fetches / from
+# HOST with nc (busybox's static wget dies of SIGSEGV on some failures here
+# instead of exiting 1; nc is plain sockets).
+GET() {
+	printf "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 %s %s" "$1" "${2:-80}"
+}
+
+# httpd_container NAME [run flags...]: busybox httpd on port 80 serving
+# "hello from NAME", detached; waits until it listens.
+httpd_container() {
+	local name=$1
+	shift
+	run_ctr ctr-run "${STORAGE[@]}" -d --name "$name" "$@" "$IMG" sh -c "mkdir -p /w && echo 'hello from $name' > /w/index.html && exec httpd -f -p 80 -h /w"
+	local _
+	for _ in $(seq 50); do
+		ctr-run "${STORAGE[@]}" exec "$name" sh -c 'netstat -ltn | grep -q ":80 "' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+@test "network: -p publishes on the host, -P picks free ports for EXPOSE, port prints them" {
+	local_busybox
+	local port
+	port=$(free_port)
+	httpd_container web -p "127.0.0.1:$port:80"
+	run curl -s -m 10 "http://127.0.0.1:$port/"
+	[ "$status" -eq 0 ]
+	expect_output "hello from web"
+	run_ctr ctr-run "${STORAGE[@]}" port web
+	expect_output "80/tcp -> 127.0.0.1:$port"
+	run_ctr ctr-run "${STORAGE[@]}" port web 80
+	expect_output "127.0.0.1:$port"
+	# -P: an image that exposes 80 and 81/udp.
+	mkdir -p "$TEST_TMP/ctx"
+	printf 'FROM %s\nEXPOSE 80 81/udp\n' "$IMG" >"$TEST_TMP/ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q -t localhost/exposed "$TEST_TMP/ctx"
+	run_ctr ctr-run "${STORAGE[@]}" -d --name all -P localhost/exposed sh -c 'mkdir -p /w && echo hello-all > /w/index.html && exec httpd -f -p 80 -h /w'
+	run_ctr ctr-run "${STORAGE[@]}" port all
+	[ "${#lines[@]}" -eq 2 ]
+	expect_match "80/tcp -> 0.0.0.0:[0-9]+"
+	expect_match "81/udp -> 0.0.0.0:[0-9]+"
+	port=$(ctr-run "${STORAGE[@]}" port all 80 | cut -d: -f2)
+	local _
+	for _ in $(seq 50); do curl -s -m 2 "http://127.0.0.1:$port/" | grep -q hello-all && break; sleep 0.1; done
+	run curl -s -m 10 "http://127.0.0.1:$port/"
+	expect_output "hello-all"
+	run_ctr ctr-run "${STORAGE[@]}" rm -f web all
+}
+
+@test "network: a container reaches a server on its network's gateway (the outbound path)" {
+	local_busybox
+	test_network outnet
+	local gw
+	gw=$(ctr-run network inspect outnet | jq -r '.subnets[0].gateway')
+	# The bridge exists once a container is attached.
+	run_ctr ctr-run "${STORAGE[@]}" -d --name holder --network outnet "$IMG" sleep 100
+	mkdir -p "$TEST_TMP/www"
+	echo "from the host" >"$TEST_TMP/www/index.html"
+	local port
+	port=$(free_port)
+	busybox httpd -f -p "$gw:$port" -h "$TEST_TMP/www" 3>&- &
+	REGISTRY_PIDS+=($!)
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network outnet "$IMG" sh -c "$(GET "$gw" "$port")"
+	expect_match "from the host"
+	run_ctr ctr-run "${STORAGE[@]}" rm -f holder
+}
+
+@test "network: containers on one named network reach each other by name; another network's cannot" {
+	local_busybox
+	test_network nameda
+	test_network namedb
+	httpd_container alpha --network nameda
+	run_ctr ctr-run "${STORAGE[@]}" --rm --name beta --network nameda "$IMG" sh -c "$(GET alpha)"
+	expect_match "hello from alpha"
+	# alpha learns of a container that joined after it, while it runs.
+	run_ctr ctr-run "${STORAGE[@]}" -d --name gamma --network nameda "$IMG" sleep 100
+	run_ctr ctr-run "${STORAGE[@]}" exec alpha grep -c gamma /etc/hosts
+	expect_output 1
+	run_ctr ctr-run "${STORAGE[@]}" rm -f gamma
+	run_ctr 1 ctr-run "${STORAGE[@]}" exec alpha grep -c gamma /etc/hosts
+	expect_output 0
+	# Another network: no name for alpha (its address is routed, as
+	# between podman 4.3's CNI networks without isolate).
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network namedb "$IMG" sh -c "grep -c alpha /etc/hosts; $(GET alpha); echo status \$?"
+	expect_match "^0"
+	[[ $output != *"hello from alpha"* ]]
+	expect_match "status 1"
+	# In use: the network stays.
+	run_ctr 64 ctr-run "${STORAGE[@]}" network rm nameda
+	expect_match "used by container alpha"
+	run_ctr ctr-run "${STORAGE[@]}" rm -f alpha
+}
+
+@test "network: a ctr container and a podman container on the default network reach each other; podman sees ctr's networks" {
+	requires podman
+	local_busybox
+	httpd_container cweb
+	local cip pip
+	cip=$(ctr-run "${STORAGE[@]}" exec cweb sh -c "ip -4 -o addr show eth0 | awk '{print \$4}' | cut -d/ -f1")
+	run podman_t run --rm "$IMG" sh -c "$(GET "$cip")"
+	echo "podman run: $status: $output"
+	[ "$status" -eq 0 ]
+	expect_match "hello from cweb"
+	run podman_t run -d --name pweb "$IMG" sh -c 'mkdir -p /w && echo hello-podman > /w/index.html && exec httpd -f -p 80 -h /w'
+	[ "$status" -eq 0 ]
+	pip=$(podman_t inspect --format '{{.NetworkSettings.IPAddress}}' pweb)
+	local _
+	for _ in $(seq 50); do
+		podman_t exec pweb sh -c 'netstat -ltn | grep -q ":80 "' && break
+		sleep 0.1
+	done
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c "$(GET "$pip")"
+	expect_match "hello-podman"
+	podman_t rm -f pweb >/dev/null
+	test_network shared
+	run podman_t network ls --format '{{.Name}}'
+	expect_match "shared"
+	run podman_t network inspect shared
+	[ "$(jq -r '.[0].subnets[0].subnet' <<<"$output")" = "$(ctr-run network inspect shared | jq -r '.subnets[0].subnet')" ]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f cweb
+}
+
+@test "network: container:ID shares the namespace; ns:PATH joins one" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" -d --name first "$IMG" sleep 100
+	local a b
+	a=$(ctr-run "${STORAGE[@]}" exec first ip -o link show eth0 | awk '{print $17}')
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network container:first "$IMG" ip -o link show eth0
+	b=$(awk '{print $17}' <<<"$output")
+	[ -n "$a" ] && [ "$a" = "$b" ]
+	local ns
+	ns=$(jq -r .state.netns "$TEST_TMP/root/ctr/$(ctr-run "${STORAGE[@]}" inspect first | jq -r .id)/network.json")
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network "ns:$ns" "$IMG" ip -o link show eth0
+	[ "$(awk '{print $17}' <<<"$output")" = "$a" ]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f first
+	run_ctr 2 ctr-run "${STORAGE[@]}" --rm --network container:first "$IMG" true
+}
+
+@test "network: 30 containers started and removed leave nothing; nor do killed monitors after rm -f" {
+	local_busybox
+	test_network leaknet
+	# A first container makes what stays for good: the bridge, the
+	# plugins' base chains.
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network leaknet "$IMG" true
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" true
+	leaks leaknet >"$TEST_TMP/before"
+	leaks podman >>"$TEST_TMP/before"
+	local n ids=()
+	for n in $(seq 30); do
+		if [ $((n % 2)) -eq 0 ]; then
+			ids+=("$(ctr-run "${STORAGE[@]}" -d --network leaknet -p "127.0.0.1::80" "$IMG" sleep 100)")
+		else
+			ids+=("$(ctr-run "${STORAGE[@]}" -d "$IMG" sleep 100)")
+		fi
+	done
+	[ "$(pinned_netns | wc -l)" -ge 30 ]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f "${ids[@]}"
+	leaks leaknet >"$TEST_TMP/after"
+	leaks podman >>"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+	# Monitors killed: rm -f still releases everything.
+	ids=()
+	for n in $(seq 5); do
+		ids+=("$(ctr-run "${STORAGE[@]}" -d --network leaknet -p "127.0.0.1::80" "$IMG" sleep 100)")
+	done
+	for n in "${ids[@]}"; do kill -9 "$(monitor_pid "$n")"; done
+	run_ctr ctr-run "${STORAGE[@]}" rm -f "${ids[@]}"
+	leaks leaknet >"$TEST_TMP/after"
+	leaks podman >>"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+	# A container that exits by itself, detached: its monitor's clean-up
+	# detaches it.
+	run_ctr ctr-run "${STORAGE[@]}" -d --name brief --network leaknet "$IMG" true
+	run_ctr ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" wait brief
+	local _
+	for _ in $(seq 50); do
+		[ -z "$(pinned_netns)" ] && break
+		sleep 0.1
+	done
+	[ -z "$(pinned_netns)" ]
+	run_ctr ctr-run "${STORAGE[@]}" rm brief
+}
+
+@test "network: bad input is one line and its exit code, and leaves nothing" {
+	local_busybox
+	test_network badnet
+	local port _
+	port=$(free_port)
+	busybox httpd -f -p "127.0.0.1:$port" -h "$TEST_TMP" 3>&- &
+	REGISTRY_PIDS+=($!)
+	for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+	run --separate-stderr ctr-run "${STORAGE[@]}" --rm --name taken -p "127.0.0.1:$port:80" "$IMG" true
+	[ "$status" -eq 125 ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"in use"* ]]
+	run_ctr 2 ctr-run "${STORAGE[@]}" --rm --network nosuchnet "$IMG" true
+	expect_match 'network "nosuchnet" not found'
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --network none -p 80 "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm -p 80:99999 "$IMG" true
+	run_ctr 64 ctr-run network create --subnet 10.231.300.0/24 bad1
+	run_ctr 64 ctr-run network create --subnet "$(ctr-run network inspect badnet | jq -r '.subnets[0].subnet')" bad2
+	expect_match "overlaps"
+	run_ctr 64 ctr-run network create 'bad name'
+	run_ctr 64 ctr-run network rm podman
+	run_ctr 2 ctr-run network rm nosuchnet
+	[ ! -e /etc/cni/net.d/bad1.conflist ] && [ ! -e /etc/cni/net.d/bad2.conflist ]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a
+	[ "${#lines[@]}" -eq 1 ]
+	[ -z "$(pinned_netns)" ]
+}
+
+@test "network: --ip, --mac-address, two networks, --no-hosts" {
+	local_busybox
+	test_network fixednet
+	test_network secondnet
+	local sub
+	sub=$(ctr-run network inspect fixednet | jq -r '.subnets[0].subnet' | cut -d. -f1-3)
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network fixednet --ip "$sub.77" --mac-address 02:42:ac:11:00:77 "$IMG" \
+		sh -c 'ip -4 -o addr show eth0 | awk "{print \$4}"; cat /sys/class/net/eth0/address'
+	expect_output "$(printf '%s\n%s' "$sub.77/24" 02:42:ac:11:00:77)"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network fixednet,secondnet "$IMG" ls /sys/class/net
+	expect_output "$(printf 'eth0\neth1\nlo')"
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --network fixednet,secondnet --ip "$sub.78" "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --ip 300.1.1.1 "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --mac-address nomac "$IMG" true
+	# The image's /etc/hosts, untouched.
+	run_ctr ctr-run "${STORAGE[@]}" --rm --no-hosts "$IMG" sh -c 'cat /etc/hosts 2>&1; mount | grep -c " /etc/hosts " || true'
+	[[ $output != *host.containers.internal* ]]
+	[ "${lines[-1]}" = 0 ]
+}
