@@ -287,4 +287,3 @@ func (m *Manager) networks() *network.Manager {
 	}
 	return m.Networks
 }
-
