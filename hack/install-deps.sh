@@ -24,6 +24,8 @@ declare -A need=(
 	[runc]=runc
 	[findmnt]=util-linux
 	[shellcheck]=shellcheck
+	[iptables]=iptables
+	[ip]=iproute2
 )
 # golangci-lint, pinned, built from the Go module proxy into GOBIN (or
 # GOPATH/bin) when that version is not there yet: make validate runs it.
@@ -42,6 +44,9 @@ missing=()
 # libseccomp's headers, for ctr-runtime's seccomp support (cgo).
 [ -f /usr/include/seccomp.h ] || missing+=(libseccomp-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+# The CNI plugins ctr-run's networks run (bridge, host-local, portmap,
+# firewall, tuning, loopback), as podman 4.3 runs them.
+[ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
 for cmd in "${!need[@]}"; do
 	command -v "$cmd" >/dev/null 2>&1 || missing+=("${need[$cmd]}")
 done

@@ -38,7 +38,7 @@ func (f *buildFlags) flags(g *globalFlags) []ucli.Flag {
 		&ucli.BoolFlag{Name: "layers", Value: true, Usage: "commit and cache each step (--layers=false: one layer at the end, no cache, as buildah's default)", Destination: &f.layers},
 		&ucli.BoolFlag{Name: "no-cache", Usage: "run every step, using no cached layer", Destination: &f.noCache},
 		&ucli.StringFlag{Name: "pull", Value: "missing", Usage: "pull base images: `POLICY` missing, always or never", Destination: &f.pull},
-		&ucli.StringFlag{Name: "network", Value: "host", Usage: "RUN steps' network `MODE`: host or none", Destination: &f.network},
+		&ucli.StringFlag{Name: "network", Value: "bridge", Usage: "RUN steps' network `MODE`: bridge (podman's default network, as podman build), none, host, or network names", Destination: &f.network},
 		&ucli.StringSliceFlag{Name: "secret", Usage: "`id=ID,src=PATH`: the file RUN --mount=type=secret,id=ID reads (repeatable; never stored in the image)", Destination: &f.secrets},
 		&ucli.StringFlag{Name: "timestamp", Usage: "record `SECONDS` since the epoch as every creation and file time: reproducible images (default: $SOURCE_DATE_EPOCH, else now)", Destination: &f.timestamp},
 		&ucli.StringFlag{Name: "iidfile", Usage: "write the image ID to `FILE`", Destination: &f.iidfile},

@@ -25,7 +25,7 @@ func runCommand(g *globalFlags) *ucli.Command {
 			&ucli.StringSliceFlag{Name: "env", Aliases: []string{"e"}, Usage: "set `VAR=VALUE` for the command", Destination: &env},
 			&ucli.StringFlag{Name: "workdir", Aliases: []string{"w"}, Usage: "working `DIR` (default: the container's)", Destination: &workdir},
 			&ucli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "run as `USER[:GROUP]` (default: the container's)", Destination: &user},
-			&ucli.StringFlag{Name: "network", Value: "host", Usage: "`MODE`: host (default, as a build needs) or none", Destination: &network},
+			&ucli.StringFlag{Name: "network", Value: "bridge", Usage: "`MODE`: bridge (podman's default network, as podman build), none, host, or network names", Destination: &network},
 			&ucli.StringSliceFlag{Name: "volume", Aliases: []string{"v"}, Usage: "bind mount `SRC:DST[:ro]`", Destination: &volumes},
 			&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program)", Destination: &runtime},
 		},

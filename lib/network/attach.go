@@ -82,11 +82,19 @@ func (m *Manager) Attach(ctx context.Context, id string, reqs []Request, ports [
 			_ = m.Detach(context.WithoutCancel(ctx), id, st)
 		}
 	}()
-	// lo up, by the loopback plugin as CRI-O does it: the runtime sets up
-	// loopback only in a namespace it makes itself.
-	if _, err := m.cni.AddNetwork(ctx, loopback, loopbackConf(id, ns)); err != nil {
-		return st, fmt.Errorf("loopback: %w", err)
-	}
+	// lo up, by the loopback plugin as CRI-O does it (the runtime sets up
+	// loopback only in a namespace it makes itself), beside the networks.
+	loErr := make(chan error, 1)
+	go func() {
+		_, err := m.cni.AddNetwork(ctx, loopback, loopbackConf(id, ns))
+		loErr <- err
+	}()
+	defer func() {
+		// Before the deferred Detach above, which then sees the error.
+		if err := <-loErr; err != nil && retErr == nil {
+			retErr = fmt.Errorf("loopback: %w", err)
+		}
+	}()
 	for i, r := range reqs {
 		a := Attachment{Network: lists[i].Name, IfName: "eth" + strconv.Itoa(i), Request: r}
 		var pm []PortMapping
@@ -157,6 +165,8 @@ func (m *Manager) Detach(ctx context.Context, id string, st *State) error {
 	if st == nil {
 		return nil
 	}
+	loErr := make(chan error, 1)
+	go func() { loErr <- m.cni.DelNetwork(ctx, loopback, loopbackConf(id, st.NetNS)) }()
 	var first error
 	for i := len(st.Attachments) - 1; i >= 0; i-- {
 		a := st.Attachments[i]
@@ -173,7 +183,7 @@ func (m *Manager) Detach(ctx context.Context, id string, st *State) error {
 			first = fmt.Errorf("detaching from network %s: %w", a.Network, err)
 		}
 	}
-	if err := m.cni.DelNetwork(ctx, loopback, loopbackConf(id, st.NetNS)); err != nil && first == nil {
+	if err := <-loErr; err != nil && first == nil {
 		first = fmt.Errorf("loopback: %w", err)
 	}
 	if err := removeNetns(st.NetNS); err != nil && first == nil {

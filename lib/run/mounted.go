@@ -1,6 +1,7 @@
 package run
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,13 @@ func RunMounted(store storage.Store, o Options, id, rootfs string, cfg *imgspecv
 	}
 	b := &bundle{store: store, id: id, dir: filepath.Join(o.StateDir, id)}
 	defer os.RemoveAll(b.dir)
+	// The step's network (a bridge by default, as podman build's): made
+	// for it and released after it.
+	m := &Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, Networks: o.networks()}
+	if err := setupNetwork(context.Background(), m, b, &o, nil); err != nil {
+		return -1, err
+	}
+	defer func() { _ = b.detachNetwork(context.Background(), m) }()
 	spec, err := b.prepare(rootfs, cfg, &o, id)
 	if err != nil {
 		return -1, err
@@ -41,6 +49,11 @@ func RunMounted(store storage.Store, o Options, id, rootfs string, cfg *imgspecv
 func StopStep(runtime, stateDir, id string) error {
 	if err := forceDelete(runtime, stateDir, id); err != nil {
 		return fmt.Errorf("stopping the step running in %s: %w", id, err)
+	}
+	// A step whose ctr-build was killed left its network attached.
+	b := &bundle{id: id, dir: filepath.Join(stateDir, id)}
+	if err := b.detachNetwork(context.Background(), &Manager{StateDir: stateDir}); err != nil {
+		return fmt.Errorf("releasing the network of the step in %s: %w", id, err)
 	}
 	return nil
 }

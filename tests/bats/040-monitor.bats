@@ -21,7 +21,12 @@ MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	expect_output "oops"
 	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
 	[ "$(jq -r .exitCode <<<"$output")" = 3 ]
-	# The exit command unmounted it.
+	# The exit command (run after the exit is recorded) unmounts it.
+	local _
+	for _ in $(seq 100); do
+		[ -z "$(rootfs_mounts)" ] && break
+		sleep 0.1
+	done
 	[ -z "$(rootfs_mounts)" ]
 }
 

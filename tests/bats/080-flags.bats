@@ -77,7 +77,7 @@ IMG=localhost/busybox:latest
 	run_ctr ctr-build "${STORAGE[@]}" -q -f "$TEST_TMP/Other" --network host --no-cache "$ctx"
 	run_ctr ctr-run "${STORAGE[@]}" --rm "$output" cat /nets
 	[ "$output" -eq "$(find /sys/class/net -mindepth 1 -maxdepth 1 | wc -l)" ]
-	run_ctr 64 ctr-build "${STORAGE[@]}" -q --network bridge "$ctx"
+	run_ctr 64 ctr-build "${STORAGE[@]}" -q --network 'no such!' "$ctx"
 	expect_match "network"
 	# --runtime: the RUN steps go through the runtime given.
 	printf '#!/bin/sh\necho "$@" >>%s\nexec runc "$@"\n' "$TEST_TMP/runtime.log" >"$TEST_TMP/logging-runc"

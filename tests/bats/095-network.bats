@@ -45,7 +45,7 @@ leaks() {
 # HOST with nc (busybox's static wget dies of SIGSEGV on some failures here
 # instead of exiting 1; nc is plain sockets).
 GET() {
-	printf "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 %s %s" "$1" "${2:-80}"
+	printf '%s' "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 $1 ${2:-80}"
 }
 
 # httpd_container NAME [run flags...]: busybox httpd on port 80 serving
@@ -271,4 +271,25 @@ httpd_container() {
 	run_ctr ctr-run "${STORAGE[@]}" --rm --no-hosts "$IMG" sh -c 'cat /etc/hosts 2>&1; mount | grep -c " /etc/hosts " || true'
 	[[ $output != *host.containers.internal* ]]
 	[ "${lines[-1]}" = 0 ]
+}
+
+@test "network: a build's RUN steps get a bridge of their own (the host's loopback is out of reach), as podman build's" {
+	local_busybox
+	mkdir -p "$TEST_TMP/www" "$TEST_TMP/ctx"
+	echo "host loopback" >"$TEST_TMP/www/index.html"
+	local port
+	port=$(free_port)
+	busybox httpd -f -p "127.0.0.1:$port" -h "$TEST_TMP/www" 3>&- &
+	REGISTRY_PIDS+=($!)
+	local _
+	for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+	printf 'FROM %s\nRUN (%s || true) > /got; ip -o link show eth0 2>/dev/null | grep -c eth0 > /eth0 || true\n' "$IMG" "$(GET 127.0.0.1 "$port")" >"$TEST_TMP/ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q -t localhost/bridged "$TEST_TMP/ctx"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none localhost/bridged cat /got /eth0
+	[[ $output != *"host loopback"* ]]
+	expect_match "1$"
+	run_ctr ctr-build "${STORAGE[@]}" -q --network host --no-cache -t localhost/hosted "$TEST_TMP/ctx"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none localhost/hosted cat /got
+	expect_match "host loopback"
+	[ -z "$(pinned_netns)" ]
 }
