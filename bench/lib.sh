@@ -111,7 +111,7 @@ ratio() { printf '%.2f' "$(echo "$1 / $2" | bc -l)"; }
 # CONFIG, over a copy of the rootfs in DIR/rootfs.
 make_bundle() {
 	local dir=$1 config=$2 id
-	ctr-run "${S[@]}" --name bundle-source localhost/busybox:1 true
+	ctr-run "${S[@]}" --name bundle-source --network none localhost/busybox:1 true
 	id=$(ctr-run "${S[@]}" inspect bundle-source | jq -r .id)
 	mkdir -p "$dir/rootfs"
 	# The largest blob is the layer.

@@ -314,9 +314,10 @@ IMG=localhost/busybox:latest
 	_OCI_SYNCPIPE=3 ctr-monitor -c "$c-6" -u short-name --socket-dir-path "$TEST_TMP/sockets" -r "$CTR_BIN/ctr-runtime" \
 		--runtime-arg --root --runtime-arg "$rtroot" -b "$long" --exit-dir "$TEST_TMP/exits" -l "$TEST_TMP/logs/6.log" \
 		3>"$TEST_TMP/sync-6" </dev/null >/dev/null 2>&1
+	# The detached monitor makes the link before it reports on the sync pipe.
+	for _ in $(seq 100); do [ -s "$TEST_TMP/sync-6" ] && break; sleep 0.02; done
 	[ "$(readlink "$TEST_TMP/sockets/short-name")" = "$long" ]
 	[ -S "$TEST_TMP/sockets/short-name/attach" ]
-	for _ in $(seq 100); do [ -s "$TEST_TMP/sync-6" ] && break; sleep 0.02; done
 	ctr-runtime --root "$rtroot" start "$c-6"
 	for _ in $(seq 200); do [ -e "$TEST_TMP/exits/$c-6" ] && break; sleep 0.05; done
 	for _ in $(seq 50); do [ -L "$TEST_TMP/sockets/short-name" ] || break; sleep 0.05; done
