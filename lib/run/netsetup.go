@@ -107,16 +107,31 @@ func (b *bundle) attachNetwork(ctx context.Context, nm *network.Manager, r *netR
 // the leases, veths and port rules go, and the pinned namespace. The
 // record stays (start attaches again), without the attachment.
 func (b *bundle) detachNetwork(ctx context.Context, m *Manager) error {
+	return b.startDetach(ctx, m, true)()
+}
+
+// startDetach starts detachNetwork's work in the background (its plugins
+// take most of a container's clean-up) and returns the wait for it; with
+// keep false the record is not updated (the container is being removed,
+// its record with it).
+func (b *bundle) startDetach(ctx context.Context, m *Manager, keep bool) func() error {
 	r, err := b.readNet()
 	if err != nil || r == nil || !r.Attached {
-		return err
+		return func() error { return err }
 	}
 	m.leaveNames(b, b.name(), r.State)
-	if err := m.networks().Detach(ctx, b.id, r.State); err != nil {
-		return err
+	done := make(chan error, 1)
+	go func() { done <- m.networks().Detach(ctx, b.id, r.State) }()
+	return func() error {
+		if err := <-done; err != nil {
+			return err
+		}
+		if !keep {
+			return nil
+		}
+		r.Attached = false
+		return b.writeNet(r)
 	}
-	r.Attached = false
-	return b.writeNet(r)
 }
 
 // netnsPath is the namespace the container joins for its network mode:

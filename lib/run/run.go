@@ -199,24 +199,32 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 			removeCIDFile(o.CIDFile)
 			return
 		}
-		if err := b.detachNetwork(context.WithoutCancel(ctx), &Manager{StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}); err != nil && retErr == nil {
-			retErr = err
-		}
+		// The network's plugins run while the storage is cleaned up; a
+		// removed container's network record goes with it.
+		waitNet := b.startDetach(context.WithoutCancel(ctx), &Manager{StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}, !o.Remove)
 		b.unmount()
 		if o.Remove {
 			if err := b.remove(); err != nil {
 				retErr = err
 			}
 		}
+		if err := waitNet(); err != nil && retErr == nil {
+			retErr = err
+		}
 	}()
+	// The network is attached (its plugins take most of the start) while
+	// the rootfs is mounted.
+	mgr := &Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}
+	netDone := make(chan error, 1)
+	go func() { netDone <- setupNetwork(ctx, mgr, b, &o, cfg) }()
 	rootfs, err := store.Mount(c.ID, "")
+	netErr := <-netDone
 	if err != nil {
 		return -1, fmt.Errorf("mounting the container: %w", err)
 	}
 	b.mounted = true
-	mgr := &Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}
-	if err := setupNetwork(ctx, mgr, b, &o, cfg); err != nil {
-		return -1, err
+	if netErr != nil {
+		return -1, netErr
 	}
 	spec, err := b.prepare(rootfs, cfg, &o, name)
 	if err != nil {
