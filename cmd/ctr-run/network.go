@@ -57,7 +57,8 @@ func portCommand(f *runFlags) *ucli.Command {
 func networkCommand(f *runFlags) *ucli.Command {
 	return &ucli.Command{
 		Name: "network", Usage: "manage networks (CNI configs in /etc/cni/net.d, shared with podman)",
-		Subcommands: []*ucli.Command{networkCreate(), networkList(), networkInspect(), networkRemove(f)},
+		Subcommands: []*ucli.Command{networkCreate(), networkList(), networkInspect(), networkRemove(f), networkPrune(f),
+			networkConnect(f, true), networkConnect(f, false)},
 	}
 }
 
@@ -212,4 +213,59 @@ func silenced(err error) error {
 		return nil
 	}
 	return exit.With(exitCode(err))
+}
+
+func networkPrune(f *runFlags) *ucli.Command {
+	return &ucli.Command{
+		Name: "prune", Usage: "remove every network no container uses (not podman's default); print their names",
+		Action: func(c *ucli.Context) error {
+			if c.NArg() != 0 {
+				return cli.UsageError("prune takes no arguments")
+			}
+			return withManager(f, func(m *run.Manager) error {
+				nm := network.New(network.Config{})
+				nets, err := nm.List()
+				if err != nil {
+					return err
+				}
+				for _, n := range nets {
+					if n.Name == network.DefaultName {
+						continue
+					}
+					if ids, err := nm.Users(n.Name); err != nil || len(ids) > 0 {
+						continue
+					}
+					if _, err := nm.Remove(n.Name); err != nil {
+						return err
+					}
+					fmt.Fprintln(c.App.Writer, n.Name)
+				}
+				return nil
+			})
+		},
+	}
+}
+
+// networkConnect is connect (or disconnect): a running container joins (or
+// leaves) a network, as podman network connect.
+func networkConnect(f *runFlags, connect bool) *ucli.Command {
+	name, usage := "connect", "attach a running container to one more network"
+	if !connect {
+		name, usage = "disconnect", "detach a running container from one of its networks"
+	}
+	return &ucli.Command{
+		Name: name, Usage: usage, ArgsUsage: "NETWORK CONTAINER",
+		Action: func(c *ucli.Context) error {
+			if c.NArg() != 2 {
+				return cli.UsageError("want NETWORK CONTAINER")
+			}
+			return withManager(f, func(m *run.Manager) error {
+				net, ref := c.Args().Get(0), c.Args().Get(1)
+				if connect {
+					return m.Connect(c.Context, ref, net)
+				}
+				return m.Disconnect(c.Context, ref, net)
+			})
+		},
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -256,4 +257,49 @@ var loopback = func() *libcni.PluginConfig {
 
 func loopbackConf(id, ns string) *libcni.RuntimeConf {
 	return &libcni.RuntimeConf{ContainerID: id, NetNS: ns, IfName: "lo"}
+}
+
+// AttachMore attaches the namespace of st to one more network, as the
+// next interface; st gains the attachment.
+func (m *Manager) AttachMore(ctx context.Context, id string, st *State, r Request) (Attachment, error) {
+	n, err := m.Get(r.Network)
+	if err != nil {
+		return Attachment{}, err
+	}
+	a := Attachment{Network: n.Name, IfName: freeIfName(st), Request: r}
+	res, err := m.cni.AddNetworkList(ctx, n.list, runtimeConf(id, st.NetNS, a, nil))
+	if err != nil {
+		_ = m.cni.DelNetworkList(context.WithoutCancel(ctx), n.list, runtimeConf(id, st.NetNS, a, nil))
+		return Attachment{}, fmt.Errorf("attaching to network %s: %w", n.Name, err)
+	}
+	if err := describe(res, &a); err != nil {
+		return Attachment{}, err
+	}
+	st.Attachments = append(st.Attachments, a)
+	return a, nil
+}
+
+// DetachOne detaches st's attachment i (its namespace stays).
+func (m *Manager) DetachOne(ctx context.Context, id string, st *State, i int) error {
+	a := st.Attachments[i]
+	var pm []PortMapping
+	if i == 0 {
+		pm = st.Ports
+	}
+	rt := runtimeConf(id, st.NetNS, a, pm)
+	list, err := m.listFor(a.Network, rt)
+	if err != nil {
+		return err
+	}
+	return m.cni.DelNetworkList(ctx, list, rt)
+}
+
+// freeIfName is the first ethN st does not use.
+func freeIfName(st *State) string {
+	for i := 0; ; i++ {
+		name := "eth" + strconv.Itoa(i)
+		if !slices.ContainsFunc(st.Attachments, func(a Attachment) bool { return a.IfName == name }) {
+			return name
+		}
+	}
 }

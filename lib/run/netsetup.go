@@ -302,3 +302,70 @@ func (m *Manager) networks() *network.Manager {
 	}
 	return m.Networks
 }
+
+// Connect attaches a running container to one more network (the next
+// ethN), as podman network connect; it stays attached through restarts.
+func (m *Manager) Connect(ctx context.Context, ref, netName string) error {
+	c, b, r, err := m.attachedRecord(ref)
+	if err != nil {
+		return err
+	}
+	for _, a := range r.State.Attachments {
+		if a.Network == netName {
+			return errdefs.Usagef("container %s is on network %s already", c.Name, netName)
+		}
+	}
+	a, err := m.networks().AttachMore(ctx, c.ID, r.State, network.Request{Network: netName})
+	if err != nil {
+		return err
+	}
+	r.Requests = append(r.Requests, a.Request)
+	if err := b.writeNet(r); err != nil {
+		return err
+	}
+	return m.joinNames(b, c.Name, &network.State{Attachments: []network.Attachment{a}})
+}
+
+// Disconnect detaches a running container from one of its networks.
+func (m *Manager) Disconnect(ctx context.Context, ref, netName string) error {
+	c, b, r, err := m.attachedRecord(ref)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(r.State.Attachments, func(a network.Attachment) bool { return a.Network == netName })
+	if i < 0 {
+		return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("container %s is not on network %s", c.Name, netName))
+	}
+	a := r.State.Attachments[i]
+	m.leaveNames(b, c.Name, &network.State{Attachments: []network.Attachment{a}})
+	for _, p := range m.peers(c.ID, netName) {
+		_ = removeLine(filepath.Join(b.dir, "hosts"), p.line) // names it no longer reaches
+	}
+	if err := m.networks().DetachOne(ctx, c.ID, r.State, i); err != nil {
+		return err
+	}
+	r.State.Attachments = slices.Delete(r.State.Attachments, i, i+1)
+	r.Requests = slices.DeleteFunc(r.Requests, func(q network.Request) bool { return q.Network == netName })
+	return b.writeNet(r)
+}
+
+// attachedRecord is a running container with its network record, which
+// must be a CNI attachment (not none, host, container: or ns:).
+func (m *Manager) attachedRecord(ref string) (Container, *bundle, *netRecord, error) {
+	c, err := m.Get(ref)
+	if err != nil {
+		return c, nil, nil, err
+	}
+	if c.Status != "running" {
+		return c, nil, nil, fail(ExitRunFailure, "container %s is %s, not running", c.Name, c.Status)
+	}
+	b := m.bundle(c)
+	r, err := b.readNet()
+	if err != nil {
+		return c, nil, nil, err
+	}
+	if r == nil || !r.Attached {
+		return c, nil, nil, errdefs.Usagef("container %s has no bridge or named network to change (its --network is none, host, container: or ns:)", c.Name)
+	}
+	return c, b, r, nil
+}

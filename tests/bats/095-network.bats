@@ -293,3 +293,32 @@ httpd_container() {
 	expect_match "host loopback"
 	[ -z "$(pinned_netns)" ]
 }
+
+@test "network: connect and disconnect a running container; prune removes only unused networks" {
+	local_busybox
+	test_network joinnet
+	test_network idlenet
+	run_ctr ctr-run "${STORAGE[@]}" -d --name mover "$IMG" sleep 100
+	httpd_container peer --network joinnet
+	run_ctr ctr-run "${STORAGE[@]}" network connect joinnet mover
+	run_ctr ctr-run "${STORAGE[@]}" exec mover ls /sys/class/net
+	expect_output "$(printf 'eth0\neth1\nlo')"
+	run_ctr ctr-run "${STORAGE[@]}" exec mover sh -c "$(GET peer)"
+	expect_match "hello from peer"
+	run_ctr 64 ctr-run "${STORAGE[@]}" network connect joinnet mover
+	run_ctr ctr-run "${STORAGE[@]}" network disconnect joinnet mover
+	run_ctr ctr-run "${STORAGE[@]}" exec mover ls /sys/class/net
+	expect_output "$(printf 'eth0\nlo')"
+	run_ctr 1 ctr-run "${STORAGE[@]}" exec mover grep -c peer /etc/hosts
+	run_ctr 2 ctr-run "${STORAGE[@]}" network disconnect joinnet mover
+	run_ctr 2 ctr-run "${STORAGE[@]}" network connect nosuchnet mover
+	# prune: idlenet goes; joinnet (peer is on it) and podman's default stay.
+	run_ctr ctr-run "${STORAGE[@]}" network prune
+	expect_match "idlenet"
+	[[ $output != *joinnet* ]]
+	run_ctr ctr-run network ls -q
+	expect_match "joinnet"
+	expect_match "podman"
+	[[ $output != *idlenet* ]]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f mover peer
+}
