@@ -170,18 +170,8 @@ func (m *Manager) Detach(ctx context.Context, id string, st *State) error {
 	go func() { loErr <- m.cni.DelNetwork(ctx, loopback, loopbackConf(id, st.NetNS)) }()
 	var first error
 	for i := len(st.Attachments) - 1; i >= 0; i-- {
-		a := st.Attachments[i]
-		var pm []PortMapping
-		if i == 0 {
-			pm = st.Ports
-		}
-		rt := runtimeConf(id, st.NetNS, a, pm)
-		list, err := m.listFor(a.Network, rt)
-		if err == nil {
-			err = m.cni.DelNetworkList(ctx, list, rt)
-		}
-		if err != nil && first == nil {
-			first = fmt.Errorf("detaching from network %s: %w", a.Network, err)
+		if err := m.DetachOne(ctx, id, st, i); err != nil && first == nil {
+			first = fmt.Errorf("detaching from network %s: %w", st.Attachments[i].Network, err)
 		}
 	}
 	if err := <-loErr; err != nil && first == nil {

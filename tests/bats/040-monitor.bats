@@ -22,12 +22,8 @@ MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
 	[ "$(jq -r .exitCode <<<"$output")" = 3 ]
 	# The exit command (run after the exit is recorded) unmounts it.
-	local _
-	for _ in $(seq 100); do
-		[ -z "$(rootfs_mounts)" ] && break
-		sleep 0.1
-	done
-	[ -z "$(rootfs_mounts)" ]
+	until_true 10 '[ -z "$(rootfs_mounts)" ]'
+
 }
 
 @test "monitor: the log is CRI format, byte for byte: F lines, P pieces" {
@@ -297,12 +293,7 @@ cri_text() {
 	local mpid=$!
 	head -n1 <&4 >/dev/null
 	exec 4>&-
-	local _
-	for _ in $(seq 100); do
-		[ -e "$dir/cleaned" ] && break
-		sleep 0.1
-	done
-	[ -e "$dir/cleaned" ]
+	until_true 10 '[ -e "$dir/cleaned" ]'
 	wait "$mpid"
 	[ "$(cat "$dir/exits/inh")" = 0 ]
 	ctr-runtime --root "$TEST_TMP/rt" delete --force inh 2>/dev/null || true

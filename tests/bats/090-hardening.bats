@@ -610,16 +610,6 @@ ps_field() {
 	ctr-run "${STORAGE[@]}" ps -a --json | jq -r --arg n "$1" "select(.name == \$n) | $2"
 }
 
-# until_true SECONDS 'SHELL TEST': evaluates the test every 0.1 s until it
-# succeeds; fails after SECONDS.
-until_true() {
-	local n=$(($1 * 10))
-	while ! eval "$2"; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 
 @test "hardening 5: kill -9 of a foreground ctr-run: the exit is recorded, the container cleaned up, --rm honoured" {
 	local_busybox

@@ -216,12 +216,7 @@ httpd_container() {
 	# detaches it.
 	run_ctr ctr-run "${STORAGE[@]}" -d --name brief --network leaknet "$IMG" true
 	run_ctr ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" wait brief
-	local _
-	for _ in $(seq 50); do
-		[ -z "$(pinned_netns)" ] && break
-		sleep 0.1
-	done
-	[ -z "$(pinned_netns)" ]
+	until_true 5 '[ -z "$(pinned_netns)" ]'
 	run_ctr ctr-run "${STORAGE[@]}" rm brief
 }
 

@@ -361,3 +361,14 @@ rt_bundle() {
 	  {"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755"]}]}
 	JSON
 }
+
+# until_true SECONDS 'SHELL TEST': evaluates the test every 0.1 s until it
+# succeeds; fails after SECONDS.
+until_true() {
+	local n=$(($1 * 10))
+	while ! eval "$2"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
