@@ -212,6 +212,17 @@ httpd_container() {
 	leaks leaknet >"$TEST_TMP/after"
 	leaks podman >>"$TEST_TMP/after"
 	diff "$TEST_TMP/before" "$TEST_TMP/after"
+	# ctr-run itself killed: the monitor's clean-up detaches its container.
+	local pid
+	ctr-run "${STORAGE[@]}" --rm --name fgkill --network leaknet -p "127.0.0.1::80" "$IMG" sleep 2 >/dev/null 3>&- &
+	pid=$!
+	until_true 20 '[ -n "$(ctr-run "${STORAGE[@]}" ps --json | jq -r "select(.name == \"fgkill\") | .id")" ]'
+	kill -9 "$pid"
+	wait "$pid" || true
+	until_true 20 '[ -z "$(ctr-run "${STORAGE[@]}" ps -a --json | jq -r "select(.name == \"fgkill\") | .id")" ]'
+	leaks leaknet >"$TEST_TMP/after"
+	leaks podman >>"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
 	# A container that exits by itself, detached: its monitor's clean-up
 	# detaches it.
 	run_ctr ctr-run "${STORAGE[@]}" -d --name brief --network leaknet "$IMG" true
