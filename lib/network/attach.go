@@ -37,6 +37,10 @@ type State struct {
 	NetNS       string        `json:"netns"`
 	Attachments []Attachment  `json:"attachments"`
 	Ports       []PortMapping `json:"ports,omitempty"`
+
+	// Between Prepare and Plug: what to attach.
+	requests []Request
+	lists    []*libcni.NetworkConfigList
 }
 
 // Attachment is the container on one network.
@@ -60,8 +64,22 @@ func (a Attachment) IP() string {
 
 // Attach makes a pinned network namespace and attaches it to each network
 // (eth0, eth1, …); the ports are published on the first. On failure
-// nothing of it is left.
-func (m *Manager) Attach(ctx context.Context, id string, reqs []Request, ports []PortMapping) (st *State, retErr error) {
+// nothing of it is left. It is Prepare then Plug.
+func (m *Manager) Attach(ctx context.Context, id string, reqs []Request, ports []PortMapping) (*State, error) {
+	st, err := m.Prepare(id, reqs, ports)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Plug(ctx, id, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// Prepare checks the networks and the host ports, and makes the pinned
+// namespace: a container can be created in it while Plug runs the
+// plugins (most of the time an attachment takes).
+func (m *Manager) Prepare(id string, reqs []Request, ports []PortMapping) (*State, error) {
 	lists := make([]*libcni.NetworkConfigList, len(reqs))
 	for i, r := range reqs {
 		n, err := m.Get(r.Network)
@@ -77,7 +95,12 @@ func (m *Manager) Attach(ctx context.Context, id string, reqs []Request, ports [
 	if err != nil {
 		return nil, err
 	}
-	st = &State{NetNS: ns, Ports: ports}
+	return &State{NetNS: ns, Ports: ports, requests: reqs, lists: lists}, nil
+}
+
+// Plug attaches a prepared namespace to its networks. On failure it
+// detaches what it did and removes the namespace.
+func (m *Manager) Plug(ctx context.Context, id string, st *State) (retErr error) {
 	defer func() {
 		if retErr != nil {
 			_ = m.Detach(context.WithoutCancel(ctx), id, st)
@@ -87,7 +110,7 @@ func (m *Manager) Attach(ctx context.Context, id string, reqs []Request, ports [
 	// loopback only in a namespace it makes itself), beside the networks.
 	loErr := make(chan error, 1)
 	go func() {
-		_, err := m.cni.AddNetwork(ctx, loopback, loopbackConf(id, ns))
+		_, err := m.cni.AddNetwork(ctx, loopback, loopbackConf(id, st.NetNS))
 		loErr <- err
 	}()
 	defer func() {
@@ -96,23 +119,23 @@ func (m *Manager) Attach(ctx context.Context, id string, reqs []Request, ports [
 			retErr = fmt.Errorf("loopback: %w", err)
 		}
 	}()
-	for i, r := range reqs {
-		a := Attachment{Network: lists[i].Name, IfName: "eth" + strconv.Itoa(i), Request: r}
+	for i, r := range st.requests {
+		a := Attachment{Network: st.lists[i].Name, IfName: "eth" + strconv.Itoa(i), Request: r}
 		var pm []PortMapping
 		if i == 0 {
-			pm = ports
+			pm = st.Ports
 		}
-		res, err := m.cni.AddNetworkList(ctx, lists[i], runtimeConf(id, ns, a, pm))
+		res, err := m.cni.AddNetworkList(ctx, st.lists[i], runtimeConf(id, st.NetNS, a, pm))
 		// Recorded before the error: a half-made attachment is undone too.
 		st.Attachments = append(st.Attachments, a)
 		if err != nil {
-			return st, fmt.Errorf("attaching to network %s: %w", a.Network, err)
+			return fmt.Errorf("attaching to network %s: %w", a.Network, err)
 		}
 		if err := describe(res, &st.Attachments[i]); err != nil {
-			return st, err
+			return err
 		}
 	}
-	return st, nil
+	return nil
 }
 
 // runtimeConf is what libcni passes the plugins for one attachment; Add

@@ -62,6 +62,7 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 		hostname = b.id[:12]
 	}
 	env = mergeEnv(env, []string{"HOSTNAME=" + hostname})
+	o.hostname = hostname
 	for _, m := range o.Mounts {
 		if m.Type == "bind" {
 			if _, err := os.Stat(m.Source); err != nil {

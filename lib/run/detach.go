@@ -19,7 +19,9 @@ import (
 
 // startDetached creates the container under ctr-monitor, which reports the
 // PID on a sync pipe (conmon's protocol), then starts it.
-func startDetached(o *Options, b *bundle) error {
+//
+// before, if not nil, runs between the two (the container's network).
+func startDetached(o *Options, b *bundle, before func() error) error {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
@@ -60,7 +62,15 @@ func startDetached(o *Options, b *bundle) error {
 		return fail(ExitRunFailure, "starting %s: %w", o.Monitor, err)
 	}
 	if _, err := readSync(r, o.Monitor); err != nil {
+		if before != nil {
+			_ = before()
+		}
 		return err
+	}
+	if before != nil {
+		if err := before(); err != nil {
+			return err
+		}
 	}
 	out, err := exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "start", b.id).CombinedOutput()
 	if err != nil {

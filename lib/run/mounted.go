@@ -52,6 +52,9 @@ func StopStep(runtime, stateDir, id string) error {
 	}
 	// A step whose ctr-build was killed left its network attached.
 	b := &bundle{id: id, dir: filepath.Join(stateDir, id)}
+	if _, err := os.Stat(b.netFile()); err != nil {
+		return nil //nolint:nilerr // no step ran, or its ctr-build cleaned up
+	}
 	if err := b.detachNetwork(context.Background(), &Manager{StateDir: stateDir}); err != nil {
 		return fmt.Errorf("releasing the network of the step in %s: %w", id, err)
 	}

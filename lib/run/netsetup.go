@@ -15,6 +15,7 @@ import (
 
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/network"
@@ -115,14 +116,22 @@ func (b *bundle) detachNetwork(ctx context.Context, m *Manager) error {
 // keep false the record is not updated (the container is being removed,
 // its record with it).
 func (b *bundle) startDetach(ctx context.Context, m *Manager, keep bool) func() error {
+	// One detacher at a time (a killed build's step is released by both
+	// its ctr-build and ctr-build rm): the second finds it detached.
+	unlock, err := b.lockNet()
+	if err != nil {
+		return func() error { return err }
+	}
 	r, err := b.readNet()
 	if err != nil || r == nil || !r.Attached {
+		unlock()
 		return func() error { return err }
 	}
 	m.leaveNames(b, b.name(), r.State)
 	done := make(chan error, 1)
 	go func() { done <- m.networks().Detach(ctx, b.id, r.State) }()
 	return func() error {
+		defer unlock()
 		if err := <-done; err != nil {
 			return err
 		}
@@ -132,6 +141,22 @@ func (b *bundle) startDetach(ctx context.Context, m *Manager, keep bool) func() 
 		r.Attached = false
 		return b.writeNet(r)
 	}
+}
+
+// lockNet takes the lock of the container's network record.
+func (b *bundle) lockNet() (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(b.netFile()), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(b.netFile()+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { f.Close() }, nil
 }
 
 // netnsPath is the namespace the container joins for its network mode:
@@ -173,17 +198,56 @@ func (m *Manager) joinableNetns(ref string) (string, error) {
 // written: the CNI attachment for bridge and named networks (with its
 // ports), or the namespace it joins.
 func setupNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *imgspecv1.Image) error {
+	wait, err := startNetwork(ctx, m, b, o, cfg)
+	if err != nil {
+		return err
+	}
+	return wait()
+}
+
+// startNetwork is setupNetwork in two halves: the namespace is made (and
+// recorded, so that a failure from here on detaches it) before it returns,
+// the plugins run in the background until wait. A detached container is
+// created in the namespace meanwhile; only its start waits for them.
+func startNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *imgspecv1.Image) (wait func() error, err error) {
 	rec, err := netRequest(o, cfg)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st, err := b.attachNetwork(ctx, m.networks(), rec)
+	if rec == nil || len(rec.Requests) == 0 {
+		o.netns, err = netnsPath(m, o, nil)
+		return func() error { return nil }, err
+	}
+	nm := m.networks()
+	st, err := nm.Prepare(b.id, rec.Requests, rec.Ports)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	o.netState = st
-	o.netns, err = netnsPath(m, o, st)
-	return err
+	rec.State, rec.Attached = st, true
+	if err := b.writeNet(rec); err != nil {
+		_ = nm.Detach(context.WithoutCancel(ctx), b.id, st)
+		return nil, err
+	}
+	o.netState, o.netns = st, st.NetNS
+	done := make(chan error, 1)
+	go func() { done <- nm.Plug(ctx, b.id, st) }()
+	return func() error {
+		if err := <-done; err != nil {
+			rec.Attached = false // Plug undid it all
+			_ = b.writeNet(rec)
+			return err
+		}
+		return b.writeNet(rec)
+	}, nil
+}
+
+// refreshHosts writes the container's /etc/hosts again, in place, once its
+// addresses are known.
+func (b *bundle) refreshHosts(hostname string, o *Options) error {
+	if o.NoHosts {
+		return nil
+	}
+	return writeInPlace(filepath.Join(b.dir, "hosts"), []byte(hostsFile(hostname, o)))
 }
 
 // netRequest turns the network options into what to attach: the networks

@@ -76,6 +76,9 @@ func (b *bundle) markStarted(stateDir string) error {
 	if b.persist == "" {
 		return nil
 	}
+	if err := os.MkdirAll(b.persist, 0o700); err != nil {
+		return err
+	}
 	for _, f := range []string{"exit", "oom"} {
 		if err := os.Remove(filepath.Join(b.persist, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
@@ -154,7 +157,7 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	}
 	o.LogSizeMax, _ = strconv.ParseInt(spec.Annotations[annotLogSizeMax], 10, 64)
 	o.LogMaxFiles, _ = strconv.Atoi(spec.Annotations[annotLogMaxFiles])
-	if err := startDetached(o, b); err != nil {
+	if err := startDetached(o, b, nil); err != nil {
 		_ = b.detachNetwork(context.Background(), m)
 		b.unmount()
 		return c, err

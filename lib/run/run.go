@@ -132,6 +132,7 @@ type Options struct {
 	// one, or the host's) and the attachment, if any.
 	netns    string
 	netState *network.State
+	hostname string // the container's, once prepare chose it
 }
 
 func (o *Options) networks() *network.Manager {
@@ -215,40 +216,55 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	// The network is attached (its plugins take most of the start) while
 	// the rootfs is mounted.
 	mgr := &Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}
-	netDone := make(chan error, 1)
-	go func() { netDone <- setupNetwork(ctx, mgr, b, &o, cfg) }()
-	rootfs, err := store.Mount(c.ID, "")
-	netErr := <-netDone
+	waitNet, err := startNetwork(ctx, mgr, b, &o, cfg)
 	if err != nil {
+		return -1, err
+	}
+	networked := func() error {
+		if err := waitNet(); err != nil {
+			return err
+		}
+		// The addresses are known now: /etc/hosts says them, and the
+		// container's peers on its named networks learn its name.
+		if err := b.refreshHosts(o.hostname, &o); err != nil {
+			return err
+		}
+		if err := b.keep(name); err != nil {
+			return err
+		}
+		return mgr.joinNames(b, name, o.netState)
+	}
+	rootfs, err := store.Mount(c.ID, "")
+	if err != nil {
+		_ = waitNet()
 		return -1, fmt.Errorf("mounting the container: %w", err)
 	}
 	b.mounted = true
-	if netErr != nil {
-		return -1, netErr
-	}
 	spec, err := b.prepare(rootfs, cfg, &o, name)
 	if err != nil {
+		_ = waitNet()
 		return -1, err
 	}
 	if err := b.write(spec); err != nil {
-		return -1, err
-	}
-	if err := b.keep(name); err != nil {
+		_ = waitNet()
 		return -1, err
 	}
 	if err := b.markStarted(o.StateDir); err != nil {
-		return -1, err
-	}
-	if err := mgr.joinNames(b, name, o.netState); err != nil {
+		_ = waitNet()
 		return -1, err
 	}
 	if o.Detach {
+		// Created under its monitor while the plugins run; started once
+		// they are done.
 		detached = true
-		if err := startDetached(&o, b); err != nil {
+		if err := startDetached(&o, b, networked); err != nil {
 			return -1, err
 		}
 		started(c.ID)
 		return 0, nil
+	}
+	if err := networked(); err != nil {
+		return -1, err
 	}
 	started(c.ID)
 	if o.Monitor != "" {
