@@ -15,7 +15,6 @@ import (
 
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/network"
@@ -144,20 +143,7 @@ func (b *bundle) startDetach(ctx context.Context, m *Manager, keep bool) func() 
 }
 
 // lockNet takes the lock of the container's network record.
-func (b *bundle) lockNet() (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(b.netFile()), 0o700); err != nil {
-		return nil, err
-	}
-	f, err := os.OpenFile(b.netFile()+".lock", os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { f.Close() }, nil
-}
+func (b *bundle) lockNet() (func(), error) { return flockFile(b.netFile() + ".lock") }
 
 // netnsPath is the namespace the container joins for its network mode:
 // its own pinned one, another container's, or a path; "" for a new one

@@ -29,10 +29,16 @@ type peer struct {
 
 // lockNetwork serializes joining and leaving one network.
 func lockNetwork(stateDir, name string) (func(), error) {
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+	return flockFile(filepath.Join(stateDir, "network-"+name+".lock"))
+}
+
+// flockFile takes an exclusive flock on path (made, with its directory,
+// if missing); the function returned releases it.
+func flockFile(path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(stateDir, "network-"+name+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, err
 	}
