@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -220,6 +221,14 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	if err != nil {
 		return -1, err
 	}
+	// Whatever fails from here, the plugins finish before the clean-up
+	// above detaches what they did.
+	waitNet = sync.OnceValue(waitNet)
+	defer func() {
+		if retErr != nil {
+			_ = waitNet()
+		}
+	}()
 	networked := func() error {
 		if err := waitNet(); err != nil {
 			return err
@@ -236,21 +245,17 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	}
 	rootfs, err := store.Mount(c.ID, "")
 	if err != nil {
-		_ = waitNet()
 		return -1, fmt.Errorf("mounting the container: %w", err)
 	}
 	b.mounted = true
 	spec, err := b.prepare(rootfs, cfg, &o, name)
 	if err != nil {
-		_ = waitNet()
 		return -1, err
 	}
 	if err := b.write(spec); err != nil {
-		_ = waitNet()
 		return -1, err
 	}
 	if err := b.markStarted(o.StateDir); err != nil {
-		_ = waitNet()
 		return -1, err
 	}
 	if o.Detach {
