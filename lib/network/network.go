@@ -111,11 +111,25 @@ func networkID(name string) string {
 // List returns every network in the config directory, by name. podman's
 // default network is written first if it is missing, as podman does.
 func (m *Manager) List() ([]Network, error) {
-	if err := m.ensureDefault(); err != nil {
+	nets, err := m.read()
+	if err != nil || hasDefault(nets) {
+		return nets, err
+	}
+	unlock, err := m.lock()
+	if err != nil {
 		return nil, err
 	}
+	defer unlock()
+	if nets, err = m.read(); err != nil { // another process may have written it
+		return nil, err
+	}
+	return m.withDefault(nets)
+}
+
+// read parses the config directory's networks, each file once.
+func (m *Manager) read() ([]Network, error) {
 	files, err := libcni.ConfFiles(m.cfg.ConfDir, []string{".conflist"})
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	var out []Network
@@ -130,6 +144,29 @@ func (m *Manager) List() ([]Network, error) {
 	}
 	slices.SortFunc(out, func(a, b Network) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+func hasDefault(nets []Network) bool {
+	return slices.ContainsFunc(nets, func(n Network) bool { return n.Name == DefaultName })
+}
+
+// withDefault writes podman's default network if nets lack it, and adds
+// it. The caller holds the lock.
+func (m *Manager) withDefault(nets []Network) ([]Network, error) {
+	if hasDefault(nets) {
+		return nets, nil
+	}
+	file := filepath.Join(m.cfg.ConfDir, "87-podman-bridge.conflist")
+	if err := writeFileAtomic(file, []byte(defaultConflist)); err != nil {
+		return nil, err
+	}
+	n, err := readNetwork(file)
+	if err != nil {
+		return nil, err
+	}
+	nets = append(nets, n)
+	slices.SortFunc(nets, func(a, b Network) int { return strings.Compare(a.Name, b.Name) })
+	return nets, nil
 }
 
 func readNetwork(file string) (Network, error) {
@@ -234,24 +271,6 @@ const defaultConflist = `{
 }
 `
 
-func (m *Manager) ensureDefault() error {
-	files, err := libcni.ConfFiles(m.cfg.ConfDir, []string{".conflist"})
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	for _, f := range files {
-		if l, err := libcni.ConfListFromFile(f); err == nil && l.Name == DefaultName {
-			return nil
-		}
-	}
-	unlock, err := m.lock()
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	return writeFileAtomic(filepath.Join(m.cfg.ConfDir, "87-podman-bridge.conflist"), []byte(defaultConflist))
-}
-
 // CreateOptions describe a new network.
 type CreateOptions struct {
 	Name     string
@@ -272,7 +291,11 @@ func (m *Manager) Create(o CreateOptions) (Network, error) {
 		return Network{}, err
 	}
 	defer unlock()
-	nets, err := m.List()
+	// Under the lock already: read, not List (its lock is not re-entrant).
+	nets, err := m.read()
+	if err == nil {
+		nets, err = m.withDefault(nets)
+	}
 	if err != nil {
 		return Network{}, err
 	}
