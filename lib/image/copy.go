@@ -81,13 +81,12 @@ func Copy(ctx context.Context, opts CopyOptions, sources []string, dest string, 
 	if err := opts.validate(); err != nil {
 		return err
 	}
-	pc, err := policyContext(opts.Policy, opts.SourceCtx, opts.Log)
+	policy, err := loadPolicy(opts.Policy, opts.SourceCtx, opts.Log)
 	if err != nil {
 		return err
 	}
-	defer pc.Destroy() //nolint:errcheck // nothing to do about it
 
-	c := &copier{opts: opts, policy: pc}
+	c := &copier{opts: opts, policy: policy}
 	if opts.Jobs > 0 {
 		c.sem = semaphore.NewWeighted(int64(opts.Jobs))
 	}
@@ -140,7 +139,7 @@ func (o *CopyOptions) validate() error {
 
 type copier struct {
 	opts   CopyOptions
-	policy *signature.PolicyContext
+	policy *signature.Policy
 	sem    *semaphore.Weighted
 }
 
@@ -203,7 +202,11 @@ func (c *copier) attempt(ctx context.Context, srcRef, destRef types.ImageReferen
 	co.ReportResolvedReference = &resolved
 	prog := startProgress(c.opts.Log, c.opts.LogIsTTY, c.opts.ProgressInterval/10)
 	co.Progress, co.ProgressInterval = prog.ch, c.opts.ProgressInterval/10
-	manifestBytes, err := copy.Image(ctx, c.policy, destRef, srcRef, co)
+	var manifestBytes []byte
+	err = withPolicy(c.policy, func(pc *signature.PolicyContext) (err error) {
+		manifestBytes, err = copy.Image(ctx, pc, destRef, srcRef, co)
+		return err
+	})
 	stats := prog.stop()
 	if err != nil {
 		return rec, err

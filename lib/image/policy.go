@@ -20,10 +20,10 @@ type PolicyOptions struct {
 	Insecure bool
 }
 
-// policyContext builds the policy context. With no policy file at all on
-// the system (and none asked for) it accepts anything and says so on warn,
-// as a fresh machine without containers-common would otherwise be unusable.
-func policyContext(po PolicyOptions, sys *types.SystemContext, warn io.Writer) (*signature.PolicyContext, error) {
+// loadPolicy reads the signature policy. With no policy file at all on the
+// system (and none asked for) it accepts anything and says so on warn, as
+// a fresh machine without containers-common would otherwise be unusable.
+func loadPolicy(po PolicyOptions, sys *types.SystemContext, warn io.Writer) (*signature.Policy, error) {
 	var policy *signature.Policy
 	if po.Insecure {
 		policy = &signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}}
@@ -43,9 +43,17 @@ func policyContext(po PolicyOptions, sys *types.SystemContext, warn io.Writer) (
 			return nil, fmt.Errorf("signature policy: %w", err)
 		}
 	}
+	return policy, nil
+}
+
+// withPolicy runs f with a policy context of its own: a context serves one
+// copy at a time ("Invalid PolicyContext state … InUse" otherwise), so
+// images pulled at once each need theirs.
+func withPolicy(policy *signature.Policy, f func(*signature.PolicyContext) error) error {
 	pc, err := signature.NewPolicyContext(policy)
 	if err != nil {
-		return nil, fmt.Errorf("signature policy: %w", err)
+		return fmt.Errorf("signature policy: %w", err)
 	}
-	return pc, nil
+	defer pc.Destroy() //nolint:errcheck // nothing to do about it
+	return f(pc)
 }

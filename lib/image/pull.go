@@ -78,12 +78,11 @@ func Pull(ctx context.Context, opts PullOptions, images []string, emit func(ctrt
 	if err != nil {
 		return err
 	}
-	pc, err := policyContext(opts.Policy, opts.SystemCtx, opts.Log)
+	policy, err := loadPolicy(opts.Policy, opts.SystemCtx, opts.Log)
 	if err != nil {
 		return err
 	}
-	defer pc.Destroy() //nolint:errcheck // nothing to do about it
-	p := &puller{opts: opts, store: store, policy: pc,
+	p := &puller{opts: opts, store: store, policy: policy,
 		layerSem: semaphore.NewWeighted(3), blobSem: semaphore.NewWeighted(6)}
 
 	// Each image gets a slot; a worker pool fills them, emit reads them in order.
@@ -165,7 +164,7 @@ func (o *PullOptions) validate() error {
 type puller struct {
 	opts     PullOptions
 	store    storage.Store
-	policy   *signature.PolicyContext
+	policy   *signature.Policy
 	layerSem *semaphore.Weighted // layers unpacked at once, across images
 	blobSem  *semaphore.Weighted // blobs copied at once by containers/image
 }
@@ -492,7 +491,10 @@ func (p *puller) storeImage(ctx context.Context, c candidate, configDigest diges
 		Progress:                      prog.ch,
 		ProgressInterval:              p.opts.ProgressInterval / 10,
 	}
-	if _, err := copy.Image(ctx, p.policy, dest, c.src, co); err != nil {
+	if err := withPolicy(p.policy, func(pc *signature.PolicyContext) error {
+		_, err := copy.Image(ctx, pc, dest, c.src, co)
+		return err
+	}); err != nil {
 		return ctrtypes.PullRecord{}, err
 	}
 	_, img, err := istorage.ResolveReference(resolved)
@@ -514,10 +516,13 @@ func (p *puller) stage(ctx context.Context, ref types.ImageReference, prog *prog
 	defer src.Close()
 	// The signature policy first, as copy.Image would: an image it
 	// rejects leaves nothing in the store, not even layers.
-	if allowed, err := p.policy.IsRunningImageAllowed(ctx, cimage.UnparsedInstance(src, nil)); !allowed || err != nil {
-		if err == nil {
+	if err := withPolicy(p.policy, func(pc *signature.PolicyContext) error {
+		allowed, err := pc.IsRunningImageAllowed(ctx, cimage.UnparsedInstance(src, nil))
+		if err == nil && !allowed {
 			err = errors.New("rejected by policy")
 		}
+		return err
+	}); err != nil {
 		return "", nil, fmt.Errorf("Source image rejected: %w", err) //nolint:staticcheck // copy.Image's words for it
 	}
 	mb, mt, err := src.GetManifest(ctx, nil)
@@ -541,6 +546,11 @@ func (p *puller) stage(ctx context.Context, ref types.ImageReference, prog *prog
 		return "", nil, err
 	}
 	configDigest := img.ConfigInfo().Digest
+	if p.store.GraphDriverName() != "overlay" {
+		// Staging is the overlay driver's (vfs answers "not supported"):
+		// containers/image unpacks for the others.
+		return configDigest, nil, nil
+	}
 	cfg, err := img.OCIConfig(ctx)
 	if err != nil {
 		return configDigest, nil, err
