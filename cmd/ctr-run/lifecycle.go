@@ -26,7 +26,8 @@ func withManager(f *runFlags, fn func(*run.Manager) error) error {
 		return err
 	}
 	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
-		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: monitor.StateDir(local.Options.RunRoot), PersistDir: monitor.PersistDir(local.Options.GraphRoot)})
+		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: monitor.StateDir(local.Options.RunRoot), PersistDir: monitor.PersistDir(local.Options.GraphRoot),
+			Networks: f.networks()})
 	})
 }
 

@@ -57,12 +57,12 @@ func portCommand(f *runFlags) *ucli.Command {
 func networkCommand(f *runFlags) *ucli.Command {
 	return &ucli.Command{
 		Name: "network", Usage: "manage networks (CNI configs in /etc/cni/net.d, shared with podman)",
-		Subcommands: []*ucli.Command{networkCreate(), networkList(), networkInspect(), networkRemove(f), networkPrune(f),
+		Subcommands: []*ucli.Command{networkCreate(f), networkList(f), networkInspect(f), networkRemove(f), networkPrune(f),
 			networkConnect(f, true), networkConnect(f, false)},
 	}
 }
 
-func networkCreate() *ucli.Command {
+func networkCreate(f *runFlags) *ucli.Command {
 	var o network.CreateOptions
 	return &ucli.Command{
 		Name: "create", Usage: "create a bridge network; print its name", ArgsUsage: "NAME",
@@ -76,7 +76,7 @@ func networkCreate() *ucli.Command {
 				return cli.UsageError("want one NAME")
 			}
 			o.Name = c.Args().First()
-			n, err := network.New(network.Config{}).Create(o)
+			n, err := f.networks().Create(o)
 			if err != nil {
 				return err
 			}
@@ -86,7 +86,7 @@ func networkCreate() *ucli.Command {
 	}
 }
 
-func networkList() *ucli.Command {
+func networkList(f *runFlags) *ucli.Command {
 	var asJSON, quiet bool
 	return &ucli.Command{
 		Name: "ls", Usage: "list networks", Aliases: []string{"list"},
@@ -95,7 +95,7 @@ func networkList() *ucli.Command {
 			&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "names only", Destination: &quiet},
 		},
 		Action: func(c *ucli.Context) error {
-			nets, err := network.New(network.Config{}).List()
+			nets, err := f.networks().List()
 			if err != nil {
 				return err
 			}
@@ -128,14 +128,14 @@ func networkList() *ucli.Command {
 	}
 }
 
-func networkInspect() *ucli.Command {
+func networkInspect(f *runFlags) *ucli.Command {
 	return &ucli.Command{
 		Name: "inspect", Usage: "print networks as JSON", ArgsUsage: "NETWORK...",
 		Action: func(c *ucli.Context) error {
 			if c.NArg() == 0 {
 				return cli.UsageError("want at least one NETWORK")
 			}
-			nm := network.New(network.Config{})
+			nm := f.networks()
 			enc := json.NewEncoder(c.App.Writer)
 			var first error
 			for _, ref := range c.Args().Slice() {
@@ -163,7 +163,7 @@ func networkRemove(f *runFlags) *ucli.Command {
 				return cli.UsageError("want at least one NETWORK")
 			}
 			return withManager(f, func(m *run.Manager) error {
-				nm := network.New(network.Config{})
+				nm := f.networks()
 				var first error
 				for _, ref := range c.Args().Slice() {
 					err := removeNetwork(c, m, nm, ref)
@@ -223,7 +223,7 @@ func networkPrune(f *runFlags) *ucli.Command {
 				return cli.UsageError("prune takes no arguments")
 			}
 			return withManager(f, func(m *run.Manager) error {
-				nm := network.New(network.Config{})
+				nm := f.networks()
 				nets, err := nm.List()
 				if err != nil {
 					return err

@@ -276,6 +276,7 @@ func (f *runFlags) toolOptions(_ *ucli.Context, o *run.Options) error {
 	if o.Monitor, o.CleanupCommand, err = f.monitorCommands(o.Runtime, f.rm); err != nil {
 		return err
 	}
+	o.Networks = f.networks()
 	if f.detach {
 		o.Detach = true
 		o.Remove = false // done by the cleanup command
@@ -295,7 +296,7 @@ func (f *runFlags) monitorCommands(runtime string, remove bool) (string, []strin
 	if err != nil {
 		return "", nil, err
 	}
-	cleanup := append([]string{self}, f.storage.Args()...)
+	cleanup := append(append([]string{self}, f.storage.Args()...), f.networkArgs()...)
 	cleanup = append(cleanup, "--runtime", runtime, "cleanup")
 	if remove {
 		cleanup = append(cleanup, "--rm")

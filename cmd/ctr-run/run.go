@@ -13,6 +13,7 @@ import (
 	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/monitor"
+	"github.com/ctr-project/ctr/lib/network"
 	"github.com/ctr-project/ctr/lib/run"
 )
 
@@ -30,6 +31,25 @@ type runFlags struct {
 	publish                                                                                  ucli.StringSlice
 	publishAll, noHosts                                                                      bool
 	ip, mac                                                                                  string
+	netConfigDir                                                                             string
+	cniPluginDirs                                                                            ucli.StringSlice
+}
+
+// networks is the network manager the flags name.
+func (f *runFlags) networks() *network.Manager {
+	return network.New(network.Config{ConfDir: f.netConfigDir, PluginDirs: f.cniPluginDirs.Value()})
+}
+
+// networkArgs repeat the network flags for the clean-up command.
+func (f *runFlags) networkArgs() []string {
+	var args []string
+	if f.netConfigDir != "" {
+		args = append(args, "--network-config-dir", f.netConfigDir)
+	}
+	for _, d := range f.cniPluginDirs.Value() {
+		args = append(args, "--cni-plugin-dir", d)
+	}
+	return args
 }
 
 // runMain returns the container's exit status, or for ctr-run's own
@@ -115,6 +135,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "cidfile", Usage: "write the container ID to `FILE`", Destination: &f.cidfile},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no pull progress", Destination: &f.quiet},
+		&ucli.StringFlag{Name: "network-config-dir", Usage: "the CNI network configs' `DIR` (default /etc/cni/net.d, podman's)", Destination: &f.netConfigDir},
+		&ucli.StringSliceFlag{Name: "cni-plugin-dir", Usage: "look for CNI plugins in `DIR` (repeat for more; default /usr/lib/cni, /usr/libexec/cni, /opt/cni/bin)", Destination: &f.cniPluginDirs},
 	)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)

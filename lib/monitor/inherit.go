@@ -25,8 +25,9 @@ import (
 // only if its caller died (a living caller cleans up itself, after reading
 // the runtime's log).
 
-// superviseInherited runs the container with the runtime's "run" in the
-// foreground on the monitor's own stdio and returns its exit status.
+// superviseInherited runs the container with the runtime's "run" (or, with
+// a start pipe, create then start) in the foreground on the monitor's own
+// stdio and returns its exit status.
 //
 // The caller learns the container's PID on the sync pipe, then its exit
 // status as a second message. That write is also how the monitor knows
@@ -53,10 +54,10 @@ func superviseInherited(cfg Config) (int, error) {
 	}
 
 	_ = os.Remove(cfg.PidFile)
-	args := append(append([]string{}, cfg.RuntimeArgs...), "run", "--bundle", cfg.Bundle, "--pid-file", cfg.PidFile)
-	args = append(append(args, cfg.RuntimeOpts...), cfg.ID)
-	cmd := exec.Command(cfg.Runtime, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if cfg.Start != nil {
+		return createThenStart(cfg)
+	}
+	cmd := inheritedRuntime(cfg, "run", "--bundle", cfg.Bundle, "--pid-file", cfg.PidFile)
 	if err := cmd.Start(); err != nil {
 		return -1, report(cfg.Sync, -1, wrap("starting "+cfg.Runtime, err))
 	}
@@ -84,17 +85,82 @@ func superviseInherited(cfg Config) (int, error) {
 		// The runtime was killed, not the container: it is our child now.
 		status = reapUntil(st.pid)
 	}
-	oomKilled := st.oom.kills() > st.oomBefore
-	if err := recordExit(&cfg, status, oomKilled); err != nil {
+	return finishInherited(&cfg, status, st.oom.kills() > st.oomBefore)
+}
+
+// finishInherited records the exit and tells the caller, or runs the
+// exit command if there is no caller any more.
+func finishInherited(cfg *Config, status int, oomKilled bool) (int, error) {
+	if err := recordExit(cfg, status, oomKilled); err != nil {
 		return status, err
 	}
+	return status, tellCaller(cfg, status, "")
+}
+
+// tellCaller writes the second sync message; a caller that is gone leaves
+// the clean-up to the exit command.
+func tellCaller(cfg *Config, status int, message string) error {
 	if cfg.Sync == nil {
-		return status, runExitCommand(&cfg)
+		return runExitCommand(cfg)
 	}
-	if _, err := cfg.Sync.Write(syncLine(status, "")); err != nil {
-		return status, runExitCommand(&cfg) // the caller is gone
+	if _, err := cfg.Sync.Write(syncLine(status, message)); err != nil {
+		return runExitCommand(cfg) // the caller is gone
 	}
-	return status, nil
+	return nil
+}
+
+// inheritedRuntime is the runtime's command VERB ARGS… ID on the monitor's
+// own stdio.
+func inheritedRuntime(cfg Config, verb string, args ...string) *exec.Cmd {
+	all := append(append([]string{}, cfg.RuntimeArgs...), verb)
+	all = append(append(append(all, args...), cfg.RuntimeOpts...), cfg.ID)
+	cmd := exec.Command(cfg.Runtime, all...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return cmd
+}
+
+// createThenStart is the foreground run in two steps, so the caller can
+// make the container while its network is set up: the runtime's create
+// (the container's process gets the monitor's stdio), the PID on the sync
+// pipe, then the runtime's start once the caller writes to the start pipe.
+// A start pipe closed without a write means the caller gave up, or died:
+// the container goes, never started, and the caller (or, with none, the
+// exit command) cleans up.
+func createThenStart(cfg Config) (int, error) {
+	create := inheritedRuntime(cfg, "create", "--bundle", cfg.Bundle, "--pid-file", cfg.PidFile)
+	if err := create.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); ok { //nolint:errorlint // Run returns it unwrapped
+			err = errors.New(filepath.Base(cfg.Runtime) + " create: " + err.Error())
+		}
+		return -1, report(cfg.Sync, -1, err)
+	}
+	pid := readPid(cfg.PidFile)
+	if pid <= 0 {
+		return -1, report(cfg.Sync, -1, errors.New(filepath.Base(cfg.Runtime)+" create wrote no PID file"))
+	}
+	oom := newOOMCounter(pid)
+	oomBefore := oom.kills()
+	if err := report(cfg.Sync, pid, nil); err != nil {
+		return -1, err
+	}
+	buf := make([]byte, 64)
+	n, _ := cfg.Start.Read(buf)
+	cfg.Start.Close()
+	started := false
+	if n > 0 {
+		// Its stdout is not the container's: the runtime's start prints
+		// nothing there, but nothing of it may reach the caller's data.
+		start := inheritedRuntime(cfg, "start")
+		start.Stdin, start.Stdout = nil, nil
+		started = start.Run() == nil // its error is on stderr and in its log
+	}
+	if !started {
+		_ = exec.Command(cfg.Runtime, append(append([]string{}, cfg.RuntimeArgs...), "delete", "--force", cfg.ID)...).Run()
+		reapUntil(pid)
+		return -1, tellCaller(&cfg, -1, "the container was not started")
+	}
+	status := reapUntil(pid)
+	return finishInherited(&cfg, status, oom.kills() > oomBefore)
 }
 
 // started is what watchPidFile learnt: the container's PID (0: none

@@ -95,7 +95,14 @@ func (m *Manager) Prepare(id string, reqs []Request, ports []PortMapping) (*Stat
 	if err != nil {
 		return nil, err
 	}
-	return &State{NetNS: ns, Ports: ports, requests: reqs, lists: lists}, nil
+	st := &State{NetNS: ns, Ports: ports, requests: reqs, lists: lists}
+	// Every attachment is in the state before a plugin runs: a state
+	// saved now lets Detach undo what a killed Plug did (a DEL of what
+	// was never added does nothing).
+	for i, r := range reqs {
+		st.Attachments = append(st.Attachments, Attachment{Network: lists[i].Name, IfName: "eth" + strconv.Itoa(i), Request: r})
+	}
+	return st, nil
 }
 
 // Plug attaches a prepared namespace to its networks. On failure it
@@ -120,14 +127,12 @@ func (m *Manager) Plug(ctx context.Context, id string, st *State) (retErr error)
 		}
 	}()
 	for i, r := range st.requests {
-		a := Attachment{Network: st.lists[i].Name, IfName: "eth" + strconv.Itoa(i), Request: r}
+		a := st.Attachments[i]
 		var pm []PortMapping
 		if i == 0 {
 			pm = st.Ports
 		}
-		res, err := m.cni.AddNetworkList(ctx, st.lists[i], runtimeConf(id, st.NetNS, a, pm))
-		// Recorded before the error: a half-made attachment is undone too.
-		st.Attachments = append(st.Attachments, a)
+		res, err := m.addList(ctx, st.lists[i], runtimeConf(id, st.NetNS, a, pm), r.IP != "")
 		if err != nil {
 			return fmt.Errorf("attaching to network %s: %w", a.Network, err)
 		}
@@ -280,9 +285,9 @@ func (m *Manager) AttachMore(ctx context.Context, id string, st *State, r Reques
 		return Attachment{}, err
 	}
 	a := Attachment{Network: n.Name, IfName: freeIfName(st), Request: r}
-	res, err := m.cni.AddNetworkList(ctx, n.list, runtimeConf(id, st.NetNS, a, nil))
+	res, err := m.addList(ctx, n.list, runtimeConf(id, st.NetNS, a, nil), r.IP != "")
 	if err != nil {
-		_ = m.cni.DelNetworkList(context.WithoutCancel(ctx), n.list, runtimeConf(id, st.NetNS, a, nil))
+		_ = m.delList(context.WithoutCancel(ctx), n.list, runtimeConf(id, st.NetNS, a, nil))
 		return Attachment{}, fmt.Errorf("attaching to network %s: %w", n.Name, err)
 	}
 	if err := describe(res, &a); err != nil {
@@ -304,7 +309,32 @@ func (m *Manager) DetachOne(ctx context.Context, id string, st *State, i int) er
 	if err != nil {
 		return err
 	}
-	return m.cni.DelNetworkList(ctx, list, rt)
+	return m.delList(ctx, list, rt)
+}
+
+// addList runs list's ADD; one that asks for an address first waits for
+// the network's DELs in flight (see lockDel).
+func (m *Manager) addList(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf, fixedIP bool) (types.Result, error) {
+	if fixedIP && overlaps(list) {
+		unlock, err := m.lockDel(list.Name, true)
+		if err != nil {
+			return nil, err
+		}
+		unlock()
+	}
+	return m.cniFor(list, "ADD").AddNetworkList(ctx, list, rt)
+}
+
+// delList runs list's DEL.
+func (m *Manager) delList(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error {
+	if overlaps(list) {
+		unlock, err := m.lockDel(list.Name, false)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
+	return m.cniFor(list, "DEL").DelNetworkList(ctx, list, rt)
 }
 
 // freeIfName is the first ethN st does not use.

@@ -46,6 +46,9 @@ func (c *Config) setDefaults() {
 	if len(c.PluginDirs) == 0 {
 		c.PluginDirs = []string{"/usr/lib/cni", "/usr/libexec/cni", "/opt/cni/bin"}
 	}
+	if c.CacheDir == "" {
+		c.CacheDir = libcni.CacheDir
+	}
 	if c.NetnsDir == "" {
 		c.NetnsDir = DefaultNetnsDir
 	}
@@ -60,13 +63,7 @@ type Manager struct {
 // New returns a Manager for cfg.
 func New(cfg Config) *Manager {
 	cfg.setDefaults()
-	var c *libcni.CNIConfig
-	if cfg.CacheDir != "" {
-		c = libcni.NewCNIConfigWithCacheDir(cfg.PluginDirs, cfg.CacheDir, nil)
-	} else {
-		c = libcni.NewCNIConfig(cfg.PluginDirs, nil)
-	}
-	return &Manager{cfg: cfg, cni: c}
+	return &Manager{cfg: cfg, cni: libcni.NewCNIConfigWithCacheDir(cfg.PluginDirs, cfg.CacheDir, nil)}
 }
 
 // Network is one network, described with podman's field names (podman

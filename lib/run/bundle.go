@@ -32,6 +32,9 @@ type bundle struct {
 	dir     string
 	persist string // the container's persistent directory, "" for none
 	mounted bool
+	// created: the runtime's create made it (not its run, which forgets
+	// a container by itself when it exits).
+	created bool
 }
 
 // prepare turns the image config and the options into the OCI spec.

@@ -154,13 +154,26 @@ func (m *Manager) Cleanup(ref string, remove bool) error {
 // exit and, should ctr-run be killed, cleans up (--rm too). Signals sent
 // to ctr-run go to the container's process, as the runtime's run passes
 // them on; SIGWINCH reaches the runtime from the terminal itself.
-func runSupervised(o *Options, b *bundle) (int, error) {
+//
+// With before, the container is created first (the monitor's start pipe)
+// and started once before has returned: the runtime's create overlaps
+// what before waits for, the network's plugins. A failure of before
+// removes the container unstarted.
+func runSupervised(o *Options, b *bundle, before func() error) (int, error) {
 	logPath := filepath.Join(b.dir, "runtime.log")
 	r, w, err := os.Pipe()
 	if err != nil {
 		return -1, err
 	}
 	defer r.Close()
+	var startR, startW *os.File
+	if before != nil {
+		if startR, startW, err = os.Pipe(); err != nil {
+			w.Close()
+			return -1, err
+		}
+		defer startW.Close()
+	}
 	args := []string{
 		"--sync", "--inherit-stdio", "--cid", b.id, "--runtime", o.Runtime,
 		"--runtime-arg", "--root", "--runtime-arg", runtimeRoot(o.StateDir),
@@ -177,17 +190,37 @@ func runSupervised(o *Options, b *bundle) (int, error) {
 	}
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Env = append(os.Environ(), "_OCI_SYNCPIPE=3")
+	if startR != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, startR)
+		cmd.Env = append(cmd.Env, "_OCI_STARTPIPE=4")
+	}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
 	err = cmd.Start()
 	w.Close()
+	if startR != nil {
+		startR.Close()
+	}
 	if err != nil {
 		return -1, fail(ExitRunFailure, "starting %s: %w", o.Monitor, err)
 	}
 	syncCh := make(chan synced, 1)
 	go func() {
 		pid, err := readSync(r, o.Monitor)
+		if startW != nil {
+			b.created = err == nil
+			if err == nil {
+				if err = before(); err == nil {
+					_, err = startW.Write([]byte("start\n"))
+				}
+			}
+			// Without the word, the monitor removes the container.
+			startW.Close()
+			if err != nil {
+				pid = -1
+			}
+		}
 		syncCh <- synced{pid, err}
 	}()
 	waited := make(chan struct{})

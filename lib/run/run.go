@@ -204,6 +204,13 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		// The network's plugins run while the storage is cleaned up; a
 		// removed container's network record goes with it.
 		waitNet := b.startDetach(context.WithoutCancel(ctx), &Manager{StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}, !o.Remove)
+		deleted := make(chan error, 1)
+		if b.created {
+			// Its state and cgroup, beside the rest of the clean-up.
+			go func() { deleted <- forceDelete(o.Runtime, o.StateDir, c.ID) }()
+		} else {
+			deleted <- nil
+		}
 		b.unmount()
 		if o.Remove {
 			if err := b.remove(); err != nil {
@@ -211,6 +218,9 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 			}
 		}
 		if err := waitNet(); err != nil && retErr == nil {
+			retErr = err
+		}
+		if err := <-deleted; err != nil && retErr == nil {
 			retErr = err
 		}
 	}()
@@ -268,12 +278,24 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		started(c.ID)
 		return 0, nil
 	}
+	if o.Monitor != "" && !o.TTY && o.netState != nil {
+		// Created while the plugins run, started once they are done. Not
+		// without plugins (the runtime's run is one exec less), nor with
+		// a terminal, which the runtime's run makes.
+		return runSupervised(&o, b, func() error {
+			if err := networked(); err != nil {
+				return err
+			}
+			started(c.ID)
+			return nil
+		})
+	}
 	if err := networked(); err != nil {
 		return -1, err
 	}
 	started(c.ID)
 	if o.Monitor != "" {
-		return runSupervised(&o, b)
+		return runSupervised(&o, b, nil)
 	}
 	status, err = runRuntime(&o, b)
 	if err == nil && !o.Remove {

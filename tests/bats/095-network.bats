@@ -12,13 +12,14 @@ load helpers
 IMG=localhost/busybox:latest
 
 # test_network NAME [create flags...]: a network of the test's own, in a
-# subnet of 10.231.0.0/16 no network uses; removed by teardown.
+# subnet of 10.231.0.0/16 no network uses; removed by teardown. With
+# TEST_NET_ARGS naming $TEST_TMP/cni as the config dir, it is made there.
 test_network() {
 	local name=$1 i
 	shift
 	for i in $(seq 0 255); do
-		if ! grep -qs "\"10\.231\.$i\.0/24\"" /etc/cni/net.d/*.conflist; then
-			run_ctr ctr-run network create --subnet "10.231.$i.0/24" "$@" "$name"
+		if ! grep -qs "\"10\.231\.$i\.0/24\"" /etc/cni/net.d/*.conflist "$TEST_TMP"/cni/*.conflist; then
+			run_ctr ctr-run "${TEST_NET_ARGS[@]}" network create --subnet "10.231.$i.0/24" "$@" "$name"
 			TEST_NETWORKS+=("$name")
 			return
 		fi
@@ -327,4 +328,75 @@ httpd_container() {
 	expect_match "podman"
 	[[ $output != *idlenet* ]]
 	run_ctr ctr-run "${STORAGE[@]}" rm -f mover peer
+}
+
+# slow_network: a network in the test's own config dir whose chain has,
+# right after the bridge, a plugin (slowplug) that holds its ADD until
+# $TEST_TMP/slow/go exists and fails it if $TEST_TMP/slow/fail does.
+slow_network() {
+	mkdir -p "$TEST_TMP/cni" "$TEST_TMP/plugins" "$TEST_TMP/slow"
+	TEST_NET_ARGS=(--network-config-dir "$TEST_TMP/cni" --cni-plugin-dir "$TEST_TMP/plugins" --cni-plugin-dir /usr/lib/cni)
+	test_network slownet
+	local f=$TEST_TMP/cni/slownet.conflist
+	jq '.plugins = [.plugins[0], {"type": "slowplug"}] + .plugins[1:]' "$f" >"$f.new"
+	mv "$f.new" "$f"
+	cat >"$TEST_TMP/plugins/slowplug" <<-'EOF'
+		#!/bin/sh
+		in=$(cat)
+		[ "$CNI_COMMAND" = ADD ] || exit 0
+		echo $$ >"$SLOW_DIR/plugin.pid"
+		touch "$SLOW_DIR/adding"
+		i=0
+		while [ ! -e "$SLOW_DIR/go" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+		if [ -e "$SLOW_DIR/fail" ]; then
+			echo '{"cniVersion": "0.4.0", "code": 999, "msg": "slowplug says no"}'
+			exit 1
+		fi
+		# Pass the bridge's result on (libcni sorts the keys it injects).
+		printf '%s' "$in" | sed 's/.*"prevResult":\(.*\),"type":"slowplug".*/\1/'
+	EOF
+	chmod +x "$TEST_TMP/plugins/slowplug"
+	export SLOW_DIR=$TEST_TMP/slow
+}
+
+@test "network: a container is created while its plugins run; killing ctr-run then leaves nothing, nor does a plugin that fails" {
+	local_busybox
+	slow_network
+	leaks slownet >"$TEST_TMP/before"
+	# A working chain first: the container runs, with its address.
+	touch "$SLOW_DIR/go"
+	run_ctr ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" --rm --network slownet "$IMG" sh -c 'ip -4 -o addr show eth0'
+	expect_match "inet 10\.231\."
+	rm "$SLOW_DIR/go" "$SLOW_DIR/adding"
+	local pid
+	ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" --rm --name slow1 --network slownet "$IMG" sleep 100 >/dev/null 3>&- &
+	pid=$!
+	until_true 30 '[ -e "$SLOW_DIR/adding" ]'
+	# The container is created (its runtime state is there) while the
+	# plugins run, and not started.
+	until_true 10 '[ -n "$(find "$TEST_TMP/runroot/ctr/runtime" -name state.json)" ]'
+	local state
+	state=$(find "$TEST_TMP/runroot/ctr/runtime" -name state.json)
+	[ "$(ctr-runtime --root "$TEST_TMP/runroot/ctr/runtime" state "$(basename "$(dirname "$state")")" | jq -r .status)" = created ]
+	kill -9 "$pid"
+	wait "$pid" || true
+	# Its monitor removes the unstarted container and cleans up (--rm).
+	until_true 30 '[ -z "$(ctr-run "${STORAGE[@]}" ps -a --json | jq -r .id)" ]'
+	touch "$SLOW_DIR/go"
+	until_true 10 '! kill -0 "$(cat "$SLOW_DIR/plugin.pid")" 2>/dev/null'
+	[ -z "$(find "$TEST_TMP/runroot/ctr/runtime" -name state.json)" ]
+	leaks slownet >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+	# A plugin that fails while the container is created: one line, 125,
+	# and nothing left.
+	touch "$SLOW_DIR/fail"
+	run --separate-stderr ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" --rm --name slow2 --network slownet "$IMG" true
+	[ "$status" -eq 125 ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"slowplug says no"* ]]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ -z "$output" ]
+	[ -z "$(find "$TEST_TMP/runroot/ctr/runtime" -name state.json)" ]
+	leaks slownet >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
 }

@@ -13,6 +13,9 @@ setup() {
 	REGISTRY_PIDS=()
 	REGISTRY_HOSTS=()
 	TEST_NETWORKS=()
+	# ctr-run's network flags for a test with a config or plugin dir of
+	# its own (teardown passes them on).
+	TEST_NET_ARGS=()
 	# Keep the tests away from the machine's caches and credentials.
 	export XDG_RUNTIME_DIR=$TEST_TMP/xdg HOME=$TEST_TMP/home
 	mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
@@ -24,14 +27,14 @@ teardown() {
 	# detaches their networks (leases, veths, port rules, namespaces).
 	if [ -d "$TEST_TMP/root" ]; then
 		"$CTR_BIN/ctr-run" "${STORAGE[@]}" ps -a --json 2>/dev/null | jq -r .id |
-			xargs -r "$CTR_BIN/ctr-run" "${STORAGE[@]}" rm -f >/dev/null 2>&1 || true
+			xargs -r "$CTR_BIN/ctr-run" "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" rm -f >/dev/null 2>&1 || true
 	fi
 	# podman's too (they hold leases and namespaces of the same networks).
 	if [ -d "$TEST_TMP/root" ] && [ -f "$TEST_TMP/containers.conf" ]; then
 		podman_t rm -af -t 0 >/dev/null 2>&1 || true
 	fi
 	for net in "${TEST_NETWORKS[@]}"; do
-		"$CTR_BIN/ctr-run" network rm "$net" >/dev/null 2>&1 || true
+		"$CTR_BIN/ctr-run" "${TEST_NET_ARGS[@]}" network rm "$net" >/dev/null 2>&1 || true
 	done
 	# Containers a failed test left running, found by the state the
 	# runtime keeps under the test dir (ROOT/ID/state.json): each is killed

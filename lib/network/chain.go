@@ -1,0 +1,146 @@
+package network
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/containernetworking/cni/libcni"
+	"github.com/containernetworking/cni/pkg/invoke"
+	"github.com/containernetworking/cni/pkg/version"
+	"go.podman.io/storage/pkg/lockfile"
+)
+
+// Why some plugins of a list run side by side: an attachment's time is
+// nearly all the plugins' (each runs iptables several times), and libcni
+// runs a list's plugins one after another, as the CNI spec orders. In
+// podman's networks (bridge, portmap, firewall, tuning), portmap and
+// firewall are pass-through plugins: each answers ADD with the result it
+// was given, and neither reads what the other does. So once the bridge
+// has answered, they start together and the chain goes on at once with
+// the result they would have returned; the list's last plugin waits for
+// them, and their failure is the list's (libcni then caches nothing, as
+// for any failed ADD). DEL goes the same way in reverse: tuning first (it
+// restores the interface the bridge then removes), portmap and firewall
+// beside the bridge, which waits for them before libcni drops its cache,
+// so a failed DEL can be run again. Lists of any other shape, or with
+// plugins this package does not know, run in the spec's order.
+//
+// One thing the overlap changes: the bridge gives the address back while
+// firewall may still remove its rules for it. host-local hands addresses
+// out in turn, so only a container that asks for that very address (--ip)
+// could get it in between and lose its rules; such an attachment waits
+// for the network's overlapped DELs (lockDel).
+
+// passThrough are the plugins whose ADD result is their prevResult.
+var passThrough = map[string]bool{"portmap": true, "firewall": true}
+
+// overlaps says whether list has the shape whose plugins may overlap: a
+// bridge first, then only portmap, firewall and tuning, each once.
+func overlaps(list *libcni.NetworkConfigList) bool {
+	if len(list.Plugins) < 2 || list.Plugins[0].Network.Type != "bridge" {
+		return false
+	}
+	seen := map[string]bool{}
+	for _, p := range list.Plugins[1:] {
+		t := p.Network.Type
+		if seen[t] || (!passThrough[t] && t != "tuning") {
+			return false
+		}
+		seen[t] = true
+	}
+	return true
+}
+
+// chainExec runs one ADD or DEL of a list, starting pass-through plugins
+// in the background; last is the type of the plugin the list ends with in
+// this direction, which waits for them.
+type chainExec struct {
+	invoke.Exec
+	last    string
+	pending sync.WaitGroup
+	mu      sync.Mutex
+	errs    []error
+}
+
+// cniFor is a libcni config whose plugins of list overlap for command
+// ("ADD" or "DEL"), or m.cni when they may not.
+func (m *Manager) cniFor(list *libcni.NetworkConfigList, command string) *libcni.CNIConfig {
+	if !overlaps(list) {
+		return m.cni
+	}
+	last := list.Plugins[len(list.Plugins)-1].Network.Type
+	if command == "DEL" {
+		last = list.Plugins[0].Network.Type
+	}
+	e := &chainExec{Exec: &invoke.DefaultExec{RawExec: &invoke.RawExec{Stderr: os.Stderr}, PluginDecoder: version.PluginDecoder{}}, last: last}
+	return libcni.NewCNIConfigWithCacheDir(m.cfg.PluginDirs, m.cfg.CacheDir, e)
+}
+
+func (e *chainExec) ExecPlugin(ctx context.Context, path string, stdin []byte, environ []string) ([]byte, error) {
+	var conf struct {
+		Type       string          `json:"type"`
+		PrevResult json.RawMessage `json:"prevResult"`
+	}
+	_ = json.Unmarshal(stdin, &conf)
+	command := commandOf(environ)
+	background := passThrough[conf.Type] && conf.Type != e.last &&
+		(command == "DEL" || (command == "ADD" && len(conf.PrevResult) > 0))
+	if !background {
+		out, err := e.Exec.ExecPlugin(ctx, path, stdin, environ)
+		if conf.Type == e.last {
+			err = errors.Join(err, e.wait())
+		}
+		return out, err
+	}
+	e.pending.Add(1)
+	go func() {
+		defer e.pending.Done()
+		if _, err := e.Exec.ExecPlugin(ctx, path, stdin, environ); err != nil {
+			e.mu.Lock()
+			e.errs = append(e.errs, fmt.Errorf("plugin type=%q failed (%s): %w", conf.Type, strings.ToLower(command), err))
+			e.mu.Unlock()
+		}
+	}()
+	if command == "ADD" {
+		return conf.PrevResult, nil
+	}
+	return nil, nil
+}
+
+func (e *chainExec) wait() error {
+	e.pending.Wait()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return errors.Join(e.errs...)
+}
+
+func commandOf(environ []string) string {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "CNI_COMMAND="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// lockDel is held (shared) by each overlapped DEL on a network and taken
+// (exclusive, for a moment) by an attachment that asks for an address,
+// which so never gets one whose old firewall rules are still going.
+func (m *Manager) lockDel(network string, exclusive bool) (func(), error) {
+	l, err := lockfile.GetLockFile(filepath.Join(m.cfg.CacheDir, "ctr-locks", network+".lock"))
+	if err != nil {
+		return nil, err
+	}
+	if exclusive {
+		l.Lock()
+	} else {
+		l.RLock()
+	}
+	return l.Unlock, nil
+}
