@@ -133,7 +133,7 @@ func commandOf(environ []string) string {
 // (exclusive, for a moment) by an attachment that asks for an address,
 // which so never gets one whose old firewall rules are still going.
 func (m *Manager) lockDel(network string, exclusive bool) (func(), error) {
-	l, err := lockfile.GetLockFile(filepath.Join(m.cfg.CacheDir, "ctr-locks", network+".lock"))
+	l, err := lockfile.GetLockFile(m.delLockPath(network))
 	if err != nil {
 		return nil, err
 	}
@@ -143,4 +143,8 @@ func (m *Manager) lockDel(network string, exclusive bool) (func(), error) {
 		l.RLock()
 	}
 	return l.Unlock, nil
+}
+
+func (m *Manager) delLockPath(network string) string {
+	return filepath.Join(m.cfg.CacheDir, "ctr-locks", network+".lock")
 }

@@ -433,6 +433,7 @@ func (m *Manager) Remove(ref string) (Network, error) {
 	}
 	deleteLink(n.Interface)
 	_ = os.RemoveAll(filepath.Join("/var/lib/cni/networks", n.Name))
+	_ = os.Remove(m.delLockPath(n.Name))
 	return n, nil
 }
 
@@ -448,11 +449,7 @@ func writeFileAtomic(path string, data []byte) error {
 // runtime that uses libcni (podman's too): libcni caches each attachment's
 // result as RESULTS/NETWORK-CONTAINERID-IFNAME until its DEL.
 func (m *Manager) Users(name string) ([]string, error) {
-	dir := m.cfg.CacheDir
-	if dir == "" {
-		dir = "/var/lib/cni"
-	}
-	entries, err := os.ReadDir(filepath.Join(dir, "results"))
+	entries, err := os.ReadDir(filepath.Join(m.cfg.CacheDir, "results"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}

@@ -278,6 +278,11 @@ httpd_container() {
 	run_ctr ctr-run "${STORAGE[@]}" --rm --no-hosts "$IMG" sh -c 'cat /etc/hosts 2>&1; mount | grep -c " /etc/hosts " || true'
 	[[ $output != *host.containers.internal* ]]
 	[ "${lines[-1]}" = 0 ]
+	# A network removed leaves no lease directory and no lock (--ip took
+	# the one fixednet's overlapped DELs hold).
+	run_ctr ctr-run network rm fixednet
+	[ ! -e /var/lib/cni/networks/fixednet ]
+	[ ! -e /var/lib/cni/ctr-locks/fixednet.lock ]
 }
 
 @test "network: a build's RUN steps get a bridge of their own (the host's loopback is out of reach), as podman build's" {
