@@ -113,19 +113,6 @@ func (m *Manager) Plug(ctx context.Context, id string, st *State) (retErr error)
 			_ = m.Detach(context.WithoutCancel(ctx), id, st)
 		}
 	}()
-	// lo up, by the loopback plugin as CRI-O does it (the runtime sets up
-	// loopback only in a namespace it makes itself), beside the networks.
-	loErr := make(chan error, 1)
-	go func() {
-		_, err := m.cni.AddNetwork(ctx, loopback, loopbackConf(id, st.NetNS))
-		loErr <- err
-	}()
-	defer func() {
-		// Before the deferred Detach above, which then sees the error.
-		if err := <-loErr; err != nil && retErr == nil {
-			retErr = fmt.Errorf("loopback: %w", err)
-		}
-	}()
 	for i, r := range st.requests {
 		a := st.Attachments[i]
 		var pm []PortMapping
@@ -194,16 +181,11 @@ func (m *Manager) Detach(ctx context.Context, id string, st *State) error {
 	if st == nil {
 		return nil
 	}
-	loErr := make(chan error, 1)
-	go func() { loErr <- m.cni.DelNetwork(ctx, loopback, loopbackConf(id, st.NetNS)) }()
 	var first error
 	for i := len(st.Attachments) - 1; i >= 0; i-- {
 		if err := m.DetachOne(ctx, id, st, i); err != nil && first == nil {
 			first = fmt.Errorf("detaching from network %s: %w", st.Attachments[i].Network, err)
 		}
-	}
-	if err := <-loErr; err != nil && first == nil {
-		first = fmt.Errorf("loopback: %w", err)
 	}
 	if err := removeNetns(st.NetNS); err != nil && first == nil {
 		first = err
@@ -264,19 +246,6 @@ func FreePort(hostIP, proto string) (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// loopback is the loopback plugin's config.
-var loopback = func() *libcni.PluginConfig {
-	c, err := libcni.NetworkPluginConfFromBytes([]byte(`{"cniVersion": "0.4.0", "name": "cni-loopback", "type": "loopback"}`))
-	if err != nil {
-		panic(err)
-	}
-	return c
-}()
-
-func loopbackConf(id, ns string) *libcni.RuntimeConf {
-	return &libcni.RuntimeConf{ContainerID: id, NetNS: ns, IfName: "lo"}
-}
-
 // AttachMore attaches the namespace of st to one more network, as the
 // next interface; st gains the attachment.
 func (m *Manager) AttachMore(ctx context.Context, id string, st *State, r Request) (Attachment, error) {
@@ -322,7 +291,7 @@ func (m *Manager) addList(ctx context.Context, list *libcni.NetworkConfigList, r
 		}
 		unlock()
 	}
-	return m.cniFor(list, "ADD").AddNetworkList(ctx, list, rt)
+	return m.cniFor(list, "ADD", rt).AddNetworkList(ctx, list, rt)
 }
 
 // delList runs list's DEL.
@@ -334,7 +303,7 @@ func (m *Manager) delList(ctx context.Context, list *libcni.NetworkConfigList, r
 		}
 		defer unlock()
 	}
-	return m.cniFor(list, "DEL").DelNetworkList(ctx, list, rt)
+	return m.cniFor(list, "DEL", rt).DelNetworkList(ctx, list, rt)
 }
 
 // freeIfName is the first ethN st does not use.

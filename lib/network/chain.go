@@ -26,10 +26,11 @@ import (
 // the result they would have returned; the list's last plugin waits for
 // them, and their failure is the list's (libcni then caches nothing, as
 // for any failed ADD). DEL goes the same way in reverse: tuning first (it
-// restores the interface the bridge then removes), portmap and firewall
-// beside the bridge, which waits for them before libcni drops its cache,
-// so a failed DEL can be run again. Lists of any other shape, or with
-// plugins this package does not know, run in the spec's order.
+// restores the interface the bridge then removes; beside the rest when
+// it changed nothing there), portmap and firewall beside the bridge,
+// which waits for them before libcni drops its cache, so a failed DEL can
+// be run again. Lists of any other shape, or with plugins this package
+// does not know, run in the spec's order.
 //
 // One thing the overlap changes: the bridge gives the address back while
 // firewall may still remove its rules for it. host-local hands addresses
@@ -59,27 +60,60 @@ func overlaps(list *libcni.NetworkConfigList) bool {
 
 // chainExec runs one ADD or DEL of a list, starting pass-through plugins
 // in the background; last is the type of the plugin the list ends with in
-// this direction, which waits for them.
+// this direction, which waits for them. quietTuning: tuning's DEL has
+// nothing to restore, and runs in the background too.
 type chainExec struct {
 	invoke.Exec
-	last    string
-	pending sync.WaitGroup
-	mu      sync.Mutex
-	errs    []error
+	last        string
+	quietTuning bool
+	pending     sync.WaitGroup
+	mu          sync.Mutex
+	errs        []error
 }
 
 // cniFor is a libcni config whose plugins of list overlap for command
-// ("ADD" or "DEL"), or m.cni when they may not.
-func (m *Manager) cniFor(list *libcni.NetworkConfigList, command string) *libcni.CNIConfig {
+// ("ADD" or "DEL") with rt, or m.cni when they may not.
+func (m *Manager) cniFor(list *libcni.NetworkConfigList, command string, rt *libcni.RuntimeConf) *libcni.CNIConfig {
 	if !overlaps(list) {
 		return m.cni
 	}
-	last := list.Plugins[len(list.Plugins)-1].Network.Type
+	e := &chainExec{Exec: &invoke.DefaultExec{RawExec: &invoke.RawExec{Stderr: os.Stderr}, PluginDecoder: version.PluginDecoder{}},
+		last: list.Plugins[len(list.Plugins)-1].Network.Type}
 	if command == "DEL" {
-		last = list.Plugins[0].Network.Type
+		e.last = list.Plugins[0].Network.Type
+		e.quietTuning = tuningRestoresNothing(list, rt)
 	}
-	e := &chainExec{Exec: &invoke.DefaultExec{RawExec: &invoke.RawExec{Stderr: os.Stderr}, PluginDecoder: version.PluginDecoder{}}, last: last}
 	return libcni.NewCNIConfigWithCacheDir(m.cfg.PluginDirs, m.cfg.CacheDir, e)
+}
+
+// tuningRestoresNothing says whether list's tuning plugin, if any, changed
+// nothing its DEL puts back: it keeps a backup of the interface, and its
+// DEL restores it, only when it set a MAC, MTU, promisc or allmulti.
+// Otherwise its DEL need not come before the bridge removes the interface.
+func tuningRestoresNothing(list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) bool {
+	if _, ok := rt.CapabilityArgs["mac"]; ok {
+		return false
+	}
+	for _, a := range rt.Args {
+		if a[0] == "MAC" {
+			return false
+		}
+	}
+	for _, p := range list.Plugins {
+		if p.Network.Type != "tuning" {
+			continue
+		}
+		var conf map[string]json.RawMessage
+		if err := json.Unmarshal(p.Bytes, &conf); err != nil {
+			return false
+		}
+		for _, k := range []string{"mac", "mtu", "promisc", "allmulti"} {
+			if _, ok := conf[k]; ok {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (e *chainExec) ExecPlugin(ctx context.Context, path string, stdin []byte, environ []string) ([]byte, error) {
@@ -89,8 +123,9 @@ func (e *chainExec) ExecPlugin(ctx context.Context, path string, stdin []byte, e
 	}
 	_ = json.Unmarshal(stdin, &conf)
 	command := commandOf(environ)
-	background := passThrough[conf.Type] && conf.Type != e.last &&
-		(command == "DEL" || (command == "ADD" && len(conf.PrevResult) > 0))
+	background := conf.Type != e.last &&
+		((passThrough[conf.Type] && (command == "DEL" || (command == "ADD" && len(conf.PrevResult) > 0))) ||
+			(conf.Type == "tuning" && command == "DEL" && e.quietTuning))
 	if !background {
 		out, err := e.Exec.ExecPlugin(ctx, path, stdin, environ)
 		if conf.Type == e.last {

@@ -102,7 +102,11 @@ func TestPodmansChainOverlapsItsPassThroughPlugins(t *testing.T) {
 		t.Error("ADD: no cached result")
 	}
 
-	if err := f.m.delList(context.Background(), f.list, f.rt); err != nil {
+	// A MAC set by tuning: its DEL puts the old one back, before the
+	// bridge removes the interface.
+	mac := *f.rt
+	mac.Args = [][2]string{{"MAC", "02:42:ac:11:00:77"}}
+	if err := f.m.delList(context.Background(), f.list, &mac); err != nil {
 		t.Fatal(err)
 	}
 	log = f.lines(t)
@@ -116,6 +120,30 @@ func TestPodmansChainOverlapsItsPassThroughPlugins(t *testing.T) {
 	}
 	if f.cached(t) {
 		t.Error("DEL: the cached result is left")
+	}
+	// Nothing for tuning to restore: it runs beside the bridge too.
+	if _, err := f.m.addList(context.Background(), f.list, f.rt, false); err != nil {
+		t.Fatal(err)
+	}
+	f.lines(t)
+	if err := f.m.delList(context.Background(), f.list, f.rt); err != nil {
+		t.Fatal(err)
+	}
+	log = f.lines(t)
+	if len(log) != 8 || !before(log, "DEL tuning start", "DEL bridge end") || !before(log, "DEL bridge start", "DEL tuning end") {
+		t.Errorf("DEL: a tuning that changed nothing did not run beside the bridge: %q", log)
+	}
+}
+
+func TestTuningThatChangedTheInterfaceRestoresItFirst(t *testing.T) {
+	for _, conf := range []string{`{"type":"tuning","mtu":1400}`, `{"type":"tuning","mac":"02:42:ac:11:00:78"}`} {
+		list, err := libcni.ConfListFromBytes([]byte(`{"cniVersion":"0.4.0","name":"x","plugins":[{"type":"bridge"},` + conf + `]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tuningRestoresNothing(list, &libcni.RuntimeConf{}) {
+			t.Errorf("%s: its DEL would overlap the bridge's", conf)
+		}
 	}
 }
 

@@ -41,6 +41,10 @@ func newNetns(dir string) (string, error) {
 			errc <- fmt.Errorf("a new network namespace: %w", err)
 			return
 		}
+		if err := loopbackUp(); err != nil {
+			errc <- fmt.Errorf("loopback in the new network namespace: %w", err)
+			return
+		}
 		src := fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid())
 		if err := unix.Mount(src, path, "none", unix.MS_BIND, ""); err != nil {
 			errc <- fmt.Errorf("pinning the network namespace at %s: %w", path, err)
@@ -53,6 +57,27 @@ func newNetns(dir string) (string, error) {
 		return "", err
 	}
 	return path, nil
+}
+
+// loopbackUp sets lo up in the calling thread's network namespace, as
+// podman 4.3 does itself rather than run CNI's loopback plugin (two execs
+// per container, ADD and DEL, for one flag; the namespace takes lo with
+// it when it goes).
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
 }
 
 // removeNetns unpins a namespace newNetns made; one already gone is no

@@ -370,8 +370,9 @@ slow_network() {
 	leaks slownet >"$TEST_TMP/before"
 	# A working chain first: the container runs, with its address.
 	touch "$SLOW_DIR/go"
-	run_ctr ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" --rm --network slownet "$IMG" sh -c 'ip -4 -o addr show eth0'
+	run_ctr ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" --rm --network slownet "$IMG" sh -c 'ip -4 -o addr show eth0; ip -o link show lo'
 	expect_match "inet 10\.231\."
+	expect_match "lo: <LOOPBACK,UP,LOWER_UP>"
 	rm "$SLOW_DIR/go" "$SLOW_DIR/adding"
 	local pid
 	ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" --rm --name slow1 --network slownet "$IMG" sleep 100 >/dev/null 3>&- &
