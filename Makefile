@@ -38,6 +38,9 @@ bin/mkimage: FORCE
 bin/faultproxy: FORCE
 	$(GO) build -o $@ ./tests/faultproxy
 
+bin/ctrtest: FORCE
+	CGO_ENABLED=0 $(GO) build -o $@ ./tests/ctrtest
+
 deps: ## install the Debian packages the tests need, if missing
 	./hack/install-deps.sh
 
@@ -46,7 +49,7 @@ test: deps validate test-unit test-runtime test-bats ## gofmt/vet/man checks, un
 test-unit: ## go test for every package
 	$(GO) test -tags "$(BUILDTAGS) seccomp" -count=1 ./...
 
-test-bats: $(BINS) bin/mkimage bin/faultproxy ## bats system tests against real registries on loopback
+test-bats: $(BINS) bin/mkimage bin/faultproxy bin/ctrtest ## bats system tests against real registries on loopback
 	$(BATS) tests/bats
 
 test-runtime: bin/ctr-runtime ## the OCI runtime-tools suite against ctr-runtime (hack/runtime-tools.expected)

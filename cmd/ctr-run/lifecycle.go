@@ -42,11 +42,12 @@ func lifecycleCommands(f *runFlags) []*ucli.Command {
 }
 
 func psCommand(f *runFlags) *ucli.Command {
-	var all, asJSON bool
+	var all, asJSON, pods bool
 	return &ucli.Command{
 		Name: "ps", Usage: "list containers (running ones, or all with -a)",
 		Flags: []ucli.Flag{
 			&ucli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "list exited containers too", Destination: &all},
+			&ucli.BoolFlag{Name: "pod", Usage: "show the pod each container is in (the JSON records always say)", Destination: &pods},
 			&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per container", Destination: &asJSON},
 		},
 		Action: func(c *ucli.Context) error {
@@ -65,7 +66,21 @@ func psCommand(f *runFlags) *ucli.Command {
 					return nil
 				}
 				w := tabwriter.NewWriter(c.App.Writer, 10, 1, 3, ' ', 0)
-				fmt.Fprintln(w, "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tNAMES")
+				podNames := map[string]string{}
+				if pods {
+					ps, err := m.Pods()
+					if err != nil {
+						return err
+					}
+					for _, p := range ps {
+						podNames[p.ID] = p.Name
+					}
+				}
+				head := "CONTAINER ID\tIMAGE\tCOMMAND\tCREATED\tSTATUS\tNAMES"
+				if pods {
+					head += "\tPOD ID\tPODNAME"
+				}
+				fmt.Fprintln(w, head)
 				for _, ct := range cs {
 					status := ct.Status
 					if ct.ExitCode != nil {
@@ -77,8 +92,12 @@ func psCommand(f *runFlags) *ucli.Command {
 					if ct.Monitor == "gone" {
 						status += " (monitor gone)"
 					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", ct.ID[:12], ct.Image, strings.Join(ct.Command, " "),
+					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s", ct.ID[:12], ct.Image, strings.Join(ct.Command, " "),
 						ct.Created.Local().Format(time.DateTime), status, ct.Name)
+					if pods {
+						fmt.Fprintf(w, "\t%s\t%s", ct.Pod[:min(12, len(ct.Pod))], podNames[ct.Pod])
+					}
+					fmt.Fprintln(w)
 				}
 				return w.Flush()
 			})
@@ -240,18 +259,20 @@ func inspectCommand(f *runFlags) *ucli.Command {
 // eachContainer runs fn for every CONTAINER argument, one after another,
 // printing each error as it comes; the exit status is the first error's.
 func eachContainer(c *ucli.Context, f *runFlags, fn func(*run.Manager, string) error) error {
-	return forContainers(c, f, 1, fn)
+	return forRefs(c, f, "CONTAINER", 1, fn)
 }
 
 // allContainers is eachContainer with fn run for up to 32 containers at
 // once; errors are printed in the arguments' order.
 func allContainers(c *ucli.Context, f *runFlags, fn func(*run.Manager, string) error) error {
-	return forContainers(c, f, 32, fn)
+	return forRefs(c, f, "CONTAINER", 32, fn)
 }
 
-func forContainers(c *ucli.Context, f *runFlags, parallel int, fn func(*run.Manager, string) error) error {
+// forRefs runs fn for each argument (a container or pod: noun), up to
+// parallel at once, and prints the errors in the arguments' order.
+func forRefs(c *ucli.Context, f *runFlags, noun string, parallel int, fn func(*run.Manager, string) error) error {
 	if c.NArg() == 0 {
-		return cli.UsageError("want at least one CONTAINER")
+		return cli.UsageError("want at least one %s", noun)
 	}
 	refs := c.Args().Slice()
 	return withManager(f, func(m *run.Manager) error {

@@ -303,3 +303,42 @@ func (f *runFlags) monitorCommands(runtime string, remove bool) (string, []strin
 	}
 	return mon, cleanup, nil
 }
+
+// podNetFlags are the flags a container in a pod may not have: the pod's
+// network and host name are its.
+var podNetFlags = []string{"network", "publish", "publish-all", "ip", "mac-address", "hostname", "add-host", "dns", "dns-search", "dns-option", "no-hosts"}
+
+// podRunOptions: --pod. A container in a pod uses the pod's network and
+// host name; with new:NAME its network options make a new pod's, which
+// it returns.
+func (f *runFlags) podRunOptions(c *ucli.Context, o *run.Options) (*run.PodOptions, error) {
+	if f.pod == "" {
+		return nil, nil
+	}
+	var err error
+	if o.PodStart.Monitor, o.PodStart.CleanupCommand, err = f.monitorCommands(o.Runtime, false); err != nil {
+		return nil, err
+	}
+	name, isNew := strings.CutPrefix(f.pod, "new:")
+	if f.publishAll {
+		return nil, cli.UsageError("--publish-all: a pod's ports are published with pod create -p (or --pod new:NAME -p)")
+	}
+	if !isNew {
+		for _, fl := range podNetFlags {
+			if c.IsSet(fl) {
+				return nil, cli.UsageError("--%s: a container in a pod uses the pod's network and host name (give them to pod create, or use --pod new:NAME)", fl)
+			}
+		}
+		o.Pod, o.Network = f.pod, ""
+		return nil, nil
+	}
+	if name == "" {
+		return nil, cli.UsageError("--pod new: wants a NAME")
+	}
+	po := &run.PodOptions{Name: name, Hostname: o.Hostname, Start: o.PodStart}
+	po.Infra.Network, po.Infra.Publish, po.Infra.IP, po.Infra.MAC = o.Network, o.Publish, o.IP, o.MAC
+	po.Infra.AddHosts, po.Infra.DNS, po.Infra.DNSSearch, po.Infra.DNSOptions, po.Infra.NoHosts = o.AddHosts, o.DNS, o.DNSSearch, o.DNSOptions, o.NoHosts
+	o.Network, o.Publish, o.IP, o.MAC, o.Hostname = "", nil, "", "", ""
+	o.AddHosts, o.DNS, o.DNSSearch, o.DNSOptions, o.NoHosts = nil, nil, nil, nil, false
+	return po, nil
+}

@@ -31,7 +31,7 @@ type runFlags struct {
 	publish                                                                                  ucli.StringSlice
 	publishAll, noHosts                                                                      bool
 	ip, mac                                                                                  string
-	netConfigDir                                                                             string
+	netConfigDir, pod                                                                        string
 	cniPluginDirs                                                                            ucli.StringSlice
 }
 
@@ -135,13 +135,14 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "cidfile", Usage: "write the container ID to `FILE`", Destination: &f.cidfile},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no pull progress", Destination: &f.quiet},
+		&ucli.StringFlag{Name: "pod", Usage: "run in `POD` (ID or name; new:NAME makes it, with this container's network options)", Destination: &f.pod},
 		&ucli.StringFlag{Name: "network-config-dir", Usage: "the CNI network configs' `DIR` (default /etc/cni/net.d, podman's)", Destination: &f.netConfigDir},
 		&ucli.StringSliceFlag{Name: "cni-plugin-dir", Usage: "look for CNI plugins in `DIR` (repeat for more; default /usr/lib/cni, /usr/libexec/cni, /opt/cni/bin)", Destination: &f.cniPluginDirs},
 	)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return runContainer(c, &f) }
-	app.Commands = append(lifecycleCommands(&f), portCommand(&f), networkCommand(&f))
+	app.Commands = append(lifecycleCommands(&f), portCommand(&f), networkCommand(&f), podCommand(&f))
 	return app
 }
 
@@ -164,16 +165,34 @@ func runContainer(c *ucli.Context, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	newPod, err := f.podRunOptions(c, &o)
+	if err != nil {
+		return err
+	}
 	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
 		o.PullOpts.Local = local
 		o.StateDir = monitor.StateDir(local.Options.RunRoot)
 		o.PersistDir = monitor.PersistDir(local.Options.GraphRoot)
+		if newPod != nil {
+			// --pod new:NAME: the pod first, with this container's network;
+			// gone again if the container does not start.
+			m := &run.Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.Networks}
+			p, err := m.CreatePod(c.Context, *newPod)
+			if err != nil {
+				return err
+			}
+			o.Pod = p.ID
+		}
 		status, err := run.Run(c.Context, store, o, func(id string) {
 			if o.Detach {
 				fmt.Fprintln(c.App.Writer, id)
 			}
 		})
 		if err != nil {
+			if newPod != nil {
+				m := &run.Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.Networks}
+				_, _ = m.RemovePod(o.Pod, true)
+			}
 			return err
 		}
 		return exit.With(status)

@@ -176,6 +176,13 @@ func MonitorPID(bundle, id string) int {
 	return pid
 }
 
+// Inherits says whether the monitor pid runs its container on its
+// caller's stdio (--inherit-stdio): a foreground ctr-run waits for it.
+func Inherits(pid int) bool {
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	return err == nil && strings.Contains(string(cmdline), "\x00--inherit-stdio\x00")
+}
+
 // Wait waits for the exit file (polling: it appears once, atomically),
 // and returns an error once it can no longer come (Gone).
 func (s Store) Wait(id string, done <-chan struct{}) (int, error) {

@@ -305,6 +305,10 @@ func (b *bundle) etcFiles(hostname string, o *Options) (map[string]string, error
 		}
 	}
 	for dst, src := range files {
+		if shared, ok := o.podFiles[dst]; ok {
+			files[dst] = shared // the pod's, kept by its infra container
+			continue
+		}
 		if err := writeInPlace(src, content[dst]); err != nil {
 			return nil, err
 		}
@@ -385,8 +389,11 @@ func hostPath(rootfs, p string, mounts []Mount) (host string, known bool) {
 	for i := len(mounts) - 1; i >= 0; i-- {
 		m := mounts[i]
 		rel, ok := strings.CutPrefix(p, strings.TrimSuffix(m.Target, "/")+"/")
-		if !ok && p != m.Target {
-			continue
+		if !ok {
+			if p != m.Target {
+				continue
+			}
+			rel = "" // the mount's target itself: its source
 		}
 		if m.Type != "bind" {
 			return "", false

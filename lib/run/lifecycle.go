@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -63,6 +64,10 @@ type Container struct {
 	// machine rebooted) before it recorded an exit: Status is then the
 	// runtime's view, and ExitCode unknown.
 	Monitor string `json:"monitor,omitempty"`
+	// Pod is the ID of the pod the container is in; Infra marks the
+	// pod's infra container.
+	Pod   string `json:"pod,omitempty"`
+	Infra bool   `json:"infra,omitempty"`
 
 	inRuntime bool // the runtime has state for it
 }
@@ -76,14 +81,24 @@ func (m *Manager) List(all bool) ([]Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Container
+	// Each asks the runtime: several at once.
+	described := make([]*Container, len(cs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
 	for i := range cs {
-		c, err := m.describe(&cs[i])
-		if err != nil {
-			continue
-		}
-		if all || c.Status == "running" {
-			out = append(out, c)
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if c, err := m.describe(&cs[i]); err == nil {
+				described[i] = &c
+			}
+		})
+	}
+	wg.Wait()
+	var out []Container
+	for _, c := range described {
+		if c != nil && (all || c.Status == "running") {
+			out = append(out, *c)
 		}
 	}
 	return out, nil
@@ -109,7 +124,7 @@ func (m *Manager) describe(c *storage.Container) (Container, error) {
 	}
 	d := Container{
 		Schema: "ctr.ps/v1", ID: c.ID, Image: meta.ImageName, ImageID: meta.Image, Command: meta.Command,
-		Created: meta.Created, Status: "created", Bundle: filepath.Join(m.StateDir, c.ID),
+		Created: meta.Created, Status: "created", Bundle: filepath.Join(m.StateDir, c.ID), Pod: meta.Pod, Infra: meta.Infra,
 	}
 	if len(c.Names) > 0 {
 		d.Name = c.Names[0]
@@ -271,20 +286,41 @@ func (m *Manager) Remove(ref string, force bool) error {
 	if err != nil {
 		return err
 	}
+	if c.Infra {
+		if p, err := m.findPod(c.Pod); err == nil {
+			return errdefs.Usagef("%s is the infra container of pod %s: remove the pod (pod rm)", c.Name, p.Name)
+		}
+	}
+	return m.remove(c, force)
+}
+
+// remove is Remove for a container found.
+func (m *Manager) remove(c Container, force bool) error {
 	if c.Status == "running" && !force {
 		return errdefs.Usagef("container %s is running: stop it first or use -f", c.Name)
 	}
+	if c.Status == "running" {
+		// A detached container's monitor goes first: it would run the
+		// clean-up command beside this one, which does it all anyway.
+		if pid := monitor.MonitorPID(c.Bundle, c.ID); pid != 0 && !monitor.Inherits(pid) {
+			_ = unix.Kill(pid, unix.SIGKILL)
+		}
+	}
+	// The network's plugins (most of the time) run while the container
+	// is killed and deleted.
+	b := m.bundle(c)
+	waitNet := b.startDetach(context.Background(), m, false)
 	if c.Status == "running" {
 		_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
 	}
 	if c.inRuntime { // else nothing of it runs, and there is no state to delete
 		if err := forceDelete(m.Runtime, m.StateDir, c.ID); err != nil {
+			_ = waitNet()
 			return fmt.Errorf("deleting %s: %w", c.Name, err)
 		}
 	}
 	endMonitor(c.Bundle, c.ID, 5*time.Second)
-	b := m.bundle(c)
-	if err := b.detachNetwork(context.Background(), m); err != nil {
+	if err := waitNet(); err != nil {
 		return fmt.Errorf("removing %s: %w", c.Name, err)
 	}
 	return b.remove()
@@ -383,6 +419,7 @@ const (
 	annotStopTimeout = "io.ctr.stop-timeout" // seconds
 	annotStdin       = "io.ctr.stdin"        // "true": -i, stdin kept for attach
 	annotLogSizeMax  = "io.ctr.log-size-max" // bytes
+	annotPod         = "io.ctr.pod"          // the pod's ID
 	annotLogMaxFiles = "io.ctr.log-max-files"
 )
 

@@ -158,6 +158,8 @@ func netnsPath(m *Manager, o *Options, st *network.State) (string, error) {
 			return "", errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("network namespace %s: %w", p, err))
 		}
 		return p, nil
+	case o.podNetns != "":
+		return o.podNetns, nil // found as the container joined its pod
 	case strings.HasPrefix(o.Network, "container:"):
 		return m.joinableNetns(strings.TrimPrefix(o.Network, "container:"))
 	}
@@ -171,8 +173,13 @@ func (m *Manager) joinableNetns(ref string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return m.containerNetns(c)
+}
+
+// containerNetns is joinableNetns for a container found.
+func (m *Manager) containerNetns(c Container) (string, error) {
 	if c.Status != "running" {
-		return "", fail(ExitRunFailure, "container %s is %s: only a running container's network can be joined", ref, c.Status)
+		return "", fail(ExitRunFailure, "container %s is %s: only a running container's network can be joined", c.Name, c.Status)
 	}
 	if r, err := m.bundle(c).readNet(); err == nil && r != nil && r.Attached {
 		return r.State.NetNS, nil

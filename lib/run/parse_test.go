@@ -75,3 +75,12 @@ func TestRlimitsAreClampedToTheHost(t *testing.T) {
 		}
 	}
 }
+
+func TestHostPathOfABoundFile(t *testing.T) {
+	mounts := []Mount{{Type: "bind", Source: "/usr/bin/env", Target: "/tool"}, {Type: "bind", Source: "/usr", Target: "/u"}}
+	for p, want := range map[string]string{"/tool": "/usr/bin/env", "/u/bin/env": "/usr/bin/env", "/u": "/usr"} {
+		if got, known := hostPath("/rootfs", p, mounts); got != want || !known {
+			t.Errorf("hostPath(%s) = %q, %v; want %q", p, got, known, want)
+		}
+	}
+}

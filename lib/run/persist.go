@@ -130,6 +130,11 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	if err != nil {
 		return c, err
 	}
+	if podID := spec.Annotations[annotPod]; podID != "" {
+		if err := m.startInPod(c, podID, spec, so); err != nil {
+			return c, err
+		}
+	}
 	rootfs, err := m.Store.Mount(c.ID, "")
 	if err != nil {
 		return c, fmt.Errorf("mounting %s: %w", c.Name, err)

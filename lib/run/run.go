@@ -22,6 +22,7 @@ import (
 	"time"
 
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
@@ -129,11 +130,26 @@ type Options struct {
 	LogMaxFiles    int   // log files kept at the limit, the current one included (<= 1: truncate)
 	CleanupCommand []string
 
+	// Pod puts the container in a pod (its ID, ID prefix or name): it
+	// joins the namespaces the pod shares and runs in the pod's cgroup.
+	// PodStart starts the pod's infra container if it is not running.
+	Pod      string
+	PodStart StartOptions
+
 	// Set by Run for the spec: the network namespace to join ("": a new
 	// one, or the host's) and the attachment, if any.
 	netns    string
 	netState *network.State
 	hostname string // the container's, once prepare chose it
+	// In a pod: the pod; infra for its infra container; the other
+	// namespaces to join (by type), the infra's /etc files to use (by
+	// path in the container), the pod's /dev/shm.
+	pod      *Pod
+	podNetns string // the infra's network namespace, for container:INFRA
+	infra    bool
+	nsPaths  map[specs.LinuxNamespaceType]string
+	podFiles map[string]string
+	shm      string
 }
 
 func (o *Options) networks() *network.Manager {
@@ -154,6 +170,12 @@ func fail(code int, format string, args ...any) error {
 // records its output and exit, and cleans up through "ctr-run cleanup".
 // The container's ID is given to started.
 func Run(ctx context.Context, store storage.Store, o Options, started func(id string)) (status int, retErr error) {
+	if o.Pod != "" {
+		pm := &Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}
+		if err := pm.joinPod(&o, o.PodStart); err != nil {
+			return -1, err
+		}
+	}
 	img, err := findOrPull(ctx, store, &o)
 	if err != nil {
 		return -1, err
@@ -168,8 +190,15 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		name = "ctr-" + id[:12]
 	}
 	o.Name = name
-	meta, _ := json.Marshal(ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema, Image: img.ID, ImageName: o.Image,
-		Command: commandArgs(cfg, &o), Created: time.Now().UTC()})
+	cmeta := ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema, Image: img.ID, ImageName: o.Image,
+		Command: commandArgs(cfg, &o), Created: time.Now().UTC(), Infra: o.infra}
+	if o.pod != nil {
+		cmeta.Pod = o.pod.ID
+		if o.infra && o.pod.shares("ipc") {
+			o.shm = podShmOf(o.StateDir, o.pod.ID)
+		}
+	}
+	meta, _ := json.Marshal(cmeta)
 	// The ID file first: one that exists already stops the run before
 	// anything is made.
 	if o.CIDFile != "" {
@@ -261,6 +290,10 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	spec, err := b.prepare(rootfs, cfg, &o, name)
 	if err != nil {
 		return -1, err
+	}
+	if o.pod != nil {
+		spec.Annotations[annotPod] = o.pod.ID
+		spec.Linux.CgroupsPath = o.pod.CgroupParent + "/" + c.ID
 	}
 	if err := b.write(spec); err != nil {
 		return -1, err

@@ -99,8 +99,8 @@ func buildSpec(in specInput) (*specs.Spec, error) {
 		effective = []string{}
 	}
 	hostname := in.hostname
-	if o.UTS == "host" {
-		hostname = "" // the runtime may not set it in the host's namespace
+	if o.UTS == "host" || o.nsPaths[specs.UTSNamespace] != "" {
+		hostname = "" // the runtime may not set it in a namespace it joins
 	}
 	spec := &specs.Spec{
 		Version:  specs.Version,
@@ -205,7 +205,7 @@ func namespaces(o *Options) []specs.LinuxNamespace {
 		typ  specs.LinuxNamespaceType
 	}{{o.PID, specs.PIDNamespace}, {o.IPC, specs.IPCNamespace}, {o.UTS, specs.UTSNamespace}} {
 		if k.mode != "host" {
-			ns = append(ns, specs.LinuxNamespace{Type: k.typ})
+			ns = append(ns, specs.LinuxNamespace{Type: k.typ, Path: o.nsPaths[k.typ]})
 		}
 	}
 	// The network: the host's, a new one (none), or one made or chosen
@@ -256,6 +256,10 @@ func defaultMounts(o *Options) []specs.Mount {
 		// mount shows the queues of the IPC namespace it is made in: the
 		// host's, then.)
 		ms[3] = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: "/dev/shm", Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
+	}
+	if o.shm != "" {
+		// The pod's, shared by its containers as their IPC namespace is.
+		ms[3] = specs.Mount{Destination: "/dev/shm", Type: "bind", Source: o.shm, Options: []string{"rbind", "nosuid", "noexec", "nodev"}}
 	}
 	if o.Network == NetHost {
 		// A new sysfs needs a new network namespace; with the host's, bind it.

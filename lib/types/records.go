@@ -79,6 +79,8 @@ type ContainerMeta struct {
 	ImageName string    `json:"imageName"` // as the user gave it
 	Command   []string  `json:"command,omitempty"`
 	Created   time.Time `json:"created"`
+	Pod       string    `json:"pod,omitempty"`   // the pod's ID, for a container in one
+	Infra     bool      `json:"infra,omitempty"` // the pod's infra container
 }
 
 // BuildSchema names the version of BuildRecord.

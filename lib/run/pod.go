@@ -1,0 +1,682 @@
+package run
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/monitor"
+	"github.com/ctr-project/ctr/lib/network"
+)
+
+// Pods, as podman's: an infra container (catatonit, from the pause image
+// made on first use) holds the namespaces the pod shares (network, IPC and
+// UTS by default; PID with --share pid) and the pod's network attachment
+// with its published ports. The pod's containers join those namespaces,
+// use the infra's /etc/hosts, /etc/hostname and /etc/resolv.conf, share
+// one /dev/shm when they share IPC, and run below the pod's cgroup, whose
+// limits count what they use together. A pod's record is kept with what
+// outlives a reboot; its state is its containers'.
+
+// PodSchema names the version of Pod.
+const PodSchema = "ctr.pod/v1"
+
+// Namespaces a pod can share, and those it shares unless told.
+var (
+	PodShareable = []string{"net", "ipc", "uts", "pid"}
+	DefaultShare = []string{"net", "ipc", "uts"}
+)
+
+// Pod is a pod's record, and what pod ls and pod inspect print.
+type Pod struct {
+	Schema       string    `json:"schema"`
+	ID           string    `json:"id"`
+	Name         string    `json:"name"`
+	Created      time.Time `json:"created"`
+	Share        []string  `json:"share"`
+	Hostname     string    `json:"hostname"`
+	InfraID      string    `json:"infraId"`
+	CgroupParent string    `json:"cgroupParent"`
+	Memory       int64     `json:"memory,omitempty"`   // bytes
+	CPUQuota     int64     `json:"cpuQuota,omitempty"` // µs per 100 ms
+
+	// Filled in when read: running (all its containers run), degraded
+	// (some do), exited (none does).
+	Status     string                `json:"status"`
+	Ports      []network.PortMapping `json:"ports,omitempty"`
+	Containers []PodMember           `json:"containers"`
+}
+
+// PodMember is one of a pod's containers.
+type PodMember struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Infra  bool   `json:"infra,omitempty"`
+}
+
+// shares says whether the pod shares namespace kind ("net", "ipc"…).
+func (p *Pod) shares(kind string) bool { return slices.Contains(p.Share, kind) }
+
+// PodOptions configure CreatePod: the pod's name, what it shares, and its
+// network (as a container's: Network, Publish, IP, MAC, AddHosts, DNS…,
+// NoHosts of Infra), host name and limits.
+type PodOptions struct {
+	Name     string
+	Share    []string
+	Hostname string
+	Memory   int64
+	CPUQuota int64
+	// Infra holds the infra container's network options; the rest of it
+	// (runtime, monitor, directories) comes from the Manager and Start.
+	Infra Options
+	Start StartOptions
+}
+
+var podNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+
+// ParseShare parses --share: comma-separated namespaces of PodShareable.
+func ParseShare(s string) ([]string, error) {
+	var out []string
+	for _, k := range strings.Split(s, ",") {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		if !slices.Contains(PodShareable, k) {
+			return nil, errdefs.Usagef("--share: unknown namespace %q: want net, ipc, uts or pid", k)
+		}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+func (m *Manager) podsDir() string {
+	return filepath.Join(cmp.Or(m.PersistDir, m.StateDir), "pods")
+}
+
+func (m *Manager) podFile(id string) string { return filepath.Join(m.podsDir(), id+".json") }
+
+// podShm is the pod's /dev/shm, a tmpfs on the host its containers bind.
+func (m *Manager) podShm(id string) string { return podShmOf(m.StateDir, id) }
+
+func podShmOf(stateDir, id string) string { return filepath.Join(stateDir, "pods", id, "shm") }
+
+func (m *Manager) lockPods() (func(), error) { return flockFile(filepath.Join(m.podsDir(), ".lock")) }
+
+func (m *Manager) writePod(p *Pod) error {
+	rec := *p
+	rec.Status, rec.Ports, rec.Containers = "", nil, nil
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(m.podsDir(), 0o700); err != nil {
+		return err
+	}
+	tmp := m.podFile(p.ID) + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, m.podFile(p.ID))
+}
+
+// records reads every pod's record, without its state.
+func (m *Manager) podRecords() ([]Pod, error) {
+	entries, err := os.ReadDir(m.podsDir())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Pod
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(m.podsDir(), e.Name()))
+		if err != nil {
+			continue
+		}
+		var p Pod
+		if json.Unmarshal(data, &p) == nil && p.Schema == PodSchema {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b Pod) int { return a.Created.Compare(b.Created) })
+	return out, nil
+}
+
+// findPod finds a pod's record by ID, unique ID prefix or name.
+func (m *Manager) findPod(ref string) (Pod, error) {
+	pods, err := m.podRecords()
+	if err != nil {
+		return Pod{}, err
+	}
+	var hits []Pod
+	for _, p := range pods {
+		if p.ID == ref || p.Name == ref {
+			return p, nil
+		}
+		if len(ref) >= 3 && strings.HasPrefix(p.ID, ref) {
+			hits = append(hits, p)
+		}
+	}
+	if len(hits) == 1 {
+		return hits[0], nil
+	}
+	if len(hits) > 1 {
+		return Pod{}, errdefs.Usagef("pod %q: the ID prefix names %d pods", ref, len(hits))
+	}
+	return Pod{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("no such pod %q", ref))
+}
+
+// Pods lists the pods with their state.
+func (m *Manager) Pods() ([]Pod, error) {
+	pods, err := m.podRecords()
+	if err != nil {
+		return nil, err
+	}
+	all, err := m.List(true)
+	if err != nil {
+		return nil, err
+	}
+	for i := range pods {
+		m.fillPod(&pods[i], all)
+	}
+	return pods, nil
+}
+
+// GetPod finds a pod by ID, unique ID prefix or name, with its state.
+func (m *Manager) GetPod(ref string) (Pod, error) {
+	p, err := m.findPod(ref)
+	if err != nil {
+		return p, err
+	}
+	all, err := m.List(true)
+	if err != nil {
+		return p, err
+	}
+	m.fillPod(&p, all)
+	return p, nil
+}
+
+// fillPod adds the pod's containers (the infra first), its status and its
+// ports.
+func (m *Manager) fillPod(p *Pod, all []Container) {
+	p.Containers = []PodMember{}
+	running := 0
+	for _, c := range all {
+		if c.Pod != p.ID {
+			continue
+		}
+		mem := PodMember{ID: c.ID, Name: c.Name, Status: c.Status, Infra: c.Infra}
+		if c.Infra {
+			p.Containers = slices.Insert(p.Containers, 0, mem)
+		} else {
+			p.Containers = append(p.Containers, mem)
+		}
+		if c.Status == "running" {
+			running++
+		}
+	}
+	switch {
+	case running == 0:
+		p.Status = "exited"
+	case running == len(p.Containers):
+		p.Status = "running"
+	default:
+		p.Status = "degraded"
+	}
+	if p.InfraID != "" {
+		b := &bundle{id: p.InfraID, dir: filepath.Join(m.StateDir, p.InfraID), persist: persistOf(m.PersistDir, p.InfraID)}
+		if r, err := b.readNet(); err == nil && r != nil {
+			p.Ports = r.Ports
+		}
+	}
+}
+
+// CreatePod makes a pod and starts its infra container; it returns the
+// pod. On failure nothing of it is left.
+func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr error) {
+	share := po.Share
+	if share == nil {
+		share = DefaultShare
+	}
+	if err := checkPodOptions(po, share); err != nil {
+		return p, err
+	}
+	unlock, err := m.lockPods()
+	if err != nil {
+		return p, err
+	}
+	defer unlock()
+	id := NewID()
+	p = Pod{Schema: PodSchema, ID: id, Name: cmp.Or(po.Name, "pod-"+id[:12]), Created: time.Now().UTC(), Share: share,
+		CgroupParent: podCgroupPath(id), Memory: po.Memory, CPUQuota: po.CPUQuota}
+	p.Hostname = cmp.Or(po.Hostname, p.Name) // podman's default: the pod's name
+	pods, err := m.podRecords()
+	if err != nil {
+		return p, err
+	}
+	if slices.ContainsFunc(pods, func(q Pod) bool { return q.Name == p.Name }) {
+		return p, errdefs.Usagef("the pod name %q is already in use", p.Name)
+	}
+	// The record first: whatever fails from here, pod rm finds the rest.
+	if err := m.writePod(&p); err != nil {
+		return p, err
+	}
+	defer func() {
+		if retErr != nil {
+			_ = m.destroyPod(p)
+		}
+	}()
+	pause, err := pauseImage(ctx, m.Store)
+	if err != nil {
+		return p, err
+	}
+	o := po.Infra
+	o.Image, o.Args, o.Name, o.Hostname = pause, nil, id[:12]+"-infra", p.Hostname
+	o.Runtime, o.StateDir, o.PersistDir, o.Networks = m.Runtime, m.StateDir, m.PersistDir, m.networks()
+	o.Monitor, o.CleanupCommand, o.Detach, o.Remove = po.Start.Monitor, po.Start.CleanupCommand, true, false
+	o.Pull = "never"
+	o.pod, o.infra = &p, true
+	if !p.shares("net") {
+		o.Network = NetNone // the namespace is the infra's own; no one joins it
+	}
+	if err := m.preparePod(p); err != nil {
+		return p, err
+	}
+	if _, err := Run(ctx, m.Store, o, func(infraID string) { p.InfraID = infraID }); err != nil {
+		return p, err
+	}
+	if err := m.writePod(&p); err != nil {
+		return p, err
+	}
+	return m.GetPod(p.ID)
+}
+
+// checkPodOptions refuses what a pod cannot be: a network of its own
+// with the network not shared, a host name without a UTS namespace.
+func checkPodOptions(po PodOptions, share []string) error {
+	if po.Name != "" && !podNameRE.MatchString(po.Name) {
+		return errdefs.Usagef("pod name %q: use letters, digits, _, . and - (not first)", po.Name)
+	}
+	o := po.Infra
+	if !slices.Contains(share, "net") && (len(o.Publish) > 0 || o.PublishAll || o.IP != "" || o.MAC != "" ||
+		(o.Network != "" && o.Network != NetBridge)) {
+		return errdefs.Usagef("a pod that does not share its network (--share without net) takes no --network, -p, --ip or --mac-address")
+	}
+	if po.Hostname != "" && !slices.Contains(share, "uts") {
+		return errdefs.Usagef("--hostname needs the pod to share its UTS namespace (--share uts)")
+	}
+	switch {
+	case strings.HasPrefix(o.Network, "container:"), strings.HasPrefix(o.Network, "ns:"):
+		return errdefs.Usagef("a pod's --network is bridge, none, host or network names, not %s", o.Network)
+	}
+	return nil
+}
+
+// preparePod makes what the pod's containers share on the host before
+// its infra starts: its cgroup with the limits, its /dev/shm.
+func (m *Manager) preparePod(p Pod) error {
+	if err := makePodCgroup(p.ID, p.Memory, p.CPUQuota); err != nil {
+		return err
+	}
+	if !p.shares("ipc") {
+		return nil
+	}
+	shm := m.podShm(p.ID)
+	if err := os.MkdirAll(shm, 0o700); err != nil {
+		return err
+	}
+	if mounted(shm) {
+		return nil
+	}
+	if err := unix.Mount("shm", shm, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size=65536k"); err != nil {
+		return fmt.Errorf("the pod's /dev/shm: %w", err)
+	}
+	return nil
+}
+
+// releasePod undoes preparePod, once the pod's containers are stopped.
+func (m *Manager) releasePod(p Pod) error {
+	shm := m.podShm(p.ID)
+	if mounted(shm) {
+		if err := unix.Unmount(shm, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("unmounting the pod's /dev/shm: %w", err)
+		}
+	}
+	_ = os.RemoveAll(filepath.Dir(shm))
+	return removePodCgroup(p.ID)
+}
+
+// mounted says whether path is a mount point (another device than its
+// parent's, or the same one mounted again: /proc/self/mountinfo says).
+func mounted(path string) bool {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) > 4 && f[4] == path {
+			return true
+		}
+	}
+	return false
+}
+
+// joinPod points a new container of a pod at what the pod shares: the
+// infra's namespaces (started first if it is not running), its /etc
+// files, the pod's /dev/shm and cgroup.
+func (m *Manager) joinPod(o *Options, so StartOptions) error {
+	p, err := m.findPod(o.Pod)
+	if err != nil {
+		return err
+	}
+	if p.shares("net") && (len(o.Publish) > 0 || o.PublishAll || o.IP != "" || o.MAC != "" || o.NoHosts ||
+		len(o.AddHosts)+len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions) > 0 || (o.Network != "" && o.Network != NetBridge)) {
+		return errdefs.Usagef("a container in pod %s uses the pod's network: give --network, -p, --ip, --mac-address, --dns and --add-host to pod create", p.Name)
+	}
+	for kind, mode := range map[string]string{"pid": o.PID, "ipc": o.IPC, "uts": o.UTS} {
+		if p.shares(kind) && mode == "host" {
+			return errdefs.Usagef("--%s host: pod %s shares its %s namespace", kind, p.Name, kind)
+		}
+	}
+	if p.shares("uts") && o.Hostname != "" {
+		return errdefs.Usagef("--hostname: a container in pod %s has the pod's (give it to pod create)", p.Name)
+	}
+	infra, err := m.runningInfra(p, so)
+	if err != nil {
+		return err
+	}
+	o.pod = &p
+	if p.shares("net") {
+		o.Network = "container:" + infra.ID
+		if o.podNetns, err = m.containerNetns(infra); err != nil {
+			return err
+		}
+	}
+	if p.shares("uts") {
+		o.Hostname = p.Hostname
+	}
+	o.nsPaths, o.podFiles = podNamespaces(p, infra)
+	if p.shares("net") && o.podFiles["/etc/hosts"] == "" {
+		o.NoHosts = true // the pod's --no-hosts: each keeps its image's
+	}
+	if p.shares("ipc") {
+		o.shm = m.podShm(p.ID)
+	}
+	return nil
+}
+
+// runningInfra is the pod's infra container, started (with what the pod
+// shares on the host) if it is not running.
+func (m *Manager) runningInfra(p Pod, so StartOptions) (Container, error) {
+	infra, err := m.Get(p.InfraID)
+	if err != nil {
+		return infra, fail(ExitRunFailure, "pod %s has no infra container (remove the pod)", p.Name)
+	}
+	if infra.Status == "running" {
+		return infra, nil
+	}
+	if so.Monitor == "" {
+		return infra, fail(ExitRunFailure, "pod %s is not running (pod start)", p.Name)
+	}
+	if err := m.preparePod(p); err != nil {
+		return infra, err
+	}
+	if _, err := m.Start(infra.ID, so); err != nil {
+		return infra, err
+	}
+	return m.Get(p.InfraID)
+}
+
+// podNamespaces are the namespaces a member joins (all but the network,
+// which it joins as container:INFRA) and the infra's /etc files it uses.
+func podNamespaces(p Pod, infra Container) (map[specs.LinuxNamespaceType]string, map[string]string) {
+	proc := "/proc/" + strconv.Itoa(infra.Pid) + "/ns/"
+	ns := map[specs.LinuxNamespaceType]string{}
+	for kind, typ := range map[string]specs.LinuxNamespaceType{"ipc": specs.IPCNamespace, "uts": specs.UTSNamespace, "pid": specs.PIDNamespace} {
+		if p.shares(kind) {
+			ns[typ] = proc + kind
+		}
+	}
+	files := map[string]string{}
+	if p.shares("net") {
+		for _, f := range []string{"hosts", "resolv.conf"} {
+			if exists(filepath.Join(infra.Bundle, f)) {
+				files["/etc/"+f] = filepath.Join(infra.Bundle, f)
+			}
+		}
+	}
+	if p.shares("uts") {
+		files["/etc/hostname"] = filepath.Join(infra.Bundle, "hostname")
+	}
+	return ns, files
+}
+
+// rejoinPod points a pod member that starts again at the infra's
+// namespaces now (the infra may have started again since).
+func (m *Manager) rejoinPod(p Pod, spec *specs.Spec, so StartOptions) error {
+	infra, err := m.runningInfra(p, so)
+	if err != nil {
+		return err
+	}
+	ns, _ := podNamespaces(p, infra)
+	netns, err := m.containerNetns(infra)
+	if err != nil {
+		return err
+	}
+	for i, n := range spec.Linux.Namespaces {
+		switch {
+		case n.Type == specs.NetworkNamespace && p.shares("net"):
+			spec.Linux.Namespaces[i].Path = netns
+		case ns[n.Type] != "":
+			spec.Linux.Namespaces[i].Path = ns[n.Type]
+		}
+	}
+	return nil
+}
+
+// startInPod readies a pod's container that starts again: for the infra,
+// what the pod shares on the host; for the others, the infra (started if
+// need be) and its namespaces now.
+func (m *Manager) startInPod(c Container, podID string, spec *specs.Spec, so StartOptions) error {
+	p, err := m.findPod(podID)
+	if err != nil {
+		return err
+	}
+	if c.Infra {
+		return m.preparePod(p)
+	}
+	return m.rejoinPod(p, spec, so)
+}
+
+// members are the pod's containers now, the infra last.
+func (m *Manager) members(p Pod) ([]Container, Container, error) {
+	all, err := m.List(true)
+	if err != nil {
+		return nil, Container{}, err
+	}
+	var out []Container
+	var infra Container
+	for _, c := range all {
+		switch {
+		case c.Pod != p.ID:
+		case c.Infra:
+			infra = c
+		default:
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b Container) int { return a.Created.Compare(b.Created) })
+	return out, infra, nil
+}
+
+// StartPod starts the pod's infra container, then each of its containers
+// that is not running, oldest first.
+func (m *Manager) StartPod(ref string, so StartOptions) (Pod, error) {
+	p, err := m.findPod(ref)
+	if err != nil {
+		return p, err
+	}
+	if _, err := m.runningInfra(p, so); err != nil {
+		return p, err
+	}
+	ms, _, err := m.members(p)
+	if err != nil {
+		return p, err
+	}
+	for _, c := range ms {
+		if c.Status != "running" {
+			if _, err := m.Start(c.ID, so); err != nil {
+				return p, fmt.Errorf("starting %s: %w", c.Name, err)
+			}
+		}
+	}
+	return m.GetPod(p.ID)
+}
+
+// StopPod stops the pod's containers (each with its stop signal and
+// timeout, or timeout), then its infra, waits for their clean-up (the
+// network goes with the infra's), and releases the pod's cgroup and
+// /dev/shm.
+func (m *Manager) StopPod(ctx context.Context, ref string, timeout *time.Duration) (Pod, error) {
+	p, err := m.findPod(ref)
+	if err != nil {
+		return p, err
+	}
+	ms, infra, err := m.members(p)
+	if err != nil {
+		return p, err
+	}
+	if err := m.stopAll(ctx, ms, timeout); err != nil {
+		return p, err
+	}
+	if infra.ID != "" {
+		if err := m.stopAll(ctx, []Container{infra}, timeout); err != nil {
+			return p, err
+		}
+	}
+	if err := m.releasePod(p); err != nil {
+		return p, err
+	}
+	return m.GetPod(p.ID)
+}
+
+// stopAll stops the running containers of cs at once and waits for their
+// monitors' clean-up.
+func (m *Manager) stopAll(ctx context.Context, cs []Container, timeout *time.Duration) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(cs))
+	for i, c := range cs {
+		if c.Status != "running" {
+			continue
+		}
+		wg.Go(func() {
+			if errs[i] = m.Stop(ctx, c.ID, timeout); errs[i] == nil {
+				waitMonitor(c.Bundle, c.ID, 30*time.Second)
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// waitMonitor waits, at most grace, for the container's monitor (and the
+// clean-up it runs) to finish.
+func waitMonitor(bundleDir, id string, grace time.Duration) {
+	deadline := time.Now().Add(grace)
+	for monitor.MonitorPID(bundleDir, id) != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// KillPod sends sig to the pod's running containers, the infra last.
+func (m *Manager) KillPod(ref string, sig syscall.Signal) (Pod, error) {
+	p, err := m.findPod(ref)
+	if err != nil {
+		return p, err
+	}
+	ms, infra, err := m.members(p)
+	if err != nil {
+		return p, err
+	}
+	var errs []error
+	for _, c := range append(ms, infra) {
+		if c.ID != "" && c.Status == "running" {
+			errs = append(errs, m.Kill(c.ID, sig))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return p, err
+	}
+	return m.GetPod(p.ID)
+}
+
+// RemovePod removes the pod, its containers and what it has on the host.
+// A pod with a running container needs force (they are killed).
+func (m *Manager) RemovePod(ref string, force bool) (Pod, error) {
+	p, err := m.findPod(ref)
+	if err != nil {
+		return p, err
+	}
+	ms, infra, err := m.members(p)
+	if err != nil {
+		return p, err
+	}
+	if !force {
+		for _, c := range append(ms, infra) {
+			if c.Status == "running" && !c.Infra {
+				return p, errdefs.Usagef("pod %s has running containers (%s): stop the pod first or use -f", p.Name, c.Name)
+			}
+		}
+	}
+	return p, m.destroyPod(p)
+}
+
+// destroyPod removes whatever there is of a pod: its containers, then
+// the infra (with the network), then its cgroup, /dev/shm and record.
+func (m *Manager) destroyPod(p Pod) error {
+	ms, infra, err := m.members(p)
+	if err != nil {
+		return err
+	}
+	// All at once: the infra's network goes while the others' storage does.
+	var wg sync.WaitGroup
+	errs := make([]error, len(ms)+2)
+	for i, c := range append(ms, infra) {
+		if c.ID != "" {
+			wg.Go(func() { errs[i] = m.remove(c, true) })
+		}
+	}
+	wg.Wait()
+	errs[len(ms)+1] = m.releasePod(p)
+	if err := errors.Join(errs...); err != nil {
+		return err // the record stays: pod rm again finishes the job
+	}
+	if err := os.Remove(m.podFile(p.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}

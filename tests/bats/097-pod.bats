@@ -1,0 +1,237 @@
+#!/usr/bin/env bats
+# Pods (issue 14): containers that share the network, IPC and UTS
+# namespaces of an infra container, its published ports and a cgroup with
+# the pod's limits; nothing left behind. Traffic goes only to 127.0.0.0/8
+# and to the test's own containers.
+
+# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+bats_require_minimum_version 1.5.0
+load helpers
+
+IMG=localhost/busybox:latest
+
+# GET PORT [HOST]: a container's shell command that fetches / over HTTP
+# with nc (busybox's static wget dies of SIGSEGV on some failures).
+GET() {
+	printf '%s' "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${2:-127.0.0.1} $1"
+}
+
+# ctrtest: the test helper (shmget, hog), bind-mounted into a container.
+CTRTEST=(-v "$CTR_BIN/ctrtest:/ctrtest:ro")
+
+# pod_state: what a pod may leave on the host: pinned namespaces, veths,
+# leases of podman's network, iptables rules, cgroups and mounts of pods.
+pod_state() {
+	find /run/netns -maxdepth 1 -name 'ctr-*' 2>/dev/null | sort
+	ip -o link show type veth | awk -F': ' '{print $2}' | sort
+	find /var/lib/cni/networks/podman -type f ! -name lock ! -name 'last_reserved_ip*' 2>/dev/null | sort
+	iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' | sort
+	find /sys/fs/cgroup -path '*/ctr-pods/*' -type d 2>/dev/null | sort
+	findmnt -rn -o TARGET | grep "^$TEST_TMP" | sort
+}
+
+# container_field NAME FIELD: a field of the container's ps record.
+container_field() {
+	ctr-run "${STORAGE[@]}" ps -a --json | jq -r "select(.name == \"$1\") | .$2"
+}
+
+@test "pod: two containers talk over 127.0.0.1 and share a host name and SysV IPC; a container outside the pod does not" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" pod create --name pod1
+	local pod=$output
+	[[ $pod =~ ^[0-9a-f]{64}$ ]]
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod pod1 --name web "${CTRTEST[@]}" "$IMG" \
+		sh -c 'echo "hello over lo" > /index.html; /ctrtest shmget 4096; exec httpd -f -p 127.0.0.1:8080 -h /'
+	until_true 10 'ctr-run "${STORAGE[@]}" exec web sh -c "netstat -ltn | grep -q 127.0.0.1:8080"'
+	run_ctr ctr-run "${STORAGE[@]}" --rm --pod pod1 "$IMG" sh -c "$(GET 8080); hostname; cat /proc/sysvipc/shm | wc -l"
+	expect_match "hello over lo"
+	[ "${lines[-2]}" = pod1 ]
+	[ "${lines[-1]}" -eq 2 ] # the heading and web's segment
+	run_ctr ctr-run "${STORAGE[@]}" exec web hostname
+	[ "$output" = pod1 ]
+	# Outside the pod: its own loopback, name and IPC namespace.
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c "$(GET 8080) || echo unreachable; hostname; cat /proc/sysvipc/shm | wc -l"
+	expect_match unreachable
+	[ "${lines[-2]}" != pod1 ]
+	[ "${lines[-1]}" -eq 1 ]
+	# ps --pod and the records say who is in the pod.
+	run_ctr ctr-run "${STORAGE[@]}" ps --pod
+	expect_match "web +${pod:0:12} +pod1"
+	[ "$(container_field web pod)" = "$pod" ]
+	run_ctr ctr-run "${STORAGE[@]}" pod inspect pod1
+	[ "$(jq -r .status <<<"$output")" = running ]
+	[ "$(jq -r '.containers | length' <<<"$output")" -eq 2 ]
+	[ "$(jq -r '.containers[0].infra' <<<"$output")" = true ]
+	run_ctr ctr-run "${STORAGE[@]}" pod ls -q
+	[ "$output" = "$pod" ]
+	run_ctr 0 ctr-run "${STORAGE[@]}" pod rm -f pod1
+	[ "$output" = "$pod" ]
+}
+
+@test "pod: a port published on the pod reaches a container in it; --pod new:NAME takes the container's -p" {
+	local_busybox
+	local port port2
+	port=$(free_port)
+	run_ctr ctr-run "${STORAGE[@]}" pod create --name webpod -p "127.0.0.1:$port:80"
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod webpod "$IMG" sh -c 'echo "hello from the pod" > /index.html; exec httpd -f -p 80 -h /'
+	until_true 10 'curl -s -m 1 "http://127.0.0.1:$port/" | grep -q "hello from the pod"'
+	run_ctr ctr-run "${STORAGE[@]}" pod inspect webpod
+	[ "$(jq -r '.ports[0].hostPort' <<<"$output")" = "$port" ]
+	port2=$(free_port)
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod new:newpod -p "127.0.0.1:$port2:80" --name newweb "$IMG" \
+		sh -c 'echo "hello from new" > /index.html; exec httpd -f -p 80 -h /'
+	until_true 10 'curl -s -m 1 "http://127.0.0.1:$port2/" | grep -q "hello from new"'
+	run_ctr ctr-run "${STORAGE[@]}" pod inspect newpod
+	[ "$(jq -r '.containers[1].name' <<<"$output")" = newweb ]
+	run_ctr ctr-run "${STORAGE[@]}" pod rm -f webpod newpod
+	[ "${#lines[@]}" -eq 2 ]
+	run ! curl -s -m 1 "http://127.0.0.1:$port/"
+}
+
+@test "pod: stop, start, restart and rm -f with running containers leave nothing; nor does kill -9 of the infra" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" true # the plugins' base chains stay for good
+	pod_state >"$TEST_TMP/before"
+	run_ctr ctr-run "${STORAGE[@]}" pod create --name life --share net,ipc,uts,pid
+	local pod=$output pids=()
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod life --name a "$IMG" sleep 1000
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod life --name b --stop-signal KILL "$IMG" sleep 1000
+	pids=("$(container_field a pid)" "$(container_field b pid)" "$(container_field "${pod:0:12}-infra" pid)")
+	# --share pid: one PID namespace, the infra's catatonit its first process.
+	run_ctr ctr-run "${STORAGE[@]}" exec a cat /proc/1/cmdline
+	[[ $output == /catatonit* ]]
+	[ -d "/sys/fs/cgroup/memory/ctr-pods/$pod" ] || [ -d "/sys/fs/cgroup/ctr-pods/$pod" ]
+	run_ctr ctr-run "${STORAGE[@]}" pod stop -t 2 life
+	[ "$output" = "$pod" ]
+	[ "$(ctr-run "${STORAGE[@]}" pod inspect life | jq -r .status)" = exited ]
+	local pid
+	for pid in "${pids[@]}"; do
+		run ! kill -0 "$pid"
+	done
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+	# Started again: the infra first, then both, in its namespaces.
+	run_ctr ctr-run "${STORAGE[@]}" pod start life
+	[ "$(ctr-run "${STORAGE[@]}" pod inspect life | jq -r .status)" = running ]
+	run_ctr ctr-run "${STORAGE[@]}" exec b cat /proc/1/cmdline
+	[[ $output == /catatonit* ]]
+	run_ctr ctr-run "${STORAGE[@]}" pod restart -t 2 life
+	[ "$(ctr-run "${STORAGE[@]}" pod inspect life | jq -r .status)" = running ]
+	run --separate-stderr ctr-run "${STORAGE[@]}" pod rm life
+	[ "$status" -eq 64 ]
+	[[ $stderr == *"running containers"* ]]
+	pids=("$(container_field a pid)" "$(container_field b pid)")
+	run_ctr ctr-run "${STORAGE[@]}" pod rm -f life
+	for pid in "${pids[@]}"; do
+		run ! kill -0 "$pid"
+	done
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ -z "$output" ]
+	run_ctr ctr-run "${STORAGE[@]}" pod ls -q
+	[ -z "$output" ]
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+
+	# kill -9 of the infra: the pod's container runs on; pod rm -f then
+	# removes all of it.
+	run_ctr ctr-run "${STORAGE[@]}" pod create --name killed
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod killed --name c "$IMG" sleep 1000
+	local infra
+	infra=$(ctr-run "${STORAGE[@]}" pod inspect killed | jq -r .infraId)
+	kill -9 "$(ctr-run "${STORAGE[@]}" ps --json | jq -r "select(.id == \"$infra\") | .pid")"
+	until_true 10 '[ "$(ctr-run "${STORAGE[@]}" pod inspect killed | jq -r .status)" = degraded ]'
+	run_ctr ctr-run "${STORAGE[@]}" pod rm -f killed
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
+@test "pod: the pod's memory limit holds its containers together; the one that pushes past it is OOM-killed and recorded" {
+	local_busybox
+	run_ctr ctr-run "${STORAGE[@]}" pod create --name mem -m 64m
+	local pod=$output
+	local limit
+	limit=$(cat "/sys/fs/cgroup/memory/ctr-pods/$pod/memory.limit_in_bytes" 2>/dev/null || cat "/sys/fs/cgroup/ctr-pods/$pod/memory.max")
+	[ "$limit" -eq 67108864 ]
+	# 30 MiB and then 50: each under the limit, together over it.
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod mem --name small "${CTRTEST[@]}" "$IMG" /ctrtest hog 30
+	until_true 20 'ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" logs small 2>/dev/null | grep -q "holding 30"'
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod mem --name big "${CTRTEST[@]}" "$IMG" /ctrtest hog 50
+	run_ctr 137 ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" wait big
+	[ "$output" -eq 137 ]
+	[ "$(container_field big oomKilled)" = true ]
+	[ "$(container_field small status)" = running ]
+	# Alone, 50 MiB fits a container outside the pod.
+	run_ctr ctr-run "${STORAGE[@]}" -d --name alone "${CTRTEST[@]}" "$IMG" /ctrtest hog 50
+	until_true 20 'ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" logs alone 2>/dev/null | grep -q "holding 50"'
+	run_ctr ctr-run "${STORAGE[@]}" rm -f alone
+	run_ctr ctr-run "${STORAGE[@]}" pod rm -f mem
+}
+
+@test "pod: bad input is one line and its exit code, and leaves nothing" {
+	local_busybox
+	pod_state >"$TEST_TMP/before"
+	run --separate-stderr ctr-run "${STORAGE[@]}" --rm --pod nosuchpod "$IMG" true
+	[ "$status" -eq 2 ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"no such pod"* ]]
+	run_ctr 64 ctr-run "${STORAGE[@]}" pod create --share net,bogus
+	expect_match 'unknown namespace "bogus"'
+	run_ctr 64 ctr-run "${STORAGE[@]}" pod create --share ipc -p 8080
+	run_ctr 64 ctr-run "${STORAGE[@]}" pod create --name 'bad name'
+	run_ctr ctr-run "${STORAGE[@]}" pod create --name p
+	run_ctr 64 ctr-run "${STORAGE[@]}" pod create --name p
+	expect_match "already in use"
+	local flag
+	for flag in "--network none" "-p 8080" "--ip 10.88.0.99" "--hostname h" "--dns 10.0.0.1" "--add-host a:10.0.0.1" "--no-hosts"; do
+		# shellcheck disable=SC2086 # the flag and its value, split
+		run --separate-stderr ctr-run "${STORAGE[@]}" --rm --pod p $flag "$IMG" true
+		[ "$status" -eq 64 ]
+		[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	done
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --pod p --uts host "$IMG" true
+	run_ctr 2 ctr-run "${STORAGE[@]}" pod rm nosuchpod
+	run_ctr 2 ctr-run "${STORAGE[@]}" pod stop nosuchpod
+	# The infra is the pod's: removed with it only.
+	run_ctr 64 ctr-run "${STORAGE[@]}" rm -f "$(ctr-run "${STORAGE[@]}" pod inspect p | jq -r .infraId)"
+	# --pod new: with an image that is not there: no pod is left.
+	run_ctr 2 ctr-run "${STORAGE[@]}" --rm --pull never --pod new:gone localhost/nosuchimage true
+	run_ctr ctr-run "${STORAGE[@]}" pod ls --json
+	[ "$(jq -r .name <<<"$output")" = p ]
+	run_ctr ctr-run "${STORAGE[@]}" pod rm p
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ -z "$output" ]
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
+@test "pod: the pod's host name, hosts, DNS, address, MAC and CPU limit reach its containers; pod kill signals them" {
+	local_busybox
+	local ip="10.88.251.$((RANDOM % 200 + 20))"
+	run_ctr ctr-run "${STORAGE[@]}" pod create --name opts --hostname podhost --add-host extra.test:10.1.2.3 \
+		--dns 10.0.0.53 --dns-search example.test --dns-option ndots:2 --ip "$ip" --mac-address 02:42:ac:11:00:99 --cpus 0.5
+	local pod=$output
+	run_ctr ctr-run "${STORAGE[@]}" --rm --pod opts "$IMG" sh -c 'hostname; cat /etc/hosts /etc/resolv.conf; ip -4 -o addr show eth0; cat /sys/class/net/eth0/address'
+	[ "${lines[0]}" = podhost ]
+	expect_match "10\.1\.2\.3[[:space:]]+extra\.test"
+	expect_match "nameserver 10\.0\.0\.53"
+	expect_match "search example\.test"
+	expect_match "options ndots:2"
+	expect_match "inet $ip/16"
+	expect_match "02:42:ac:11:00:99"
+	local quota
+	quota=$(cat /sys/fs/cgroup/cpu*/ctr-pods/"$pod"/cpu.cfs_quota_us 2>/dev/null | head -1)
+	[ -n "$quota" ] || quota=$(cut -d' ' -f1 "/sys/fs/cgroup/ctr-pods/$pod/cpu.max")
+	[ "$quota" -eq 50000 ]
+	# --no-hosts: the image's /etc/hosts in the pod's containers.
+	run_ctr ctr-run "${STORAGE[@]}" pod create --name nohosts --no-hosts
+	run_ctr ctr-run "${STORAGE[@]}" --rm --pod nohosts "$IMG" sh -c 'cat /etc/hosts 2>&1 || true'
+	[[ $output != *nohosts* ]]
+	# pod kill: TERM to a container that traps it, the infra last.
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod opts --name trap "$IMG" sh -c 'trap "exit 42" TERM; while :; do sleep 0.1; done'
+	until_true 10 '[ "$(container_field trap status)" = running ]'
+	run_ctr ctr-run "${STORAGE[@]}" pod kill -s TERM opts
+	[ "$output" = "$pod" ]
+	run_ctr 42 ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" wait trap
+	until_true 10 '[ "$(ctr-run "${STORAGE[@]}" pod inspect opts | jq -r .status)" = exited ]'
+	run_ctr ctr-run "${STORAGE[@]}" pod rm opts nohosts
+}
