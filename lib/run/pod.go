@@ -256,7 +256,7 @@ func (m *Manager) fillPod(p *Pod, all []Container) {
 }
 
 // CreatePod makes a pod and starts its infra container; it returns the
-// pod. On failure nothing of it is left.
+// pod's record (GetPod adds its state). On failure nothing of it is left.
 func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr error) {
 	share := po.Share
 	if share == nil {
@@ -309,10 +309,7 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 	if _, err := Run(ctx, m.Store, o, func(infraID string) { p.InfraID = infraID }); err != nil {
 		return p, err
 	}
-	if err := m.writePod(&p); err != nil {
-		return p, err
-	}
-	return m.GetPod(p.ID)
+	return p, m.writePod(&p)
 }
 
 // checkPodOptions refuses what a pod cannot be: a network of its own
@@ -534,7 +531,8 @@ func (m *Manager) members(p Pod) ([]Container, Container, error) {
 }
 
 // StartPod starts the pod's infra container, then each of its containers
-// that is not running, oldest first.
+// that is not running, oldest first. It, StopPod and KillPod return the
+// pod's record (GetPod adds its state).
 func (m *Manager) StartPod(ref string, so StartOptions) (Pod, error) {
 	p, err := m.findPod(ref)
 	if err != nil {
@@ -554,7 +552,7 @@ func (m *Manager) StartPod(ref string, so StartOptions) (Pod, error) {
 			}
 		}
 	}
-	return m.GetPod(p.ID)
+	return p, nil
 }
 
 // StopPod stops the pod's containers (each with its stop signal and
@@ -581,7 +579,7 @@ func (m *Manager) StopPod(ctx context.Context, ref string, timeout *time.Duratio
 	if err := m.releasePod(p); err != nil {
 		return p, err
 	}
-	return m.GetPod(p.ID)
+	return p, nil
 }
 
 // stopAll stops the running containers of cs at once and waits for their
@@ -631,7 +629,7 @@ func (m *Manager) KillPod(ref string, sig syscall.Signal) (Pod, error) {
 	if err := errors.Join(errs...); err != nil {
 		return p, err
 	}
-	return m.GetPod(p.ID)
+	return p, nil
 }
 
 // RemovePod removes the pod, its containers and what it has on the host.
