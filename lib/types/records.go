@@ -119,3 +119,58 @@ type WorkingContainer struct {
 	// its own: empty layers (config changes) and the one committed layer.
 	History []imgspecv1.History `json:"history,omitempty"`
 }
+
+// InspectSchema names the version of InspectRecord.
+const InspectSchema = "ctr.inspect/v1"
+
+// InspectRecord is what ctr-inspect prints for each image: the fields of
+// skopeo inspect, and the platforms of an index.
+type InspectRecord struct {
+	// Schema is always InspectSchema.
+	Schema string `json:"schema"`
+	// Ref is the image pinned by the digest of its manifest where the
+	// transport can say so (docker://host/repo@sha256:…), else as given.
+	// The next tool reads this field.
+	Ref string `json:"ref"`
+	// Name is the repository (host/repo) for registry images, else the
+	// reference as given.
+	Name string `json:"name"`
+	// Digest is the digest of the manifest, or of the index for a
+	// multi-platform image; MediaType is its media type.
+	Digest    string `json:"digest"`
+	MediaType string `json:"mediaType"`
+	// RepoTags are the repository's tags (registry images, unless not
+	// asked for).
+	RepoTags []string `json:"repoTags,omitempty"`
+	// Platforms are the entries of an index; Instance is the digest of the
+	// one described below (the host's platform, or the one asked for).
+	Platforms []InspectPlatform `json:"platforms,omitempty"`
+	Instance  string            `json:"instance,omitempty"`
+	// The image's configuration.
+	Created      *time.Time        `json:"created,omitempty"`
+	Author       string            `json:"author,omitempty"`
+	Architecture string            `json:"architecture"`
+	OS           string            `json:"os"`
+	Variant      string            `json:"variant,omitempty"`
+	Labels       map[string]string `json:"labels,omitempty"`
+	Env          []string          `json:"env,omitempty"`
+	// Layers are the manifest's layers, in order.
+	Layers []InspectLayer `json:"layers"`
+}
+
+// InspectPlatform is one entry of an index.
+type InspectPlatform struct {
+	Digest       string `json:"digest"`
+	MediaType    string `json:"mediaType"`
+	Size         int64  `json:"size"`
+	OS           string `json:"os,omitempty"`
+	Architecture string `json:"architecture,omitempty"`
+	Variant      string `json:"variant,omitempty"`
+}
+
+// InspectLayer is one layer of a manifest.
+type InspectLayer struct {
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"`
+	MediaType string `json:"mediaType"`
+}
