@@ -174,3 +174,45 @@ type InspectLayer struct {
 	Size      int64  `json:"size"`
 	MediaType string `json:"mediaType"`
 }
+
+// ImageSchema names the version of ImageRecord.
+const ImageSchema = "ctr.image/v1"
+
+// ImageRecord is what ctr-image prints for each stored image (ls, rm,
+// prune).
+type ImageRecord struct {
+	// Schema is always ImageSchema.
+	Schema string `json:"schema"`
+	// ID is the image ID in local storage; the next tool reads this field.
+	ID string `json:"id"`
+	// Names are the image's names (host/repo:tag); none for a dangling one.
+	Names  []string `json:"names"`
+	Digest string   `json:"digest"`
+	// Created is the image's creation time, from its config.
+	Created time.Time `json:"created"`
+	// Size is the sum of its layers' sizes, uncompressed, in bytes.
+	Size     int64 `json:"size"`
+	Dangling bool  `json:"dangling"`
+	// Containers counts the containers made from it (any tool's).
+	Containers int  `json:"containers"`
+	ReadOnly   bool `json:"readOnly,omitempty"`
+	// Untagged and Deleted say what rm did: names taken off, the image gone.
+	Untagged []string `json:"untagged,omitempty"`
+	Deleted  bool     `json:"deleted,omitempty"`
+}
+
+// HistorySchema names the version of HistoryRecord.
+const HistorySchema = "ctr.history/v1"
+
+// HistoryRecord is one step of an image's history (ctr-image history).
+type HistoryRecord struct {
+	Schema string `json:"schema"`
+	// ID is the image's for the last step, "<missing>" for the others (as
+	// podman history shows them).
+	ID         string     `json:"id"`
+	Created    *time.Time `json:"created,omitempty"`
+	CreatedBy  string     `json:"createdBy"`
+	Size       int64      `json:"size"`
+	Comment    string     `json:"comment,omitempty"`
+	EmptyLayer bool       `json:"emptyLayer,omitempty"`
+}
