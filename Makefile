@@ -9,7 +9,7 @@ BUILDTAGS ?= containers_image_openpgp exclude_graphdriver_btrfs urfave_cli_no_do
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD = -tags "$(BUILDTAGS)" -ldflags "-s -w -X github.com/ctr-project/ctr/cmd/internal/cli.Version=$(VERSION)"
 
-TOOLS := ctr-copy ctr-pull ctr-runtime ctr-run ctr-monitor ctr-build ctr-inspect ctr-image
+TOOLS := ctr-copy ctr-pull ctr-runtime ctr-run ctr-monitor ctr-build ctr-inspect ctr-image ctr-login
 BINS := $(TOOLS:%=bin/%)
 MANS := $(patsubst %.md,%,$(wildcard man/*.[0-9].md))
 BATS ?= bats

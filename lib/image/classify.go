@@ -18,6 +18,10 @@ import (
 	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
+// Classify is classify, for the tools that talk to registries through
+// containers/image without this package's copies (login).
+func Classify(err error) error { return classify(err) }
+
 // classify marks an error from containers/image with the errdefs kind that
 // decides the exit code. Errors it does not recognise stay plain failures.
 func classify(err error) error {

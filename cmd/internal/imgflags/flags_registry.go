@@ -101,3 +101,23 @@ func (f *RegistryFlags) context(credsFlag, creds string, tlsVerify *OptionalBool
 	}
 	return sys, nil
 }
+
+// LoginFlags are the flags of a command that stores credentials: where
+// they go and how the registry is reached (no --creds: the credentials
+// are what it asks for).
+type LoginFlags struct {
+	RegistryFlags
+}
+
+// Flags declares the group.
+func (f *LoginFlags) Flags() []ucli.Flag {
+	return append(f.commonFlags(),
+		&ucli.GenericFlag{Name: "tls-verify", Usage: "require HTTPS and verified certificates: `BOOL` (default: registries.conf, else true)", Value: &f.TLSVerify},
+		&ucli.StringFlag{Name: "cert-dir", Usage: "use certificates (*.crt, *.cert, *.key) in `DIR`", Destination: &f.CertDir},
+	)
+}
+
+// SystemContext returns a fresh SystemContext.
+func (f *LoginFlags) SystemContext() (*types.SystemContext, error) {
+	return f.context("", "", &f.TLSVerify, f.CertDir)
+}
