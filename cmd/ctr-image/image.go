@@ -26,8 +26,9 @@ import (
 )
 
 type imageFlags struct {
-	storage imgflags.StorageFlags
-	runtime string
+	storage  imgflags.StorageFlags
+	registry imgflags.RegistryFlags
+	runtime  string
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
@@ -35,6 +36,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app := cli.NewApp("ctr-image", "list, tag, remove and prune the images in local storage (shared with podman)", stdin, stdout, stderr)
 	app.UsageText = "ctr-image [GLOBAL OPTIONS] COMMAND [OPTIONS] [IMAGE...]"
 	app.Flags = append(app.Flags, f.storage.Flags()...)
+	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags,
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` for removing ctr-run's containers with rm -f (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime})
 	app.Commands = []*ucli.Command{lsCommand(&f), rmCommand(&f), tagCommand(&f, true), tagCommand(&f, false), pruneCommand(&f), historyCommand(&f)}
@@ -133,7 +135,7 @@ func printTable(w io.Writer, recs []ctrtypes.ImageRecord) error {
 func rmCommand(f *imageFlags) *ucli.Command {
 	var force, asJSON bool
 	return &ucli.Command{
-		Name: "rm", Aliases: []string{"rmi"}, Usage: "remove images (by a name: that name, if the image has others); print the ID of each image removed", ArgsUsage: "IMAGE...",
+		Name: "rm", Aliases: []string{"rmi"}, Usage: "remove images (by a name: that name, if the image has others); print the ID of each image removed; docker://… deletes a registry's manifest (its tags with it)", ArgsUsage: "IMAGE...",
 		Flags: []ucli.Flag{
 			&ucli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "remove an image with several names, and ctr-run's containers that use it", Destination: &force},
 			&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per image (its names taken off, whether it went)", Destination: &asJSON},
@@ -150,9 +152,14 @@ func rmCommand(f *imageFlags) *ucli.Command {
 				rm := f.containerRemover(store)
 				var first error
 				for _, ref := range refs {
-					r, err := localimage.Remove(store, ref, force, rm)
-					if err == nil {
-						err = printRemoved(c.App.Writer, asJSON, r)
+					var err error
+					if strings.HasPrefix(ref, "docker://") {
+						err = f.deleteRemote(c, ref, asJSON)
+					} else {
+						var r localimage.Removed
+						if r, err = localimage.Remove(store, ref, force, rm); err == nil {
+							err = printRemoved(c.App.Writer, asJSON, r)
+						}
 					}
 					if err != nil {
 						cli.PrintError(c.App, err)
@@ -180,6 +187,25 @@ func printRemoved(w io.Writer, asJSON bool, r localimage.Removed) error {
 		return nil
 	}
 	_, err := fmt.Fprintln(w, r.ID)
+	return err
+}
+
+// deleteRemote deletes a registry's manifest (skopeo delete) and prints
+// the reference pinned by the digest deleted.
+func (f *imageFlags) deleteRemote(c *ucli.Context, ref string, asJSON bool) error {
+	sys, err := f.registry.SystemContext()
+	if err != nil {
+		return err
+	}
+	pinned, err := image.Delete(c.Context, image.InspectOptions{SystemCtx: sys, Retry: image.RetryOptions{Times: 3, Log: c.App.ErrWriter}}, ref)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		_, digest, _ := strings.Cut(pinned, "@")
+		return json.NewEncoder(c.App.Writer).Encode(ctrtypes.ImageRecord{Schema: ctrtypes.ImageSchema, Ref: pinned, Digest: digest, Names: []string{}, Deleted: true})
+	}
+	_, err = fmt.Fprintln(c.App.Writer, pinned)
 	return err
 }
 

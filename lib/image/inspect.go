@@ -191,3 +191,34 @@ func ManifestDigest(raw []byte) (string, error) {
 	}
 	return d.String(), nil
 }
+
+// Delete deletes the manifest a registry reference names (skopeo delete):
+// every tag that points at it goes with it. It returns the reference
+// pinned by the digest deleted.
+func Delete(ctx context.Context, opts InspectOptions, ref string) (string, error) {
+	src, err := ParseReference(ref, opts.Local)
+	if err != nil {
+		return "", err
+	}
+	named := src.DockerReference()
+	if src.Transport().Name() != docker.Transport.Name() || named == nil {
+		return "", errdefs.Usagef("delete: %s is not a registry image (docker://…)", ref)
+	}
+	sys := opts.SystemCtx
+	if sys == nil {
+		sys = &types.SystemContext{}
+	}
+	var pinned string
+	err = withRetry(ctx, "delete "+transports.ImageName(src), opts.Retry, func(ctx context.Context) error {
+		got, err := inspectOnce(ctx, sys, src, true)
+		if err != nil {
+			return err
+		}
+		pinned = got.Record.Ref
+		return src.DeleteImage(ctx, sys)
+	})
+	if err != nil {
+		return "", fmt.Errorf("delete %s: %w", transports.ImageName(src), err)
+	}
+	return pinned, nil
+}

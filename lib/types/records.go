@@ -199,6 +199,9 @@ type ImageRecord struct {
 	// Untagged and Deleted say what rm did: names taken off, the image gone.
 	Untagged []string `json:"untagged,omitempty"`
 	Deleted  bool     `json:"deleted,omitempty"`
+	// Ref is, for a registry's image that rm deleted, its reference pinned
+	// by the digest deleted (ID is then empty).
+	Ref string `json:"ref,omitempty"`
 }
 
 // HistorySchema names the version of HistoryRecord.

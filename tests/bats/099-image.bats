@@ -152,3 +152,29 @@ other_image() {
 	run_ctr 64 ctr-image "${STORAGE[@]}" history
 	[ "$(ctr-image "${STORAGE[@]}" ls -q | wc -l)" -eq 1 ]
 }
+
+@test "image: rm docker://… deletes a registry's manifest, and the tags that point at it" {
+	start_registry REG
+	start_registry AUTH auth
+	push_busybox "$REG/app:1"
+	ctr-copy -q "$NOTLS" "docker://$REG/app:1" "docker://$REG/app:same" >/dev/null
+	push_busybox "$REG/app:2" --label other=1
+	local digest
+	digest=$(ctr-inspect --format '{{.Digest}}' --no-tags "$NOTLS" "docker://$REG/app:1")
+	run_ctr ctr-image "$NOTLS" rm "docker://$REG/app:1"
+	[ "$output" = "docker://$REG/app@$digest" ]
+	run_ctr 2 ctr-inspect "$NOTLS" "docker://$REG/app:1"
+	run_ctr 2 ctr-inspect "$NOTLS" "docker://$REG/app:same"
+	run_ctr ctr-inspect "$NOTLS" "docker://$REG/app:2"
+	run_ctr ctr-image "$NOTLS" rm --json "docker://$REG/app:2"
+	[ "$(jq -r .deleted <<<"$output")" = true ]
+	[ "$(jq -r .ref <<<"$output")" = "docker://$REG/app@$(jq -r .digest <<<"$output")" ]
+	run_ctr 2 ctr-image "$NOTLS" rm "docker://$REG/app:nosuch"
+	# With credentials, as the other tools take them.
+	local layout
+	layout=$(busybox_layout)
+	ctr-copy -q "$NOTLS" --dest-creds ctr:secret "oci:$layout" "docker://$AUTH/a:1" >/dev/null
+	run_ctr 1 ctr-image "$NOTLS" rm "docker://$AUTH/a:1"
+	run_ctr ctr-image "$NOTLS" --creds ctr:secret rm "docker://$AUTH/a:1"
+	run_ctr 2 ctr-inspect "$NOTLS" --creds ctr:secret "docker://$AUTH/a:1"
+}
