@@ -26,6 +26,7 @@ declare -A need=(
 	[shellcheck]=shellcheck
 	[iptables]=iptables
 	[ip]=iproute2
+	[gpg]=gpg
 )
 # golangci-lint, pinned, built from the Go module proxy into GOBIN (or
 # GOPATH/bin) when that version is not there yet: make validate runs it.

@@ -30,6 +30,7 @@ type copyFlags struct {
 	removeSignatures bool
 	digestFile       string
 	jobs             int
+	sign             image.SignOptions
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
@@ -44,6 +45,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "dest-compress-format", Usage: "compress layers with `FORMAT`: gzip or zstd", Destination: &f.compressFormat},
 		&ucli.IntFlag{Name: "dest-compress-level", Usage: "compression `LEVEL` (gzip 1-9, zstd 1-20)", Destination: &f.compressLevel},
 		&ucli.BoolFlag{Name: "remove-signatures", Usage: "do not copy signatures", Destination: &f.removeSignatures},
+		&ucli.StringFlag{Name: "sign-by-sigstore-private-key", Usage: "add a sigstore signature made with the private key in `FILE` (cosign's format)", Destination: &f.sign.PrivateKey},
+		&ucli.StringFlag{Name: "sign-passphrase-file", Usage: "the signing key's passphrase: the first line of `FILE`", Destination: &f.sign.PassphraseFile},
 		&ucli.StringFlag{Name: "digestfile", Usage: "write the digest of each written manifest to `FILE`, one per line", Destination: &f.digestFile},
 		&ucli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Usage: "copy at most `N` blobs at once (default 6)", Destination: &f.jobs},
 		&ucli.BoolFlag{Name: "json", Usage: "print a JSON record per image instead of the reference", Destination: &f.output.JSON},
@@ -51,6 +54,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	)
 	app.Flags = append(app.Flags, f.transfer.Flags("copy")...)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
+	app.Flags = append(app.Flags, f.registry.RegistriesDFlag())
 	app.Flags = append(app.Flags, f.policy.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return runCopy(c, &f) }
@@ -124,6 +128,7 @@ func (f *copyFlags) options(stderr io.Writer) (image.CopyOptions, *image.LocalSt
 	}
 	o.All, o.PreserveDigests, o.RemoveSignatures = f.all, f.preserveDigests, f.removeSignatures
 	o.Format, o.CompressFormat, o.CompressLevel = f.format, f.compressFormat, f.compressLevel
+	o.Sign = f.sign
 	o.Jobs = f.jobs
 	o.Log, o.LogIsTTY = f.output.LogWriter(stderr)
 	o.ProgressInterval = f.transfer.ProgressInterval

@@ -16,6 +16,7 @@ import (
 	"go.podman.io/image/v5/manifest"
 	"go.podman.io/image/v5/pkg/compression"
 	"go.podman.io/image/v5/signature"
+	"go.podman.io/image/v5/signature/signer"
 	istorage "go.podman.io/image/v5/storage"
 	"go.podman.io/image/v5/transports"
 	"go.podman.io/image/v5/types"
@@ -52,6 +53,8 @@ type CopyOptions struct {
 	CompressLevel  int
 	// RemoveSignatures drops the source's signatures.
 	RemoveSignatures bool
+	// Sign adds a sigstore signature to each image written.
+	Sign SignOptions
 
 	// Jobs is the number of blobs copied at once across all images
 	// (0: containers/image's default of 6).
@@ -86,7 +89,12 @@ func Copy(ctx context.Context, opts CopyOptions, sources []string, dest string, 
 		return err
 	}
 
-	c := &copier{opts: opts, policy: policy}
+	signers, err := opts.Sign.signers()
+	if err != nil {
+		return err
+	}
+	defer closeSigners(signers)
+	c := &copier{opts: opts, policy: policy, signers: signers}
 	if opts.Jobs > 0 {
 		c.sem = semaphore.NewWeighted(int64(opts.Jobs))
 	}
@@ -138,9 +146,10 @@ func (o *CopyOptions) validate() error {
 }
 
 type copier struct {
-	opts   CopyOptions
-	policy *signature.Policy
-	sem    *semaphore.Weighted
+	opts    CopyOptions
+	policy  *signature.Policy
+	sem     *semaphore.Weighted
+	signers []*signer.Signer
 }
 
 // copyOne copies one source, retrying the whole copy on temporary errors;
@@ -189,7 +198,7 @@ func (c *copier) attempt(ctx context.Context, srcRef, destRef types.ImageReferen
 	if err != nil {
 		return rec, err
 	}
-	if plan.skip {
+	if plan.skip && len(c.signers) == 0 { // a signature to add is not there yet
 		rec.Digest, rec.MediaType, rec.Skipped = plan.digest.String(), plan.mimeType, true
 		rec.Ref = pinnedReference(destRef, plan.digest, "")
 		if c.opts.Log != nil {
@@ -234,6 +243,7 @@ func (c *copier) copyOptions() *copy.Options {
 		RemoveSignatures:              c.opts.RemoveSignatures,
 		ConcurrentBlobCopiesSemaphore: c.sem,
 		ImageListSelection:            copy.CopySystemImage,
+		Signers:                       c.signers,
 	}
 	if c.opts.All {
 		o.ImageListSelection = copy.CopyAllImages

@@ -42,6 +42,10 @@ teardown() {
 	while IFS= read -r state; do
 		"$CTR_BIN/ctr-runtime" --root "$(dirname "$(dirname "$state")")" delete --force "$(basename "$(dirname "$state")")" 2>/dev/null || true
 	done < <(find "$TEST_TMP" -name state.json -path '*/*/state.json' 2>/dev/null)
+	# A test's own GnuPG home: its agent, found by the home's socket.
+	if [ -d "$TEST_TMP/gnupg" ]; then
+		GNUPGHOME=$TEST_TMP/gnupg gpgconf --kill all 2>/dev/null || true
+	fi
 	for pid in "${REGISTRY_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true

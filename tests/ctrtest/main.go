@@ -5,6 +5,10 @@
 //
 //	ctrtest shmget SIZE   make a segment; print its id
 //	ctrtest hog MIB       allocate and touch MIB MiB, say so, then sleep
+//	ctrtest sigstore-key PREFIX PASSPHRASE
+//	                      write a sigstore key pair: PREFIX.key, PREFIX.pub
+//	                      (skopeo generate-sigstore-key, which Debian's
+//	                      skopeo 1.9 does not have)
 package main
 
 import (
@@ -13,10 +17,24 @@ import (
 	"strconv"
 	"time"
 
+	"go.podman.io/image/v5/signature/sigstore"
 	"golang.org/x/sys/unix"
 )
 
 func main() {
+	if len(os.Args) == 4 && os.Args[1] == "sigstore-key" {
+		keys, err := sigstore.GenerateKeyPair([]byte(os.Args[3]))
+		if err != nil {
+			fail(err.Error())
+		}
+		if err := os.WriteFile(os.Args[2]+".key", keys.PrivateKey, 0o600); err != nil {
+			fail(err.Error())
+		}
+		if err := os.WriteFile(os.Args[2]+".pub", keys.PublicKey, 0o644); err != nil {
+			fail(err.Error())
+		}
+		return
+	}
 	if len(os.Args) != 3 {
 		fail("usage: ctrtest shmget SIZE | ctrtest hog MIB")
 	}

@@ -15,9 +15,12 @@ import (
 type RegistryFlags struct {
 	AuthFile       string
 	RegistriesConf string
-	Creds          string
-	TLSVerify      OptionalBool
-	CertDir        string
+	// RegistriesD is the registries.d directory (signature storage), for
+	// the tools that declare RegistriesDFlag.
+	RegistriesD string
+	Creds       string
+	TLSVerify   OptionalBool
+	CertDir     string
 }
 
 // Flags declares the group.
@@ -34,6 +37,12 @@ func (f *RegistryFlags) commonFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: "authfile", Usage: "credentials `FILE` (default: $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json, ~/.docker/config.json)", Destination: &f.AuthFile, EnvVars: []string{"REGISTRY_AUTH_FILE"}},
 		&ucli.StringFlag{Name: "registries-conf", Usage: "use registries.conf `FILE` instead of the system's", Destination: &f.RegistriesConf, EnvVars: []string{"CONTAINERS_REGISTRIES_CONF"}},
 	}
+}
+
+// RegistriesDFlag declares --registries.d, for the tools that read or
+// write signatures (where they are kept, whether in sigstore attachments).
+func (f *RegistryFlags) RegistriesDFlag() ucli.Flag {
+	return &ucli.StringFlag{Name: "registries.d", Usage: "read where signatures are kept from `DIR` instead of /etc/containers/registries.d", Destination: &f.RegistriesD}
 }
 
 // SystemContext returns a fresh SystemContext.
@@ -84,6 +93,7 @@ func (f *RegistryFlags) context(credsFlag, creds string, tlsVerify *OptionalBool
 	sys := &types.SystemContext{
 		AuthFilePath:             f.AuthFile,
 		SystemRegistriesConfPath: f.RegistriesConf,
+		RegistriesDirPath:        f.RegistriesD,
 		DockerCertPath:           certDir,
 		DockerRegistryUserAgent:  "ctr/" + cli.Version,
 	}
