@@ -8,6 +8,8 @@ import (
 
 	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
 // PolicyOptions selects the signature policy (policy.json) that every copy
@@ -21,9 +23,9 @@ type PolicyOptions struct {
 }
 
 // loadPolicy reads the signature policy. With no policy file at all on the
-// system (and none asked for) it accepts anything and says so on warn, as
-// a fresh machine without containers-common would otherwise be unusable.
-func loadPolicy(po PolicyOptions, sys *types.SystemContext, warn io.Writer) (*signature.Policy, error) {
+// system it refuses, as podman and skopeo do, and says which file to make:
+// accepting any image is asked for (Insecure), never assumed.
+func loadPolicy(po PolicyOptions, sys *types.SystemContext, _ io.Writer) (*signature.Policy, error) {
 	var policy *signature.Policy
 	if po.Insecure {
 		policy = &signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}}
@@ -35,10 +37,7 @@ func loadPolicy(po PolicyOptions, sys *types.SystemContext, warn io.Writer) (*si
 		case err == nil:
 			policy = p
 		case po.Path == "" && errors.Is(err, fs.ErrNotExist):
-			if warn != nil {
-				fmt.Fprintln(warn, "warning: no policy.json found; accepting any image (install one or pass --policy)")
-			}
-			policy = &signature.Policy{Default: []signature.PolicyRequirement{signature.NewPRInsecureAcceptAnything()}}
+			return nil, errdefs.Usagef("no signature policy: make /etc/containers/policy.json (containers-policy.json(5); podman's containers-common has one), or give --policy FILE, or --insecure-policy (%v)", err)
 		default:
 			return nil, fmt.Errorf("signature policy: %w", err)
 		}

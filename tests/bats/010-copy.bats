@@ -266,6 +266,12 @@ load helpers
 	[ ! -e "$TEST_TMP/d/manifest.json" ]
 	run_ctr ctr-copy -q --insecure-policy "oci:$layout" "dir:$TEST_TMP/d"
 	run_ctr 64 ctr-copy -q --insecure-policy --policy "$TEST_TMP/reject.json" "oci:$layout" "dir:$TEST_TMP/e"
+	# No policy file at all: refused, naming the file to make (ctr(7)).
+	CONTAINERS_POLICY_JSON=$TEST_TMP/none.json run_ctr 64 ctr-copy -q "oci:$layout" "dir:$TEST_TMP/f"
+	expect_match "policy.json"
+	[ ! -e "$TEST_TMP/f/manifest.json" ]
+	CONTAINERS_POLICY_JSON=$TEST_TMP/none.json run_ctr 64 ctr-pull -q "${STORAGE[@]}" "oci:$layout"
+	CONTAINERS_POLICY_JSON=$TEST_TMP/none.json run_ctr ctr-copy -q --insecure-policy "oci:$layout" "dir:$TEST_TMP/f"
 }
 
 @test "copy: local storage by transport, by bare ID, and by name" {
