@@ -79,10 +79,10 @@ func run(args []string) int {
 		},
 	}
 	rt := func() *oci.Runtime { return &oci.Runtime{Root: g.root, Warnf: logrus.Warnf} }
-	app.Commands = []*ucli.Command{
+	app.Commands = append([]*ucli.Command{
 		createCommand(rt), startCommand(rt), runCommand(rt), execCommand(rt),
 		stateCommand(rt), killCommand(rt), deleteCommand(rt), listCommand(rt),
-	}
+	}, adminCommands(rt)...)
 	err := app.Run(args)
 	if err == nil {
 		return 0
