@@ -1,8 +1,11 @@
 package oci
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strings"
 
 	"github.com/opencontainers/cgroups"
 	"github.com/opencontainers/runc/libcontainer"
@@ -64,6 +67,11 @@ func (r *Runtime) Update(id string, res *specs.LinuxResources) error {
 	if cfg.Cgroups == nil || cfg.Cgroups.Resources == nil {
 		return fmt.Errorf("container %s has no cgroup to update", id)
 	}
+	if res.BlockIO != nil && res.BlockIO.Weight != nil && !blkioWeights() {
+		// libcontainer writes no weight where the kernel has none: say so
+		// rather than take it and do nothing.
+		return errors.New("this kernel has no block I/O weight (blkio.weight, blkio.bfq.weight or io.weight)")
+	}
 	applyResources(cfg.Cgroups.Resources, res)
 	return c.Set(cfg)
 }
@@ -106,6 +114,18 @@ func setUint64(dst *uint64, v *uint64) {
 	if v != nil {
 		*dst = *v
 	}
+}
+
+// blkioWeights says whether the kernel weighs block I/O: a weight file in
+// the blkio hierarchy (v1), or the io controller (v2).
+func blkioWeights() bool {
+	for _, f := range []string{"/sys/fs/cgroup/blkio/blkio.weight", "/sys/fs/cgroup/blkio/blkio.bfq.weight"} {
+		if _, err := os.Stat(f); err == nil {
+			return true
+		}
+	}
+	ctl, err := os.ReadFile("/sys/fs/cgroup/cgroup.controllers")
+	return err == nil && slices.Contains(strings.Fields(string(ctl)), "io")
 }
 
 // Stats reads a container's cgroup counters, in runc's events format.

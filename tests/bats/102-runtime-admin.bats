@@ -46,6 +46,13 @@ cgroup_file() {
 	[ "$(cat "$(cgroup_file "$pid" cpu cpu.shares)")" -eq 512 ]
 	[ "$(cat "$(cgroup_file "$pid" cpuset cpuset.cpus)")" = 0 ]
 	[ "$(cat "$(cgroup_file "$pid" cpu cpu.rt_runtime_us)")" -eq 10000 ]
+	# No blkio.weight without BFQ (this kernel's case): refused, not ignored.
+	if [ -e "$(cgroup_file "$pid" blkio blkio.weight)" ]; then
+		run_ctr "${rt[@]}" update --blkio-weight 300 "$c1"
+		[ "$(cat "$(cgroup_file "$pid" blkio blkio.weight)")" -eq 300 ]
+	else
+		run_ctr 1 "${rt[@]}" update --blkio-weight 300 "$c1"
+	fi
 	run_ctr 1 "${rt[@]}" update --memory lots "$c1"
 	# ps: three processes (sh and two sleeps), as JSON and in ps's table.
 	run_ctr "${rt[@]}" ps --format json "$c1"
