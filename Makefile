@@ -9,7 +9,7 @@ BUILDTAGS ?= containers_image_openpgp exclude_graphdriver_btrfs urfave_cli_no_do
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 GOFLAGS_BUILD = -tags "$(BUILDTAGS)" -ldflags "-s -w -X github.com/ctr-project/ctr/cmd/internal/cli.Version=$(VERSION)"
 
-TOOLS := ctr-copy ctr-pull ctr-runtime ctr-run ctr-monitor ctr-build ctr-inspect ctr-image ctr-login
+TOOLS := ctr-copy ctr-pull ctr-runtime ctr-run ctr-monitor ctr-build ctr-inspect ctr-image ctr-login ctr-cri
 BINS := $(TOOLS:%=bin/%)
 MANS := $(patsubst %.md,%,$(wildcard man/*.[0-9].md))
 BATS ?= bats
@@ -41,6 +41,9 @@ bin/faultproxy: FORCE
 bin/ctrtest: FORCE
 	CGO_ENABLED=0 $(GO) build -o $@ ./tests/ctrtest
 
+bin/crictl:
+	./hack/build-crictl.sh $@
+
 deps: ## install the Debian packages the tests need, if missing
 	./hack/install-deps.sh
 
@@ -49,7 +52,7 @@ test: deps validate test-unit test-runtime test-bats ## gofmt/vet/man checks, un
 test-unit: ## go test for every package
 	$(GO) test -tags "$(BUILDTAGS) seccomp" -count=1 ./...
 
-test-bats: $(BINS) bin/mkimage bin/faultproxy bin/ctrtest ## bats system tests against real registries on loopback
+test-bats: $(BINS) bin/mkimage bin/faultproxy bin/ctrtest bin/crictl ## bats system tests against real registries on loopback
 	$(BATS) tests/bats
 
 test-runtime: bin/ctr-runtime ## the OCI runtime-tools suite against ctr-runtime (hack/runtime-tools.expected)
@@ -61,10 +64,11 @@ man/%: man/%.md
 	go-md2man -in $< -out $@
 
 install: $(BINS) man ## install binaries and man pages (PREFIX, DESTDIR)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(filter %.1,$(MANS)) $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(filter %.7,$(MANS)) $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(filter %.8,$(MANS)) $(DESTDIR)$(MANDIR)/man8
 
 validate: $(BINS) man ## no tracked binary, gofmt, go vet, golangci-lint, shellcheck, man pages checked against --help, every flag tested
 	./hack/check-tracked.sh

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 status=0
 for tool in "$@"; do
 	page=man/$tool.1.md
+	[ -f "$page" ] || [ ! -f "man/$tool.8.md" ] || page=man/$tool.8.md # a daemon's
 	if [ ! -f "$page" ]; then
 		echo "$tool: no man page $page" >&2
 		status=1

@@ -1,0 +1,47 @@
+package cri
+
+import (
+	"context"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctr-project/ctr/lib/network"
+)
+
+// RuntimeService is the CRI's runtime service. What is served so far:
+// Version, Status and RuntimeConfig; the pod sandboxes and containers
+// (issue 16's next part) answer Unimplemented.
+type RuntimeService struct {
+	runtimeapi.UnimplementedRuntimeServiceServer
+	Version_ string // ctr-cri's version
+	Networks *network.Manager
+}
+
+// Version names the runtime and the CRI version it speaks.
+func (s *RuntimeService) Version(context.Context, *runtimeapi.VersionRequest) (*runtimeapi.VersionResponse, error) {
+	return &runtimeapi.VersionResponse{Version: "0.1.0", RuntimeName: "ctr-cri", RuntimeVersion: s.Version_, RuntimeApiVersion: "v1"}, nil
+}
+
+// Status says whether the runtime and its network are ready: the network
+// is once a CNI network config is there to attach pods to.
+func (s *RuntimeService) Status(_ context.Context, req *runtimeapi.StatusRequest) (*runtimeapi.StatusResponse, error) {
+	netReady := &runtimeapi.RuntimeCondition{Type: runtimeapi.NetworkReady, Status: true}
+	if _, err := s.Networks.Get(network.DefaultName); err != nil {
+		netReady.Status, netReady.Reason, netReady.Message = false, "NetworkPluginNotReady", err.Error()
+	}
+	out := &runtimeapi.StatusResponse{Status: &runtimeapi.RuntimeStatus{Conditions: []*runtimeapi.RuntimeCondition{
+		{Type: runtimeapi.RuntimeReady, Status: true}, netReady,
+	}}}
+	if req.GetVerbose() {
+		out.Info = map[string]string{"runtime": "ctr-cri"}
+	}
+	return out, nil
+}
+
+// RuntimeConfig says which cgroup driver the kubelet must use.
+func (s *RuntimeService) RuntimeConfig(context.Context, *runtimeapi.RuntimeConfigRequest) (*runtimeapi.RuntimeConfigResponse, error) {
+	return &runtimeapi.RuntimeConfigResponse{Linux: &runtimeapi.LinuxRuntimeConfiguration{CgroupDriver: runtimeapi.CgroupDriver_CGROUPFS}}, nil
+}
+
+func nowNanos() int64 { return time.Now().UnixNano() }
