@@ -158,13 +158,9 @@ func stopCommand(f *runFlags) *ucli.Command {
 		Name: "stop", Usage: "stop containers: their stop signal (SIGTERM unless set), then SIGKILL after the timeout", ArgsUsage: "CONTAINER...",
 		Flags: []ucli.Flag{&ucli.IntFlag{Name: "time", Aliases: []string{"t"}, Usage: "wait `SECONDS` before SIGKILL (default: the container's --stop-timeout, else 10)", Destination: &timeout}},
 		Action: func(c *ucli.Context) error {
-			var wait *time.Duration
-			if c.IsSet("time") {
-				if timeout < 0 {
-					return cli.UsageError("invalid --time %d: want 0 or more seconds", timeout)
-				}
-				d := time.Duration(timeout) * time.Second
-				wait = &d
+			wait, err := stopTime(c, timeout)
+			if err != nil {
+				return err
 			}
 			// At once: each may wait its timeout out.
 			return allContainers(c, f, func(m *run.Manager, ref string) error {
@@ -172,6 +168,19 @@ func stopCommand(f *runFlags) *ucli.Command {
 			})
 		},
 	}
+}
+
+// stopTime is --time as stop takes it: nil when not given (each
+// container's own timeout).
+func stopTime(c *ucli.Context, seconds int) (*time.Duration, error) {
+	if !c.IsSet("time") {
+		return nil, nil
+	}
+	if seconds < 0 {
+		return nil, cli.UsageError("invalid --time %d: want 0 or more seconds", seconds)
+	}
+	d := time.Duration(seconds) * time.Second
+	return &d, nil
 }
 
 func killCommand(f *runFlags) *ucli.Command {

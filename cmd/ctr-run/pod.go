@@ -189,17 +189,12 @@ func podStop(f *runFlags, restart bool) *ucli.Command {
 		Name: name, Usage: usage, ArgsUsage: "POD...",
 		Flags: []ucli.Flag{&ucli.IntFlag{Name: "time", Aliases: []string{"t"}, Usage: "wait `SECONDS` before SIGKILL (default: each container's --stop-timeout, else 10)", Destination: &timeout}},
 		Action: func(c *ucli.Context) error {
-			var wait *time.Duration
-			if c.IsSet("time") {
-				if timeout < 0 {
-					return cli.UsageError("invalid --time %d: want 0 or more seconds", timeout)
-				}
-				d := time.Duration(timeout) * time.Second
-				wait = &d
+			wait, err := stopTime(c, timeout)
+			if err != nil {
+				return err
 			}
 			var so run.StartOptions
 			if restart {
-				var err error
 				if so, err = f.podStartOptions(); err != nil {
 					return err
 				}

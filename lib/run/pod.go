@@ -509,6 +509,16 @@ func (m *Manager) startInPod(c Container, podID string, spec *specs.Spec, so Sta
 	return m.rejoinPod(p, spec, so)
 }
 
+// podMembers finds a pod and its containers now.
+func (m *Manager) podMembers(ref string) (Pod, []Container, Container, error) {
+	p, err := m.findPod(ref)
+	if err != nil {
+		return p, nil, Container{}, err
+	}
+	ms, infra, err := m.members(p)
+	return p, ms, infra, err
+}
+
 // members are the pod's containers now, the infra last.
 func (m *Manager) members(p Pod) ([]Container, Container, error) {
 	all, err := m.List(true)
@@ -560,11 +570,7 @@ func (m *Manager) StartPod(ref string, so StartOptions) (Pod, error) {
 // network goes with the infra's), and releases the pod's cgroup and
 // /dev/shm.
 func (m *Manager) StopPod(ctx context.Context, ref string, timeout *time.Duration) (Pod, error) {
-	p, err := m.findPod(ref)
-	if err != nil {
-		return p, err
-	}
-	ms, infra, err := m.members(p)
+	p, ms, infra, err := m.podMembers(ref)
 	if err != nil {
 		return p, err
 	}
@@ -612,11 +618,7 @@ func waitMonitor(bundleDir, id string, grace time.Duration) {
 
 // KillPod sends sig to the pod's running containers, the infra last.
 func (m *Manager) KillPod(ref string, sig syscall.Signal) (Pod, error) {
-	p, err := m.findPod(ref)
-	if err != nil {
-		return p, err
-	}
-	ms, infra, err := m.members(p)
+	p, ms, infra, err := m.podMembers(ref)
 	if err != nil {
 		return p, err
 	}
@@ -635,11 +637,7 @@ func (m *Manager) KillPod(ref string, sig syscall.Signal) (Pod, error) {
 // RemovePod removes the pod, its containers and what it has on the host.
 // A pod with a running container needs force (they are killed).
 func (m *Manager) RemovePod(ref string, force bool) (Pod, error) {
-	p, err := m.findPod(ref)
-	if err != nil {
-		return p, err
-	}
-	ms, infra, err := m.members(p)
+	p, ms, infra, err := m.podMembers(ref)
 	if err != nil {
 		return p, err
 	}

@@ -145,21 +145,27 @@ container_field() {
 	diff "$TEST_TMP/before" "$TEST_TMP/after"
 }
 
-@test "pod: the pod's memory limit holds its containers together; the one that pushes past it is OOM-killed and recorded" {
+@test "pod: the pod's memory limit holds its containers together: past it, one of them is OOM-killed and recorded" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" pod create --name mem -m 64m
 	local pod=$output
 	local limit
 	limit=$(cat "/sys/fs/cgroup/memory/ctr-pods/$pod/memory.limit_in_bytes" 2>/dev/null || cat "/sys/fs/cgroup/ctr-pods/$pod/memory.max")
 	[ "$limit" -eq 67108864 ]
-	# 30 MiB and then 50: each under the limit, together over it.
-	run_ctr ctr-run "${STORAGE[@]}" -d --pod mem --name small "${CTRTEST[@]}" "$IMG" /ctrtest hog 30
-	until_true 20 'ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" logs small 2>/dev/null | grep -q "holding 30"'
+	# 20 MiB and then 50: each under the limit, together over it. The
+	# kernel picks the victim (the larger one when it strikes, usually the
+	# second); whichever it is, ctr-monitor records it and the other runs on.
+	run_ctr ctr-run "${STORAGE[@]}" -d --pod mem --name small "${CTRTEST[@]}" "$IMG" /ctrtest hog 20
+	until_true 20 'ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" logs small 2>/dev/null | grep -q "holding 20"'
 	run_ctr ctr-run "${STORAGE[@]}" -d --pod mem --name big "${CTRTEST[@]}" "$IMG" /ctrtest hog 50
-	run_ctr 137 ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" wait big
-	[ "$output" -eq 137 ]
-	[ "$(container_field big oomKilled)" = true ]
-	[ "$(container_field small status)" = running ]
+	until_true 30 '[ "$(container_field small status)" = exited ] || [ "$(container_field big status)" = exited ]'
+	local victim=big other=small
+	if [ "$(container_field small status)" = exited ]; then
+		victim=small other=big
+	fi
+	[ "$(container_field "$victim" exitCode)" -eq 137 ]
+	[ "$(container_field "$victim" oomKilled)" = true ]
+	[ "$(container_field "$other" status)" = running ]
 	# Alone, 50 MiB fits a container outside the pod.
 	run_ctr ctr-run "${STORAGE[@]}" -d --name alone "${CTRTEST[@]}" "$IMG" /ctrtest hog 50
 	until_true 20 'ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" logs alone 2>/dev/null | grep -q "holding 50"'
