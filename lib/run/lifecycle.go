@@ -307,9 +307,12 @@ func (m *Manager) remove(c Container, force bool) error {
 		}
 	}
 	// The network's plugins (most of the time) run while the container
-	// is killed and deleted.
+	// is killed and deleted. The record says so when they are done (keep):
+	// a monitor's clean-up waiting on its lock then finds nothing to do,
+	// rather than detach again and write the record back after the
+	// container's files are gone.
 	b := m.bundle(c)
-	waitNet := b.startDetach(context.Background(), m, false)
+	waitNet := b.startDetach(context.Background(), m, true)
 	if c.Status == "running" {
 		_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
 	}

@@ -228,7 +228,12 @@ httpd_container() {
 	# detaches it.
 	run_ctr ctr-run "${STORAGE[@]}" -d --name brief --network leaknet "$IMG" true
 	run_ctr ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" wait brief
-	until_true 5 '[ -z "$(pinned_netns)" ]'
+	until_true 30 '[ -z "$(pinned_netns)" ]' || {
+		# Whose namespace it is, and what still runs, for the log.
+		pinned_netns | while read -r n; do grep -rl "$(basename "$n")" "$TEST_TMP/root/ctr" "$TEST_TMP/runroot/ctr" 2>/dev/null; done
+		pgrep -af "ctr-(run|monitor|runtime)|/cni/" || true
+		false
+	}
 	run_ctr ctr-run "${STORAGE[@]}" rm brief
 }
 

@@ -26,6 +26,9 @@ teardown() {
 	# Containers a failed test left: ctr-run removes them, which also
 	# detaches their networks (leases, veths, port rules, namespaces).
 	if [ -d "$TEST_TMP/root" ]; then
+		# Pods first: their infra containers are removed with them only.
+		"$CTR_BIN/ctr-run" "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" pod ls -q 2>/dev/null |
+			xargs -r "$CTR_BIN/ctr-run" "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" pod rm -f >/dev/null 2>&1 || true
 		"$CTR_BIN/ctr-run" "${STORAGE[@]}" ps -a --json 2>/dev/null | jq -r .id |
 			xargs -r "$CTR_BIN/ctr-run" "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" rm -f >/dev/null 2>&1 || true
 	fi
