@@ -159,17 +159,11 @@ func (f *inspectFlags) options(stderr io.Writer) (image.InspectOptions, error) {
 	if o.SystemCtx, err = f.registry.SystemContext(); err != nil {
 		return o, err
 	}
-	so, err := f.storage.StoreOptions()
-	if err != nil {
+	if o.Local, err = f.storage.LocalStore(); err != nil {
 		return o, err
 	}
-	o.Local = &image.LocalStore{Options: so}
-	if f.platform != "" {
-		p, err := image.ParsePlatform(f.platform)
-		if err != nil {
-			return o, err
-		}
-		o.Platform = &p
+	if o.Platform, err = imgflags.OptionalPlatform(f.platform); err != nil {
+		return o, err
 	}
 	if f.retry < 0 || f.retryDelay < 0 {
 		return o, cli.UsageError("--retry and --retry-delay must not be negative")

@@ -79,17 +79,11 @@ func (f *pullFlags) options(stderr io.Writer) (image.PullOptions, error) {
 	if o.Policy, err = f.policy.Options(); err != nil {
 		return o, err
 	}
-	so, err := f.storage.StoreOptions()
-	if err != nil {
+	if o.Local, err = f.storage.LocalStore(); err != nil {
 		return o, err
 	}
-	o.Local = &image.LocalStore{Options: so}
-	if f.platform != "" {
-		p, err := image.ParsePlatform(f.platform)
-		if err != nil {
-			return o, err
-		}
-		o.Platform = &p
+	if o.Platform, err = imgflags.OptionalPlatform(f.platform); err != nil {
+		return o, err
 	}
 	if f.jobs < 1 {
 		return o, cli.UsageError("--jobs must be at least 1")

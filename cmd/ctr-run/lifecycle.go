@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -183,15 +184,29 @@ func stopTime(c *ucli.Context, seconds int) (*time.Duration, error) {
 	return &d, nil
 }
 
+// signalFlag is kill's --signal (default KILL), for containers and pods.
+func signalFlag(dest *string) ucli.Flag {
+	return &ucli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "KILL", Usage: "the `SIGNAL` (a name such as TERM or RTMIN+3, or a number)", Destination: dest}
+}
+
+// parseSignal reads --signal: a usage error when it names no signal.
+func parseSignal(s string) (syscall.Signal, error) {
+	sig, err := signals.Parse(s)
+	if err != nil || sig < 1 || sig > 64 {
+		return 0, cli.UsageError("invalid --signal %q", s)
+	}
+	return sig, nil
+}
+
 func killCommand(f *runFlags) *ucli.Command {
 	var killSignal string
 	return &ucli.Command{
 		Name: "kill", Usage: "send a signal to containers (default SIGKILL)", ArgsUsage: "CONTAINER...",
-		Flags: []ucli.Flag{&ucli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "KILL", Usage: "the `SIGNAL` (a name such as TERM or RTMIN+3, or a number)", Destination: &killSignal}},
+		Flags: []ucli.Flag{signalFlag(&killSignal)},
 		Action: func(c *ucli.Context) error {
-			sig, err := signals.Parse(killSignal)
-			if err != nil || sig < 1 || sig > 64 {
-				return cli.UsageError("invalid --signal %q", killSignal)
+			sig, err := parseSignal(killSignal)
+			if err != nil {
+				return err
 			}
 			return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Kill(ref, sig) })
 		},

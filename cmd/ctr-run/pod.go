@@ -11,7 +11,6 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/run"
-	"github.com/ctr-project/ctr/lib/signals"
 )
 
 // podCommand manages pods, as podman pod.
@@ -217,11 +216,11 @@ func podKill(f *runFlags) *ucli.Command {
 	var killSignal string
 	return &ucli.Command{
 		Name: "kill", Usage: "send a signal to the running containers of pods, the infra last (default SIGKILL); print their IDs", ArgsUsage: "POD...",
-		Flags: []ucli.Flag{&ucli.StringFlag{Name: "signal", Aliases: []string{"s"}, Value: "KILL", Usage: "the `SIGNAL` (a name such as TERM, or a number)", Destination: &killSignal}},
+		Flags: []ucli.Flag{signalFlag(&killSignal)},
 		Action: func(c *ucli.Context) error {
-			sig, err := signals.Parse(killSignal)
-			if err != nil || sig < 1 || sig > 64 {
-				return cli.UsageError("invalid --signal %q", killSignal)
+			sig, err := parseSignal(killSignal)
+			if err != nil {
+				return err
 			}
 			return forRefs(c, f, "POD", 1, func(m *run.Manager, ref string) error {
 				p, err := m.KillPod(ref, sig)

@@ -78,3 +78,24 @@ func (f *StorageFlags) Open(fn func(*image.LocalStore, storage.Store) error) err
 	defer local.Close() // an error is reported by the store on its next open
 	return fn(local, store)
 }
+
+// LocalStore is the store the flags choose, opened when first needed.
+func (f *StorageFlags) LocalStore() (*image.LocalStore, error) {
+	so, err := f.StoreOptions()
+	if err != nil {
+		return nil, err
+	}
+	return &image.LocalStore{Options: so}, nil
+}
+
+// OptionalPlatform parses a --platform value; "" is none (the host's).
+func OptionalPlatform(s string) (*image.Platform, error) {
+	if s == "" {
+		return nil, nil
+	}
+	p, err := image.ParsePlatform(s)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
