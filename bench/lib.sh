@@ -120,3 +120,16 @@ make_bundle() {
 	jq --arg b "$dir" '.root.path = "rootfs" | .mounts |= map(if .source | tostring | startswith("/") and (contains("/ctr/")) then .source = ($b + "/" + (.source | split("/") | last)) else . end)' \
 		"$work/run/ctr/$id/config.json" >"$config"
 }
+
+# busybox_store: the benches' store of containers on a tmpfs (unless
+# BENCH_DISK), S its flags, podman's containers.conf, and the busybox
+# test image in it as localhost/busybox:1.
+busybox_store() {
+	if [ -z "${BENCH_DISK:-}" ]; then
+		on_tmpfs 2g
+	fi
+	S=(--root "$work/storage" --runroot "$work/run" --storage-driver overlay)
+	podman_conf
+	mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2
+	ctr-copy -q "${S[@]}" "oci:$work/bb:1" containers-storage:localhost/busybox:1 >/dev/null
+}

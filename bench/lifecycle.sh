@@ -13,13 +13,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=${1:-3}
 N=${2:-30}
 . bench/lib.sh
-if [ -z "${BENCH_DISK:-}" ]; then
-	on_tmpfs 2g
-fi
-S=(--root "$work/storage" --runroot "$work/run" --storage-driver overlay)
-podman_conf
-mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2
-ctr-copy -q "${S[@]}" "oci:$work/bb:1" containers-storage:localhost/busybox:1 >/dev/null
+busybox_store
 
 # start_all TOOL: starts N detached containers, their IDs in $work/TOOL.ids.
 start_all() {

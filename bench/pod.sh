@@ -14,13 +14,7 @@
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-10}
 . bench/lib.sh
-if [ -z "${BENCH_DISK:-}" ]; then
-	on_tmpfs 2g
-fi
-S=(--root "$work/storage" --runroot "$work/run" --storage-driver overlay)
-podman_conf
-mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2
-ctr-copy -q "${S[@]}" "oci:$work/bb:1" containers-storage:localhost/busybox:1 >/dev/null
+busybox_store
 
 # up TOOL POD: the pod and its two containers, until both run.
 up() {

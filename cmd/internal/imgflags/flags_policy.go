@@ -21,6 +21,16 @@ func (f *PolicyFlags) Flags() []ucli.Flag {
 	}
 }
 
+// PullFlags declares the group under podman pull's names, for the tools
+// whose --policy is something else (ctr-pull's pull policy) or that pull
+// for others (ctr-cri).
+func (f *PolicyFlags) PullFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: "signature-policy", Usage: "signature policy `FILE` (default: the system's policy.json)", Destination: &f.Path},
+		&ucli.BoolFlag{Name: "insecure-policy", Usage: "accept any image, ignoring policy.json", Destination: &f.Insecure},
+	}
+}
+
 // Options returns the library's policy options.
 func (f *PolicyFlags) Options() (image.PolicyOptions, error) {
 	if f.Insecure && f.Path != "" {
