@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"syscall"
 
@@ -11,9 +12,11 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
+	"github.com/ctr-project/ctr/cmd/internal/netflags"
 	"github.com/ctr-project/ctr/lib/cri"
 	"github.com/ctr-project/ctr/lib/image"
-	"github.com/ctr-project/ctr/lib/network"
+	"github.com/ctr-project/ctr/lib/monitor"
+	"github.com/ctr-project/ctr/lib/run"
 )
 
 type criFlags struct {
@@ -22,25 +25,64 @@ type criFlags struct {
 	policy   imgflags.PolicyFlags
 	transfer imgflags.TransferFlags
 
-	listen, netConfigDir string
-	cniPluginDirs        ucli.StringSlice
+	net             netflags.Flags
+	listen, runtime string
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	var f criFlags
-	app := cli.NewApp("ctr-cri", "serve the Kubernetes Container Runtime Interface (images so far) on a unix socket", stdin, stdout, stderr)
+	app := cli.NewApp("ctr-cri", "serve the Kubernetes Container Runtime Interface on a unix socket", stdin, stdout, stderr)
 	app.UsageText = "ctr-cri [OPTIONS]"
 	app.Flags = append(app.Flags,
 		&ucli.StringFlag{Name: "listen", Value: "/run/ctr-cri/ctr-cri.sock", Usage: "serve on the unix socket `PATH`", Destination: &f.listen},
-		&ucli.StringFlag{Name: "network-config-dir", Usage: "the CNI network configs' `DIR` (default /etc/cni/net.d)", Destination: &f.netConfigDir},
-		&ucli.StringSliceFlag{Name: "cni-plugin-dir", Usage: "look for CNI plugins in `DIR` (repeat for more)", Destination: &f.cniPluginDirs},
+		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
 	)
+	app.Flags = append(app.Flags, f.net.Flags()...)
 	app.Flags = append(app.Flags, f.transfer.Flags("pull")...)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags, f.policy.PullFlags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return serve(c, &f) }
+	app.Commands = []*ucli.Command{{
+		Name: "cleanup", Usage: "after a container exits: what its monitor runs (unmount it; for an infra, release the pod's network)", ArgsUsage: "CONTAINER",
+		Hidden: true,
+		Action: func(c *ucli.Context) error {
+			if c.NArg() != 1 {
+				return cli.UsageError("cleanup takes one CONTAINER")
+			}
+			return f.withRuns(func(m *run.Manager, _ *image.LocalStore) error { return m.Cleanup(c.Args().First(), false) })
+		},
+	}}
 	return app
+}
+
+// withRuns opens the store and runs fn with the pods' and containers'
+// manager on it (ctr-run's state directories: ctr-run ps lists them too).
+func (f *criFlags) withRuns(fn func(*run.Manager, *image.LocalStore) error) error {
+	rt, err := cli.ToolPath(f.runtime, "ctr-runtime")
+	if err != nil {
+		return err
+	}
+	return f.storage.Open(func(local *image.LocalStore, store storage.Store) error {
+		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: monitor.StateDir(local.Options.RunRoot),
+			PersistDir: monitor.PersistDir(local.Options.GraphRoot), Networks: f.net.Manager()}, local)
+	})
+}
+
+// startOptions: each container's ctr-monitor, and the clean-up it runs
+// when the container exits (this program's cleanup, with its flags).
+func (f *criFlags) startOptions(runtime string) (run.StartOptions, error) {
+	mon, err := cli.FindBeside("ctr-monitor")
+	if err != nil {
+		return run.StartOptions{}, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return run.StartOptions{}, err
+	}
+	cleanup := append(append([]string{self}, f.storage.Args()...), f.net.Args()...)
+	cleanup = append(cleanup, "--runtime", runtime, "cleanup")
+	return run.StartOptions{Monitor: mon, CleanupCommand: cleanup}, nil
 }
 
 func serve(c *ucli.Context, f *criFlags) error {
@@ -53,10 +95,13 @@ func serve(c *ucli.Context, f *criFlags) error {
 	}
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	return f.storage.Open(func(local *image.LocalStore, store storage.Store) error {
-		rs := &cri.RuntimeService{Version_: cli.Version,
-			Networks: network.New(network.Config{ConfDir: f.netConfigDir, PluginDirs: f.cniPluginDirs.Value()})}
-		is := &cri.ImageService{Store: store, Local: local, Pull: po}
+	return f.withRuns(func(m *run.Manager, local *image.LocalStore) error {
+		so, err := f.startOptions(m.Runtime)
+		if err != nil {
+			return err
+		}
+		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, Start: so}
+		is := &cri.ImageService{Store: m.Store, Local: local, Pull: po}
 		fmt.Fprintf(c.App.ErrWriter, "ctr-cri: serving on %s\n", f.listen)
 		return cri.Serve(ctx, f.listen, rs, is)
 	})

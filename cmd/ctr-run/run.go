@@ -10,6 +10,7 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
+	"github.com/ctr-project/ctr/cmd/internal/netflags"
 	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/monitor"
@@ -31,26 +32,15 @@ type runFlags struct {
 	publish                                                                                  ucli.StringSlice
 	publishAll, noHosts                                                                      bool
 	ip, mac                                                                                  string
-	netConfigDir, pod                                                                        string
-	cniPluginDirs                                                                            ucli.StringSlice
+	pod                                                                                      string
+	net                                                                                      netflags.Flags
 }
 
 // networks is the network manager the flags name.
-func (f *runFlags) networks() *network.Manager {
-	return network.New(network.Config{ConfDir: f.netConfigDir, PluginDirs: f.cniPluginDirs.Value()})
-}
+func (f *runFlags) networks() *network.Manager { return f.net.Manager() }
 
 // networkArgs repeat the network flags for the clean-up command.
-func (f *runFlags) networkArgs() []string {
-	var args []string
-	if f.netConfigDir != "" {
-		args = append(args, "--network-config-dir", f.netConfigDir)
-	}
-	for _, d := range f.cniPluginDirs.Value() {
-		args = append(args, "--cni-plugin-dir", d)
-	}
-	return args
-}
+func (f *runFlags) networkArgs() []string { return f.net.Args() }
 
 // runMain returns the container's exit status, or for ctr-run's own
 // failures 125 (126 and 127 for a command that cannot run), except usage
@@ -136,9 +126,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no pull progress", Destination: &f.quiet},
 		&ucli.StringFlag{Name: "pod", Usage: "run in `POD` (ID or name; new:NAME makes it, with this container's network options)", Destination: &f.pod},
-		&ucli.StringFlag{Name: "network-config-dir", Usage: "the CNI network configs' `DIR` (default /etc/cni/net.d, podman's)", Destination: &f.netConfigDir},
-		&ucli.StringSliceFlag{Name: "cni-plugin-dir", Usage: "look for CNI plugins in `DIR` (repeat for more; default /usr/lib/cni, /usr/libexec/cni, /opt/cni/bin)", Destination: &f.cniPluginDirs},
 	)
+	app.Flags = append(app.Flags, f.net.Flags()...)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return runContainer(c, &f) }

@@ -7,15 +7,22 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctr-project/ctr/lib/network"
+	"github.com/ctr-project/ctr/lib/run"
 )
 
-// RuntimeService is the CRI's runtime service. What is served so far:
-// Version, Status and RuntimeConfig; the pod sandboxes and containers
-// (issue 16's next part) answer Unimplemented.
+// RuntimeService is the CRI's runtime service: pod sandboxes are lib/run's
+// pods, containers its containers, each under its own ctr-monitor. What
+// is not served yet (streaming, events, checkpoints) answers
+// Unimplemented.
 type RuntimeService struct {
 	runtimeapi.UnimplementedRuntimeServiceServer
 	Version_ string // ctr-cri's version
 	Networks *network.Manager
+	// Runs makes and finds the pods and containers (its Networks is
+	// Networks); Start is how their monitors are started and what they
+	// run when a container exits.
+	Runs  *run.Manager
+	Start run.StartOptions
 }
 
 // Version names the runtime and the CRI version it speaks.

@@ -179,6 +179,9 @@ func envFromFiles(files []string) ([]string, error) {
 // commandArgs: the entrypoint (image's or --entrypoint) followed by the
 // command (given, else the image's Cmd unless --entrypoint was given).
 func commandArgs(cfg *imgspecv1.Image, o *Options) []string {
+	if o.Command != nil {
+		return slices.Clone(o.Command)
+	}
 	entry := cfg.Config.Entrypoint
 	cmd := cfg.Config.Cmd
 	if o.Entrypoint != nil {

@@ -2,6 +2,7 @@ package run
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -29,7 +30,7 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 	defer r.Close()
 	args := []string{
 		"--cid", b.id, "--runtime", o.Runtime, "--runtime-arg", "--root", "--runtime-arg", runtimeRoot(o.StateDir),
-		"--bundle", b.dir, "--log-path", b.logPath(), "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
+		"--bundle", b.dir, "--log-path", cmp.Or(o.LogPath, b.logPath()), "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
 		// The monitor's PID, as podman keeps conmon's: a way to reach the
 		// one process that supervises this container, with no name pattern.
 		"--conmon-pidfile", filepath.Join(b.dir, monitor.MonitorPidfile),

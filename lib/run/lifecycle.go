@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,7 +56,9 @@ type Container struct {
 	// OOMKilled: the kernel's OOM killer killed a process of the container
 	// (detached containers; ctr-monitor records it).
 	OOMKilled bool `json:"oomKilled,omitempty"`
-	// FinishedAt is when the exit was recorded.
+	// StartedAt is when it was last started; FinishedAt when its exit
+	// was recorded.
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
 	Pid        int        `json:"pid,omitempty"`
 	Bundle     string     `json:"bundle"`
@@ -66,8 +69,9 @@ type Container struct {
 	Monitor string `json:"monitor,omitempty"`
 	// Pod is the ID of the pod the container is in; Infra marks the
 	// pod's infra container.
-	Pod   string `json:"pod,omitempty"`
-	Infra bool   `json:"infra,omitempty"`
+	Pod    string            `json:"pod,omitempty"`
+	Infra  bool              `json:"infra,omitempty"`
+	Labels map[string]string `json:"labels,omitempty"`
 
 	inRuntime bool // the runtime has state for it
 }
@@ -124,7 +128,7 @@ func (m *Manager) describe(c *storage.Container) (Container, error) {
 	}
 	d := Container{
 		Schema: "ctr.ps/v1", ID: c.ID, Image: meta.ImageName, ImageID: meta.Image, Command: meta.Command,
-		Created: meta.Created, Status: "created", Bundle: filepath.Join(m.StateDir, c.ID), Pod: meta.Pod, Infra: meta.Infra,
+		Created: meta.Created, Status: "created", Bundle: filepath.Join(m.StateDir, c.ID), Pod: meta.Pod, Infra: meta.Infra, Labels: meta.Labels,
 	}
 	if len(c.Names) > 0 {
 		d.Name = c.Names[0]
@@ -133,6 +137,11 @@ func (m *Manager) describe(c *storage.Container) (Container, error) {
 	if persist != "" {
 		if _, err := os.Stat(filepath.Join(persist, "ctr.log")); err == nil {
 			d.LogPath = filepath.Join(persist, "ctr.log")
+		}
+		if b, err := os.ReadFile(filepath.Join(persist, "started")); err == nil {
+			if t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(string(b))); err == nil {
+				d.StartedAt = &t
+			}
 		}
 	}
 	hasState := false
@@ -350,10 +359,20 @@ type ExecOptions struct {
 	Env         []string
 	Workdir     string
 	User        string
+	// Stdin, Stdout and Stderr are the process's (nil: ours; Stdin only
+	// with Interactive or TTY).
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
 }
 
 // Exec runs a command in a running container and returns its status.
 func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
+	return m.ExecContext(context.Background(), ref, o)
+}
+
+// ExecContext is Exec that kills the process when ctx ends (the CRI's
+// ExecSync timeout) and then returns ctx's error.
+func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (int, error) {
 	c, err := m.Get(ref)
 	if err != nil {
 		return -1, err
@@ -363,9 +382,12 @@ func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
 	}
 	// The runtime's own failure is in its log (it also says it on
 	// stderr, the one line the user sees); the process's status is not.
-	logPath := filepath.Join(c.Bundle, "exec-"+strconv.Itoa(os.Getpid())+".log")
+	tag := strconv.Itoa(os.Getpid()) + "-" + NewID()[:8]
+	logPath := filepath.Join(c.Bundle, "exec-"+tag+".log")
+	pidFile := filepath.Join(c.Bundle, "exec-"+tag+".pid")
 	defer os.Remove(logPath)
-	args := []string{"--log", logPath, "--log-format", "json", "exec"}
+	defer os.Remove(pidFile)
+	args := []string{"--log", logPath, "--log-format", "json", "exec", "--pid-file", pidFile}
 	if o.TTY {
 		args = append(args, "--tty")
 	}
@@ -389,11 +411,38 @@ func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
 	args = append(args, c.ID)
 	args = append(args, o.Args...)
 	cmd := m.runtime(args...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if o.Interactive || o.TTY {
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
+	if cmd.Stdout == nil {
+		cmd.Stdout = os.Stdout
+	}
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
+	switch {
+	case !o.Interactive && !o.TTY:
+		cmd.Stdin = nil
+	case cmd.Stdin == nil:
 		cmd.Stdin = os.Stdin
 	}
-	err = cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return -1, fail(ExitRunFailure, "exec: %w", err)
+	}
+	// The process is the container's, not the runtime's child: on ctx's
+	// end it is killed by the PID the runtime wrote, and the runtime,
+	// which waits for it, returns.
+	waited := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			killExec(pidFile)
+		case <-waited:
+		}
+	}()
+	err = cmd.Wait()
+	close(waited)
+	if ctx.Err() != nil {
+		return -1, ctx.Err()
+	}
 	if msg := runtimeError(logPath); msg != "" {
 		return execFailure(msg), nil
 	}
@@ -401,6 +450,20 @@ func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
 		return status, nil
 	}
 	return -1, fail(ExitRunFailure, "exec: %w", err)
+}
+
+// killExec kills the exec'd process named in pidFile, waiting a little
+// for the runtime to write it if it has not yet.
+func killExec(pidFile string) {
+	for range 50 {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+				_ = unix.Kill(pid, unix.SIGKILL)
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // execFailure is the status for a process the runtime could not start,
@@ -424,6 +487,7 @@ const (
 	annotLogSizeMax  = "io.ctr.log-size-max" // bytes
 	annotPod         = "io.ctr.pod"          // the pod's ID
 	annotLogMaxFiles = "io.ctr.log-max-files"
+	AnnotLogPath     = "io.ctr.log-path" // the monitor's log, when not the default
 )
 
 func bundleSpec(dir string) (*specs.Spec, error) {

@@ -234,6 +234,22 @@ func startNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *i
 	}, nil
 }
 
+// recordNetwork is startNetwork for a container that is created, not
+// started: what it asks for is recorded, unattached, and Start's
+// reattach attaches it; a namespace it joins is named in its spec now.
+func recordNetwork(_ context.Context, m *Manager, b *bundle, o *Options, cfg *imgspecv1.Image) (func() error, error) {
+	none := func() error { return nil }
+	rec, err := netRequest(o, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if rec == nil || len(rec.Requests) == 0 {
+		o.netns, err = netnsPath(m, o, nil)
+		return none, err
+	}
+	return none, b.writeNet(rec)
+}
+
 // refreshHosts writes the container's /etc/hosts again, in place, once its
 // addresses are known.
 func (b *bundle) refreshHosts(hostname string, o *Options) error {
@@ -350,6 +366,26 @@ func (m *Manager) Ports(ref string) ([]network.PortMapping, error) {
 		return nil, err
 	}
 	return r.Ports, nil
+}
+
+// Addresses are the container's addresses, one per network it is
+// attached to now (none when it is not).
+func (m *Manager) Addresses(ref string) ([]string, error) {
+	c, err := m.Get(ref)
+	if err != nil {
+		return nil, err
+	}
+	r, err := m.bundle(c).readNet()
+	if err != nil || r == nil || !r.Attached || r.State == nil {
+		return nil, err
+	}
+	var out []string
+	for _, a := range r.State.Attachments {
+		if ip := a.IP(); ip != "" {
+			out = append(out, ip)
+		}
+	}
+	return out, nil
 }
 
 // networks is the Manager's CNI networks.

@@ -162,6 +162,7 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	}
 	o.LogSizeMax, _ = strconv.ParseInt(spec.Annotations[annotLogSizeMax], 10, 64)
 	o.LogMaxFiles, _ = strconv.Atoi(spec.Annotations[annotLogMaxFiles])
+	o.LogPath = spec.Annotations[AnnotLogPath]
 	if err := startDetached(o, b, nil); err != nil {
 		_ = b.detachNetwork(context.Background(), m)
 		b.unmount()

@@ -55,6 +55,9 @@ type Pod struct {
 	CgroupParent string    `json:"cgroupParent"`
 	Memory       int64     `json:"memory,omitempty"`   // bytes
 	CPUQuota     int64     `json:"cpuQuota,omitempty"` // µs per 100 ms
+	// Labels are the caller's (ctr-cri keeps the kubelet's config in
+	// them).
+	Labels map[string]string `json:"labels,omitempty"`
 
 	// Filled in when read: running (all its containers run), degraded
 	// (some do), exited (none does).
@@ -83,6 +86,12 @@ type PodOptions struct {
 	Hostname string
 	Memory   int64
 	CPUQuota int64
+	// CgroupParent, when given, is the cgroup the pod's containers run
+	// under, made and removed by the caller (the kubelet's pod cgroup,
+	// with the pod's limits); else the pod has one of its own,
+	// /ctr-pods/ID, with Memory and CPUQuota.
+	CgroupParent string
+	Labels       map[string]string
 	// Infra holds the infra container's network options; the rest of it
 	// (runtime, monitor, directories) comes from the Manager and Start.
 	Infra Options
@@ -272,7 +281,7 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 	defer unlock()
 	id := NewID()
 	p = Pod{Schema: PodSchema, ID: id, Name: cmp.Or(po.Name, "pod-"+id[:12]), Created: time.Now().UTC(), Share: share,
-		CgroupParent: podCgroupPath(id), Memory: po.Memory, CPUQuota: po.CPUQuota}
+		CgroupParent: cmp.Or(po.CgroupParent, podCgroupPath(id)), Memory: po.Memory, CPUQuota: po.CPUQuota, Labels: po.Labels}
 	p.Hostname = cmp.Or(po.Hostname, p.Name) // podman's default: the pod's name
 	pods, err := m.podRecords()
 	if err != nil {
@@ -315,6 +324,12 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 // checkPodOptions refuses what a pod cannot be: a network of its own
 // with the network not shared, a host name without a UTS namespace.
 func checkPodOptions(po PodOptions, share []string) error {
+	if po.CgroupParent != "" && (po.Memory > 0 || po.CPUQuota > 0) {
+		return errdefs.Usagef("a pod under a cgroup parent of the caller's has the limits the caller set there, not its own")
+	}
+	if po.CgroupParent != "" && (!strings.HasPrefix(po.CgroupParent, "/") || strings.Contains(po.CgroupParent, "..")) {
+		return errdefs.Usagef("cgroup parent %q: want an absolute cgroup path", po.CgroupParent)
+	}
 	if po.Name != "" && !podNameRE.MatchString(po.Name) {
 		return errdefs.Usagef("pod name %q: use letters, digits, _, . and - (not first)", po.Name)
 	}
@@ -336,8 +351,10 @@ func checkPodOptions(po PodOptions, share []string) error {
 // preparePod makes what the pod's containers share on the host before
 // its infra starts: its cgroup with the limits, its /dev/shm.
 func (m *Manager) preparePod(p Pod) error {
-	if err := makePodCgroup(p.ID, p.Memory, p.CPUQuota); err != nil {
-		return err
+	if p.ownsCgroup() {
+		if err := makePodCgroup(p.ID, p.Memory, p.CPUQuota); err != nil {
+			return err
+		}
 	}
 	if !p.shares("ipc") {
 		return nil
@@ -364,8 +381,15 @@ func (m *Manager) releasePod(p Pod) error {
 		}
 	}
 	_ = os.RemoveAll(filepath.Dir(shm))
+	if !p.ownsCgroup() {
+		return nil // the caller's, as it made it
+	}
 	return removePodCgroup(p.ID)
 }
+
+// ownsCgroup says whether the pod's cgroup is its own (made with it), not
+// a parent the caller gave.
+func (p *Pod) ownsCgroup() bool { return p.CgroupParent == podCgroupPath(p.ID) }
 
 // mounted says whether path is a mount point (another device than its
 // parent's, or the same one mounted again: /proc/self/mountinfo says).

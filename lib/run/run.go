@@ -58,9 +58,13 @@ type Options struct {
 	Workdir     string
 	User        string
 	Entrypoint  *string // nil: the image's; "" clears it
-	Mounts      []Mount
-	ReadOnly    bool
-	Hostname    string
+	// Command, when not nil, is the whole command line: neither the
+	// image's entrypoint nor its Cmd is used (the CRI's, which the caller
+	// has resolved against the image).
+	Command  []string
+	Mounts   []Mount
+	ReadOnly bool
+	Hostname string
 	// Network is bridge (podman's default network), none (loopback only),
 	// host, container:REF (another container's), ns:PATH, or the names of
 	// networks, comma-separated.
@@ -136,6 +140,20 @@ type Options struct {
 	Pod      string
 	PodStart StartOptions
 
+	// CreateOnly makes the container (storage, bundle, the network it
+	// will have) without starting it, as podman create: Manager.Start
+	// starts it. Its status is "created" until then.
+	CreateOnly bool
+	// Labels are kept with the container (Container.Labels).
+	Labels map[string]string
+	// LogPath is the monitor's CRI log (default: ctr.log in the
+	// container's persistent directory); kept for later starts.
+	LogPath string
+	// Customize, when set, has the last word on the OCI spec before it
+	// is written (the CRI's resources, masked paths and the like, which
+	// have no ctr-run flag).
+	Customize func(*specs.Spec) error
+
 	// Set by Run for the spec: the network namespace to join ("": a new
 	// one, or the host's) and the attachment, if any.
 	netns    string
@@ -191,7 +209,7 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	}
 	o.Name = name
 	cmeta := ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema, Image: img.ID, ImageName: o.Image,
-		Command: commandArgs(cfg, &o), Created: time.Now().UTC(), Infra: o.infra}
+		Command: commandArgs(cfg, &o), Created: time.Now().UTC(), Infra: o.infra, Labels: o.Labels}
 	if o.pod != nil {
 		cmeta.Pod = o.pod.ID
 		if o.infra && o.pod.shares("ipc") {
@@ -256,7 +274,11 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	// The network is attached (its plugins take most of the start) while
 	// the rootfs is mounted.
 	mgr := &Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}
-	waitNet, err := startNetwork(ctx, mgr, b, &o, cfg)
+	startNet := startNetwork
+	if o.CreateOnly {
+		startNet = recordNetwork
+	}
+	waitNet, err := startNet(ctx, mgr, b, &o, cfg)
 	if err != nil {
 		return -1, err
 	}
@@ -295,8 +317,26 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		spec.Annotations[annotPod] = o.pod.ID
 		spec.Linux.CgroupsPath = o.pod.CgroupParent + "/" + c.ID
 	}
+	if o.LogPath != "" {
+		spec.Annotations[AnnotLogPath] = o.LogPath
+	}
+	if o.Customize != nil {
+		if err := o.Customize(spec); err != nil {
+			return -1, err
+		}
+	}
 	if err := b.write(spec); err != nil {
 		return -1, err
+	}
+	if o.CreateOnly {
+		// Kept for Start; nothing runs, nothing stays mounted.
+		if err := b.keep(name); err != nil {
+			return -1, err
+		}
+		detached = true
+		b.unmount()
+		started(c.ID)
+		return 0, nil
 	}
 	if err := b.markStarted(o.StateDir); err != nil {
 		return -1, err

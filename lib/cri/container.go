@@ -1,0 +1,703 @@
+package cri
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/run"
+)
+
+// containerName is the container's name in lib/run, as CRI-O's: unique
+// per container name and attempt in its pod.
+func containerName(md *runtimeapi.ContainerMetadata, pod *runtimeapi.PodSandboxMetadata) string {
+	return fmt.Sprintf("k8s_%s_%s_%s_%s_%d", md.GetName(), pod.GetName(), pod.GetNamespace(), pod.GetUid(), md.GetAttempt())
+}
+
+// CreateContainer makes a container in a ready sandbox, not started: its
+// storage, its bundle with the config mapped onto the OCI spec, its log
+// path.
+func (s *RuntimeService) CreateContainer(ctx context.Context, req *runtimeapi.CreateContainerRequest) (*runtimeapi.CreateContainerResponse, error) {
+	p, err := s.sandbox(req.GetPodSandboxId())
+	if err != nil {
+		return nil, err
+	}
+	sb, err := s.view(p)
+	if err != nil {
+		return nil, err
+	}
+	if !sb.ready {
+		return nil, status.Errorf(codes.FailedPrecondition, "pod sandbox %s is not ready (stopped)", p.ID)
+	}
+	cfg := req.GetConfig()
+	if cfg.GetMetadata().GetName() == "" {
+		return nil, invalid("the container config needs metadata with a name")
+	}
+	if cfg.GetImage().GetImage() == "" {
+		return nil, invalid("the container config names no image")
+	}
+	name := containerName(cfg.GetMetadata(), sb.config.GetMetadata())
+	if _, err := s.Runs.Get(name); err == nil {
+		return nil, status.Errorf(codes.AlreadyExists, "a container named %s exists already", name)
+	}
+	img, err := run.FindImage(ctx, s.Runs.Store, cfg.GetImage().GetImage(), "never", image.PullOptions{})
+	if err != nil {
+		return nil, status.Errorf(codes.NotFound, "image %q: not pulled: %v", cfg.GetImage().GetImage(), err)
+	}
+	icfg, err := run.ImageConfig(ctx, s.Runs.Store, img.ID)
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	o, err := s.containerOptions(cfg, &sb.config, icfg)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := encodeConfig(cfg)
+	if err != nil {
+		return nil, invalid("container config: %v", err)
+	}
+	o.Labels = map[string]string{labelContainerConfig: enc, labelSandboxID: p.ID}
+	o.Name, o.Image, o.Pull, o.Pod, o.CreateOnly = name, img.ID, "never", p.ID, true
+	o.Runtime, o.StateDir, o.PersistDir, o.Networks = s.Runs.Runtime, s.Runs.StateDir, s.Runs.PersistDir, s.Runs.Networks
+	o.Monitor, o.CleanupCommand = s.Start.Monitor, s.Start.CleanupCommand
+	if dir, rel := sb.config.GetLogDirectory(), cfg.GetLogPath(); dir != "" && rel != "" {
+		o.LogPath = filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(o.LogPath), 0o755); err != nil {
+			return nil, status.Errorf(codes.Internal, "the container's log directory: %v", err)
+		}
+	}
+	var id string
+	if _, err := run.Run(ctx, s.Runs.Store, o, func(cid string) { id = cid }); err != nil {
+		return nil, grpcError(err)
+	}
+	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil
+}
+
+// containerOptions maps a container config onto lib/run's options (and,
+// for what has no option there, onto the spec through Customize).
+func (s *RuntimeService) containerOptions(cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandboxConfig, icfg *imgspecv1.Image) (run.Options, error) {
+	var o run.Options
+	cmd, err := commandLine(cfg, icfg)
+	if err != nil {
+		return o, err
+	}
+	o.Command = cmd
+	for _, kv := range cfg.GetEnvs() {
+		if kv.GetKey() == "" {
+			return o, invalid("an environment variable with no name")
+		}
+		o.Env = append(o.Env, kv.GetKey()+"="+string(kv.GetValue()))
+	}
+	o.Workdir = cfg.GetWorkingDir()
+	o.Interactive, o.TTY = cfg.GetStdin(), cfg.GetTty()
+	if err := mountOptions(&o, cfg.GetMounts()); err != nil {
+		return o, err
+	}
+	for _, d := range cfg.GetDevices() {
+		perms := d.GetPermissions()
+		if perms == "" {
+			perms = "rwm"
+		}
+		o.Devices = append(o.Devices, run.Device{Host: d.GetHostPath(), Container: d.GetContainerPath(), Perms: perms})
+	}
+	if len(cfg.GetCDIDevices()) > 0 {
+		return o, invalid("CDI devices are not supported")
+	}
+	lin := cfg.GetLinux()
+	sc := lin.GetSecurityContext()
+	if err := containerNamespaces(&o, sc.GetNamespaceOptions(), sb); err != nil {
+		return o, err
+	}
+	if err := containerSecurity(&o, sc); err != nil {
+		return o, err
+	}
+	res := lin.GetResources()
+	annotations := cfg.GetAnnotations()
+	propagation := mountPropagation(cfg.GetMounts())
+	o.Customize = func(spec *specs.Spec) error {
+		applyResources(spec, res)
+		for k, v := range annotations {
+			spec.Annotations[k] = v
+		}
+		for i, m := range spec.Mounts {
+			if opt, ok := propagation[m.Destination]; ok {
+				spec.Mounts[i].Options = append(withoutPropagation(m.Options), opt)
+			}
+		}
+		return customizeSecurity(spec, sc)
+	}
+	return o, nil
+}
+
+// commandLine is the process's command line, as containerd builds it: the
+// config's command replaces the image's entrypoint and, given alone, its
+// Cmd too; the config's args replace the image's Cmd.
+func commandLine(cfg *runtimeapi.ContainerConfig, icfg *imgspecv1.Image) ([]string, error) {
+	command, args := cfg.GetCommand(), cfg.GetArgs()
+	if len(command) == 0 {
+		if len(args) == 0 {
+			args = icfg.Config.Cmd
+		}
+		command = icfg.Config.Entrypoint
+	}
+	out := append(append([]string{}, command...), args...)
+	if len(out) == 0 {
+		return nil, invalid("no command: the config gives none and the image has none")
+	}
+	return out, nil
+}
+
+// mountOptions makes the config's mounts bind mounts; a host path that
+// is missing is made as a directory, as containerd and the kubelet's
+// hostPath "DirectoryOrCreate" do.
+func mountOptions(o *run.Options, mounts []*runtimeapi.Mount) error {
+	for _, m := range mounts {
+		if m.GetImage() != nil && m.GetImage().GetImage() != "" {
+			return invalid("mount %s: image volumes are not supported", m.GetContainerPath())
+		}
+		if m.GetRecursiveReadOnly() {
+			return invalid("mount %s: recursive read-only mounts are not supported", m.GetContainerPath())
+		}
+		if !filepath.IsAbs(m.GetContainerPath()) || !filepath.IsAbs(m.GetHostPath()) {
+			return invalid("mount %q -> %q: both paths must be absolute", m.GetHostPath(), m.GetContainerPath())
+		}
+		if _, err := os.Stat(m.GetHostPath()); errors.Is(err, os.ErrNotExist) {
+			if err := os.MkdirAll(m.GetHostPath(), 0o755); err != nil {
+				return status.Errorf(codes.Internal, "mount source %s: %v", m.GetHostPath(), err)
+			}
+		}
+		o.Mounts = append(o.Mounts, run.Mount{Type: "bind", Source: m.GetHostPath(), Target: m.GetContainerPath(), ReadOnly: m.GetReadonly()})
+	}
+	return nil
+}
+
+// mountPropagation is the propagation each mount asks for, by container
+// path, when not private.
+func mountPropagation(mounts []*runtimeapi.Mount) map[string]string {
+	out := map[string]string{}
+	for _, m := range mounts {
+		switch m.GetPropagation() {
+		case runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER:
+			out[m.GetContainerPath()] = "rslave"
+		case runtimeapi.MountPropagation_PROPAGATION_BIDIRECTIONAL:
+			out[m.GetContainerPath()] = "rshared"
+		}
+	}
+	return out
+}
+
+func withoutPropagation(opts []string) []string {
+	var out []string
+	for _, o := range opts {
+		switch o {
+		case "private", "rprivate", "slave", "rslave", "shared", "rshared":
+		default:
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// containerNamespaces: a container of a pod on the host's network gets the
+// host's network and UTS namespace; IPC and PID as the container config
+// says where the pod does not share them.
+func containerNamespaces(o *run.Options, ns *runtimeapi.NamespaceOption, sb *runtimeapi.PodSandboxConfig) error {
+	sbns := sb.GetLinux().GetSecurityContext().GetNamespaceOptions()
+	if sbns.GetNetwork() == runtimeapi.NamespaceMode_NODE {
+		o.Network, o.UTS = "host", "host"
+	}
+	if ns.GetIpc() == runtimeapi.NamespaceMode_NODE && sbns.GetIpc() == runtimeapi.NamespaceMode_NODE {
+		o.IPC = "host"
+	}
+	switch {
+	case ns.GetPid() == runtimeapi.NamespaceMode_TARGET:
+		return invalid("a PID namespace of another container (TARGET) is not supported")
+	case ns.GetPid() == runtimeapi.NamespaceMode_NODE && sbns.GetPid() == runtimeapi.NamespaceMode_NODE:
+		o.PID = "host"
+	}
+	return nil
+}
+
+// containerSecurity maps the security context onto lib/run's options:
+// user and groups, capabilities, privileges, read-only root, seccomp.
+func containerSecurity(o *run.Options, sc *runtimeapi.LinuxContainerSecurityContext) error {
+	if sc == nil {
+		return nil
+	}
+	switch {
+	case sc.GetRunAsUser() != nil:
+		o.User = fmt.Sprint(sc.GetRunAsUser().GetValue())
+	case sc.GetRunAsUsername() != "":
+		o.User = sc.GetRunAsUsername()
+	}
+	if g := sc.GetRunAsGroup(); g != nil {
+		if o.User == "" {
+			return invalid("run_as_group needs run_as_user or run_as_username")
+		}
+		o.User += fmt.Sprintf(":%d", g.GetValue())
+	}
+	for _, g := range sc.GetSupplementalGroups() {
+		o.GroupAdd = append(o.GroupAdd, fmt.Sprint(g))
+	}
+	if sc.GetSupplementalGroupsPolicy() == runtimeapi.SupplementalGroupsPolicy_Strict {
+		return invalid("the Strict supplemental groups policy is not supported")
+	}
+	o.Privileged, o.ReadOnly, o.NoNewPrivileges = sc.GetPrivileged(), sc.GetReadonlyRootfs(), sc.GetNoNewPrivs()
+	if caps := sc.GetCapabilities(); caps != nil {
+		o.CapAdd, o.CapDrop = caps.GetAddCapabilities(), caps.GetDropCapabilities()
+		if err := run.CheckCaps(append(append(append([]string{}, o.CapAdd...), o.CapDrop...), caps.GetAddAmbientCapabilities()...)); err != nil {
+			return invalid("%v", err)
+		}
+	}
+	if err := checkAppArmor(sc.GetApparmor(), sc.GetApparmorProfile()); err != nil {
+		return err
+	}
+	var err error
+	o.Seccomp, err = seccompOption(sc.GetSeccomp(), sc.GetSeccompProfilePath(), sc.GetPrivileged())
+	return err
+}
+
+// customizeSecurity applies what has no ctr-run option: ambient
+// capabilities, masked and read-only paths, an unmasked /proc.
+func customizeSecurity(spec *specs.Spec, sc *runtimeapi.LinuxContainerSecurityContext) error {
+	if sc == nil {
+		return nil
+	}
+	if amb := sc.GetCapabilities().GetAddAmbientCapabilities(); len(amb) > 0 && spec.Process.Capabilities != nil {
+		for _, c := range amb {
+			c = strings.ToUpper(c)
+			if !strings.HasPrefix(c, "CAP_") {
+				c = "CAP_" + c
+			}
+			pc := spec.Process.Capabilities
+			pc.Ambient = appendNew(pc.Ambient, c)
+			pc.Inheritable = appendNew(pc.Inheritable, c)
+			pc.Permitted = appendNew(pc.Permitted, c)
+			pc.Effective = appendNew(pc.Effective, c)
+			pc.Bounding = appendNew(pc.Bounding, c)
+		}
+	}
+	if sc.GetPrivileged() {
+		return nil
+	}
+	if len(sc.GetMaskedPaths()) > 0 {
+		spec.Linux.MaskedPaths = sc.GetMaskedPaths()
+	}
+	if len(sc.GetReadonlyPaths()) > 0 {
+		spec.Linux.ReadonlyPaths = sc.GetReadonlyPaths()
+	}
+	return nil
+}
+
+func appendNew(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}
+
+// seccompOption is lib/run's Seccomp for a profile: RuntimeDefault (and
+// none given, as CRI-O's seccomp_use_default_when_empty) is ctr's
+// default, Unconfined none, Localhost a profile file on the host.
+func seccompOption(p *runtimeapi.SecurityProfile, deprecated string, privileged bool) (string, error) {
+	if privileged {
+		return "unconfined", nil
+	}
+	if p == nil {
+		switch {
+		case deprecated == "", deprecated == "runtime/default", deprecated == "docker/default":
+			return "", nil
+		case deprecated == "unconfined":
+			return "unconfined", nil
+		case strings.HasPrefix(deprecated, "localhost/"):
+			p = &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_Localhost, LocalhostRef: strings.TrimPrefix(deprecated, "localhost/")}
+		default:
+			return "", invalid("seccomp profile %q: want runtime/default, unconfined or localhost/PATH", deprecated)
+		}
+	}
+	switch p.GetProfileType() {
+	case runtimeapi.SecurityProfile_RuntimeDefault:
+		return "", nil
+	case runtimeapi.SecurityProfile_Unconfined:
+		return "unconfined", nil
+	}
+	ref := p.GetLocalhostRef()
+	if !filepath.IsAbs(ref) {
+		return "", invalid("seccomp profile %q: a localhost profile is an absolute path", ref)
+	}
+	if _, err := os.Stat(ref); err != nil {
+		return "", invalid("seccomp profile: %v", err)
+	}
+	return ref, nil
+}
+
+// checkAppArmor refuses an AppArmor profile of the host's when the kernel
+// has no AppArmor (this runtime's hosts): the default and unconfined
+// profiles are what such a kernel gives anyway.
+func checkAppArmor(p *runtimeapi.SecurityProfile, deprecated string) error {
+	local := p.GetProfileType() == runtimeapi.SecurityProfile_Localhost || strings.HasPrefix(deprecated, "localhost/")
+	if !local {
+		return nil
+	}
+	if _, err := os.Stat("/sys/kernel/security/apparmor"); err == nil {
+		return invalid("AppArmor profiles of the host's are not supported by this runtime")
+	}
+	return invalid("AppArmor profile %s: AppArmor is not enabled on this host", cmpOr(p.GetLocalhostRef(), deprecated))
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// applyResources sets the CRI's resources on the spec.
+func applyResources(spec *specs.Spec, r *runtimeapi.LinuxContainerResources) {
+	if r == nil {
+		return
+	}
+	if spec.Linux.Resources == nil {
+		spec.Linux.Resources = &specs.LinuxResources{}
+	}
+	run.MergeResources(spec.Linux.Resources, ociResources(r))
+	if r.GetOomScoreAdj() != 0 {
+		adj := int(r.GetOomScoreAdj())
+		spec.Process.OOMScoreAdj = &adj
+	}
+}
+
+// ociResources is the OCI form of the CRI's resources (zero: not set).
+func ociResources(r *runtimeapi.LinuxContainerResources) *specs.LinuxResources {
+	out := &specs.LinuxResources{}
+	cpu := &specs.LinuxCPU{Cpus: r.GetCpusetCpus(), Mems: r.GetCpusetMems()}
+	if v := r.GetCpuShares(); v > 0 {
+		u := uint64(v)
+		cpu.Shares = &u
+	}
+	if v := r.GetCpuQuota(); v > 0 {
+		cpu.Quota = &v
+	}
+	if v := r.GetCpuPeriod(); v > 0 {
+		u := uint64(v)
+		cpu.Period = &u
+	}
+	if *cpu != (specs.LinuxCPU{}) {
+		out.CPU = cpu
+	}
+	if v := r.GetMemoryLimitInBytes(); v > 0 {
+		out.Memory = &specs.LinuxMemory{Limit: &v}
+		if sw := r.GetMemorySwapLimitInBytes(); sw > 0 {
+			out.Memory.Swap = &sw
+		}
+	}
+	for _, h := range r.GetHugepageLimits() {
+		out.HugepageLimits = append(out.HugepageLimits, specs.LinuxHugepageLimit{Pagesize: h.GetPageSize(), Limit: h.GetLimit()})
+	}
+	if len(r.GetUnified()) > 0 {
+		out.Unified = r.GetUnified()
+	}
+	return out
+}
+
+// container finds a CRI container by ID or unique ID prefix.
+func (s *RuntimeService) container(id string) (run.Container, *runtimeapi.ContainerConfig, error) {
+	if id == "" {
+		return run.Container{}, nil, invalid("no container ID")
+	}
+	c, err := s.Runs.Get(id)
+	if errors.Is(err, errdefs.ErrNotFound) || (err == nil && (c.Labels[labelContainerConfig] == "" || c.Name == id)) {
+		return c, nil, notFound("container", id)
+	}
+	if err != nil {
+		return c, nil, grpcError(err)
+	}
+	var cfg runtimeapi.ContainerConfig
+	if err := decodeConfig(c.Labels[labelContainerConfig], &cfg); err != nil {
+		return c, nil, status.Errorf(codes.Internal, "container %s: its config: %v", c.ID, err)
+	}
+	return c, &cfg, nil
+}
+
+// StartContainer starts a created container under its ctr-monitor.
+func (s *RuntimeService) StartContainer(_ context.Context, req *runtimeapi.StartContainerRequest) (*runtimeapi.StartContainerResponse, error) {
+	c, _, err := s.container(req.GetContainerId())
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != "created" {
+		return nil, status.Errorf(codes.FailedPrecondition, "container %s is %s, not created", c.ID, c.Status)
+	}
+	p, err := s.sandbox(c.Labels[labelSandboxID])
+	if err != nil {
+		return nil, err
+	}
+	if sb, err := s.view(p); err != nil || !sb.ready {
+		return nil, status.Errorf(codes.FailedPrecondition, "pod sandbox %s is not ready (stopped)", p.ID)
+	}
+	if _, err := s.Runs.Start(c.ID, s.Start); err != nil {
+		return nil, grpcError(err)
+	}
+	return &runtimeapi.StartContainerResponse{}, nil
+}
+
+// StopContainer stops a running container (its stop signal, SIGKILL after
+// the timeout) and returns once its exit is recorded. One that is not
+// running is no error.
+func (s *RuntimeService) StopContainer(ctx context.Context, req *runtimeapi.StopContainerRequest) (*runtimeapi.StopContainerResponse, error) {
+	c, _, err := s.container(req.GetContainerId())
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != "running" {
+		return &runtimeapi.StopContainerResponse{}, nil
+	}
+	timeout := max(time.Duration(req.GetTimeout())*time.Second, 0)
+	if err := s.Runs.Stop(ctx, c.ID, &timeout); err != nil {
+		return nil, grpcError(err)
+	}
+	s.waitExit(ctx, c.ID)
+	return &runtimeapi.StopContainerResponse{}, nil
+}
+
+// waitExit waits, a few seconds at most, for the container's monitor to
+// record its exit (ContainerStatus then has the code).
+func (s *RuntimeService) waitExit(ctx context.Context, id string) {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		c, err := s.Runs.Get(id)
+		if err != nil || (c.Status == "exited" && c.ExitCode != nil) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// RemoveContainer removes a container, killing it if it runs. One that is
+// gone already is no error.
+func (s *RuntimeService) RemoveContainer(_ context.Context, req *runtimeapi.RemoveContainerRequest) (*runtimeapi.RemoveContainerResponse, error) {
+	c, _, err := s.container(req.GetContainerId())
+	if status.Code(err) == codes.NotFound {
+		return &runtimeapi.RemoveContainerResponse{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Runs.Remove(c.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return nil, grpcError(err)
+	}
+	return &runtimeapi.RemoveContainerResponse{}, nil
+}
+
+func containerState(c run.Container) runtimeapi.ContainerState {
+	switch c.Status {
+	case "created":
+		return runtimeapi.ContainerState_CONTAINER_CREATED
+	case "running":
+		return runtimeapi.ContainerState_CONTAINER_RUNNING
+	case "exited":
+		return runtimeapi.ContainerState_CONTAINER_EXITED
+	}
+	return runtimeapi.ContainerState_CONTAINER_UNKNOWN
+}
+
+// ContainerStatus reports a container: state, times, exit code and
+// reason, image, mounts, log path; with verbose, its PID and OCI spec.
+func (s *RuntimeService) ContainerStatus(_ context.Context, req *runtimeapi.ContainerStatusRequest) (*runtimeapi.ContainerStatusResponse, error) {
+	c, cfg, err := s.container(req.GetContainerId())
+	if err != nil {
+		return nil, err
+	}
+	st := &runtimeapi.ContainerStatus{
+		Id: c.ID, Metadata: cfg.GetMetadata(), State: containerState(c), CreatedAt: c.Created.UnixNano(),
+		Image: cfg.GetImage(), ImageRef: c.ImageID, ImageId: c.ImageID,
+		Labels: cfg.GetLabels(), Annotations: cfg.GetAnnotations(), Mounts: cfg.GetMounts(),
+	}
+	if c.StartedAt != nil && st.State != runtimeapi.ContainerState_CONTAINER_CREATED {
+		st.StartedAt = c.StartedAt.UnixNano()
+	}
+	if st.State == runtimeapi.ContainerState_CONTAINER_EXITED {
+		if c.FinishedAt != nil {
+			st.FinishedAt = c.FinishedAt.UnixNano()
+		}
+		switch {
+		case c.OOMKilled:
+			st.Reason = "OOMKilled"
+		case c.ExitCode == nil:
+			st.Reason, st.Message = "Unknown", "the container's monitor ended before it recorded an exit"
+		case *c.ExitCode == 0:
+			st.Reason = "Completed"
+		default:
+			st.Reason = "Error"
+		}
+		if c.ExitCode != nil {
+			st.ExitCode = int32(*c.ExitCode)
+		}
+	}
+	spec, _ := s.Runs.Spec(c.ID)
+	if spec != nil {
+		st.LogPath = spec.Annotations[run.AnnotLogPath]
+		st.User = &runtimeapi.ContainerUser{Linux: &runtimeapi.LinuxContainerUser{
+			Uid: int64(spec.Process.User.UID), Gid: int64(spec.Process.User.GID)}}
+		for _, g := range spec.Process.User.AdditionalGids {
+			st.User.Linux.SupplementalGroups = append(st.User.Linux.SupplementalGroups, int64(g))
+		}
+		st.Resources = criResources(spec)
+	}
+	out := &runtimeapi.ContainerStatusResponse{Status: st}
+	if req.GetVerbose() {
+		info, _ := json.Marshal(map[string]any{"pid": c.Pid, "sandboxID": c.Labels[labelSandboxID], "runtimeSpec": spec})
+		out.Info = map[string]string{"info": string(info)}
+	}
+	return out, nil
+}
+
+// criResources is the spec's resources in the CRI's form.
+func criResources(spec *specs.Spec) *runtimeapi.ContainerResources {
+	r := spec.Linux.Resources
+	if r == nil {
+		return nil
+	}
+	out := &runtimeapi.LinuxContainerResources{Unified: r.Unified}
+	if c := r.CPU; c != nil {
+		if c.Shares != nil {
+			out.CpuShares = int64(*c.Shares)
+		}
+		if c.Quota != nil {
+			out.CpuQuota = *c.Quota
+		}
+		if c.Period != nil {
+			out.CpuPeriod = int64(*c.Period)
+		}
+		out.CpusetCpus, out.CpusetMems = c.Cpus, c.Mems
+	}
+	if m := r.Memory; m != nil {
+		if m.Limit != nil {
+			out.MemoryLimitInBytes = *m.Limit
+		}
+		if m.Swap != nil {
+			out.MemorySwapLimitInBytes = *m.Swap
+		}
+	}
+	if spec.Process.OOMScoreAdj != nil {
+		out.OomScoreAdj = int64(*spec.Process.OOMScoreAdj)
+	}
+	for _, h := range r.HugepageLimits {
+		out.HugepageLimits = append(out.HugepageLimits, &runtimeapi.HugepageLimit{PageSize: h.Pagesize, Limit: h.Limit})
+	}
+	return &runtimeapi.ContainerResources{Linux: out}
+}
+
+// ListContainers lists the CRI's containers (not the pods' infra),
+// filtered by ID or prefix, state, sandbox and labels.
+func (s *RuntimeService) ListContainers(_ context.Context, req *runtimeapi.ListContainersRequest) (*runtimeapi.ListContainersResponse, error) {
+	all, err := s.Runs.List(true)
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	f := req.GetFilter()
+	out := &runtimeapi.ListContainersResponse{Containers: []*runtimeapi.Container{}}
+	for _, c := range all {
+		if c.Labels[labelContainerConfig] == "" || (f.GetId() != "" && !strings.HasPrefix(c.ID, f.GetId())) ||
+			(f.GetPodSandboxId() != "" && !strings.HasPrefix(c.Labels[labelSandboxID], f.GetPodSandboxId())) {
+			continue
+		}
+		if f.GetState() != nil && f.GetState().GetState() != containerState(c) {
+			continue
+		}
+		var cfg runtimeapi.ContainerConfig
+		if decodeConfig(c.Labels[labelContainerConfig], &cfg) != nil || !matchLabels(cfg.GetLabels(), f.GetLabelSelector()) {
+			continue
+		}
+		out.Containers = append(out.Containers, &runtimeapi.Container{
+			Id: c.ID, PodSandboxId: c.Labels[labelSandboxID], Metadata: cfg.GetMetadata(), Image: cfg.GetImage(),
+			ImageRef: c.ImageID, ImageId: c.ImageID, State: containerState(c), CreatedAt: c.Created.UnixNano(),
+			Labels: cfg.GetLabels(), Annotations: cfg.GetAnnotations(),
+		})
+	}
+	return out, nil
+}
+
+// ExecSync runs a command in a running container and returns its output
+// and status; past the timeout the command is killed and the call fails
+// with DeadlineExceeded.
+func (s *RuntimeService) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
+	c, _, err := s.container(req.GetContainerId())
+	if err != nil {
+		return nil, err
+	}
+	if len(req.GetCmd()) == 0 {
+		return nil, invalid("no command")
+	}
+	if c.Status != "running" {
+		return nil, status.Errorf(codes.FailedPrecondition, "container %s is not running", c.ID)
+	}
+	if t := req.GetTimeout(); t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(t)*time.Second)
+		defer cancel()
+	}
+	var stdout, stderr bytes.Buffer
+	code, err := s.Runs.ExecContext(ctx, c.ID, run.ExecOptions{Args: req.GetCmd(), Stdout: &stdout, Stderr: &stderr})
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, status.Errorf(codes.DeadlineExceeded, "command %q timed out after %ds", req.GetCmd(), req.GetTimeout())
+	}
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	return &runtimeapi.ExecSyncResponse{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), ExitCode: int32(code)}, nil
+}
+
+// UpdateContainerResources changes a container's limits: at once if it
+// runs (the runtime's update), and in its config for later starts.
+func (s *RuntimeService) UpdateContainerResources(_ context.Context, req *runtimeapi.UpdateContainerResourcesRequest) (*runtimeapi.UpdateContainerResourcesResponse, error) {
+	c, _, err := s.container(req.GetContainerId())
+	if err != nil {
+		return nil, err
+	}
+	r := req.GetLinux()
+	if r == nil {
+		return &runtimeapi.UpdateContainerResourcesResponse{}, nil
+	}
+	var adj *int
+	if r.GetOomScoreAdj() != 0 {
+		v := int(r.GetOomScoreAdj())
+		adj = &v
+	}
+	if err := s.Runs.UpdateResources(c.ID, ociResources(r), adj); err != nil {
+		return nil, grpcError(err)
+	}
+	return &runtimeapi.UpdateContainerResourcesResponse{}, nil
+}
+
+// ReopenContainerLog has the container's monitor reopen its log (the
+// kubelet has moved it away to rotate it).
+func (s *RuntimeService) ReopenContainerLog(_ context.Context, req *runtimeapi.ReopenContainerLogRequest) (*runtimeapi.ReopenContainerLogResponse, error) {
+	c, _, err := s.container(req.GetContainerId())
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != "running" {
+		return nil, status.Errorf(codes.FailedPrecondition, "container %s is not running", c.ID)
+	}
+	if err := s.Runs.ReopenLog(c.ID); err != nil {
+		return nil, grpcError(err)
+	}
+	return &runtimeapi.ReopenContainerLogResponse{}, nil
+}

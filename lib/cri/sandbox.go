@@ -1,0 +1,350 @@
+package cri
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+
+	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/network"
+	"github.com/ctr-project/ctr/lib/run"
+)
+
+// A pod sandbox is a pod of lib/run (podman's kind: an infra process
+// holding the namespaces, a cgroup parent, the network attachment with
+// its ports), and each CRI container a container of that pod under its
+// own ctr-monitor. What the kubelet asked for is kept with them, in their
+// labels, so that a ctr-cri started again finds everything as it was with
+// no second record to keep in step.
+
+// Labels under which the kubelet's configs are kept.
+const (
+	labelSandboxConfig   = "io.ctr.cri.sandbox-config"   // protojson PodSandboxConfig
+	labelContainerConfig = "io.ctr.cri.container-config" // protojson ContainerConfig
+	labelSandboxID       = "io.ctr.cri.sandbox-id"
+	labelRuntimeHandler  = "io.ctr.cri.runtime-handler"
+)
+
+func encodeConfig(m proto.Message) (string, error) {
+	b, err := protojson.Marshal(m)
+	return string(b), err
+}
+
+func decodeConfig(s string, m proto.Message) error {
+	return protojson.Unmarshal([]byte(s), m)
+}
+
+// sandboxName is the pod's name in lib/run, as CRI-O names its infra:
+// unique per pod name, namespace, UID and attempt.
+func sandboxName(md *runtimeapi.PodSandboxMetadata) string {
+	return fmt.Sprintf("k8s_POD_%s_%s_%s_%d", md.GetName(), md.GetNamespace(), md.GetUid(), md.GetAttempt())
+}
+
+// invalid is the CRI's InvalidArgument.
+func invalid(format string, args ...any) error {
+	return status.Errorf(codes.InvalidArgument, format, args...)
+}
+
+func notFound(kind, id string) error {
+	return status.Errorf(codes.NotFound, "%s %q not found", kind, id)
+}
+
+// RunPodSandbox makes a pod with its infra running: its network (with the
+// ports), namespaces, cgroup parent, host name and DNS as configured.
+func (s *RuntimeService) RunPodSandbox(ctx context.Context, req *runtimeapi.RunPodSandboxRequest) (*runtimeapi.RunPodSandboxResponse, error) {
+	cfg := req.GetConfig()
+	md := cfg.GetMetadata()
+	if md.GetName() == "" || md.GetNamespace() == "" || md.GetUid() == "" {
+		return nil, invalid("the sandbox config needs metadata with a name, namespace and uid")
+	}
+	if h := req.GetRuntimeHandler(); h != "" && h != DefaultHandler {
+		return nil, invalid("runtime handler %q: this runtime has one, %q", h, DefaultHandler)
+	}
+	po, err := s.podOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	enc, err := encodeConfig(cfg)
+	if err != nil {
+		return nil, invalid("sandbox config: %v", err)
+	}
+	po.Labels = map[string]string{labelSandboxConfig: enc, labelRuntimeHandler: DefaultHandler}
+	if _, err := s.Runs.GetPod(po.Name); err == nil {
+		return nil, status.Errorf(codes.AlreadyExists, "a pod sandbox named %s exists already", po.Name)
+	}
+	if dir := cfg.GetLogDirectory(); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, status.Errorf(codes.Internal, "the pod's log directory: %v", err)
+		}
+	}
+	p, err := s.Runs.CreatePod(ctx, po)
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: p.ID}, nil
+}
+
+// DefaultHandler is the one runtime handler ctr-cri has: ctr-runtime.
+const DefaultHandler = "ctr-runtime"
+
+// podOptions maps a sandbox config onto a pod: what it shares (the
+// network, IPC and PID namespaces as asked; UTS with the network), its
+// network (podman's default CNI network, or the host's), ports, DNS,
+// sysctls and cgroup parent.
+func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOptions, error) {
+	lin := cfg.GetLinux()
+	sc := lin.GetSecurityContext()
+	ns := sc.GetNamespaceOptions()
+	po := run.PodOptions{Name: sandboxName(cfg.GetMetadata()), Share: []string{}, Start: s.Start}
+	// The host's network: the infra has none of its own, and each
+	// container is given the host's (containerOptions).
+	hostNet := ns.GetNetwork() == runtimeapi.NamespaceMode_NODE
+	if !hostNet {
+		po.Infra.Network = run.NetBridge
+		po.Share = append(po.Share, "net", "uts")
+		po.Hostname = cfg.GetHostname()
+		if po.Hostname == "" {
+			// containerd's choice: the node's name.
+			h, err := os.Hostname()
+			if err != nil {
+				return po, status.Errorf(codes.Internal, "host name: %v", err)
+			}
+			po.Hostname = h
+		}
+		if err := run.CheckHostname(po.Hostname); err != nil {
+			return po, invalid("%v", err)
+		}
+	}
+	if ns.GetIpc() == runtimeapi.NamespaceMode_POD {
+		po.Share = append(po.Share, "ipc")
+	}
+	switch ns.GetPid() {
+	case runtimeapi.NamespaceMode_POD:
+		po.Share = append(po.Share, "pid")
+	case runtimeapi.NamespaceMode_TARGET:
+		return po, invalid("a sandbox's PID namespace cannot be another container's (TARGET)")
+	}
+	if ns.GetIpc() == runtimeapi.NamespaceMode_TARGET || ns.GetNetwork() == runtimeapi.NamespaceMode_TARGET {
+		return po, invalid("only the PID namespace may be TARGET")
+	}
+	if err := portOptions(&po.Infra, cfg.GetPortMappings(), hostNet); err != nil {
+		return po, err
+	}
+	if dns := cfg.GetDnsConfig(); dns != nil {
+		po.Infra.DNS, po.Infra.DNSSearch, po.Infra.DNSOptions = dns.GetServers(), dns.GetSearches(), dns.GetOptions()
+		if len(po.Infra.DNS) == 0 && len(po.Infra.DNSSearch)+len(po.Infra.DNSOptions) > 0 {
+			po.Infra.DNS = nil // the host's servers, with the searches and options given
+		}
+	}
+	if len(lin.GetSysctls()) > 0 {
+		po.Infra.Sysctls = lin.GetSysctls()
+	}
+	parent := lin.GetCgroupParent()
+	if strings.HasSuffix(parent, ".slice") {
+		return po, invalid("cgroup parent %q is a systemd slice: this runtime uses the cgroupfs driver", parent)
+	}
+	po.CgroupParent = parent
+	if err := infraSecurity(&po.Infra, sc); err != nil {
+		return po, err
+	}
+	return po, nil
+}
+
+// portOptions publishes the sandbox's ports that name a host port (the
+// others are only the container's, as with CRI-O and containerd).
+func portOptions(o *run.Options, ports []*runtimeapi.PortMapping, hostNet bool) error {
+	for _, pm := range ports {
+		if pm.GetHostPort() <= 0 {
+			continue
+		}
+		if hostNet {
+			continue // the container's port is the host's already
+		}
+		proto := strings.ToLower(pm.GetProtocol().String())
+		if proto != "tcp" && proto != "udp" {
+			return invalid("port %d: protocol %s is not supported (tcp or udp)", pm.GetContainerPort(), pm.GetProtocol())
+		}
+		o.Publish = append(o.Publish, network.PortMapping{HostIP: pm.GetHostIp(), HostPort: int(pm.GetHostPort()),
+			ContainerPort: int(pm.GetContainerPort()), Protocol: proto})
+	}
+	return nil
+}
+
+// infraSecurity applies the sandbox's security context to its infra
+// process: its user and groups, a read-only root, the seccomp profile.
+func infraSecurity(o *run.Options, sc *runtimeapi.LinuxSandboxSecurityContext) error {
+	if sc == nil {
+		return nil
+	}
+	if u := sc.GetRunAsUser(); u != nil {
+		o.User = fmt.Sprint(u.GetValue())
+		if g := sc.GetRunAsGroup(); g != nil {
+			o.User += fmt.Sprintf(":%d", g.GetValue())
+		}
+	} else if sc.GetRunAsGroup() != nil {
+		return invalid("run_as_group needs run_as_user")
+	}
+	for _, g := range sc.GetSupplementalGroups() {
+		o.GroupAdd = append(o.GroupAdd, fmt.Sprint(g))
+	}
+	o.ReadOnly = sc.GetReadonlyRootfs()
+	var err error
+	o.Seccomp, err = seccompOption(sc.GetSeccomp(), sc.GetSeccompProfilePath(), sc.GetPrivileged())
+	return err
+}
+
+// StopPodSandbox stops the pod's containers at once (SIGKILL after their
+// stop signal: the kubelet has stopped them gracefully before) and its
+// infra, which releases the network. Stopping a stopped sandbox is no
+// error.
+func (s *RuntimeService) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
+	p, err := s.sandbox(req.GetPodSandboxId())
+	if err != nil {
+		return nil, err
+	}
+	now := time.Duration(0)
+	if _, err := s.Runs.StopPod(ctx, p.ID, &now); err != nil {
+		return nil, grpcError(err)
+	}
+	return &runtimeapi.StopPodSandboxResponse{}, nil
+}
+
+// RemovePodSandbox removes the pod, its containers and what it holds on
+// the host. A sandbox that is gone already is no error.
+func (s *RuntimeService) RemovePodSandbox(_ context.Context, req *runtimeapi.RemovePodSandboxRequest) (*runtimeapi.RemovePodSandboxResponse, error) {
+	p, err := s.sandbox(req.GetPodSandboxId())
+	if status.Code(err) == codes.NotFound {
+		return &runtimeapi.RemovePodSandboxResponse{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Runs.RemovePod(p.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+		return nil, grpcError(err)
+	}
+	return &runtimeapi.RemovePodSandboxResponse{}, nil
+}
+
+// sandbox finds a CRI pod by ID or unique ID prefix, with its state.
+func (s *RuntimeService) sandbox(id string) (run.Pod, error) {
+	if id == "" {
+		return run.Pod{}, invalid("no pod sandbox ID")
+	}
+	p, err := s.Runs.GetPod(id)
+	if errors.Is(err, errdefs.ErrNotFound) || (err == nil && (p.Labels[labelSandboxConfig] == "" || p.Name == id)) {
+		return run.Pod{}, notFound("pod sandbox", id)
+	}
+	if err != nil {
+		return p, grpcError(err)
+	}
+	return p, nil
+}
+
+// sandboxView is a pod as the CRI shows it.
+type sandboxView struct {
+	pod    run.Pod
+	config runtimeapi.PodSandboxConfig
+	ready  bool
+}
+
+func (s *RuntimeService) view(p run.Pod) (*sandboxView, error) {
+	v := &sandboxView{pod: p}
+	if err := decodeConfig(p.Labels[labelSandboxConfig], &v.config); err != nil {
+		return nil, status.Errorf(codes.Internal, "pod %s: its sandbox config: %v", p.ID, err)
+	}
+	v.ready = len(p.Containers) > 0 && p.Containers[0].Infra && p.Containers[0].Status == "running"
+	return v, nil
+}
+
+func (v *sandboxView) state() runtimeapi.PodSandboxState {
+	if v.ready {
+		return runtimeapi.PodSandboxState_SANDBOX_READY
+	}
+	return runtimeapi.PodSandboxState_SANDBOX_NOTREADY
+}
+
+// PodSandboxStatus reports a sandbox: its state, address and config.
+func (s *RuntimeService) PodSandboxStatus(_ context.Context, req *runtimeapi.PodSandboxStatusRequest) (*runtimeapi.PodSandboxStatusResponse, error) {
+	p, err := s.sandbox(req.GetPodSandboxId())
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.view(p)
+	if err != nil {
+		return nil, err
+	}
+	st := &runtimeapi.PodSandboxStatus{
+		Id: p.ID, Metadata: v.config.GetMetadata(), State: v.state(), CreatedAt: p.Created.UnixNano(),
+		Labels: v.config.GetLabels(), Annotations: v.config.GetAnnotations(), RuntimeHandler: DefaultHandler,
+		Network: &runtimeapi.PodSandboxNetworkStatus{},
+		Linux: &runtimeapi.LinuxPodSandboxStatus{Namespaces: &runtimeapi.Namespace{
+			Options: v.config.GetLinux().GetSecurityContext().GetNamespaceOptions()}},
+	}
+	if v.ready && p.InfraID != "" {
+		if ips, err := s.Runs.Addresses(p.InfraID); err == nil && len(ips) > 0 {
+			st.Network.Ip = ips[0]
+			for _, ip := range ips[1:] {
+				st.Network.AdditionalIps = append(st.Network.AdditionalIps, &runtimeapi.PodIP{Ip: ip})
+			}
+		}
+	}
+	out := &runtimeapi.PodSandboxStatusResponse{Status: st}
+	if req.GetVerbose() {
+		rec := p
+		delete(rec.Labels, labelSandboxConfig)
+		info, _ := json.Marshal(map[string]any{"pod": rec, "config": json.RawMessage(p.Labels[labelSandboxConfig])})
+		out.Info = map[string]string{"info": string(info)}
+	}
+	return out, nil
+}
+
+// ListPodSandbox lists the CRI's pods, filtered by ID (or prefix), state
+// and labels.
+func (s *RuntimeService) ListPodSandbox(_ context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
+	pods, err := s.Runs.Pods()
+	if err != nil {
+		return nil, grpcError(err)
+	}
+	f := req.GetFilter()
+	out := &runtimeapi.ListPodSandboxResponse{Items: []*runtimeapi.PodSandbox{}}
+	for _, p := range pods {
+		if p.Labels[labelSandboxConfig] == "" || (f.GetId() != "" && !strings.HasPrefix(p.ID, f.GetId())) {
+			continue
+		}
+		v, err := s.view(p)
+		if err != nil {
+			continue
+		}
+		if f.GetState() != nil && f.GetState().GetState() != v.state() {
+			continue
+		}
+		if !matchLabels(v.config.GetLabels(), f.GetLabelSelector()) {
+			continue
+		}
+		out.Items = append(out.Items, &runtimeapi.PodSandbox{
+			Id: p.ID, Metadata: v.config.GetMetadata(), State: v.state(), CreatedAt: p.Created.UnixNano(),
+			Labels: v.config.GetLabels(), Annotations: v.config.GetAnnotations(), RuntimeHandler: DefaultHandler,
+		})
+	}
+	return out, nil
+}
+
+// matchLabels says whether labels has every key and value of selector.
+func matchLabels(labels, selector map[string]string) bool {
+	for k, v := range selector {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
