@@ -263,11 +263,11 @@ func containerSecurity(o *run.Options, sc *runtimeapi.LinuxContainerSecurityCont
 			return invalid("%v", err)
 		}
 	}
-	if err := checkAppArmor(sc.GetApparmor(), sc.GetApparmorProfile()); err != nil {
+	if err := checkAppArmor(sc.GetApparmor(), sc.GetApparmorProfile()); err != nil { //nolint:staticcheck // the field older kubelets send
 		return err
 	}
 	var err error
-	o.Seccomp, err = seccompOption(sc.GetSeccomp(), sc.GetSeccompProfilePath(), sc.GetPrivileged())
+	o.Seccomp, err = seccompOption(sc.GetSeccomp(), sc.GetSeccompProfilePath(), sc.GetPrivileged()) //nolint:staticcheck // the field older kubelets send
 	return err
 }
 

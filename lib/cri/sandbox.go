@@ -199,7 +199,7 @@ func infraSecurity(o *run.Options, sc *runtimeapi.LinuxSandboxSecurityContext) e
 	}
 	o.ReadOnly = sc.GetReadonlyRootfs()
 	var err error
-	o.Seccomp, err = seccompOption(sc.GetSeccomp(), sc.GetSeccompProfilePath(), sc.GetPrivileged())
+	o.Seccomp, err = seccompOption(sc.GetSeccomp(), sc.GetSeccompProfilePath(), sc.GetPrivileged()) //nolint:staticcheck // the field older kubelets send
 	return err
 }
 

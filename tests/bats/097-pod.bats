@@ -19,17 +19,6 @@ GET() {
 # ctrtest: the test helper (shmget, hog), bind-mounted into a container.
 CTRTEST=(-v "$CTR_BIN/ctrtest:/ctrtest:ro")
 
-# pod_state: what a pod may leave on the host: pinned namespaces, veths,
-# leases of podman's network, iptables rules, cgroups and mounts of pods.
-pod_state() {
-	find /run/netns -maxdepth 1 -name 'ctr-*' 2>/dev/null | sort
-	ip -o link show type veth | awk -F': ' '{print $2}' | sort
-	find /var/lib/cni/networks/podman -type f ! -name lock ! -name 'last_reserved_ip*' 2>/dev/null | sort
-	iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' | sort
-	find /sys/fs/cgroup -path '*/ctr-pods/*' -type d 2>/dev/null | sort
-	findmnt -rn -o TARGET | grep "^$TEST_TMP" | sort
-}
-
 # container_field NAME FIELD: a field of the container's ps record.
 container_field() {
 	ctr-run "${STORAGE[@]}" ps -a --json | jq -r "select(.name == \"$1\") | .$2"

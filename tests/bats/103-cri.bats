@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# ctr-cri (issue 16, its first part): the CRI's image service and the
-# runtime's version and status, driven by crictl from cri-tools.
+# ctr-cri (issue 16): the CRI's image service, pod sandboxes and
+# containers, driven by crictl from cri-tools. Pods reach only their own
+# addresses; nothing is left on the host.
 
 # shellcheck disable=SC2154 # run --separate-stderr sets stderr
 bats_require_minimum_version 1.5.0
@@ -10,13 +11,35 @@ load helpers
 # stopped by teardown (its PID joins the servers').
 start_cri() {
 	CRI_SOCK=$TEST_TMP/cri.sock
-	ctr-cri --listen "$CRI_SOCK" "${STORAGE[@]}" "$NOTLS" 2>"$TEST_TMP/cri.log" 3>&- &
+	ctr-cri --listen "$CRI_SOCK" --runtime "$CTR_BIN/ctr-runtime" "${STORAGE[@]}" "$NOTLS" 2>>"$TEST_TMP/cri.log" 3>&- &
 	CRI_PID=$!
 	REGISTRY_PIDS+=("$CRI_PID")
-	until_true 10 '[ -S "$CRI_SOCK" ]'
 	# A config of its own: crictl warns about a missing one otherwise.
 	printf 'runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 60\n' "$CRI_SOCK" "$CRI_SOCK" >"$TEST_TMP/crictl.yaml"
 	CRICTL=("$CTR_BIN/crictl" --config "$TEST_TMP/crictl.yaml")
+	# Up once it answers (a socket a killed daemon left is there before).
+	until_true 10 'kill -0 "$CRI_PID" && "${CRICTL[@]}" version >/dev/null 2>&1'
+}
+
+# pod_config NAME UID: a sandbox config (JSON) on podman's default
+# network, its logs under $TEST_TMP/logs/NAME, its host name NAME-host.
+pod_config() {
+	jq -n --arg n "$1" --arg u "$2" --arg d "$TEST_TMP/logs/$1" \
+		'{metadata: {name: $n, namespace: "test", uid: $u, attempt: 1}, hostname: ($n + "-host"), log_directory: $d, linux: {}}'
+}
+
+# ctr_config NAME SCRIPT: a container config running sh -c SCRIPT in the
+# busybox test image, its log NAME.log, labelled tier=NAME.
+ctr_config() {
+	jq -n --arg n "$1" --arg s "$2" \
+		'{metadata: {name: $n}, image: {image: "localhost/busybox:latest"}, command: ["sh", "-c", $s], log_path: ($n + ".log"), labels: {tier: $n}}'
+}
+
+# crijq COMMAND ARGS... FILTER: a crictl command's JSON output through jq
+# (crictl takes its flags before the arguments only).
+crijq() {
+	local filter=${*: -1}
+	"${CRICTL[@]}" "$1" -o json "${@:2:$#-2}" | jq -r "$filter"
 }
 
 @test "cri: version and status; pull, list, inspect and remove images through crictl, in the store podman shares" {
@@ -70,7 +93,7 @@ start_cri() {
 
 @test "cri: what is not served yet says Unimplemented; ctr-cri stops on SIGTERM and removes its socket; a second one on the same socket is refused" {
 	start_cri
-	run "${CRICTL[@]}" pods
+	run "${CRICTL[@]}" checkpoint --export "$TEST_TMP/cp.tar" 0123456789ab
 	[ "$status" -ne 0 ]
 	[[ $output == *Unimplemented* ]]
 	run --separate-stderr ctr-cri --listen "$CRI_SOCK" "${STORAGE[@]}"
@@ -89,3 +112,177 @@ start_cri() {
 	[ "$status" -eq 0 ]
 	run_ctr 64 ctr-cri --listen "$CRI_SOCK" extra
 }
+
+@test "cri: a pod and its container round trip through crictl: runp, create, start, exec, logs, ps, inspect, update, stop, stopp, rmp; nothing left" {
+	local_busybox
+	pod_state >"$TEST_TMP/before"
+	start_cri
+	pod_config web u-1 >"$TEST_TMP/pod.json"
+	ctr_config app 'echo hello; echo oops >&2; while true; do echo tick; sleep 1; done' >"$TEST_TMP/app.json"
+	run --separate-stderr "${CRICTL[@]}" runp "$TEST_TMP/pod.json"
+	[ "$status" -eq 0 ]
+	local pod=$output
+	[[ $pod =~ ^[0-9a-f]{64}$ ]]
+	[ "$(crijq pods '.items[0].state')" = SANDBOX_READY ]
+	[ "$(crijq pods '.items[0].metadata.name')" = web ]
+	[[ $(crijq inspectp "$pod" .status.network.ip) =~ ^10\.88\. ]]
+	run --separate-stderr "${CRICTL[@]}" create "$pod" "$TEST_TMP/app.json" "$TEST_TMP/pod.json"
+	[ "$status" -eq 0 ]
+	local cid=$output
+	[[ $cid =~ ^[0-9a-f]{64}$ ]]
+	[ "$(crijq ps -a '.containers[0].state')" = CONTAINER_CREATED ]
+	[ "$(crijq ps -a --label tier=app '.containers | length')" -eq 1 ]
+	[ "$(crijq ps -a --label tier=other '.containers | length')" -eq 0 ]
+	run "${CRICTL[@]}" start "$cid"
+	[ "$status" -eq 0 ]
+	[ "$(crijq inspect "$cid" .status.state)" = CONTAINER_RUNNING ]
+	[ "$(crijq inspect "$cid" .status.logPath)" = "$TEST_TMP/logs/web/app.log" ]
+	# ExecSync: output, the pod's host name, the exit status.
+	run --separate-stderr "${CRICTL[@]}" exec -s "$cid" hostname
+	[ "$status" -eq 0 ]
+	[ "$output" = web-host ]
+	run "${CRICTL[@]}" exec -s "$cid" sh -c 'exit 3'
+	[ "$status" -ne 0 ]
+	[[ $output == *"exited with 3"* ]]
+	# Past its timeout the command fails at once, and is gone.
+	local t0=$SECONDS
+	run "${CRICTL[@]}" exec -s --timeout 1 "$cid" sleep 300
+	[ "$status" -ne 0 ]
+	[[ $output == *DeadlineExceeded* ]]
+	[ $((SECONDS - t0)) -lt 10 ]
+	run --separate-stderr "${CRICTL[@]}" exec -s "$cid" ps -o comm
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^sleep$' <<<"$output")" -le 1 ] # the loop's own sleep 1, at most
+	# The log, in the CRI's format, at the kubelet's path; crictl reads it.
+	until_true 10 'grep -q " stdout F tick$" "$TEST_TMP/logs/web/app.log"'
+	grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z stdout F hello$' "$TEST_TMP/logs/web/app.log"
+	grep -qE 'Z stderr F oops$' "$TEST_TMP/logs/web/app.log"
+	run "${CRICTL[@]}" logs "$cid"
+	[[ $output == *hello* ]]
+	[[ $output == *oops* ]]
+	# A new memory limit reaches the container's cgroup at once.
+	run "${CRICTL[@]}" update --memory 67108864 "$cid"
+	[ "$status" -eq 0 ]
+	local dir limit=""
+	for dir in $(cgroups_named "$cid"); do
+		[ -f "$dir/memory.limit_in_bytes" ] && limit=$(cat "$dir/memory.limit_in_bytes")
+		[ -f "$dir/memory.max" ] && limit=$(cat "$dir/memory.max")
+	done
+	[ "$limit" = 67108864 ]
+	[ "$(crijq inspect "$cid" .status.resources.linux.memoryLimitInBytes)" = 67108864 ]
+	# Stop: SIGTERM (sh ignores it in its loop? no: it dies of it), the
+	# exit code and reason recorded.
+	run "${CRICTL[@]}" stop -t 5 "$cid"
+	[ "$status" -eq 0 ]
+	[ "$(crijq inspect "$cid" .status.state)" = CONTAINER_EXITED ]
+	[ "$(crijq inspect "$cid" .status.exitCode)" = 143 ]
+	[ "$(crijq inspect "$cid" .status.reason)" = Error ]
+	run "${CRICTL[@]}" stopp "$pod"
+	[ "$status" -eq 0 ]
+	[ "$(crijq pods '.items[0].state')" = SANDBOX_NOTREADY ]
+	run "${CRICTL[@]}" rmp "$pod"
+	[ "$status" -eq 0 ]
+	[ "$(crijq pods '.items | length')" -eq 0 ]
+	[ "$(crijq ps -a '.containers | length')" -eq 0 ]
+	[ -z "$(ctr-run "${STORAGE[@]}" ps -a --json)" ]
+	# The daemon stops; the store's mounts go with it.
+	kill -TERM "$CRI_PID"
+	wait "$CRI_PID"
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
+@test "cri: kill -9 ctr-cri with two pods running; started again it finds both, and the exit code of a container that ended meanwhile" {
+	local_busybox
+	pod_state >"$TEST_TMP/before"
+	start_cri
+	local p1 p2 c1 c2
+	pod_config one u-1 >"$TEST_TMP/one.json"
+	pod_config two u-2 >"$TEST_TMP/two.json"
+	ctr_config long 'exec sleep 1000' >"$TEST_TMP/long.json"
+	ctr_config short 'sleep 2; exit 7' >"$TEST_TMP/short.json"
+	p1=$("${CRICTL[@]}" runp "$TEST_TMP/one.json" 2>/dev/null)
+	p2=$("${CRICTL[@]}" runp "$TEST_TMP/two.json" 2>/dev/null)
+	c1=$("${CRICTL[@]}" create "$p1" "$TEST_TMP/long.json" "$TEST_TMP/one.json" 2>/dev/null)
+	c2=$("${CRICTL[@]}" create "$p2" "$TEST_TMP/short.json" "$TEST_TMP/two.json" 2>/dev/null)
+	"${CRICTL[@]}" start "$c1" "$c2" >/dev/null
+	kill -KILL "$CRI_PID"
+	wait "$CRI_PID" || true
+	# The containers keep running without the daemon; one ends meanwhile.
+	until_true 10 '[ -n "$(find "$TEST_TMP/root/ctr/$c2" -name exit 2>/dev/null)" ]'
+	start_cri
+	[ "$(crijq pods '[.items[].state] | unique | join(",")')" = SANDBOX_READY ]
+	[ "$(crijq pods '.items | length')" -eq 2 ]
+	[ "$(crijq inspect "$c1" .status.state)" = CONTAINER_RUNNING ]
+	[ "$(crijq inspect "$c2" .status.state)" = CONTAINER_EXITED ]
+	[ "$(crijq inspect "$c2" .status.exitCode)" = 7 ]
+	[ "$(crijq inspect "$c2" .status.reason)" = Error ]
+	run --separate-stderr "${CRICTL[@]}" exec -s "$c1" echo still here
+	[ "$output" = "still here" ]
+	run "${CRICTL[@]}" rmp -f "$p1" "$p2"
+	[ "$status" -eq 0 ]
+	[ "$(crijq pods '.items | length')" -eq 0 ]
+	kill -TERM "$CRI_PID"
+	wait "$CRI_PID"
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
+@test "cri: bad requests get the CRI's codes (NotFound, InvalidArgument, AlreadyExists, FailedPrecondition) and the daemon lives on" {
+	local_busybox
+	start_cri
+	run "${CRICTL[@]}" inspectp 0123456789abcdef
+	[ "$status" -ne 0 ]
+	[[ $output == *NotFound* ]]
+	run "${CRICTL[@]}" inspect 0123456789abcdef
+	[ "$status" -ne 0 ]
+	[[ $output == *NotFound* ]]
+	# A runtime handler there is not; a sandbox asking for SCTP ports.
+	run "${CRICTL[@]}" runp --runtime nosuch <(pod_config bad u-9)
+	[ "$status" -ne 0 ]
+	[[ $output == *InvalidArgument* ]]
+	jq '.port_mappings = [{protocol: 2, container_port: 80, host_port: 18080}]' <(pod_config sctp u-8) >"$TEST_TMP/sctp.json"
+	run "${CRICTL[@]}" runp "$TEST_TMP/sctp.json"
+	[ "$status" -ne 0 ]
+	[[ $output == *InvalidArgument* ]]
+	pod_config good u-1 >"$TEST_TMP/pod.json"
+	local pod cid
+	pod=$("${CRICTL[@]}" runp "$TEST_TMP/pod.json" 2>/dev/null)
+	run "${CRICTL[@]}" runp "$TEST_TMP/pod.json"
+	[ "$status" -ne 0 ]
+	[[ $output == *AlreadyExists* ]]
+	# An image that is not pulled; a mount from a relative path.
+	jq '.image.image = "localhost/nosuch:1"' <(ctr_config app 'sleep 100') >"$TEST_TMP/noimg.json"
+	run "${CRICTL[@]}" create "$pod" "$TEST_TMP/noimg.json" "$TEST_TMP/pod.json"
+	[ "$status" -ne 0 ]
+	[[ $output == *NotFound* ]]
+	jq '.mounts = [{host_path: "relative", container_path: "/data"}]' <(ctr_config app 'sleep 100') >"$TEST_TMP/badmount.json"
+	run "${CRICTL[@]}" create "$pod" "$TEST_TMP/badmount.json" "$TEST_TMP/pod.json"
+	[ "$status" -ne 0 ]
+	[[ $output == *InvalidArgument* ]]
+	ctr_config app 'sleep 100' >"$TEST_TMP/app.json"
+	cid=$("${CRICTL[@]}" create "$pod" "$TEST_TMP/app.json" "$TEST_TMP/pod.json" 2>/dev/null)
+	run "${CRICTL[@]}" create "$pod" "$TEST_TMP/app.json" "$TEST_TMP/pod.json"
+	[ "$status" -ne 0 ]
+	[[ $output == *AlreadyExists* ]]
+	"${CRICTL[@]}" start "$cid" >/dev/null
+	run "${CRICTL[@]}" start "$cid"
+	[ "$status" -ne 0 ]
+	[[ $output == *FailedPrecondition* ]]
+	# A stopped sandbox takes no new container.
+	"${CRICTL[@]}" stopp "$pod" >/dev/null
+	jq '.metadata.name = "late"' "$TEST_TMP/app.json" >"$TEST_TMP/late.json"
+	run "${CRICTL[@]}" create "$pod" "$TEST_TMP/late.json" "$TEST_TMP/pod.json"
+	[ "$status" -ne 0 ]
+	[[ $output == *FailedPrecondition* ]]
+	# Removing twice is no error; stopping what is gone is NotFound.
+	run "${CRICTL[@]}" rmp "$pod"
+	[ "$status" -eq 0 ]
+	run "${CRICTL[@]}" stopp "$pod"
+	[ "$status" -ne 0 ]
+	[[ $output == *NotFound* ]]
+	kill -0 "$CRI_PID"
+	run "${CRICTL[@]}" version
+	[ "$status" -eq 0 ]
+}
+
