@@ -25,8 +25,8 @@ type criFlags struct {
 	policy   imgflags.PolicyFlags
 	transfer imgflags.TransferFlags
 
-	net             netflags.Flags
-	listen, runtime string
+	net                            netflags.Flags
+	listen, runtime, streamAddress string
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
@@ -36,6 +36,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.Flags = append(app.Flags,
 		&ucli.StringFlag{Name: "listen", Value: "/run/ctr-cri/ctr-cri.sock", Usage: "serve on the unix socket `PATH`", Destination: &f.listen},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
+		&ucli.StringFlag{Name: "stream-address", Value: "127.0.0.1:0", Usage: "serve exec, attach and port forwarding on `HOST:PORT` (port 0: a free one)", Destination: &f.streamAddress},
 	)
 	app.Flags = append(app.Flags, f.net.Flags()...)
 	app.Flags = append(app.Flags, f.transfer.Flags("pull")...)
@@ -101,6 +102,9 @@ func serve(c *ucli.Context, f *criFlags) error {
 			return err
 		}
 		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, Start: so}
+		if err := rs.StartStreaming(ctx, f.streamAddress); err != nil {
+			return err
+		}
 		is := &cri.ImageService{Store: m.Store, Local: local, Pull: po}
 		fmt.Fprintf(c.App.ErrWriter, "ctr-cri: serving on %s\n", f.listen)
 		return cri.Serve(ctx, f.listen, rs, is)

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+	"k8s.io/cri-streaming/pkg/streaming"
 
 	"github.com/ctr-project/ctr/lib/network"
 	"github.com/ctr-project/ctr/lib/run"
@@ -23,6 +24,9 @@ type RuntimeService struct {
 	// run when a container exits.
 	Runs  *run.Manager
 	Start run.StartOptions
+
+	cpu    cpuSamples       // the last CPU readings, for rates
+	stream streaming.Server // exec, attach and port forwarding (StartStreaming)
 }
 
 // Version names the runtime and the CRI version it speaks.

@@ -418,13 +418,32 @@ func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (i
 	if cmd.Stderr == nil {
 		cmd.Stderr = os.Stderr
 	}
+	var stdinW *os.File
 	switch {
 	case !o.Interactive && !o.TTY:
 		cmd.Stdin = nil
 	case cmd.Stdin == nil:
 		cmd.Stdin = os.Stdin
+	default:
+		// Through a pipe of our own: exec's Wait would wait for a copy
+		// from a reader that never ends (a client's stream) after the
+		// process has exited.
+		r, w, err := os.Pipe()
+		if err != nil {
+			return -1, err
+		}
+		defer r.Close()
+		stdinW = w
+		go func(in io.Reader) {
+			_, _ = io.Copy(w, in)
+			w.Close()
+		}(cmd.Stdin)
+		cmd.Stdin = r
 	}
 	if err := cmd.Start(); err != nil {
+		if stdinW != nil {
+			stdinW.Close()
+		}
 		return -1, fail(ExitRunFailure, "exec: %w", err)
 	}
 	// The process is the container's, not the runtime's child: on ctx's

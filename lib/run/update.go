@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -123,14 +122,9 @@ func (m *Manager) ReopenLog(ref string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(monitor.CtlFIFO(c.Bundle), os.O_WRONLY|unix.O_NONBLOCK, 0)
+	err = monitor.SendCtl(c.Bundle, 2, 0, 0)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENXIO) {
 		return fail(ExitRunFailure, "%s has no monitor to reopen its log", c.Name)
 	}
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = f.WriteString("2 0 0\n")
 	return err
 }

@@ -286,3 +286,56 @@ crijq() {
 	[ "$status" -eq 0 ]
 }
 
+
+@test "cri: exec, attach and port-forward through the streaming server; container and pod stats" {
+	local_busybox
+	start_cri
+	pod_config web u-1 >"$TEST_TMP/pod.json"
+	ctr_config app 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done' >"$TEST_TMP/app.json"
+	ctr_config httpd 'echo hi-from-the-pod > /index.html; exec httpd -f -p 127.0.0.1:8080 -h /' >"$TEST_TMP/httpd.json"
+	local pod cid web
+	pod=$("${CRICTL[@]}" runp "$TEST_TMP/pod.json" 2>/dev/null)
+	cid=$("${CRICTL[@]}" create "$pod" "$TEST_TMP/app.json" "$TEST_TMP/pod.json" 2>/dev/null)
+	web=$("${CRICTL[@]}" create "$pod" "$TEST_TMP/httpd.json" "$TEST_TMP/pod.json" 2>/dev/null)
+	"${CRICTL[@]}" start "$cid" "$web" >/dev/null
+	# Exec: both streams, the exit code, stdin.
+	run --separate-stderr "${CRICTL[@]}" exec "$cid" sh -c 'echo out; echo err >&2; exit 4'
+	[ "$status" -ne 0 ]
+	[ "$output" = out ]
+	[[ $stderr == *err* ]]
+	[[ $stderr == *"exit code 4"* ]]
+	run --separate-stderr timeout -k 1 20 "${CRICTL[@]}" exec -i "$cid" sh -c 'read -r line; echo "got $line"' <<<"from stdin"
+	[ "$status" -eq 0 ]
+	[ "$output" = "got from stdin" ]
+	# Attach: the container's output as it comes.
+	run --separate-stderr timeout -k 1 3 "${CRICTL[@]}" attach "$cid"
+	[[ $output =~ tick\ [0-9]+ ]]
+	# Port forwarding reaches the pod's loopback.
+	local port pf
+	port=$(free_port)
+	"${CRICTL[@]}" port-forward "$pod" "$port:8080" >"$TEST_TMP/pf.log" 2>&1 &
+	pf=$!
+	REGISTRY_PIDS+=("$pf")
+	until_true 10 'curl -s -m 2 "http://127.0.0.1:$port/" >"$TEST_TMP/got"'
+	[ "$(cat "$TEST_TMP/got")" = hi-from-the-pod ]
+	kill "$pf"
+	# Stats: CPU used, memory, the writable layer; the pod's sum and
+	# traffic (the forwarded request went through its loopback only).
+	run --separate-stderr "${CRICTL[@]}" stats -o json --id "$cid"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.stats[0].cpu.usageCoreNanoSeconds.value' <<<"$output")" -gt 0 ]
+	[ "$(jq -r '.stats[0].memory.workingSetBytes.value' <<<"$output")" -gt 0 ]
+	[ "$(jq -r '.stats[0].writableLayer.usedBytes.value' <<<"$output")" -ge 0 ]
+	run --separate-stderr "${CRICTL[@]}" statsp -o json --id "$pod"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.stats[0].linux.containers | length' <<<"$output")" -eq 2 ]
+	[ "$(jq -r '.stats[0].linux.process.processCount.value' <<<"$output")" -ge 3 ]
+	[ "$(jq -r '.stats[0].linux.network.defaultInterface.name' <<<"$output")" = eth0 ]
+	# A stopped container streams nothing.
+	"${CRICTL[@]}" stop -t 0 "$web" >/dev/null
+	run "${CRICTL[@]}" exec "$web" true
+	[ "$status" -ne 0 ]
+	[[ $output == *FailedPrecondition* ]]
+	run "${CRICTL[@]}" rmp -f "$pod"
+	[ "$status" -eq 0 ]
+}
