@@ -7,11 +7,11 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
-# start_cri: ctr-cri on a socket of the test's own, on the test's store;
-# stopped by teardown (its PID joins the servers').
+# start_cri [ARGS...]: ctr-cri on a socket of the test's own, on the test's
+# store, with ARGS; stopped by teardown (its PID joins the servers').
 start_cri() {
 	CRI_SOCK=$TEST_TMP/cri.sock
-	ctr-cri --listen "$CRI_SOCK" --runtime "$CTR_BIN/ctr-runtime" "${STORAGE[@]}" "$NOTLS" 2>>"$TEST_TMP/cri.log" 3>&- &
+	ctr-cri --listen "$CRI_SOCK" --runtime "$CTR_BIN/ctr-runtime" "${STORAGE[@]}" "$NOTLS" "$@" 2>>"$TEST_TMP/cri.log" 3>&- &
 	CRI_PID=$!
 	REGISTRY_PIDS+=("$CRI_PID")
 	# A config of its own: crictl warns about a missing one otherwise.
@@ -289,7 +289,9 @@ crijq() {
 
 @test "cri: exec, attach and port-forward through the streaming server; container and pod stats" {
 	local_busybox
-	start_cri
+	local sport
+	sport=$(free_port)
+	start_cri --stream-address "127.0.0.1:$sport"
 	pod_config web u-1 >"$TEST_TMP/pod.json"
 	ctr_config app 'i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done' >"$TEST_TMP/app.json"
 	ctr_config httpd 'echo hi-from-the-pod > /index.html; exec httpd -f -p 127.0.0.1:8080 -h /' >"$TEST_TMP/httpd.json"
@@ -298,6 +300,10 @@ crijq() {
 	cid=$("${CRICTL[@]}" create "$pod" "$TEST_TMP/app.json" "$TEST_TMP/pod.json" 2>/dev/null)
 	web=$("${CRICTL[@]}" create "$pod" "$TEST_TMP/httpd.json" "$TEST_TMP/pod.json" 2>/dev/null)
 	"${CRICTL[@]}" start "$cid" "$web" >/dev/null
+	# The streaming server is where it was told to be, and the URLs say so.
+	run "${CRICTL[@]}" --debug exec "$cid" true
+	[ "$status" -eq 0 ]
+	[[ $output == *"http://127.0.0.1:$sport/exec/"* ]]
 	# Exec: both streams, the exit code, stdin.
 	run --separate-stderr "${CRICTL[@]}" exec "$cid" sh -c 'echo out; echo err >&2; exit 4'
 	[ "$status" -ne 0 ]
