@@ -42,12 +42,15 @@ bin/ctrtest: FORCE
 	CGO_ENABLED=0 $(GO) build -o $@ ./tests/ctrtest
 
 bin/crictl:
-	./hack/build-crictl.sh $@
+	./hack/build-cri-tools.sh crictl $@
+
+bin/critest:
+	./hack/build-cri-tools.sh critest $@
 
 deps: ## install the Debian packages the tests need, if missing
 	./hack/install-deps.sh
 
-test: deps validate test-unit test-runtime test-bats ## gofmt/vet/man checks, unit tests, system tests, runtime-tools (installs what they need first)
+test: deps validate test-unit test-runtime test-bats test-cri ## gofmt/vet/man checks, unit tests, system tests, runtime-tools, critest (installs what they need first)
 
 test-unit: ## go test for every package
 	$(GO) test -tags "$(BUILDTAGS) seccomp" -count=1 ./...
@@ -57,6 +60,9 @@ test-bats: $(BINS) bin/mkimage bin/faultproxy bin/ctrtest bin/crictl ## bats sys
 
 test-runtime: bin/ctr-runtime ## the OCI runtime-tools suite against ctr-runtime (hack/runtime-tools.expected)
 	./hack/runtime-tools.sh bin/ctr-runtime
+
+test-cri: $(BINS) bin/mkimage bin/crictl bin/critest ## cri-tools' critest against ctr-cri (hack/critest.expected)
+	./hack/critest.sh
 
 man: $(MANS) ## build man pages from man/*.md
 

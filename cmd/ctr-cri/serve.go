@@ -101,7 +101,8 @@ func serve(c *ucli.Context, f *criFlags) error {
 		if err != nil {
 			return err
 		}
-		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, Start: so}
+		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, Start: so,
+			Log: func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, "ctr-cri: "+format+"\n", args...) }}
 		if err := rs.StartStreaming(ctx, f.streamAddress); err != nil {
 			return err
 		}

@@ -25,8 +25,12 @@ type RuntimeService struct {
 	Runs  *run.Manager
 	Start run.StartOptions
 
+	// Log, when set, says what the daemon notes (on its stderr).
+	Log func(format string, args ...any)
+
 	cpu    cpuSamples       // the last CPU readings, for rates
 	stream streaming.Server // exec, attach and port forwarding (StartStreaming)
+	events eventHub         // GetContainerEvents' listeners
 }
 
 // Version names the runtime and the CRI version it speaks.

@@ -287,7 +287,7 @@ crijq() {
 }
 
 
-@test "cri: exec, attach and port-forward through the streaming server; container and pod stats" {
+@test "cri: exec, attach and port-forward through the streaming server; container events; container and pod stats" {
 	local_busybox
 	local sport
 	sport=$(free_port)
@@ -300,6 +300,20 @@ crijq() {
 	cid=$("${CRICTL[@]}" create "$pod" "$TEST_TMP/app.json" "$TEST_TMP/pod.json" 2>/dev/null)
 	web=$("${CRICTL[@]}" create "$pod" "$TEST_TMP/httpd.json" "$TEST_TMP/pod.json" 2>/dev/null)
 	"${CRICTL[@]}" start "$cid" "$web" >/dev/null
+	# Events: a listener sees a container made, started, stopped, removed.
+	"${CRICTL[@]}" events -o json >"$TEST_TMP/events" 2>&1 &
+	local ev=$!
+	REGISTRY_PIDS+=("$ev")
+	sleep 1
+	local short
+	short=$("${CRICTL[@]}" create "$pod" <(ctr_config short 'sleep 1') "$TEST_TMP/pod.json" 2>/dev/null)
+	"${CRICTL[@]}" start "$short" >/dev/null
+	until_true 10 'grep -q CONTAINER_STOPPED_EVENT "$TEST_TMP/events"'
+	"${CRICTL[@]}" rm "$short" >/dev/null
+	until_true 10 'grep -q CONTAINER_DELETED_EVENT "$TEST_TMP/events"'
+	kill "$ev"
+	[ "$(jq -r 'select(.containerId == "'"$short"'") | .containerEventType' "$TEST_TMP/events" | tr '\n' ' ')" = \
+		"CONTAINER_CREATED_EVENT CONTAINER_STARTED_EVENT CONTAINER_STOPPED_EVENT CONTAINER_DELETED_EVENT " ]
 	# The streaming server is where it was told to be, and the URLs say so.
 	run "${CRICTL[@]}" --debug exec "$cid" true
 	[ "$status" -eq 0 ]

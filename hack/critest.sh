@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Runs cri-tools' critest (the CRI validation suite) against ctr-cri, with
+# look-alikes of the test images on a loopback registry, and judges every
+# spec: a failure not listed in hack/critest.expected fails the run, and
+# so does a listed spec that passes now (the list may only shrink).
+#
+#   hack/critest.sh [--focus REGEX] [--skip REGEX]
+#
+# There is no internet here. critest pulls from registry.k8s.io,
+# gcr.io/k8s-staging-cri-tools and k8s.gcr.io; the images are built here
+# from busybox-static (with ctr-build: the users, groups, files, ports and
+# entrypoints cri-tools' images/ Dockerfiles give them) and pushed to a
+# loopback registry that a registries.conf of the run puts in those
+# registries' place. An image pinned by a digest built elsewhere cannot
+# be made: its specs are in the expected list with that reason.
+#
+# CRITEST_RESULTS=FILE keeps the per-spec results ("STATE<TAB>SPEC"),
+# CRITEST_LOG=FILE critest's output.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+EXPECTED=$top/hack/critest.expected
+focus="" skip=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--focus) focus=$2; shift 2 ;;
+	--skip) skip=$2; shift 2 ;;
+	*) echo "critest.sh: unknown argument $1" >&2; exit 64 ;;
+	esac
+done
+PATH=$top/bin:$PATH
+[ -x bin/critest ] || ./hack/build-cri-tools.sh critest bin/critest >&2
+
+work=$(mktemp -d /var/tmp/ctr-critest.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	# ctr-cri first (its pods are removed below, by ctr-run, which
+	# knows them: the same store).
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	if [ -d "$work/root" ]; then
+		ctr-run "${S[@]}" pod ls -q 2>/dev/null | xargs -r ctr-run "${S[@]}" pod rm -f >/dev/null 2>&1 || true
+		ctr-run "${S[@]}" ps -a --json 2>/dev/null | jq -r .id | xargs -r ctr-run "${S[@]}" rm -f >/dev/null 2>&1 || true
+	fi
+	findmnt -rn -o TARGET | grep "^$work" | sort -r | xargs -r umount -l 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+S=(--root "$work/root" --runroot "$work/run" --storage-driver overlay)
+B=(--root "$work/build-root" --runroot "$work/build-run" --storage-driver overlay)
+
+# The loopback registry.
+port=$((20000 + RANDOM % 10000))
+cat >"$work/registry.yml" <<YML
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $work/registry}}
+http: {addr: 127.0.0.1:$port}
+YML
+docker-registry serve "$work/registry.yml" 2>>"$work/registry.log" &
+pids+=($!)
+REG=127.0.0.1:$port
+for _ in $(seq 100); do curl -s -o /dev/null "http://$REG/v2/" && break; sleep 0.1; done
+curl -s -o /dev/null "http://$REG/v2/" || { echo "critest.sh: the registry did not come up" >&2; cat "$work/registry.log" >&2; exit 1; }
+cat >"$work/registries.conf" <<CONF
+[[registry]]
+prefix = "registry.k8s.io"
+location = "$REG/registry.k8s.io"
+insecure = true
+[[registry]]
+prefix = "gcr.io/k8s-staging-cri-tools"
+location = "$REG/gcr.io/k8s-staging-cri-tools"
+insecure = true
+[[registry]]
+prefix = "k8s.gcr.io"
+location = "$REG/registry.k8s.io"
+insecure = true
+CONF
+
+# The base: busybox-static with the accounts busybox's image has.
+mkimage -o "$work/bb:latest" --busybox "$(command -v busybox)" --cmd sh >/dev/null
+ctr-copy -q "${B[@]}" "oci:$work/bb:latest" containers-storage:localhost/critest-base:latest >/dev/null
+ctx=$work/ctx
+mkdir -p "$ctx"
+cat >"$ctx/nginx" <<'SH'
+#!/bin/sh
+# A stand-in for nginx: busybox httpd serves /usr/share/nginx/html on the
+# port given (80); this script stays the "nginx" process, its PID in
+# /var/run/nginx.pid, and ends on SIGTERM or SIGQUIT.
+mkdir -p /var/run
+echo $$ >/var/run/nginx.pid
+httpd -f -p "${1:-80}" -h /usr/share/nginx/html &
+child=$!
+trap 'kill $child; exit 0' TERM INT QUIT
+wait $child
+SH
+chmod 755 "$ctx/nginx"
+echo '<html><body><h1>Welcome to nginx!</h1></body></html>' >"$ctx/index.html"
+
+# build NAME CONTAINERFILE [BUILD-ARGS...]: builds NAME (a full name) and
+# pushes it to the registry in its registry's place.
+build() {
+	local name=$1 file=$2
+	shift 2
+	printf '%s\n' "$file" >"$work/Containerfile"
+	ctr-build "${B[@]}" -q -f "$work/Containerfile" "$@" -t "$name" "$ctx" >/dev/null
+	ctr-copy -q "${B[@]}" --dest-tls-verify=false "containers-storage:$name" "docker://$REG/$name" >/dev/null
+}
+BASE='FROM localhost/critest-base:latest
+RUN printf "%s\n" "root:x:0:0:root:/root:/bin/sh" "daemon:x:1:1:daemon:/usr/sbin:/bin/false" "www-data:x:33:33:www-data:/var/www:/bin/false" "nobody:x:65534:65534:nobody:/home:/bin/false" >/etc/passwd && printf "%s\n" "root:x:0:" "daemon:x:1:" "www-data:x:33:" "nogroup:x:65534:" >/etc/group'
+build registry.k8s.io/e2e-test-images/busybox:1.29-2 "$BASE"
+build registry.k8s.io/e2e-test-images/nginx:1.14-2 "$BASE
+COPY nginx /usr/sbin/nginx
+COPY index.html /usr/share/nginx/html/index.html
+EXPOSE 80
+STOPSIGNAL SIGQUIT
+CMD [\"nginx\"]"
+build gcr.io/k8s-staging-cri-tools/hostnet-nginx-amd64:latest "$BASE
+COPY nginx /usr/sbin/nginx
+COPY index.html /usr/share/nginx/html/index.html
+EXPOSE 12003
+CMD [\"nginx\", \"12003\"]"
+build registry.k8s.io/pause:3.9 "$BASE
+CMD [\"sleep\", \"infinity\"]"
+# image-test: one file named after the image.
+for t in test-image-latest:latest test-image-tag:test test-image-tag:all test-image-1:latest test-image-2:latest test-image-3:latest; do
+	build "gcr.io/k8s-staging-cri-tools/$t" "$BASE
+RUN touch /${t%%:*}"
+done
+for tag in 1 2 3; do
+	build "gcr.io/k8s-staging-cri-tools/test-image-tags:$tag" "$BASE
+RUN touch /same-image"
+done
+# image-user, with the users images/build gives it.
+for pair in test-image-user-uid=1002 test-image-user-username=www-data test-image-user-uid-group=1003:1004 test-image-user-username-group=www-data:1004; do
+	build "gcr.io/k8s-staging-cri-tools/${pair%%=*}:latest" "$BASE
+USER ${pair#*=}"
+done
+# image-predefined-group (Debian's busybox-static has no adduser: the
+# entries adduser and addgroup would write).
+build gcr.io/k8s-staging-cri-tools/test-image-predefined-group:latest "$BASE
+RUN echo default-user:x:1000:1000::/home/default-user:/bin/sh >>/etc/passwd && echo default-user:x:1000: >>/etc/group && echo group-defined-in-image:x:50000:default-user >>/etc/group
+USER 1000"
+
+# ctr-cri on the run's own store and socket.
+sock=$work/cri.sock
+ctr-cri --listen "$sock" "${S[@]}" --registries-conf "$work/registries.conf" 2>"$work/cri.log" &
+pids+=($!)
+for _ in $(seq 100); do crictl --runtime-endpoint "unix://$sock" version >/dev/null 2>&1 && break; sleep 0.1; done
+
+args=(--runtime-endpoint "unix://$sock" --image-endpoint "unix://$sock" --ginkgo.json-report "$work/report.json" --ginkgo.no-color)
+[ -n "$focus" ] && args+=(--ginkgo.focus "$focus")
+[ -n "$skip" ] && args+=(--ginkgo.skip "$skip")
+rc=0
+critest "${args[@]}" >"$work/critest.log" 2>&1 || rc=$?
+if [ ! -s "$work/report.json" ]; then
+	echo "critest.sh: critest wrote no report (exit $rc):" >&2
+	tail -40 "$work/critest.log" >&2
+	exit 1
+fi
+# Each spec as "STATE<TAB>CONTAINERS LEAF" (the name critest prints).
+jq -r '.[].SpecReports[] | select(.LeafNodeType == "It") |
+	"\(.State)\t\((.ContainerHierarchyTexts + [.LeafNodeText]) | join(" "))"' "$work/report.json" | sort >"$work/results"
+[ -n "${CRITEST_RESULTS:-}" ] && cp "$work/results" "$CRITEST_RESULTS"
+[ -n "${CRITEST_LOG:-}" ] && cp "$work/critest.log" "$CRITEST_LOG"
+
+# Judge each spec against the expected failures ("SPEC<TAB>REASON").
+declare -A expected
+while IFS=$'\t' read -r spec reason; do
+	[ -z "$spec" ] || [ "${spec:0:1}" = "#" ] && continue
+	expected[$spec]=$reason
+done <"$EXPECTED"
+pass=0 xfail=0 skipped=0 bad=0
+while IFS=$'\t' read -r state spec; do
+	case $state in
+	passed)
+		pass=$((pass + 1))
+		if [ -n "${expected[$spec]:-}" ]; then
+			echo "NOW PASSES (remove it from hack/critest.expected): $spec"
+			bad=$((bad + 1))
+		fi
+		;;
+	skipped | pending) skipped=$((skipped + 1)) ;;
+	*)
+		if [ -n "${expected[$spec]:-}" ]; then
+			xfail=$((xfail + 1))
+		else
+			echo "FAILED ($state): $spec"
+			bad=$((bad + 1))
+		fi
+		;;
+	esac
+done <"$work/results"
+echo "critest against ctr-cri: $pass passed, $xfail failed as expected, $skipped skipped, $bad otherwise"
+if [ "$bad" -gt 0 ]; then
+	echo "--- critest's log (last 60 lines):"
+	tail -60 "$work/critest.log"
+	echo "--- ctr-cri's log (last 30 lines):"
+	tail -30 "$work/cri.log"
+	exit 1
+fi

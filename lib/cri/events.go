@@ -1,0 +1,169 @@
+package cri
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
+)
+
+// Container events (GetContainerEvents, the kubelet's evented PLEG) come
+// from watching the containers' states: while anyone listens, the states
+// are read every eventInterval and each change is an event. A container
+// that exits on its own, or one ctr-run stops, is seen the same way as
+// what this daemon did.
+
+const eventInterval = 200 * time.Millisecond
+
+type eventHub struct {
+	mu   sync.Mutex
+	subs map[chan *runtimeapi.ContainerEventResponse]struct{}
+	stop context.CancelFunc
+}
+
+// subscribe adds a listener and starts the watch if it is the first.
+func (s *RuntimeService) subscribe() chan *runtimeapi.ContainerEventResponse {
+	h := &s.events
+	ch := make(chan *runtimeapi.ContainerEventResponse, 256)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.subs == nil {
+		h.subs = map[chan *runtimeapi.ContainerEventResponse]struct{}{}
+	}
+	h.subs[ch] = struct{}{}
+	if h.stop == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		h.stop = cancel
+		go s.watch(ctx)
+	}
+	return ch
+}
+
+// unsubscribe removes a listener, and stops the watch after the last.
+func (s *RuntimeService) unsubscribe(ch chan *runtimeapi.ContainerEventResponse) {
+	h := &s.events
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, ch)
+	if len(h.subs) == 0 && h.stop != nil {
+		h.stop()
+		h.stop = nil
+	}
+}
+
+// publish gives an event to every listener; one that does not keep up
+// loses it rather than holding the others.
+func (s *RuntimeService) publish(ev *runtimeapi.ContainerEventResponse) {
+	h := &s.events
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- ev:
+		default:
+		}
+	}
+}
+
+// watch compares the containers' states with the last reading until ctx
+// ends.
+func (s *RuntimeService) watch(ctx context.Context) {
+	last := s.states(ctx)
+	t := time.NewTicker(eventInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := s.states(ctx)
+		for id, c := range now {
+			before, known := last[id]
+			switch {
+			case !known:
+				s.emit(ctx, c, runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT)
+				if c.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED {
+					s.emit(ctx, c, eventFor(c.GetState()))
+				}
+			case before.GetState() != c.GetState():
+				s.emit(ctx, c, eventFor(c.GetState()))
+			}
+		}
+		for id, c := range last {
+			if _, ok := now[id]; !ok {
+				if c.GetState() == runtimeapi.ContainerState_CONTAINER_RUNNING {
+					s.emit(ctx, c, runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT)
+				}
+				s.emit(ctx, c, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT)
+			}
+		}
+		last = now
+	}
+}
+
+func eventFor(st runtimeapi.ContainerState) runtimeapi.ContainerEventType {
+	switch st {
+	case runtimeapi.ContainerState_CONTAINER_RUNNING:
+		return runtimeapi.ContainerEventType_CONTAINER_STARTED_EVENT
+	case runtimeapi.ContainerState_CONTAINER_EXITED:
+		return runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT
+	}
+	return runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT
+}
+
+// states reads every CRI container's state, by ID.
+func (s *RuntimeService) states(ctx context.Context) map[string]*runtimeapi.Container {
+	out := map[string]*runtimeapi.Container{}
+	list, err := s.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
+	if err != nil {
+		return out
+	}
+	for _, c := range list.GetContainers() {
+		out[c.GetId()] = c
+	}
+	return out
+}
+
+// emit publishes an event with the sandbox's and its containers' status.
+func (s *RuntimeService) emit(ctx context.Context, c *runtimeapi.Container, typ runtimeapi.ContainerEventType) {
+	ev := &runtimeapi.ContainerEventResponse{ContainerId: c.GetId(), ContainerEventType: typ, CreatedAt: time.Now().UnixNano()}
+	if st, err := s.PodSandboxStatus(ctx, &runtimeapi.PodSandboxStatusRequest{PodSandboxId: c.GetPodSandboxId()}); err == nil {
+		ev.PodSandboxStatus = st.GetStatus()
+	}
+	if list, err := s.ListContainers(ctx, &runtimeapi.ListContainersRequest{Filter: &runtimeapi.ContainerFilter{PodSandboxId: c.GetPodSandboxId()}}); err == nil {
+		for _, m := range list.GetContainers() {
+			if st, err := s.ContainerStatus(ctx, &runtimeapi.ContainerStatusRequest{ContainerId: m.GetId()}); err == nil {
+				ev.ContainersStatuses = append(ev.ContainersStatuses, st.GetStatus())
+			}
+		}
+	}
+	s.publish(ev)
+}
+
+// GetContainerEvents streams container events until the client goes.
+func (s *RuntimeService) GetContainerEvents(_ *runtimeapi.GetEventsRequest, stream runtimeapi.RuntimeService_GetContainerEventsServer) error {
+	ch := s.subscribe()
+	defer s.unsubscribe(ch)
+	for {
+		select {
+		case <-stream.Context().Done():
+			return nil
+		case ev := <-ch:
+			if err := stream.Send(ev); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// UpdateRuntimeConfig takes the kubelet's pod CIDR. The pods' addresses
+// are the CNI network config's (its IPAM ranges), which this runtime does
+// not rewrite: the CIDR is said in the log, not applied.
+func (s *RuntimeService) UpdateRuntimeConfig(_ context.Context, req *runtimeapi.UpdateRuntimeConfigRequest) (*runtimeapi.UpdateRuntimeConfigResponse, error) {
+	if cidr := req.GetRuntimeConfig().GetNetworkConfig().GetPodCidr(); cidr != "" && s.Log != nil {
+		s.Log("the kubelet's pod CIDR %s: the CNI network config's ranges give the pods' addresses", cidr)
+	}
+	return &runtimeapi.UpdateRuntimeConfigResponse{}, nil
+}
