@@ -82,19 +82,37 @@ mkimage -o "$work/bb:latest" --busybox "$(command -v busybox)" --cmd sh >/dev/nu
 ctr-copy -q "${B[@]}" "oci:$work/bb:latest" containers-storage:localhost/critest-base:latest >/dev/null
 ctx=$work/ctx
 mkdir -p "$ctx"
-cat >"$ctx/nginx" <<'SH'
+# The programs busybox-static lacks and critest runs: ipcs -m and pgrep
+# (busybox's own print the same), nginx's and nonewprivs' parts
+# (tests/lookalike).
+cat >"$ctx/ipcs" <<'SH'
 #!/bin/sh
-# A stand-in for nginx: busybox httpd serves /usr/share/nginx/html on the
-# port given (80); this script stays the "nginx" process, its PID in
-# /var/run/nginx.pid, and ends on SIGTERM or SIGQUIT.
-mkdir -p /var/run
-echo $$ >/var/run/nginx.pid
-httpd -f -p "${1:-80}" -h /usr/share/nginx/html &
-child=$!
-trap 'kill $child; exit 0' TERM INT QUIT
-wait $child
+# ipcs -m: the shared memory segments, from /proc/sysvipc/shm.
+echo "------ Shared Memory Segments --------"
+echo "key        shmid      owner      perms      bytes      nattch"
+tail -n +2 /proc/sysvipc/shm | while read -r key id perms size cpid lpid nattch uid rest; do
+	echo "$key $id $uid $perms $size $nattch"
+done
 SH
-chmod 755 "$ctx/nginx"
+cat >"$ctx/pgrep" <<'SH'
+#!/bin/sh
+# pgrep NAME: the PIDs of the processes called NAME; 1 when none.
+found=1
+for p in /proc/[0-9]*; do
+	read -r comm <"$p/comm" 2>/dev/null || continue
+	[ "$comm" = "$1" ] && echo "${p#/proc/}" && found=0
+done
+exit $found
+SH
+cat >"$ctx/httpd-foreground" <<'SH'
+#!/bin/sh
+# httpd's part: it says its name in its log, then serves port 80.
+echo "httpd: serving /usr/local/apache2/htdocs on port 80" >&2
+exec httpd -f -p 80 -h /usr/local/apache2/htdocs
+SH
+chmod 755 "$ctx/ipcs" "$ctx/pgrep" "$ctx/httpd-foreground"
+CGO_ENABLED=0 go build -o "$ctx/lookalike" ./tests/lookalike
+chmod 4755 "$ctx/lookalike"
 echo '<html><body><h1>Welcome to nginx!</h1></body></html>' >"$ctx/index.html"
 
 # build NAME CONTAINERFILE [BUILD-ARGS...]: builds NAME (a full name) and
@@ -106,20 +124,30 @@ build() {
 	ctr-build "${B[@]}" -q -f "$work/Containerfile" "$@" -t "$name" "$ctx" >/dev/null
 	ctr-copy -q "${B[@]}" --dest-tls-verify=false "containers-storage:$name" "docker://$REG/$name" >/dev/null
 }
+# busybox's accounts, and its applets as hard links (as in busybox's
+# image: a masked /bin/ls must not mask the shell).
 BASE='FROM localhost/critest-base:latest
-RUN printf "%s\n" "root:x:0:0:root:/root:/bin/sh" "daemon:x:1:1:daemon:/usr/sbin:/bin/false" "www-data:x:33:33:www-data:/var/www:/bin/false" "nobody:x:65534:65534:nobody:/home:/bin/false" >/etc/passwd && printf "%s\n" "root:x:0:" "daemon:x:1:" "www-data:x:33:" "nogroup:x:65534:" >/etc/group'
+RUN printf "%s\n" "root:x:0:0:root:/root:/bin/sh" "daemon:x:1:1:daemon:/usr/sbin:/bin/false" "www-data:x:33:33:www-data:/var/www:/bin/false" "nobody:x:65534:65534:nobody:/home:/bin/false" >/etc/passwd && printf "%s\n" "root:x:0:" "daemon:x:1:" "www-data:x:33:" "nogroup:x:65534:" >/etc/group && for f in /bin/* /sbin/* /usr/bin/* /usr/sbin/*; do [ -L "$f" ] && ln -f /bin/busybox "$f"; done; true
+COPY ipcs pgrep /bin/'
 build registry.k8s.io/e2e-test-images/busybox:1.29-2 "$BASE"
-build registry.k8s.io/e2e-test-images/nginx:1.14-2 "$BASE
-COPY nginx /usr/sbin/nginx
+NGINX="$BASE
+COPY lookalike /usr/sbin/nginx
 COPY index.html /usr/share/nginx/html/index.html
+STOPSIGNAL SIGQUIT"
+build registry.k8s.io/e2e-test-images/nginx:1.14-2 "$NGINX
 EXPOSE 80
-STOPSIGNAL SIGQUIT
 CMD [\"nginx\"]"
-build gcr.io/k8s-staging-cri-tools/hostnet-nginx-amd64:latest "$BASE
-COPY nginx /usr/sbin/nginx
-COPY index.html /usr/share/nginx/html/index.html
+build gcr.io/k8s-staging-cri-tools/hostnet-nginx-amd64:latest "$NGINX
 EXPOSE 12003
 CMD [\"nginx\", \"12003\"]"
+build registry.k8s.io/e2e-test-images/httpd:2.4.39-4 "$BASE
+COPY httpd-foreground /usr/local/bin/httpd-foreground
+COPY index.html /usr/local/apache2/htdocs/index.html
+EXPOSE 80
+CMD [\"httpd-foreground\"]"
+build registry.k8s.io/e2e-test-images/nonewprivs:1.3 "$BASE
+COPY lookalike /usr/local/bin/nnp
+ENTRYPOINT [\"/usr/local/bin/nnp\"]"
 build registry.k8s.io/pause:3.9 "$BASE
 CMD [\"sleep\", \"infinity\"]"
 # image-test: one file named after the image.
@@ -151,8 +179,12 @@ for _ in $(seq 100); do crictl --runtime-endpoint "unix://$sock" version >/dev/n
 args=(--runtime-endpoint "unix://$sock" --image-endpoint "unix://$sock" --ginkgo.json-report "$work/report.json" --ginkgo.no-color)
 [ -n "$focus" ] && args+=(--ginkgo.focus "$focus")
 [ -n "$skip" ] && args+=(--ginkgo.skip "$skip")
+# critest's HostIpc specs make a shared memory segment on the host
+# (ipcmk -M 1048576) and leave it: the new ones of that size go after.
+shm_before=$(ipcs -m | awk '$5 == 1048576 {print $2}' | sort)
 rc=0
 critest "${args[@]}" >"$work/critest.log" 2>&1 || rc=$?
+comm -13 <(echo "$shm_before") <(ipcs -m | awk '$5 == 1048576 {print $2}' | sort) | xargs -r -n1 ipcrm -m
 if [ ! -s "$work/report.json" ]; then
 	echo "critest.sh: critest wrote no report (exit $rc):" >&2
 	tail -40 "$work/critest.log" >&2

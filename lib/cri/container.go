@@ -136,6 +136,11 @@ func (s *RuntimeService) containerOptions(cfg *runtimeapi.ContainerConfig, sb *r
 		for i, m := range spec.Mounts {
 			if opt, ok := propagation[m.Destination]; ok {
 				spec.Mounts[i].Options = append(withoutPropagation(m.Options), opt)
+				// The root's propagation must let it through: shared for
+				// a mount that propagates both ways, else slave.
+				if opt == "rshared" || spec.Linux.RootfsPropagation != "rshared" {
+					spec.Linux.RootfsPropagation = opt
+				}
 			}
 		}
 		return customizeSecurity(spec, sc)
@@ -312,18 +317,19 @@ func appendNew(list []string, v string) []string {
 	return append(list, v)
 }
 
-// seccompOption is lib/run's Seccomp for a profile: RuntimeDefault (and
-// none given, as CRI-O's seccomp_use_default_when_empty) is ctr's
-// default, Unconfined none, Localhost a profile file on the host.
+// seccompOption is lib/run's Seccomp for a profile: RuntimeDefault is
+// ctr's default profile, Unconfined none, Localhost a profile file on the
+// host. None given is unconfined, as the CRI says (and critest checks):
+// the kubelet asks for RuntimeDefault when a pod wants it.
 func seccompOption(p *runtimeapi.SecurityProfile, deprecated string, privileged bool) (string, error) {
 	if privileged {
 		return "unconfined", nil
 	}
 	if p == nil {
 		switch {
-		case deprecated == "", deprecated == "runtime/default", deprecated == "docker/default":
+		case deprecated == "runtime/default", deprecated == "docker/default":
 			return "", nil
-		case deprecated == "unconfined":
+		case deprecated == "", deprecated == "unconfined":
 			return "unconfined", nil
 		case strings.HasPrefix(deprecated, "localhost/"):
 			p = &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_Localhost, LocalhostRef: strings.TrimPrefix(deprecated, "localhost/")}
@@ -459,9 +465,12 @@ func (s *RuntimeService) StartContainer(_ context.Context, req *runtimeapi.Start
 
 // StopContainer stops a running container (its stop signal, SIGKILL after
 // the timeout) and returns once its exit is recorded. One that is not
-// running is no error.
+// running, or is gone, is no error.
 func (s *RuntimeService) StopContainer(ctx context.Context, req *runtimeapi.StopContainerRequest) (*runtimeapi.StopContainerResponse, error) {
 	c, _, err := s.container(req.GetContainerId())
+	if status.Code(err) == codes.NotFound {
+		return &runtimeapi.StopContainerResponse{}, nil // idempotent: gone is stopped
+	}
 	if err != nil {
 		return nil, err
 	}

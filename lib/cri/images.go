@@ -243,19 +243,28 @@ func credentials(a *runtimeapi.AuthConfig) (*types.DockerAuthConfig, error) {
 // error (the CRI asks it to be idempotent). One a container uses is kept.
 func (s *ImageService) RemoveImage(ctx context.Context, req *runtimeapi.RemoveImageRequest) (*runtimeapi.RemoveImageResponse, error) {
 	img, err := s.find(req.GetImage())
+	if goneAlready(err) {
+		return &runtimeapi.RemoveImageResponse{}, nil
+	}
 	if err != nil {
 		return nil, grpcError(err)
 	}
 	if img == nil {
 		return &runtimeapi.RemoveImageResponse{}, nil
 	}
-	if _, err := s.Store.DeleteImage(img.ID, true); err != nil && !errors.Is(err, storage.ErrImageUnknown) {
+	if _, err := s.Store.DeleteImage(img.ID, true); err != nil && !goneAlready(err) {
 		if errors.Is(err, storage.ErrImageUsedByContainer) {
 			return nil, status.Errorf(codes.FailedPrecondition, "image %s is used by a container", img.ID)
 		}
 		return nil, grpcError(err)
 	}
 	return &runtimeapi.RemoveImageResponse{}, nil
+}
+
+// goneAlready says whether err means the image was removed meanwhile (by
+// a RemoveImage beside this one): no error to the CRI.
+func goneAlready(err error) bool {
+	return errors.Is(err, storage.ErrImageUnknown) || errors.Is(err, storage.ErrNotAnImage)
 }
 
 // ImageFsInfo reports the space and inodes the store's layers use.

@@ -109,7 +109,9 @@ func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOp
 	// The host's network: the infra has none of its own, and each
 	// container is given the host's (containerOptions).
 	hostNet := ns.GetNetwork() == runtimeapi.NamespaceMode_NODE
-	if !hostNet {
+	if hostNet {
+		po.Infra.UTS = "host" // the host's name goes with its network
+	} else {
 		po.Infra.Network = run.NetBridge
 		po.Share = append(po.Share, "net", "uts")
 		po.Hostname = cfg.GetHostname()
@@ -205,10 +207,13 @@ func infraSecurity(o *run.Options, sc *runtimeapi.LinuxSandboxSecurityContext) e
 
 // StopPodSandbox stops the pod's containers at once (SIGKILL after their
 // stop signal: the kubelet has stopped them gracefully before) and its
-// infra, which releases the network. Stopping a stopped sandbox is no
-// error.
+// infra, which releases the network. Stopping a stopped sandbox, or one
+// that is gone, is no error (the CRI's idempotence).
 func (s *RuntimeService) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
 	p, err := s.sandbox(req.GetPodSandboxId())
+	if status.Code(err) == codes.NotFound {
+		return &runtimeapi.StopPodSandboxResponse{}, nil // idempotent: gone is stopped
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -176,18 +176,30 @@ func drainResize(ctx context.Context, resize <-chan remotecommandserver.Terminal
 }
 
 // PortForward connects the stream to port on the sandbox's loopback: the
-// connection is made from inside its network namespace.
+// connection is made from inside its network namespace (the host's, for
+// a sandbox on the host's network).
 func (r *streamRuntime) PortForward(ctx context.Context, podID string, port int32, stream io.ReadWriteCloser) error {
 	defer stream.Close()
 	p, err := r.s.sandbox(podID)
 	if err != nil {
 		return err
 	}
-	infra, err := r.s.Runs.Get(p.InfraID)
-	if err != nil || infra.Pid <= 0 {
-		return fmt.Errorf("pod sandbox %s has no running infra", podID)
+	v, err := r.s.view(p)
+	if err != nil {
+		return err
 	}
-	conn, err := dialInNetns("/proc/"+strconv.Itoa(infra.Pid)+"/ns/net", "127.0.0.1:"+strconv.Itoa(int(port)))
+	addr := "127.0.0.1:" + strconv.Itoa(int(port))
+	var conn net.Conn
+	if v.config.GetLinux().GetSecurityContext().GetNamespaceOptions().GetNetwork() == runtimeapi.NamespaceMode_NODE {
+		// On the host's network: its loopback is ours.
+		conn, err = net.DialTimeout("tcp", addr, 10*time.Second)
+	} else {
+		infra, ierr := r.s.Runs.Get(p.InfraID)
+		if ierr != nil || infra.Pid <= 0 {
+			return fmt.Errorf("pod sandbox %s has no running infra", podID)
+		}
+		conn, err = dialInNetns("/proc/"+strconv.Itoa(infra.Pid)+"/ns/net", addr)
+	}
 	if err != nil {
 		return fmt.Errorf("port %d of pod sandbox %s: %w", port, podID, err)
 	}
