@@ -4,7 +4,13 @@
 # spec: a failure not listed in hack/critest.expected fails the run, and
 # so does a listed spec that passes now (the list may only shrink).
 #
-#   hack/critest.sh [--focus REGEX] [--skip REGEX]
+#   hack/critest.sh [--runtime ctr-cri|containerd] [--focus REGEX] [--skip REGEX]
+#
+# With --runtime containerd the same specs run, with the same images,
+# against Debian's containerd (its CRI plugin, runc, the same CNI plugins
+# and network, a mirror config to the loopback registry): its results are
+# printed, not judged (bench/critest-compare.sh sets the two side by
+# side).
 #
 # There is no internet here. critest pulls from registry.k8s.io,
 # gcr.io/k8s-staging-cri-tools and k8s.gcr.io; the images are built here
@@ -20,14 +26,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 EXPECTED=$top/hack/critest.expected
-focus="" skip=""
+focus="" skip="" runtime=ctr-cri
 while [ $# -gt 0 ]; do
 	case $1 in
+	--runtime) runtime=$2; shift 2 ;;
 	--focus) focus=$2; shift 2 ;;
 	--skip) skip=$2; shift 2 ;;
 	*) echo "critest.sh: unknown argument $1" >&2; exit 64 ;;
 	esac
 done
+case $runtime in
+ctr-cri | containerd) ;;
+*) echo "critest.sh: --runtime ctr-cri or containerd, not $runtime" >&2; exit 64 ;;
+esac
 PATH=$top/bin:$PATH
 [ -x bin/critest ] || ./hack/build-cri-tools.sh critest bin/critest >&2
 
@@ -35,8 +46,13 @@ work=$(mktemp -d /var/tmp/ctr-critest.XXXXXX)
 pids=()
 cleanup() {
 	local p
-	# ctr-cri first (its pods are removed below, by ctr-run, which
-	# knows them: the same store).
+	# containerd's pods go while it runs (their shims with them).
+	if [ "$runtime" = containerd ] && [ -S "$work/cri.sock" ]; then
+		crictl --runtime-endpoint "unix://$work/cri.sock" pods -q 2>/dev/null |
+			xargs -r crictl --runtime-endpoint "unix://$work/cri.sock" rmp -f >/dev/null 2>&1 || true
+	fi
+	# Then the daemons; ctr-cri's pods are removed by ctr-run, which
+	# knows them (the same store).
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 	if [ -d "$work/root" ]; then
 		ctr-run "${S[@]}" pod ls -q 2>/dev/null | xargs -r ctr-run "${S[@]}" pod rm -f >/dev/null 2>&1 || true
@@ -50,32 +66,57 @@ S=(--root "$work/root" --runroot "$work/run" --storage-driver overlay)
 B=(--root "$work/build-root" --runroot "$work/build-run" --storage-driver overlay)
 
 # The loopback registry.
-port=$((20000 + RANDOM % 10000))
-cat >"$work/registry.yml" <<YML
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $work/registry}}
-http: {addr: 127.0.0.1:$port}
-YML
-docker-registry serve "$work/registry.yml" 2>>"$work/registry.log" &
-pids+=($!)
-REG=127.0.0.1:$port
-for _ in $(seq 100); do curl -s -o /dev/null "http://$REG/v2/" && break; sleep 0.1; done
-curl -s -o /dev/null "http://$REG/v2/" || { echo "critest.sh: the registry did not come up" >&2; cat "$work/registry.log" >&2; exit 1; }
+# shellcheck source=hack/registry.sh
+. "$top/hack/registry.sh"
+loopback_registry "$work/registry" || exit 1
+pids+=("$REGISTRY_PID")
+REG=$REGISTRY
 cat >"$work/registries.conf" <<CONF
 [[registry]]
 prefix = "registry.k8s.io"
-location = "$REG/registry.k8s.io"
+location = "$REG"
 insecure = true
 [[registry]]
-prefix = "gcr.io/k8s-staging-cri-tools"
-location = "$REG/gcr.io/k8s-staging-cri-tools"
+prefix = "gcr.io"
+location = "$REG"
 insecure = true
 [[registry]]
 prefix = "k8s.gcr.io"
-location = "$REG/registry.k8s.io"
+location = "$REG"
 insecure = true
 CONF
+
+# start_containerd: Debian's containerd with its CRI plugin on the run's
+# own root, state and socket: runc, podman's CNI network, the look-alike
+# pause image, each upstream registry mirrored by the loopback one.
+start_containerd() {
+	command -v containerd >/dev/null || { echo "critest.sh: containerd is not installed (apt-get install containerd)" >&2; exit 1; }
+	cat >"$work/containerd.toml" <<TOML
+version = 2
+root = "$work/containerd-root"
+state = "$work/containerd-state"
+[grpc]
+  address = "$sock"
+[plugins."io.containerd.grpc.v1.cri"]
+  # No process here may lower its OOM score (CAP_SYS_RESOURCE is not in
+  # this machine's bounding set): containerd's pause asks for -998.
+  restrict_oom_score_adj = true
+  sandbox_image = "registry.k8s.io/pause:3.9"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "/etc/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
+  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."registry.k8s.io"]
+    endpoint = ["http://$REG"]
+  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."gcr.io"]
+    endpoint = ["http://$REG"]
+  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."k8s.gcr.io"]
+    endpoint = ["http://$REG"]
+TOML
+	containerd --config "$work/containerd.toml" 2>"$work/cri.log" &
+	pids+=($!)
+}
 
 # The base: busybox-static with the accounts busybox's image has.
 mkimage -o "$work/bb:latest" --busybox "$(command -v busybox)" --cmd sh >/dev/null
@@ -116,13 +157,15 @@ chmod 4755 "$ctx/lookalike"
 echo '<html><body><h1>Welcome to nginx!</h1></body></html>' >"$ctx/index.html"
 
 # build NAME CONTAINERFILE [BUILD-ARGS...]: builds NAME (a full name) and
-# pushes it to the registry in its registry's place.
+# pushes it to the registry under its repository's path (the three
+# registries' repositories do not collide: one registry mirrors them all,
+# for registries.conf and containerd's mirrors alike).
 build() {
 	local name=$1 file=$2
 	shift 2
 	printf '%s\n' "$file" >"$work/Containerfile"
 	ctr-build "${B[@]}" -q -f "$work/Containerfile" "$@" -t "$name" "$ctx" >/dev/null
-	ctr-copy -q "${B[@]}" --dest-tls-verify=false "containers-storage:$name" "docker://$REG/$name" >/dev/null
+	ctr-copy -q "${B[@]}" --dest-tls-verify=false "containers-storage:$name" "docker://$REG/${name#*/}" >/dev/null
 }
 # busybox's accounts, and its applets as hard links (as in busybox's
 # image: a masked /bin/ls must not mask the shell).
@@ -170,10 +213,14 @@ build gcr.io/k8s-staging-cri-tools/test-image-predefined-group:latest "$BASE
 RUN echo default-user:x:1000:1000::/home/default-user:/bin/sh >>/etc/passwd && echo default-user:x:1000: >>/etc/group && echo group-defined-in-image:x:50000:default-user >>/etc/group
 USER 1000"
 
-# ctr-cri on the run's own store and socket.
+# The runtime on the run's own store and socket.
 sock=$work/cri.sock
-ctr-cri --listen "$sock" "${S[@]}" --registries-conf "$work/registries.conf" 2>"$work/cri.log" &
-pids+=($!)
+if [ "$runtime" = ctr-cri ]; then
+	ctr-cri --listen "$sock" "${S[@]}" --registries-conf "$work/registries.conf" 2>"$work/cri.log" &
+	pids+=($!)
+else
+	start_containerd
+fi
 for _ in $(seq 100); do crictl --runtime-endpoint "unix://$sock" version >/dev/null 2>&1 && break; sleep 0.1; done
 
 args=(--runtime-endpoint "unix://$sock" --image-endpoint "unix://$sock" --ginkgo.json-report "$work/report.json" --ginkgo.no-color)
@@ -196,6 +243,10 @@ jq -r '.[].SpecReports[] | select(.LeafNodeType == "It") |
 [ -n "${CRITEST_RESULTS:-}" ] && cp "$work/results" "$CRITEST_RESULTS"
 [ -n "${CRITEST_LOG:-}" ] && cp "$work/critest.log" "$CRITEST_LOG"
 
+if [ "$runtime" = containerd ]; then
+	echo "critest against containerd $(containerd --version | awk '{print $3}'): $(grep -c '^passed' "$work/results") passed, $(grep -cv '^passed\|^skipped\|^pending' "$work/results") failed, $(grep -c '^skipped\|^pending' "$work/results") skipped"
+	exit 0
+fi
 # Judge each spec against the expected failures ("SPEC<TAB>REASON").
 declare -A expected
 while IFS=$'\t' read -r spec reason; do

@@ -9,22 +9,22 @@ work=$(mktemp -d /tmp/ctr-demo.XXXXXX)
 reg_pid=""
 cleanup() {
 	if [ -n "$reg_pid" ]; then kill "$reg_pid" 2>/dev/null; wait "$reg_pid" 2>/dev/null || true; fi
+	# The demo's containers, with their monitors (whose clean-up writes in
+	# the run dir until it ends).
+	if [ -d "$work/storage" ]; then
+		ctr-run --root "$work/storage" --runroot "$work/run" ps -a --json 2>/dev/null | jq -r .id |
+			xargs -r ctr-run --root "$work/storage" --runroot "$work/run" rm -f >/dev/null 2>&1 || true
+	fi
 	findmnt -rn -o TARGET | grep "^$work" | sort -r | xargs -r umount -l 2>/dev/null || true
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-port=$((20000 + RANDOM % 20000))
-cat >"$work/registry.yml" <<YML
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $work/registry}}
-http: {addr: 127.0.0.1:$port}
-YML
-docker-registry serve "$work/registry.yml" 2>"$work/registry.log" &
-reg_pid=$!
-R=127.0.0.1:$port
-for _ in $(seq 50); do curl -s -o /dev/null "http://$R/v2/" && break; sleep 0.1; done
+# shellcheck source=hack/registry.sh
+. hack/registry.sh
+loopback_registry "$work/registry"
+reg_pid=$REGISTRY_PID
+R=$REGISTRY
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
 

@@ -27,6 +27,8 @@ declare -A need=(
 	[iptables]=iptables
 	[ip]=iproute2
 	[gpg]=gpg
+	# the CRI comparison (hack/critest.sh --runtime containerd, bench/cri.sh)
+	[containerd]=containerd
 )
 # golangci-lint, pinned, built from the Go module proxy into GOBIN (or
 # GOPATH/bin) when that version is not there yet: make validate runs it.

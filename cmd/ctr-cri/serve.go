@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.podman.io/storage"
+	"google.golang.org/grpc"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
@@ -27,6 +31,8 @@ type criFlags struct {
 
 	net                            netflags.Flags
 	listen, runtime, streamAddress string
+	config, pauseBinary            string
+	cgroupManager, logLevel        string
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
@@ -37,6 +43,10 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "listen", Value: "/run/ctr-cri/ctr-cri.sock", Usage: "serve on the unix socket `PATH`", Destination: &f.listen},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
 		&ucli.StringFlag{Name: "stream-address", Value: "127.0.0.1:0", Usage: "serve exec, attach and port forwarding on `HOST:PORT` (port 0: a free one)", Destination: &f.streamAddress},
+		&ucli.StringFlag{Name: "config", Value: defaultConfig, Usage: "read settings from the TOML `FILE` (flags given win; the default file may be missing)", Destination: &f.config},
+		&ucli.StringFlag{Name: "pause-binary", Usage: "the static catatonit `PATH` the pods' infra runs (default: podman's, else catatonit on PATH)", Destination: &f.pauseBinary},
+		&ucli.StringFlag{Name: "cgroup-manager", Value: "cgroupfs", Usage: "how cgroups are made: `MANAGER` cgroupfs (systemd: not yet)", Destination: &f.cgroupManager},
+		&ucli.StringFlag{Name: "log-level", Value: "info", Usage: "what goes to stderr: `LEVEL` error, warn, info (notes), debug (each request too)", Destination: &f.logLevel},
 	)
 	app.Flags = append(app.Flags, f.net.Flags()...)
 	app.Flags = append(app.Flags, f.transfer.Flags("pull")...)
@@ -70,6 +80,30 @@ func (f *criFlags) withRuns(fn func(*run.Manager, *image.LocalStore) error) erro
 	})
 }
 
+// logger writes a line at level when --log-level lets it through.
+func (f *criFlags) logger(w io.Writer) func(level, format string, args ...any) {
+	limit := slices.Index(logLevels, f.logLevel)
+	return func(level, format string, args ...any) {
+		if slices.Index(logLevels, level) <= limit {
+			fmt.Fprintf(w, "ctr-cri: "+format+"\n", args...)
+		}
+	}
+}
+
+// debugRequests logs each request, its time and its error, at debug.
+func (f *criFlags) debugRequests(logf func(level, format string, args ...any)) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		t0 := time.Now()
+		resp, err := handler(ctx, req)
+		if err != nil {
+			logf("debug", "%s: %v (%s)", info.FullMethod, err, time.Since(t0).Round(time.Microsecond))
+		} else {
+			logf("debug", "%s (%s)", info.FullMethod, time.Since(t0).Round(time.Microsecond))
+		}
+		return resp, err
+	}
+}
+
 // startOptions: each container's ctr-monitor, and the clean-up it runs
 // when the container exits (this program's cleanup, with its flags).
 func (f *criFlags) startOptions(runtime string) (run.StartOptions, error) {
@@ -90,6 +124,15 @@ func serve(c *ucli.Context, f *criFlags) error {
 	if c.NArg() != 0 {
 		return cli.UsageError("ctr-cri takes no arguments")
 	}
+	if err := applyConfig(c, f.config); err != nil {
+		return err
+	}
+	if err := checkLogLevel(f.logLevel); err != nil {
+		return err
+	}
+	if f.cgroupManager != "cgroupfs" {
+		return cli.UsageError("--cgroup-manager %q: this runtime has cgroupfs (systemd is to come)", f.cgroupManager)
+	}
 	po, err := f.pullOptions(c)
 	if err != nil {
 		return err
@@ -101,14 +144,15 @@ func serve(c *ucli.Context, f *criFlags) error {
 		if err != nil {
 			return err
 		}
-		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, Start: so,
-			Log: func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, "ctr-cri: "+format+"\n", args...) }}
+		logf := f.logger(c.App.ErrWriter)
+		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, Start: so, PauseBinary: f.pauseBinary,
+			Log: func(format string, args ...any) { logf("info", format, args...) }}
 		if err := rs.StartStreaming(ctx, f.streamAddress); err != nil {
 			return err
 		}
 		is := &cri.ImageService{Store: m.Store, Local: local, Pull: po}
-		fmt.Fprintf(c.App.ErrWriter, "ctr-cri: serving on %s\n", f.listen)
-		return cri.Serve(ctx, f.listen, rs, is)
+		logf("info", "serving on %s", f.listen)
+		return cri.Serve(ctx, f.listen, rs, is, grpc.ChainUnaryInterceptor(f.debugRequests(logf)))
 	})
 }
 

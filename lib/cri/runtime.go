@@ -24,6 +24,8 @@ type RuntimeService struct {
 	// run when a container exits.
 	Runs  *run.Manager
 	Start run.StartOptions
+	// PauseBinary is the catatonit the sandboxes' infra runs ("": found).
+	PauseBinary string
 
 	// Log, when set, says what the daemon notes (on its stderr).
 	Log func(format string, args ...any)

@@ -105,7 +105,7 @@ func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOp
 	lin := cfg.GetLinux()
 	sc := lin.GetSecurityContext()
 	ns := sc.GetNamespaceOptions()
-	po := run.PodOptions{Name: sandboxName(cfg.GetMetadata()), Share: []string{}, Start: s.Start}
+	po := run.PodOptions{Name: sandboxName(cfg.GetMetadata()), Share: []string{}, Start: s.Start, PauseBinary: s.PauseBinary}
 	// The host's network: the infra has none of its own, and each
 	// container is given the host's (containerOptions).
 	hostNet := ns.GetNetwork() == runtimeapi.NamespaceMode_NODE
@@ -262,6 +262,15 @@ type sandboxView struct {
 	ready  bool
 }
 
+// findSandbox finds a CRI pod by ID or prefix, with its config.
+func (s *RuntimeService) findSandbox(id string) (*sandboxView, error) {
+	p, err := s.sandbox(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(p)
+}
+
 func (s *RuntimeService) view(p run.Pod) (*sandboxView, error) {
 	v := &sandboxView{pod: p}
 	if err := decodeConfig(p.Labels[labelSandboxConfig], &v.config); err != nil {
@@ -280,14 +289,11 @@ func (v *sandboxView) state() runtimeapi.PodSandboxState {
 
 // PodSandboxStatus reports a sandbox: its state, address and config.
 func (s *RuntimeService) PodSandboxStatus(_ context.Context, req *runtimeapi.PodSandboxStatusRequest) (*runtimeapi.PodSandboxStatusResponse, error) {
-	p, err := s.sandbox(req.GetPodSandboxId())
+	v, err := s.findSandbox(req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.view(p)
-	if err != nil {
-		return nil, err
-	}
+	p := v.pod
 	st := &runtimeapi.PodSandboxStatus{
 		Id: p.ID, Metadata: v.config.GetMetadata(), State: v.state(), CreatedAt: p.Created.UnixNano(),
 		Labels: v.config.GetLabels(), Annotations: v.config.GetAnnotations(), RuntimeHandler: DefaultHandler,

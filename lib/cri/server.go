@@ -15,7 +15,8 @@ import (
 // Serve serves both CRI services on the unix socket at path until ctx
 // ends, then stops gracefully and removes the socket. A socket left by a
 // daemon that died is replaced; one a live daemon answers on is refused.
-func Serve(ctx context.Context, path string, rs *RuntimeService, is *ImageService) error {
+// opts add to the server's options (interceptors).
+func Serve(ctx context.Context, path string, rs *RuntimeService, is *ImageService, opts ...grpc.ServerOption) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
@@ -35,7 +36,7 @@ func Serve(ctx context.Context, path string, rs *RuntimeService, is *ImageServic
 		l.Close()
 		return err
 	}
-	srv := grpc.NewServer(grpc.MaxRecvMsgSize(16<<20), grpc.MaxSendMsgSize(16<<20))
+	srv := grpc.NewServer(append([]grpc.ServerOption{grpc.MaxRecvMsgSize(16 << 20), grpc.MaxSendMsgSize(16 << 20)}, opts...)...)
 	runtimeapi.RegisterRuntimeServiceServer(srv, rs)
 	runtimeapi.RegisterImageServiceServer(srv, is)
 	stopped := make(chan struct{})

@@ -214,16 +214,12 @@ func countProcs(p run.Pod) uint64 {
 
 // PodSandboxStats is one ready sandbox's use.
 func (s *RuntimeService) PodSandboxStats(ctx context.Context, req *runtimeapi.PodSandboxStatsRequest) (*runtimeapi.PodSandboxStatsResponse, error) {
-	p, err := s.sandbox(req.GetPodSandboxId())
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.view(p)
+	v, err := s.findSandbox(req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
 	}
 	if !v.ready {
-		return nil, status.Errorf(codes.FailedPrecondition, "pod sandbox %s is not ready", p.ID)
+		return nil, status.Errorf(codes.FailedPrecondition, "pod sandbox %s is not ready", v.pod.ID)
 	}
 	st, err := s.podStats(ctx, v)
 	if err != nil {
@@ -244,11 +240,7 @@ func (s *RuntimeService) ListPodSandboxStats(ctx context.Context, req *runtimeap
 	}
 	out := &runtimeapi.ListPodSandboxStatsResponse{Stats: []*runtimeapi.PodSandboxStats{}}
 	for _, item := range list.GetItems() {
-		p, err := s.sandbox(item.GetId())
-		if err != nil {
-			continue
-		}
-		v, err := s.view(p)
+		v, err := s.findSandbox(item.GetId())
 		if err != nil || !v.ready {
 			continue
 		}

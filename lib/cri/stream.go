@@ -80,12 +80,12 @@ func (s *RuntimeService) Attach(_ context.Context, req *runtimeapi.AttachRequest
 // PortForward hands out a URL where the client reaches ports of a
 // sandbox's network namespace.
 func (s *RuntimeService) PortForward(_ context.Context, req *runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error) {
-	p, err := s.sandbox(req.GetPodSandboxId())
+	v, err := s.findSandbox(req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
 	}
-	if v, err := s.view(p); err != nil || !v.ready {
-		return nil, status.Errorf(codes.FailedPrecondition, "pod sandbox %s is not ready", p.ID)
+	if !v.ready {
+		return nil, status.Errorf(codes.FailedPrecondition, "pod sandbox %s is not ready", v.pod.ID)
 	}
 	return s.stream.GetPortForward(req)
 }
@@ -121,7 +121,9 @@ func (r *streamRuntime) Exec(ctx context.Context, id string, cmd []string, in io
 	if errw != nil {
 		o.Stderr = errw
 	}
-	go drainResize(ctx, resize) // the runtime's own terminal keeps its size
+	// The runtime's own terminal keeps its size: the sizes are read and
+	// dropped, so that the client is never held by a full channel.
+	go onResize(ctx, resize, func(remotecommandserver.TerminalSize) {})
 	code, err := r.s.Runs.ExecContext(ctx, id, o)
 	if err != nil {
 		return err
@@ -139,19 +141,9 @@ func (r *streamRuntime) Attach(ctx context.Context, id string, in io.Reader, out
 	if err != nil {
 		return err
 	}
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case sz, ok := <-resize:
-				if !ok {
-					return
-				}
-				_ = monitor.SendCtl(c.Bundle, 1, int(sz.Height), int(sz.Width))
-			}
-		}
-	}()
+	go onResize(ctx, resize, func(sz remotecommandserver.TerminalSize) {
+		_ = monitor.SendCtl(c.Bundle, 1, int(sz.Height), int(sz.Width))
+	})
 	o := monitor.AttachOptions{Stdin: in}
 	if out != nil {
 		o.Stdout = out
@@ -162,15 +154,18 @@ func (r *streamRuntime) Attach(ctx context.Context, id string, in io.Reader, out
 	return monitor.Attach(c.Bundle, o)
 }
 
-func drainResize(ctx context.Context, resize <-chan remotecommandserver.TerminalSize) {
+// onResize calls fn with each terminal size the client sends, until ctx
+// ends or the client stops sending.
+func onResize(ctx context.Context, resize <-chan remotecommandserver.TerminalSize, fn func(remotecommandserver.TerminalSize)) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case _, ok := <-resize:
+		case sz, ok := <-resize:
 			if !ok {
 				return
 			}
+			fn(sz)
 		}
 	}
 }
@@ -180,14 +175,11 @@ func drainResize(ctx context.Context, resize <-chan remotecommandserver.Terminal
 // a sandbox on the host's network).
 func (r *streamRuntime) PortForward(ctx context.Context, podID string, port int32, stream io.ReadWriteCloser) error {
 	defer stream.Close()
-	p, err := r.s.sandbox(podID)
+	v, err := r.s.findSandbox(podID)
 	if err != nil {
 		return err
 	}
-	v, err := r.s.view(p)
-	if err != nil {
-		return err
-	}
+	p := v.pod
 	addr := "127.0.0.1:" + strconv.Itoa(int(port))
 	var conn net.Conn
 	if v.config.GetLinux().GetSecurityContext().GetNamespaceOptions().GetNetwork() == runtimeapi.NamespaceMode_NODE {

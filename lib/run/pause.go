@@ -27,11 +27,12 @@ import (
 const pauseBinary = "/catatonit"
 
 // pauseImage is the image a pod's infra container runs: catatonit alone,
-// as podman's podman-pause image, made from the host's catatonit on first
-// use (no pull) and named after its digest, so that a new catatonit makes
-// a new image. It returns the image's name.
-func pauseImage(ctx context.Context, store storage.Store) (string, error) {
-	bin, err := findInit("")
+// as podman's podman-pause image, made from the host's catatonit (given,
+// else found as --init finds it) on first use (no pull) and named after
+// its digest, so that a new catatonit makes a new image. It returns the
+// image's name.
+func pauseImage(ctx context.Context, store storage.Store, given string) (string, error) {
+	bin, err := findInit(given)
 	if err != nil {
 		return "", err
 	}

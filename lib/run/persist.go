@@ -121,6 +121,9 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	if c.Status == "running" {
 		return c, nil
 	}
+	// The last run's monitor may still run its clean-up (which unmounts
+	// the rootfs): it goes first, or it would unmount this run's.
+	waitMonitor(c.Bundle, c.ID, 30*time.Second)
 	b := m.bundle(c)
 	b.mounted = false
 	if err := b.restore(); err != nil {

@@ -92,6 +92,9 @@ type PodOptions struct {
 	// /ctr-pods/ID, with Memory and CPUQuota.
 	CgroupParent string
 	Labels       map[string]string
+	// PauseBinary is the static catatonit the infra runs (with -P; "":
+	// podman's, else catatonit on PATH).
+	PauseBinary string
 	// Infra holds the infra container's network options; the rest of it
 	// (runtime, monitor, directories) comes from the Manager and Start.
 	Infra Options
@@ -299,7 +302,7 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 			_ = m.destroyPod(p)
 		}
 	}()
-	pause, err := pauseImage(ctx, m.Store)
+	pause, err := pauseImage(ctx, m.Store, po.PauseBinary)
 	if err != nil {
 		return p, err
 	}

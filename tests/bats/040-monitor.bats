@@ -299,3 +299,14 @@ cri_text() {
 	ctr-runtime --root "$TEST_TMP/rt" delete --force inh 2>/dev/null || true
 	run_ctr 64 ctr-monitor --inherit-stdio --cid x --runtime "$CTR_BIN/ctr-runtime" -b "$dir"
 }
+
+@test "monitor: start -a right after wait saw a detached container exit (its clean-up may still run) runs it again" {
+	local_busybox
+	local i cid
+	for i in 1 2 3; do
+		cid=$(ctr-run "${STORAGE[@]}" -d "$IMG" sh -c 'echo hi; exit 3')
+		run_ctr 3 ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot" wait "$cid"
+		run_ctr 3 ctr-run "${STORAGE[@]}" start -a "$cid"
+		[ "$output" = hi ]
+	done
+}

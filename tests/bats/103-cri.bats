@@ -3,7 +3,7 @@
 # containers, driven by crictl from cri-tools. Pods reach only their own
 # addresses; nothing is left on the host.
 
-# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+# shellcheck disable=SC2154,SC2030,SC2031 # run --separate-stderr sets stderr; bats runs each test in a subshell
 bats_require_minimum_version 1.5.0
 load helpers
 
@@ -373,4 +373,60 @@ crijq() {
 	[[ $output == *FailedPrecondition* ]]
 	run "${CRICTL[@]}" rmp -f "$pod"
 	[ "$status" -eq 0 ]
+}
+
+@test "cri: settings from a TOML config, flags winning over it; an unknown key, a bad level, the systemd manager are usage errors; debug logs each request" {
+	local_busybox
+	CRI_SOCK=$TEST_TMP/conf.sock
+	cat >"$TEST_TMP/cri.toml" <<-TOML
+	listen = "$CRI_SOCK"
+	log_level = "debug"
+	pause_binary = "/usr/bin/catatonit"
+	runtime = "$CTR_BIN/ctr-runtime"
+	[storage]
+	root = "$TEST_TMP/root"
+	runroot = "$TEST_TMP/runroot"
+	driver = "overlay"
+	[pull]
+	retry = 0
+	TOML
+	ctr-cri --config "$TEST_TMP/cri.toml" 2>"$TEST_TMP/conf.log" 3>&- &
+	CRI_PID=$!
+	REGISTRY_PIDS+=("$CRI_PID")
+	printf 'runtime-endpoint: unix://%s\nimage-endpoint: unix://%s\ntimeout: 60\n' "$CRI_SOCK" "$CRI_SOCK" >"$TEST_TMP/crictl.yaml"
+	CRICTL=("$CTR_BIN/crictl" --config "$TEST_TMP/crictl.yaml")
+	until_true 10 '"${CRICTL[@]}" version >/dev/null 2>&1'
+	# The store is the file's: the image local_busybox put there is seen,
+	# and a pod made lands where ctr-run finds it.
+	[ "$(crijq images '.images | length')" -eq 1 ]
+	local pod
+	pod=$("${CRICTL[@]}" runp <(pod_config conf u-1) 2>/dev/null)
+	[ "$(ctr-run "${STORAGE[@]}" pod ls -q)" = "$pod" ]
+	# The infra runs the catatonit the file names (the pause image is
+	# named after its digest).
+	[[ $(ctr-image "${STORAGE[@]}" ls --json | jq -r '.names[]?') == *"localhost/ctr-pause:$(sha256sum /usr/bin/catatonit | cut -c1-12)"* ]]
+	"${CRICTL[@]}" rmp -f "$pod" >/dev/null
+	grep -q 'ctr-cri: /runtime.v1.RuntimeService/Version (' "$TEST_TMP/conf.log"
+	grep -q 'ctr-cri: /runtime.v1.RuntimeService/RunPodSandbox (' "$TEST_TMP/conf.log"
+	kill -TERM "$CRI_PID"
+	wait "$CRI_PID"
+	# A flag given wins over the file: no request lines at error.
+	ctr-cri --config "$TEST_TMP/cri.toml" --log-level error 2>"$TEST_TMP/quiet.log" 3>&- &
+	CRI_PID=$!
+	REGISTRY_PIDS+=("$CRI_PID")
+	until_true 10 '"${CRICTL[@]}" version >/dev/null 2>&1'
+	kill -TERM "$CRI_PID"
+	wait "$CRI_PID"
+	[ ! -s "$TEST_TMP/quiet.log" ]
+	# Bad files and flags: one line, 64.
+	printf 'listen = "%s"\nloudness = 3\n' "$CRI_SOCK" >"$TEST_TMP/bad.toml"
+	run_ctr 64 ctr-cri --config "$TEST_TMP/bad.toml"
+	expect_match 'unknown key "loudness"'
+	printf 'log_level = "loud"\n' >"$TEST_TMP/level.toml"
+	run_ctr 64 ctr-cri --config "$TEST_TMP/level.toml" --listen "$CRI_SOCK"
+	expect_match 'log-level "loud"'
+	run_ctr 64 ctr-cri --config "$TEST_TMP/cri.toml" --cgroup-manager systemd
+	expect_match cgroupfs
+	run_ctr 64 ctr-cri --config "$TEST_TMP/nosuch.toml"
+	[ "${#lines[@]}" -eq 1 ]
 }
