@@ -214,6 +214,9 @@ func (m *Manager) runtime(args ...string) *exec.Cmd {
 }
 
 func (m *Manager) runtimeState(id string) (*specs.State, error) {
+	if st, ok, err := fileState(runtimeRoot(m.StateDir), id); ok {
+		return st, err
+	}
 	out, err := m.runtime("state", id).Output()
 	if err != nil {
 		return nil, err
@@ -257,12 +260,12 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) 
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(10 * time.Millisecond): // a state file read, no runtime run
 		}
 	}
 	_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
-	for i := 0; i < 100 && m.running(c.ID); i++ {
-		time.Sleep(50 * time.Millisecond)
+	for i := 0; i < 500 && m.running(c.ID); i++ {
+		time.Sleep(10 * time.Millisecond)
 	}
 	return nil
 }

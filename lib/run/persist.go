@@ -151,9 +151,12 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	if err := b.write(spec); err != nil {
 		return c, err
 	}
-	// What the runtime kept of the last run goes; so does its exit.
-	if err := forceDelete(m.Runtime, m.StateDir, c.ID); err != nil {
-		return c, err
+	// What the runtime kept of the last run goes (a container never
+	// started has none); so does its exit.
+	if c.inRuntime {
+		if err := forceDelete(m.Runtime, m.StateDir, c.ID); err != nil {
+			return c, err
+		}
 	}
 	if err := b.markStarted(m.StateDir); err != nil {
 		return c, err
