@@ -33,30 +33,16 @@ ctr-cri --listen "$work/ctr.sock" --root "$work/ctr-root" --runroot "$work/ctr-r
 ctr_pid=$!
 pids+=("$ctr_pid")
 # containerd, its pause image the same catatonit.
-cat >"$work/containerd.toml" <<TOML
-version = 2
-root = "$work/cd-root"
-state = "$work/cd-state"
-[grpc]
-  address = "$work/cd.sock"
-[plugins."io.containerd.grpc.v1.cri"]
-  # No process here may lower its OOM score (CAP_SYS_RESOURCE is not in
-  # this machine's bounding set): containerd's pause asks for -998.
-  restrict_oom_score_adj = true
-  sandbox_image = "$REG/pause:3.9"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "/etc/cni/net.d"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-    runtime_type = "io.containerd.runc.v2"
-  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."$REG"]
-    endpoint = ["http://$REG"]
-TOML
+# shellcheck source=hack/containerd.sh
+. hack/containerd.sh
+containerd_config "$work/containerd.toml" "$work/cd" "$work/cd.sock" "$REG/pause:3.9" "$REG" "$REG"
 containerd --config "$work/containerd.toml" 2>"$work/containerd.log" &
 cd_pid=$!
 pids+=("$cd_pid")
 declare -A sock=([ctr]=$work/ctr.sock [containerd]=$work/cd.sock)
-cri() { local who=$1; shift; crictl --runtime-endpoint "unix://${sock[$who]}" --image-endpoint "unix://${sock[$who]}" --timeout 120s "$@"; }
+# A crictl config of the bench's own: crictl warns on stderr without one.
+printf 'timeout: 120\n' >"$work/crictl.yaml"
+cri() { local who=$1; shift; crictl --config "$work/crictl.yaml" --runtime-endpoint "unix://${sock[$who]}" --image-endpoint "unix://${sock[$who]}" "$@"; }
 for who in ctr containerd; do
 	for _ in $(seq 100); do cri "$who" version >/dev/null 2>&1 && break; sleep 0.1; done
 	cri "$who" pull "$REG/busybox:1" >/dev/null

@@ -91,29 +91,9 @@ CONF
 # pause image, each upstream registry mirrored by the loopback one.
 start_containerd() {
 	command -v containerd >/dev/null || { echo "critest.sh: containerd is not installed (apt-get install containerd)" >&2; exit 1; }
-	cat >"$work/containerd.toml" <<TOML
-version = 2
-root = "$work/containerd-root"
-state = "$work/containerd-state"
-[grpc]
-  address = "$sock"
-[plugins."io.containerd.grpc.v1.cri"]
-  # No process here may lower its OOM score (CAP_SYS_RESOURCE is not in
-  # this machine's bounding set): containerd's pause asks for -998.
-  restrict_oom_score_adj = true
-  sandbox_image = "registry.k8s.io/pause:3.9"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "/etc/cni/net.d"
-  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-    runtime_type = "io.containerd.runc.v2"
-  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."registry.k8s.io"]
-    endpoint = ["http://$REG"]
-  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."gcr.io"]
-    endpoint = ["http://$REG"]
-  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."k8s.gcr.io"]
-    endpoint = ["http://$REG"]
-TOML
+	# shellcheck source=hack/containerd.sh
+	. "$top/hack/containerd.sh"
+	containerd_config "$work/containerd.toml" "$work/containerd" "$sock" registry.k8s.io/pause:3.9 "$REG" registry.k8s.io gcr.io k8s.gcr.io
 	containerd --config "$work/containerd.toml" 2>"$work/cri.log" &
 	pids+=($!)
 }
