@@ -54,7 +54,7 @@ stop_all() {
 		cri "$who" pods -q 2>/dev/null | xargs -r -P 8 -n 4 crictl --runtime-endpoint "unix://${sock[$who]}" rmp -f >/dev/null 2>&1 || true
 	done
 }
-trap 'stop_all; cleanup' EXIT
+trap 'stop_all; cleanup; containerd_tidy' EXIT
 
 echo '{"metadata": {"name": "app"}, "image": {"image": "'"$REG"'/busybox:1"}, "command": ["sleep", "100000"]}' >"$work/ctr.json"
 # pod_json NAME: a pod's config.

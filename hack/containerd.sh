@@ -8,6 +8,9 @@
 containerd_config() {
 	local file=$1 dir=$2 sock=$3 pause=$4 reg=$5 host
 	shift 5
+	# Its shims make /run/containerd/{fifo,runc,s} whatever the state
+	# dir: containerd_tidy removes them when this run made them.
+	[ -e /run/containerd ] || CONTAINERD_RUN_MADE=1
 	cat >"$file" <<TOML
 version = 2
 root = "$dir/root"
@@ -28,4 +31,12 @@ TOML
 	for host in "$@"; do
 		printf '  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."%s"]\n    endpoint = ["http://%s"]\n' "$host" "$reg" >>"$file"
 	done
+}
+
+# containerd_tidy: after containerd has stopped, removes the empty
+# directories its shims left in /run/containerd, when this run made it.
+containerd_tidy() {
+	if [ -n "${CONTAINERD_RUN_MADE:-}" ] && [ -d /run/containerd ]; then
+		find /run/containerd -depth -type d -empty -delete 2>/dev/null || true
+	fi
 }

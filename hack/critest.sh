@@ -54,6 +54,7 @@ cleanup() {
 	# Then the daemons; ctr-cri's pods are removed by ctr-run, which
 	# knows them (the same store).
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+	if [ "$runtime" = containerd ] && declare -F containerd_tidy >/dev/null; then containerd_tidy; fi
 	if [ -d "$work/root" ]; then
 		ctr-run "${S[@]}" pod ls -q 2>/dev/null | xargs -r ctr-run "${S[@]}" pod rm -f >/dev/null 2>&1 || true
 		ctr-run "${S[@]}" ps -a --json 2>/dev/null | jq -r .id | xargs -r ctr-run "${S[@]}" rm -f >/dev/null 2>&1 || true
@@ -68,6 +69,8 @@ B=(--root "$work/build-root" --runroot "$work/build-run" --storage-driver overla
 # The loopback registry.
 # shellcheck source=hack/registry.sh
 . "$top/hack/registry.sh"
+# shellcheck source=hack/containerd.sh
+. "$top/hack/containerd.sh"
 loopback_registry "$work/registry" || exit 1
 pids+=("$REGISTRY_PID")
 REG=$REGISTRY
@@ -91,8 +94,6 @@ CONF
 # pause image, each upstream registry mirrored by the loopback one.
 start_containerd() {
 	command -v containerd >/dev/null || { echo "critest.sh: containerd is not installed (apt-get install containerd)" >&2; exit 1; }
-	# shellcheck source=hack/containerd.sh
-	. "$top/hack/containerd.sh"
 	containerd_config "$work/containerd.toml" "$work/containerd" "$sock" registry.k8s.io/pause:3.9 "$REG" registry.k8s.io gcr.io k8s.gcr.io
 	containerd --config "$work/containerd.toml" 2>"$work/cri.log" &
 	pids+=($!)
