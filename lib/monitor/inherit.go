@@ -147,7 +147,10 @@ func createThenStart(cfg Config) (int, error) {
 	n, _ := cfg.Start.Read(buf)
 	cfg.Start.Close()
 	started := false
-	if n > 0 {
+	if strings.TrimSpace(string(buf[:n])) == "started" {
+		// The caller started it itself (the runtime's exec fifo).
+		started = true
+	} else if n > 0 {
 		// Its stdout is not the container's: the runtime's start prints
 		// nothing there, but nothing of it may reach the caller's data.
 		start := inheritedRuntime(cfg, "start")

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -62,7 +63,8 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 	if err != nil {
 		return fail(ExitRunFailure, "starting %s: %w", o.Monitor, err)
 	}
-	if _, err := readSync(r, o.Monitor); err != nil {
+	pid, err := readSync(r, o.Monitor)
+	if err != nil {
 		if before != nil {
 			_ = before()
 		}
@@ -72,6 +74,12 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 		if err := before(); err != nil {
 			return err
 		}
+	}
+	if err := startByFifo(runtimeRoot(o.StateDir), b.id, pid); !errors.Is(err, errNotFifo) {
+		if err != nil {
+			return fail(ExitRunFailure, "%s", err)
+		}
+		return nil
 	}
 	out, err := exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "start", b.id).CombinedOutput()
 	if err != nil {
@@ -212,8 +220,11 @@ func runSupervised(o *Options, b *bundle, before func() error) (int, error) {
 		if startW != nil {
 			b.created = err == nil
 			if err == nil {
+				var word string
 				if err = before(); err == nil {
-					_, err = startW.Write([]byte("start\n"))
+					if word, err = startWord(o, b.id, pid); err == nil {
+						_, err = startW.Write([]byte(word))
+					}
 				}
 			}
 			// Without the word, the monitor removes the container.
@@ -251,6 +262,21 @@ func runSupervised(o *Options, b *bundle, before func() error) (int, error) {
 		return -1, fail(ExitRunFailure, "the container's exit status: %w", err)
 	}
 	return status, nil
+}
+
+// startWord is what the monitor's start pipe is told once the container
+// may start: "start" has it run the runtime's start, "started" says the
+// container was started here (its exec fifo). On an error nothing is
+// written, and the monitor removes the container unstarted.
+func startWord(o *Options, id string, pid int) (string, error) {
+	err := startByFifo(runtimeRoot(o.StateDir), id, pid)
+	switch {
+	case err == nil:
+		return "started\n", nil
+	case errors.Is(err, errNotFifo):
+		return "start\n", nil
+	}
+	return "", fail(ExitRunFailure, "%s", err)
 }
 
 // synced is the monitor's sync message: the container's PID, or an error.
