@@ -352,7 +352,8 @@ func resolvConf(host []byte, o *Options) []byte {
 }
 
 func (b *bundle) write(spec *specs.Spec) error {
-	data, err := json.MarshalIndent(spec, "", "  ")
+	// Not indented: with a seccomp profile the indenting alone took ~2 ms.
+	data, err := json.Marshal(spec)
 	if err != nil {
 		return err
 	}
