@@ -76,7 +76,7 @@ func (g *globals) options() []option {
 		{long: "systemd-cgroup", short: 's', usage: "passed to the runtime (--systemd-cgroup)", set: flag(&g.systemdCgroup)},
 		{long: "syslog", usage: "accepted; a detached monitor reports errors on the sync pipe", set: ignore},
 		{long: "sync", usage: "stay in the foreground instead of detaching", set: flag(&g.sync)},
-		{long: "inherit-stdio", usage: "with --sync: the runtime's run, on the monitor's own stdin, stdout and stderr (no log, no attach); the exit status follows the PID on the sync pipe, and the exit command runs only if no caller holds that pipe any more; with _OCI_STARTPIPE the runtime's create, then its start once the caller writes to that pipe ("started": the caller started it; closed without a write: the container is removed unstarted)", set: flag(&c.Inherit)},
+		{long: "inherit-stdio", usage: "with --sync: the runtime's run, on the monitor's own stdin, stdout and stderr (no log, no attach); the exit status follows the PID on the sync pipe, and the exit command runs only if no caller holds that pipe any more; with _OCI_STARTPIPE the runtime's create, then its start once the caller writes to that pipe (\"started\": the caller started it; closed without a write: the container is removed unstarted)", set: flag(&c.Inherit)},
 		{long: "json", usage: "with --sync: print events (started, oom, exited) as JSON lines on stdout", set: flag(&g.json)},
 		{long: "restore", arg: "DIR", usage: "checkpoint restore: not supported", set: refuse("checkpoint restore")},
 		{long: "replace-listen-pid", usage: "socket activation: not supported", set: refuse("--replace-listen-pid")},

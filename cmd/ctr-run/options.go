@@ -173,7 +173,7 @@ func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Options) error {
 	return nil
 }
 
-// namespaceOptions: --pid, --ipc, --uts, and what the host's rules out.
+// namespaceOptions: --pid, --ipc, --uts, --cgroupns, and what the host's rules out.
 func (f *runFlags) namespaceOptions(_ *ucli.Context, o *run.Options) error {
 	for _, ns := range []struct{ flag, val string }{{"pid", f.pidNS}, {"ipc", f.ipcNS}, {"uts", f.utsNS}} {
 		if ns.val != "private" && ns.val != "host" {
@@ -181,6 +181,10 @@ func (f *runFlags) namespaceOptions(_ *ucli.Context, o *run.Options) error {
 		}
 	}
 	o.PID, o.IPC, o.UTS = f.pidNS, f.ipcNS, f.utsNS
+	if f.cgroupNS != "" && f.cgroupNS != "private" && f.cgroupNS != "host" {
+		return cli.UsageError("invalid --cgroupns %q: want private or host", f.cgroupNS)
+	}
+	o.CgroupNS = f.cgroupNS
 	if f.utsNS == "host" && f.hostname != "" {
 		return cli.UsageError("--hostname cannot be used with --uts host")
 	}

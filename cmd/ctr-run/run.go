@@ -26,7 +26,7 @@ type runFlags struct {
 	rm, interactive, tty, readOnly, privileged, quiet, detach, init                          bool
 	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts, logOpts   ucli.StringSlice
 	groupAdd, addHosts, dns, dnsSearch, dnsOptions, sysctls, devices                         ucli.StringSlice
-	shmSize, stopSignal, initPath, pidNS, ipcNS, utsNS                                       string
+	shmSize, stopSignal, initPath, pidNS, ipcNS, utsNS, cgroupNS                             string
 	stopTimeout                                                                              int
 	pidsLimit                                                                                int64
 	publish                                                                                  ucli.StringSlice
@@ -101,6 +101,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "pid", Value: "private", Usage: "PID namespace `MODE`: private or host", Destination: &f.pidNS},
 		&ucli.StringFlag{Name: "ipc", Value: "private", Usage: "IPC namespace `MODE`: private or host (the host's /dev/shm too)", Destination: &f.ipcNS},
 		&ucli.StringFlag{Name: "uts", Value: "private", Usage: "UTS namespace `MODE`: private or host (the host's name)", Destination: &f.utsNS},
+		&ucli.StringFlag{Name: "cgroupns", Usage: "cgroup namespace `MODE`: private or host (default: private on cgroup v2, host on v1, as podman)", Destination: &f.cgroupNS},
 		&ucli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit `SIZE` (e.g. 512m)", Destination: &f.memory},
 		&ucli.StringFlag{Name: "cpus", Usage: "CPU limit: `N` CPUs (e.g. 1.5)", Destination: &f.cpus},
 		&ucli.Int64Flag{Name: "pids-limit", Value: 2048, Usage: "at most `N` processes (0 or -1: no limit)", Destination: &f.pidsLimit},

@@ -80,7 +80,11 @@ type Options struct {
 	Networks *network.Manager
 	// PID, IPC and UTS: "host" shares the host's namespace of that kind
 	// ("" or "private": the container's own).
-	PID, IPC, UTS   string
+	PID, IPC, UTS string
+	// CgroupNS is "private" (the container sees its own cgroup as the
+	// root) or "host"; "" is podman's default: private on cgroup v2,
+	// host on v1.
+	CgroupNS        string
 	Memory          int64
 	CPUQuota        int64
 	PidsLimit       *int64

@@ -197,7 +197,8 @@ func addDevices(spec *specs.Spec, devs []Device) error {
 }
 
 // namespaces: the container's own mount namespace, and its own PID, IPC,
-// UTS and network namespaces unless it shares the host's.
+// UTS and network namespaces unless it shares the host's; its own cgroup
+// namespace as --cgroupns says.
 func namespaces(o *Options) []specs.LinuxNamespace {
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
 	for _, k := range []struct {
@@ -207,6 +208,9 @@ func namespaces(o *Options) []specs.LinuxNamespace {
 		if k.mode != "host" {
 			ns = append(ns, specs.LinuxNamespace{Type: k.typ, Path: o.nsPaths[k.typ]})
 		}
+	}
+	if cgroupNSPrivate(o.CgroupNS) {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.CgroupNamespace})
 	}
 	// The network: the host's, a new one (none), or one made or chosen
 	// before (a CNI attachment's, another container's, a path).
@@ -335,4 +339,24 @@ func setSeccomp(spec *specs.Spec, o *Options) error {
 		spec.Linux.Seccomp = p
 	}
 	return nil
+}
+
+// cgroupNSPrivate says whether a container with --cgroupns mode gets a
+// cgroup namespace of its own: asked for, or by default on cgroup v2 (as
+// podman), where the container's /sys/fs/cgroup is then its own cgroup and
+// its limits are in the files at its top.
+func cgroupNSPrivate(mode string) bool {
+	switch mode {
+	case "private":
+		return true
+	case "host":
+		return false
+	}
+	return CgroupV2()
+}
+
+// CgroupV2 says whether the host has the unified cgroup hierarchy only.
+func CgroupV2() bool {
+	var st unix.Statfs_t
+	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
 }

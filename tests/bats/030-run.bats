@@ -173,6 +173,29 @@ IMG=localhost/busybox:latest
 	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --ipc host --shm-size 1m "$IMG" true
 }
 
+# bats test_tags=cgroup
+@test "run: --cgroupns private shows the container its own cgroup as the root; host the host's paths; the default as podman's" {
+	local_busybox
+	# Each line of /proc/self/cgroup ends in the cgroup's path as the
+	# container's cgroup namespace sees it.
+	run_ctr ctr-run "${STORAGE[@]}" --rm --cgroupns private "$IMG" cat /proc/self/cgroup
+	local private=$output
+	[ -n "$private" ]
+	run ! grep -v ':/$' <<<"$private"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --cgroupns host "$IMG" cat /proc/self/cgroup
+	local host=$output
+	grep -qv ':/$' <<<"$host"
+	# podman's default: private on cgroup v2, host on v1.
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" cat /proc/self/cgroup
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		[ "$output" = "$private" ]
+	else
+		grep -qv ':/$' <<<"$output"
+		[ "$(wc -l <<<"$output")" -eq "$(wc -l <<<"$host")" ]
+	fi
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --cgroupns shared "$IMG" true
+}
+
 @test "run: exit codes: the container's, 125, 126, 127, 2, 64" {
 	local_busybox
 	run_ctr 0 ctr-run "${STORAGE[@]}" --rm "$IMG" true
