@@ -14,9 +14,9 @@ BINS := $(TOOLS:%=bin/%)
 MANS := $(patsubst %.md,%,$(wildcard man/*.[0-9].md))
 BATS ?= bats
 GOLANGCI_LINT ?= $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)/golangci-lint
-SHELL_SCRIPTS = $(wildcard hack/*.sh bench/*.sh tests/*.sh) tests/bats/helpers.bash $(wildcard tests/bats/*.bats)
+SHELL_SCRIPTS = $(wildcard hack/*.sh hack/vm/*.sh bench/*.sh tests/*.sh) tests/bats/helpers.bash $(wildcard tests/bats/*.bats)
 
-.PHONY: all test test-unit test-bats test-runtime deps install man validate bench demo clean help FORCE
+.PHONY: all test test-unit test-bats test-runtime test-v2 deps install man validate bench demo clean help FORCE
 
 all: $(BINS) ## build bin/ctr-*
 
@@ -50,7 +50,7 @@ bin/critest:
 deps: ## install the Debian packages the tests need, if missing
 	./hack/install-deps.sh
 
-test: deps validate test-unit test-runtime test-bats test-cri ## gofmt/vet/man checks, unit tests, system tests, runtime-tools, critest (installs what they need first)
+test: deps validate test-unit test-runtime test-bats test-cri test-v2 ## gofmt/vet/man checks, unit tests, system tests, runtime-tools, critest, and the cgroup part on cgroup v2 in a VM (installs what they need first)
 
 test-unit: ## go test for every package
 	$(GO) test -tags "$(BUILDTAGS) seccomp" -count=1 ./...
@@ -63,6 +63,9 @@ test-runtime: bin/ctr-runtime ## the OCI runtime-tools suite against ctr-runtime
 
 test-cri: $(BINS) bin/mkimage bin/crictl bin/critest ## cri-tools' critest against ctr-cri (hack/critest.expected)
 	./hack/critest.sh
+
+test-v2: $(BINS) bin/mkimage bin/faultproxy bin/ctrtest ## runtime-tools and the bats tests tagged cgroup, on cgroup v2 with systemd, in a VM (hack/vm)
+	./hack/vm/test-v2.sh
 
 man: $(MANS) ## build man pages from man/*.md
 

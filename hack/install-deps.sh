@@ -29,6 +29,10 @@ declare -A need=(
 	[gpg]=gpg
 	# the CRI comparison (hack/critest.sh --runtime containerd, bench/cri.sh)
 	[containerd]=containerd
+	# the cgroup v2 test VM (hack/vm): qemu, the kernel's module index, the initramfs
+	[qemu-system-x86_64]=qemu-system-x86
+	[depmod]=kmod
+	[cpio]=cpio
 )
 # golangci-lint, pinned, built from the Go module proxy into GOBIN (or
 # GOPATH/bin) when that version is not there yet: make validate runs it.

@@ -49,7 +49,7 @@ func run(args []string) int {
 			&ucli.StringFlag{Name: "log", Usage: "write the log (warnings and errors; debug messages with --debug) to `FILE`; errors also go to stderr", Destination: &g.log},
 			&ucli.StringFlag{Name: "log-format", Value: "text", Usage: "`FORMAT` of the log: text or json", Destination: &g.logFormat},
 			&ucli.BoolFlag{Name: "debug", Usage: "log debug messages too", Destination: &g.debug},
-			&ucli.BoolFlag{Name: "systemd-cgroup", Usage: "use systemd for cgroups (not supported: cgroupfs only)", Destination: &g.systemdCgroup},
+			&ucli.BoolFlag{Name: "systemd-cgroup", Usage: "have systemd make containers' cgroups, a scope each (cgroupsPath \"slice:prefix:name\"), as runc", Destination: &g.systemdCgroup},
 		},
 		Before: func(c *ucli.Context) error {
 			// libcontainer logs through logrus, for the container's init
@@ -72,13 +72,12 @@ func run(args []string) int {
 				}
 				logrus.SetOutput(f) // open until the runtime exits
 			}
-			if g.systemdCgroup {
-				return errors.New("--systemd-cgroup is not supported: ctr-runtime manages cgroups with cgroupfs")
-			}
 			return nil
 		},
 	}
-	rt := func() *oci.Runtime { return &oci.Runtime{Root: g.root, Warnf: logrus.Warnf} }
+	rt := func() *oci.Runtime {
+		return &oci.Runtime{Root: g.root, SystemdCgroup: g.systemdCgroup, Warnf: logrus.Warnf}
+	}
 	app.Commands = append([]*ucli.Command{
 		createCommand(rt), startCommand(rt), runCommand(rt), execCommand(rt),
 		stateCommand(rt), killCommand(rt), deleteCommand(rt), listCommand(rt),

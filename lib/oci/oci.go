@@ -29,6 +29,11 @@ var ErrNotExist = libcontainer.ErrNotExist
 // Runtime manages containers whose state lives under Root.
 type Runtime struct {
 	Root string
+	// SystemdCgroup has systemd make and remove containers' cgroups (a
+	// scope per container; cgroupsPath is "slice:prefix:name"), as runc's
+	// --systemd-cgroup. A container created so keeps it: the other
+	// commands find it in its state.
+	SystemdCgroup bool
 	// Warnf, when set, hears what the runtime changes in a config to run
 	// it (nothing is said otherwise).
 	Warnf func(format string, args ...any)
@@ -92,11 +97,12 @@ func (r *Runtime) create(id string, o *StartOptions) (*libcontainer.Container, *
 		return nil, nil, err
 	}
 	cfg, err := specconv.CreateLibcontainerConfig(&specconv.CreateOpts{
-		CgroupName:   id,
-		NoPivotRoot:  o.NoPivot,
-		NoNewKeyring: o.NoNewKeyring,
-		Spec:         spec,
-		RootlessEUID: os.Geteuid() != 0,
+		CgroupName:       id,
+		UseSystemdCgroup: r.SystemdCgroup,
+		NoPivotRoot:      o.NoPivot,
+		NoNewKeyring:     o.NoNewKeyring,
+		Spec:             spec,
+		RootlessEUID:     os.Geteuid() != 0,
 	})
 	if err != nil {
 		return nil, nil, err

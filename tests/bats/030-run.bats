@@ -96,10 +96,11 @@ IMG=localhost/busybox:latest
 	expect_match "volume source /nonexistent/ctr"
 }
 
+# bats test_tags=cgroup
 @test "run: memory, cpus, pids and ulimit limits" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" --rm --memory 64m --cpus 0.5 --pids-limit 100 --ulimit nofile=500:600 "$IMG" sh -c \
-		'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max; ulimit -Sn; ulimit -Hn'
+		"$(cgroup_limits_in_container); ulimit -Sn; ulimit -Hn"
 	expect_output $'67108864\n50000\n100\n500\n600'
 	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --memory lots "$IMG" true
 	expect_match "--memory: invalid size"
@@ -285,6 +286,7 @@ IMG=localhost/busybox:latest
 	expect_output "pulled"
 }
 
+# bats test_tags=cgroup
 @test "run: ps, exec, stop, inspect, rm" {
 	local_busybox
 	run_ctr 5 ctr-run "${STORAGE[@]}" --name "done" "$IMG" sh -c 'exit 5'
@@ -362,6 +364,7 @@ IMG=localhost/busybox:latest
 	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --stop-timeout -1 "$IMG" true
 }
 
+# bats test_tags=cgroup
 @test "run: ctr-run killed with -9 leaves nothing rm -f cannot clean" {
 	local_busybox
 	ctr-run "${STORAGE[@]}" --name victim "$IMG" sh -c 'echo started; exec sleep 100' >"$TEST_TMP/out" &
@@ -394,6 +397,36 @@ IMG=localhost/busybox:latest
 	expect_output "hi from podman"
 }
 
+# bats test_tags=cgroup
+@test "runtime: --systemd-cgroup: systemd makes the container's scope and removes it; without systemd, one line and nothing made" {
+	local_busybox
+	local rt=(ctr-runtime --root "$TEST_TMP/rt" --systemd-cgroup) c=sd-${TEST_TMP##*.}
+	rt_bundle "$TEST_TMP/b" '["sleep", "1000"]'
+	jq --arg p "system.slice:ctr-test:$c" '.linux.cgroupsPath = $p' "$TEST_TMP/b/config.json" >"$TEST_TMP/config.json"
+	mv "$TEST_TMP/config.json" "$TEST_TMP/b/config.json"
+	if [ ! -d /run/systemd/system ]; then
+		run_ctr 1 "${rt[@]}" create --bundle "$TEST_TMP/b" "$c"
+		expect_match "systemd not running"
+		[ "$(wc -l <<<"$output")" -eq 1 ]
+		run_ctr "${rt[@]}" list -q
+		[ -z "$output" ]
+		return
+	fi
+	# A created container keeps the runtime's stdio: give it none of bats'.
+	"${rt[@]}" create --bundle "$TEST_TMP/b" "$c" </dev/null >/dev/null 2>&1
+	run_ctr "${rt[@]}" start "$c"
+	local pid
+	pid=$("${rt[@]}" state "$c" | jq -r .pid)
+	[ "$(cgroup_of "$pid" pids)" = "/system.slice/ctr-test-$c.scope" ]
+	[ "$(systemctl is-active "ctr-test-$c.scope")" = active ]
+	run_ctr "${rt[@]}" kill "$c" KILL
+	until_true 10 '[ "$("${rt[@]}" state "$c" | jq -r .status)" = stopped ]'
+	run_ctr "${rt[@]}" delete "$c"
+	until_true 10 '! systemctl is-active --quiet "ctr-test-$c.scope"'
+	[ -z "$(cgroups_named "ctr-test-$c.scope")" ]
+}
+
+# bats test_tags=cgroup
 @test "runtime: create, start, state, kill, delete on a bundle" {
 	local_busybox
 	# An ID of this test's own: the container's cgroup is named after it.

@@ -60,6 +60,7 @@ MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr 2 "${MON[@]}" wait "$id"
 }
 
+# bats test_tags=cgroup
 @test "monitor: a running detached container can be stopped, and its status is 128+signal" {
 	local_busybox
 	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
@@ -71,6 +72,7 @@ MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 	run_ctr ctr-run "${STORAGE[@]}" rm sleeper
 }
 
+# bats test_tags=cgroup
 @test "monitor: an OOM-killed container exits 137 with the OOM flag" {
 	local_busybox
 	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
@@ -251,6 +253,7 @@ cri_text() {
 	expect_output "both of ours"
 }
 
+# bats test_tags=cgroup
 @test "monitor: kill -9 of the monitor leaves a running container that ps and rm -f handle" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" -d --name orphan "$IMG" sleep 100

@@ -221,9 +221,7 @@ IMG=localhost/busybox:latest
 	"${rt[@]}" --log "$TEST_TMP/quiet.log" run --bundle "$TEST_TMP/b" "$c-2" </dev/null >/dev/null 2>&1
 	run grep -c 'level=debug' "$TEST_TMP/quiet.log"
 	[ "$output" = 0 ]
-	# cgroupfs only, and it says so.
-	run_ctr 1 "${rt[@]}" --systemd-cgroup list
-	expect_match "not supported"
+	# --systemd-cgroup: 030-run.bats ("runtime: --systemd-cgroup").
 }
 
 @test "flags: ctr-runtime run --keep, --preserve-fds, --no-new-keyring, --no-pivot; exec --no-new-privs, --preserve-fds" {

@@ -77,6 +77,7 @@ container_field() {
 	run ! curl -s -m 1 "http://127.0.0.1:$port/"
 }
 
+# bats test_tags=cgroup
 @test "pod: stop, start, restart and rm -f with running containers leave nothing; nor does kill -9 of the infra" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" true # the plugins' base chains stay for good
@@ -89,7 +90,7 @@ container_field() {
 	# --share pid: one PID namespace, the infra's catatonit its first process.
 	run_ctr ctr-run "${STORAGE[@]}" exec a cat /proc/1/cmdline
 	[[ $output == /catatonit* ]]
-	[ -d "/sys/fs/cgroup/memory/ctr-pods/$pod" ] || [ -d "/sys/fs/cgroup/ctr-pods/$pod" ]
+	cgroup_get "/ctr-pods/$pod" pids.max
 	run_ctr ctr-run "${STORAGE[@]}" pod stop -t 2 life
 	[ "$output" = "$pod" ]
 	[ "$(ctr-run "${STORAGE[@]}" pod inspect life | jq -r .status)" = exited ]
@@ -134,12 +135,13 @@ container_field() {
 	diff "$TEST_TMP/before" "$TEST_TMP/after"
 }
 
+# bats test_tags=cgroup
 @test "pod: the pod's memory limit holds its containers together: past it, one of them is OOM-killed and recorded" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" pod create --name mem -m 64m
 	local pod=$output
 	local limit
-	limit=$(cat "/sys/fs/cgroup/memory/ctr-pods/$pod/memory.limit_in_bytes" 2>/dev/null || cat "/sys/fs/cgroup/ctr-pods/$pod/memory.max")
+	limit=$(cgroup_get "/ctr-pods/$pod" memory.max)
 	[ "$limit" -eq 67108864 ]
 	# 20 MiB and then 50: each under the limit, together over it. The
 	# kernel picks the victim (the larger one when it strikes, usually the
@@ -199,6 +201,7 @@ container_field() {
 	diff "$TEST_TMP/before" "$TEST_TMP/after"
 }
 
+# bats test_tags=cgroup
 @test "pod: the pod's host name, hosts, DNS, address, MAC and CPU limit reach its containers; pod kill signals them" {
 	local_busybox
 	local ip="10.88.251.$((RANDOM % 200 + 20))"
@@ -214,8 +217,7 @@ container_field() {
 	expect_match "inet $ip/16"
 	expect_match "02:42:ac:11:00:99"
 	local quota
-	quota=$(cat /sys/fs/cgroup/cpu*/ctr-pods/"$pod"/cpu.cfs_quota_us 2>/dev/null | head -1)
-	[ -n "$quota" ] || quota=$(cut -d' ' -f1 "/sys/fs/cgroup/ctr-pods/$pod/cpu.max")
+	quota=$(cgroup_get "/ctr-pods/$pod" cpu.max)
 	[ "$quota" -eq 50000 ]
 	# --no-hosts: the image's /etc/hosts in the pod's containers.
 	run_ctr ctr-run "${STORAGE[@]}" pod create --name nohosts --no-hosts

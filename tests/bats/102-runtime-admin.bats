@@ -81,6 +81,7 @@ cgroup_file() {
 	[ "$(jq -r .ociVersionMax <<<"$output")" = "$(jq -r .ociVersion "$bundle/config.json" | sed 's/1.0.2/1.3.0/')" ]
 	[ "$(jq -r '.linux.namespaces | index("network") != null' <<<"$output")" = true ]
 	[ "$(jq -r .linux.seccomp.enabled <<<"$output")" = true ]
+	[ "$(jq -r '.linux.cgroup | "\(.v1) \(.v2) \(.systemd)"' <<<"$output")" = "true true true" ]
 }
 
 @test "runtime: podman's pause, unpause and update work through ctr-runtime" {

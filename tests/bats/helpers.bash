@@ -393,3 +393,55 @@ pod_state() {
 	find /sys/fs/cgroup -path '*/ctr-pods/*' -type d 2>/dev/null | sort
 	findmnt -rn -o TARGET | grep "^$TEST_TMP" | sort
 }
+
+# cgroup_v2: true on the unified hierarchy alone (cgroup v2), false on v1
+# or the hybrid layout. Cgroup files are read through the helpers below,
+# never through a v1 path that would fail, or pass, for the wrong reason.
+cgroup_v2() { [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; }
+
+# cgroup_get CGROUP KEY: the value of KEY for CGROUP (a path from the
+# hierarchy's root, as /proc/PID/cgroup says it), on this host's layout.
+# KEY is v2's: memory.max (bytes), cpu.max (the quota alone, in us),
+# pids.max; on v1 the file of the same meaning is read. Fails when the
+# file is not there.
+cgroup_get() {
+	local cg=$1 key=$2
+	if cgroup_v2; then
+		case $key in
+		cpu.max) cut -d' ' -f1 "/sys/fs/cgroup$cg/cpu.max" ;;
+		*) cat "/sys/fs/cgroup$cg/$key" ;;
+		esac
+		return
+	fi
+	case $key in
+	memory.max) cat "/sys/fs/cgroup/memory$cg/memory.limit_in_bytes" ;;
+	cpu.max) cat "/sys/fs/cgroup/cpu$cg/cpu.cfs_quota_us" ;;
+	pids.max) cat "/sys/fs/cgroup/pids$cg/pids.max" ;;
+	*)
+		echo "cgroup_get: no v1 file for $key" >&2
+		return 1
+		;;
+	esac
+}
+
+# cgroup_of PID CONTROLLER: the cgroup PID is in, for CONTROLLER (v1) or
+# the unified hierarchy (v2).
+cgroup_of() {
+	if cgroup_v2; then
+		awk -F: '$1 == "0" {print $3}' "/proc/$1/cgroup"
+	else
+		awk -F: -v c="$2" '$2 ~ "(^|,)"c"(,|$)" {print $3}' "/proc/$1/cgroup"
+	fi
+}
+
+# cgroup_limits_in_container: a shell command that prints, inside a
+# container with its own cgroup at the top of its /sys/fs/cgroup (v1's
+# per-controller mounts, v2's private cgroup namespace), its memory limit
+# in bytes, its CPU quota in us and its pids limit, one per line.
+cgroup_limits_in_container() {
+	if cgroup_v2; then
+		echo 'cat /sys/fs/cgroup/memory.max; cut -d" " -f1 /sys/fs/cgroup/cpu.max; cat /sys/fs/cgroup/pids.max'
+	else
+		echo 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max'
+	fi
+}
