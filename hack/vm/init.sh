@@ -36,8 +36,12 @@ for d in var/lib/ctr-vm-tmp var/lib/containers var/lib/cni run/netns; do
 	mkdir -p "$r/$d"
 	mount -t tmpfs -o mode=1777 "ctr-vm-$(echo $d | tr / -)" "$r/$d"
 done
-# Nothing of the host's fstab; the guest's own units only.
+# Nothing of the host's fstab; the guest's own units only. /tmp is kept
+# as the host has it: Debian's tmpfiles.d/tmp.conf would empty it at boot
+# (a checkout there with it), so an empty one of the same name wins.
 : >$r/etc/fstab
+mkdir -p $r/etc/tmpfiles.d
+: >$r/etc/tmpfiles.d/tmp.conf
 u=$r/etc/systemd/system
 cat >$u/ctr-vm.target <<UNIT
 [Unit]
