@@ -408,7 +408,7 @@ func Prune(ctx context.Context, store storage.Store, all bool, f Filters) ([]ctr
 		removed := 0
 		for i := range imgs {
 			img := &imgs[i]
-			if img.ReadOnly || len(used[img.ID]) > 0 || !f.match(ctx, store, img) {
+			if img.ReadOnly || len(used[img.ID]) > 0 || beingCommitted(store, img) || !f.match(ctx, store, img) {
 				continue
 			}
 			rec := record(store, img, 0)
@@ -425,6 +425,23 @@ func Prune(ctx context.Context, store storage.Store, all bool, f Filters) ([]ctr
 			return out, nil
 		}
 	}
+}
+
+// commitGrace is how long an image that never had a name is spared after
+// its top layer was made.
+const commitGrace = time.Minute
+
+// beingCommitted says whether img may be a pull's image not named yet:
+// containers/image creates the image, then adds its names, and a prune
+// between the two saw it dangling and removed what the pull then named.
+// An image that had names (untagged since) has them in its history; one
+// that never had any is spared while its top layer is new.
+func beingCommitted(store storage.Store, img *storage.Image) bool {
+	if len(img.Names) > 0 || len(img.NamesHistory) > 0 || img.TopLayer == "" {
+		return false
+	}
+	l, err := store.Layer(img.TopLayer)
+	return err == nil && time.Since(l.Created) < commitGrace
 }
 
 // History is an image's history, newest first, as podman history shows it.

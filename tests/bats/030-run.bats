@@ -120,7 +120,7 @@ IMG=localhost/busybox:latest
 	run_ctr ctr-run "${STORAGE[@]}" --rm -u nobody --group-add root --group-add 4242 \
 		--add-host db:10.1.2.3 --add-host v6:fd00::1 --dns 10.0.0.53 --dns 10.0.0.54 --dns-search example.test --dns-option ndots:2 \
 		--shm-size 3m --sysctl kernel.shm_rmid_forced=1 --sysctl net.ipv4.ip_unprivileged_port_start=80 \
-		$IMG sh -c 'id -G; grep -E "db|v6" /etc/hosts; grep -v "^#" /etc/resolv.conf; df -k /dev/shm | tail -1 | awk "{print \$2}";
+		$IMG sh -c 'id -G; grep -E "[[:space:]](db|v6)$" /etc/hosts; grep -v "^#" /etc/resolv.conf; df -k /dev/shm | tail -1 | awk "{print \$2}";
 			cat /proc/sys/kernel/shm_rmid_forced /proc/sys/net/ipv4/ip_unprivileged_port_start'
 	expect_output "$(printf '%s\n' '65534 0 4242' $'10.1.2.3\tdb' $'fd00::1\tv6' 'nameserver 10.0.0.53' 'nameserver 10.0.0.54' \
 		'search example.test' 'options ndots:2' 3072 1 80)"

@@ -128,7 +128,10 @@ other_image() {
 		ctr-image "${STORAGE[@]}" prune >/dev/null
 		n=$((n + 1))
 	done
-	wait "$pull"
+	wait "$pull" || {
+		cat "$TEST_TMP/pull.err" >&2
+		false
+	}
 	[ "$n" -gt 0 ]
 	run_ctr ctr-run "${STORAGE[@]}" --rm --network none --pull never "$REG/big:1" ls /net/http
 	expect_match "server.go"
