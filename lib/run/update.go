@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -126,5 +128,23 @@ func (m *Manager) ReopenLog(ref string) error {
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, unix.ENXIO) {
 		return fail(ExitRunFailure, "%s has no monitor to reopen its log", c.Name)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// The monitor reopens the log after the message: the caller (the
+	// kubelet, which renamed the old file) finds the new one when this
+	// returns.
+	path := c.LogPath
+	if spec, serr := m.Spec(c.ID); serr == nil && spec.Annotations[AnnotLogPath] != "" {
+		path = spec.Annotations[AnnotLogPath]
+	}
+	if path == "" {
+		return nil
+	}
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return nil
+		}
+	}
+	return fail(ExitRunFailure, "the monitor of %s did not reopen its log %s within 5 s", c.Name, path)
 }
