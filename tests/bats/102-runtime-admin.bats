@@ -10,8 +10,8 @@ IMG=localhost/busybox:latest
 
 # cgroup_file PID CONTROLLER FILE: a file of the cgroup PID is in (v1 or v2).
 cgroup_file() {
-	local path
-	path=$(awk -F: -v c="$2" '$2 ~ "(^|,)"c"(,|$)" {print $3}' "/proc/$1/cgroup")
+	local path=
+	cgroup_v2 || path=$(cgroup_of "$1" "$2")
 	if [ -n "$path" ]; then
 		echo "/sys/fs/cgroup/$2$path/$3"
 	else
