@@ -91,7 +91,7 @@ func fromCommand(g *globalFlags) *ucli.Command {
 					}
 					po := image.PullOptions{Local: local, SystemCtx: sys, Retry: image.RetryOptions{Times: 3, Log: c.App.ErrWriter}}
 					po.Log, po.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)
-					img, err := run.FindImage(c.Context, store, args[0], pull, po)
+					img, err := run.FindImage(c.Context, store, args[0], pull, po.PullOne)
 					if err != nil {
 						return err
 					}

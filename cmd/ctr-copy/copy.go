@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
+	"github.com/ctr-project/ctr/cmd/internal/xferflags"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/types"
 )
@@ -16,10 +17,10 @@ import (
 // copyFlags are ctr-copy's own flags; shared groups are embedded.
 type copyFlags struct {
 	registry imgflags.CopyRegistryFlags
-	policy   imgflags.PolicyFlags
+	policy   xferflags.PolicyFlags
 	storage  imgflags.StorageFlags
 	output   cli.OutputFlags
-	transfer imgflags.TransferFlags
+	transfer xferflags.TransferFlags
 
 	all              bool
 	platforms        ucli.StringSlice

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
-	"github.com/ctr-project/ctr/cmd/internal/imgflags"
+	"github.com/ctr-project/ctr/cmd/internal/xferflags"
 )
 
 // runApp runs ctr-copy in process and returns stdout, stderr and the exit code.
@@ -58,7 +58,7 @@ func TestHelpGoesToStdout(t *testing.T) {
 }
 
 func TestOptionsTranslation(t *testing.T) {
-	f := copyFlags{transfer: imgflags.TransferFlags{Retry: 3, ProgressInterval: time.Second, StallTimeout: 7 * time.Second}, format: "oci", compressFormat: "zstd", compressLevel: 5, all: true}
+	f := copyFlags{transfer: xferflags.TransferFlags{Retry: 3, ProgressInterval: time.Second, StallTimeout: 7 * time.Second}, format: "oci", compressFormat: "zstd", compressLevel: 5, all: true}
 	_ = f.platforms.Set("linux/arm64/v8")
 	o, local, err := f.options(&bytes.Buffer{})
 	if err != nil {

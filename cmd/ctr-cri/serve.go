@@ -17,6 +17,7 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/cmd/internal/netflags"
+	"github.com/ctr-project/ctr/cmd/internal/xferflags"
 	"github.com/ctr-project/ctr/lib/cri"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/monitor"
@@ -26,8 +27,8 @@ import (
 type criFlags struct {
 	storage  imgflags.StorageFlags
 	registry imgflags.RegistryFlags
-	policy   imgflags.PolicyFlags
-	transfer imgflags.TransferFlags
+	policy   xferflags.PolicyFlags
+	transfer xferflags.TransferFlags
 
 	net                            netflags.Flags
 	listen, runtime, streamAddress string

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
+	"github.com/ctr-project/ctr/cmd/internal/xferflags"
 	"github.com/ctr-project/ctr/lib/image"
 )
 
@@ -162,7 +163,7 @@ func (f *inspectFlags) options(stderr io.Writer) (image.InspectOptions, error) {
 	if o.Local, err = f.storage.LocalStore(); err != nil {
 		return o, err
 	}
-	if o.Platform, err = imgflags.OptionalPlatform(f.platform); err != nil {
+	if o.Platform, err = xferflags.OptionalPlatform(f.platform); err != nil {
 		return o, err
 	}
 	if f.retry < 0 || f.retryDelay < 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
+	"github.com/ctr-project/ctr/cmd/internal/xferflags"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/types"
 )
@@ -14,10 +15,10 @@ import (
 // pullFlags are ctr-pull's own flags; shared groups are embedded.
 type pullFlags struct {
 	registry imgflags.RegistryFlags
-	policy   imgflags.PolicyFlags
+	policy   xferflags.PolicyFlags
 	storage  imgflags.StorageFlags
 	output   cli.OutputFlags
-	transfer imgflags.TransferFlags
+	transfer xferflags.TransferFlags
 
 	pullPolicy string
 	platform   string
@@ -79,7 +80,7 @@ func (f *pullFlags) options(stderr io.Writer) (image.PullOptions, error) {
 	if o.Local, err = f.storage.LocalStore(); err != nil {
 		return o, err
 	}
-	if o.Platform, err = imgflags.OptionalPlatform(f.platform); err != nil {
+	if o.Platform, err = xferflags.OptionalPlatform(f.platform); err != nil {
 		return o, err
 	}
 	if f.jobs < 1 {

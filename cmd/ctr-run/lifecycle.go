@@ -14,7 +14,7 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/exit"
-	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/localstore"
 	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
 	"github.com/ctr-project/ctr/lib/signals"
@@ -26,14 +26,14 @@ func withManager(f *runFlags, fn func(*run.Manager) error) error {
 	if err != nil {
 		return err
 	}
-	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
+	return withStore(f, func(local *localstore.Store, store storage.Store) error {
 		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: monitor.StateDir(local.Options.RunRoot), PersistDir: monitor.PersistDir(local.Options.GraphRoot),
 			Networks: f.networks()})
 	})
 }
 
 // withStore opens the store named by the global flags, runs fn, closes it.
-func withStore(f *runFlags, fn func(*image.LocalStore, storage.Store) error) error {
+func withStore(f *runFlags, fn func(*localstore.Store, storage.Store) error) error {
 	return f.storage.Open(fn)
 }
 

@@ -8,7 +8,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
-	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
 	"github.com/ctr-project/ctr/lib/signals"
 )
@@ -51,15 +50,11 @@ func (f *runFlags) imageOptions(c *ucli.Context, o *run.Options) error {
 	if err := run.CheckPullPolicy(f.pull); err != nil {
 		return cli.FlagError("pull", err)
 	}
-	var err error
-	if o.PullOpts.SystemCtx, err = f.registry.SystemContext(); err != nil {
+	// Checked here, for the flags' own error; ctr-pull gets them as given.
+	if _, err := f.registry.SystemContext(); err != nil {
 		return err
 	}
-	if !f.quiet {
-		o.PullOpts.Log, o.PullOpts.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)
-	}
-	o.PullOpts.Retry = image.RetryOptions{Times: 3, Log: c.App.ErrWriter}
-	o.PullOpts.Policy = image.PolicyOptions{}
+	o.Puller = f.puller(c.App.ErrWriter)
 	return nil
 }
 

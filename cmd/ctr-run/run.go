@@ -12,7 +12,7 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/cmd/internal/netflags"
 	"github.com/ctr-project/ctr/lib/exit"
-	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/localstore"
 	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/network"
 	"github.com/ctr-project/ctr/lib/run"
@@ -159,8 +159,7 @@ func runContainer(c *ucli.Context, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	return withStore(f, func(local *image.LocalStore, store storage.Store) error {
-		o.PullOpts.Local = local
+	return withStore(f, func(local *localstore.Store, store storage.Store) error {
 		o.StateDir = monitor.StateDir(local.Options.RunRoot)
 		o.PersistDir = monitor.PersistDir(local.Options.GraphRoot)
 		if newPod != nil {

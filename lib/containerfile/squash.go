@@ -9,7 +9,7 @@ import (
 	"go.podman.io/storage/pkg/archive"
 	"go.podman.io/storage/pkg/idtools"
 
-	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/storedimage"
 	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
@@ -21,14 +21,14 @@ func (b *builder) squash(baseID, finalID string) (string, error) {
 	if baseID == finalID {
 		return finalID, nil
 	}
-	final, err := run.ImageConfig(b.ctx, b.store, finalID)
+	final, err := storedimage.Config(b.store, finalID)
 	if err != nil {
 		return "", err
 	}
 	base := workcontainer.ScratchImage()
 	oldDir := ""
 	if baseID != "" {
-		img, err := run.ImageConfig(b.ctx, b.store, baseID)
+		img, err := storedimage.Config(b.store, baseID)
 		if err != nil {
 			return "", err
 		}

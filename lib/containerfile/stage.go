@@ -15,6 +15,7 @@ import (
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/storedimage"
 	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
@@ -54,7 +55,7 @@ func (b *builder) runStage(i int) (string, error) {
 		s.image = b.built[j]
 		s.extras = b.extras[j]
 	} else if base != "scratch" {
-		img, err := run.FindImage(b.ctx, b.store, base, cmp.Or(b.o.Pull, "missing"), b.o.PullOpts)
+		img, err := run.FindImage(b.ctx, b.store, base, cmp.Or(b.o.Pull, "missing"), b.o.PullOpts.PullOne)
 		if err != nil {
 			return "", err
 		}
@@ -118,7 +119,7 @@ func (s *stage) load() error {
 		s.meta.Image = workcontainer.ScratchImage()
 		return nil
 	}
-	img, err := run.ImageConfig(s.b.ctx, s.b.store, s.image)
+	img, err := storedimage.Config(s.b.store, s.image)
 	if err != nil {
 		return err
 	}

@@ -248,7 +248,7 @@ func (s *stage) sourceRoot(from string) (string, func(), error) {
 	if j := s.b.stageIndex(from, s.index); j >= 0 {
 		id = s.b.built[j]
 	} else {
-		img, err := run.FindImage(s.b.ctx, s.b.store, from, cmp.Or(s.b.o.Pull, "missing"), s.b.o.PullOpts)
+		img, err := run.FindImage(s.b.ctx, s.b.store, from, cmp.Or(s.b.o.Pull, "missing"), s.b.o.PullOpts.PullOne)
 		if err != nil {
 			return "", nil, err
 		}

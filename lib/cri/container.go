@@ -18,8 +18,8 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/storedimage"
 )
 
 // containerName is the container's name in lib/run, as CRI-O's: unique
@@ -51,11 +51,11 @@ func (s *RuntimeService) CreateContainer(ctx context.Context, req *runtimeapi.Cr
 	if _, err := s.Runs.Get(name); err == nil {
 		return nil, status.Errorf(codes.AlreadyExists, "a container named %s exists already", name)
 	}
-	img, err := run.FindImage(ctx, s.Runs.Store, cfg.GetImage().GetImage(), "never", image.PullOptions{})
+	img, err := run.FindImage(ctx, s.Runs.Store, cfg.GetImage().GetImage(), "never", nil)
 	if err != nil {
 		return nil, status.Errorf(codes.NotFound, "image %q: not pulled: %v", cfg.GetImage().GetImage(), err)
 	}
-	icfg, err := run.ImageConfig(ctx, s.Runs.Store, img.ID)
+	icfg, err := storedimage.Config(s.Runs.Store, img.ID)
 	if err != nil {
 		return nil, grpcError(err)
 	}

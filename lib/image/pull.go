@@ -74,7 +74,7 @@ func Pull(ctx context.Context, opts PullOptions, images []string, emit func(ctrt
 	if err := opts.validate(); err != nil {
 		return err
 	}
-	store, err := opts.Local.Get()
+	store, err := openLocal(opts.Local)
 	if err != nil {
 		return err
 	}
@@ -583,4 +583,20 @@ func (p *puller) logf(format string, args ...any) {
 	if p.opts.Log != nil {
 		fmt.Fprintf(p.opts.Log, format, args...)
 	}
+}
+
+// PullOne pulls one image with these options and returns its ID; always
+// pulls it even if it is stored (else: only when missing). Its signature
+// is lib/run's Puller, for the tools that pull in-process.
+func (o PullOptions) PullOne(ctx context.Context, name string, always bool) (string, error) {
+	o.PullPolicy = PullMissing
+	if always {
+		o.PullPolicy = PullAlways
+	}
+	var id string
+	err := Pull(ctx, o, []string{name}, func(r ctrtypes.PullRecord) error {
+		id = r.ID
+		return nil
+	})
+	return id, err
 }

@@ -24,7 +24,7 @@ func ParseReference(s string, local *LocalStore) (types.ImageReference, error) {
 	if strings.HasPrefix(s, storagePrefix) {
 		// The transport resolves names in the store set by Get, so the
 		// store must be open before the reference is parsed.
-		if _, err := local.Get(); err != nil {
+		if _, err := openLocal(local); err != nil {
 			return nil, err
 		}
 	}
@@ -53,7 +53,7 @@ func isLocalName(s string) bool {
 
 // localReference resolves a transport-less name or ID in local storage.
 func localReference(s string, local *LocalStore) (types.ImageReference, error) {
-	store, err := local.Get()
+	store, err := openLocal(local)
 	if err != nil {
 		return nil, err
 	}

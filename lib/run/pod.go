@@ -302,7 +302,7 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 			_ = m.destroyPod(p)
 		}
 	}()
-	pause, err := pauseImage(ctx, m.Store, po.PauseBinary)
+	pause, err := pauseImage(m.Store, po.PauseBinary)
 	if err != nil {
 		return p, err
 	}

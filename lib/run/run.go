@@ -21,16 +21,13 @@ import (
 	"syscall"
 	"time"
 
-	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	istorage "go.podman.io/image/v5/storage"
-	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/exit"
-	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/network"
+	"github.com/ctr-project/ctr/lib/storedimage"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
@@ -47,8 +44,8 @@ type Options struct {
 	Args  []string // command and arguments (default: the image's)
 	Name  string   // container name (default: generated)
 
-	Pull     string // missing (default), always, never
-	PullOpts image.PullOptions
+	Pull   string // missing (default), always, never
+	Puller Puller // fetches an image that is not stored (nil: none is pulled)
 
 	Remove      bool
 	Interactive bool
@@ -202,7 +199,7 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	if err != nil {
 		return -1, err
 	}
-	cfg, err := ImageConfig(ctx, store, img.ID)
+	cfg, err := storedimage.Config(store, img.ID)
 	if err != nil {
 		return -1, err
 	}
@@ -393,26 +390,26 @@ func writeExit(stateDir, id string, status int) error {
 	return os.WriteFile(exitPath(stateDir, id), []byte(strconv.Itoa(status)+"\n"), 0o644)
 }
 
+// Puller fetches an image into local storage and returns its ID; always
+// says whether to fetch it even if it is stored. ctr-run's runs ctr-pull,
+// a library user's may pull in-process (lib/image).
+type Puller func(ctx context.Context, name string, always bool) (string, error)
+
 // findOrPull finds the image in local storage, pulling it per o.Pull.
 func findOrPull(ctx context.Context, store storage.Store, o *Options) (*storage.Image, error) {
 	if o.Pull != "always" {
-		if img, err := localImage(store, o.Image); err == nil {
+		img, err := storedimage.Find(store, o.Image)
+		if err == nil {
 			return img, nil
 		}
-		if o.Pull == "never" {
+		if o.Pull == "never" || o.Puller == nil {
 			return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known", o.Image))
 		}
 	}
-	po := o.PullOpts
-	po.PullPolicy = image.PullMissing
-	if o.Pull == "always" {
-		po.PullPolicy = image.PullAlways
+	if o.Puller == nil {
+		return nil, errdefs.Usagef("%s: no way to pull images here", o.Image)
 	}
-	var id string
-	err := image.Pull(ctx, po, []string{o.Image}, func(r ctrtypes.PullRecord) error {
-		id = r.ID
-		return nil
-	})
+	id, err := o.Puller(ctx, o.Image, o.Pull == "always")
 	if errors.Is(err, errdefs.ErrUsage) {
 		// A name that resolves nowhere: to the user, an unknown image.
 		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known (%v)", o.Image, err)) //nolint:errorlint // not %w: the exit code is not-found, not usage
@@ -421,50 +418,6 @@ func findOrPull(ctx context.Context, store storage.Store, o *Options) (*storage.
 		return nil, err
 	}
 	return store.Image(id)
-}
-
-// localImage resolves a name, ID or ID prefix in the store.
-func localImage(store storage.Store, name string) (*storage.Image, error) {
-	if img, err := store.Image(name); err == nil {
-		return img, nil
-	}
-	name = strings.TrimPrefix(name, "containers-storage:")
-	ref, err := istorage.Transport.ParseStoreReference(store, name)
-	if err != nil {
-		return nil, err
-	}
-	_, img, err := istorage.ResolveReference(ref)
-	if err != nil && isShortName(name) {
-		// A short name: the image built or copied here under localhost/
-		// counts too, as podman finds it, before anything is pulled.
-		if ref, lerr := istorage.Transport.ParseStoreReference(store, "localhost/"+name); lerr == nil {
-			if _, limg, lerr := istorage.ResolveReference(ref); lerr == nil {
-				return limg, nil
-			}
-		}
-	}
-	return img, err
-}
-
-// isShortName says whether name has no registry: its first part (before a
-// "/") has no ".", no ":" and is not localhost, or there is no "/".
-func isShortName(name string) bool {
-	first, _, hasSlash := strings.Cut(name, "/")
-	return !strings.Contains(name, "@") && (!hasSlash || (!strings.ContainsAny(first, ".:") && first != "localhost"))
-}
-
-// ImageConfig reads the OCI config of a stored image.
-func ImageConfig(ctx context.Context, store storage.Store, id string) (*imgspecv1.Image, error) {
-	ref, err := istorage.Transport.NewStoreReference(store, nil, id)
-	if err != nil {
-		return nil, err
-	}
-	img, err := ref.NewImage(ctx, &types.SystemContext{})
-	if err != nil {
-		return nil, fmt.Errorf("reading image %s: %w", id, err)
-	}
-	defer img.Close()
-	return img.OCIConfig(ctx)
 }
 
 // NewID is a random 64-hex-digit ID, as storage uses for containers.
@@ -595,6 +548,6 @@ func runtimeError(logPath string) string {
 
 // FindImage finds an image in local storage by name, ID or ID prefix,
 // pulling it per pull (missing, always, never), as ctr-run does.
-func FindImage(ctx context.Context, store storage.Store, name, pull string, po image.PullOptions) (*storage.Image, error) {
-	return findOrPull(ctx, store, &Options{Image: name, Pull: pull, PullOpts: po})
+func FindImage(ctx context.Context, store storage.Store, name, pull string, puller Puller) (*storage.Image, error) {
+	return findOrPull(ctx, store, &Options{Image: name, Pull: pull, Puller: puller})
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/storedimage"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
@@ -37,7 +38,7 @@ var ErrNotWorkingContainer = errors.New("not a ctr-build working container")
 func From(ctx context.Context, store storage.Store, imageID, fromName, name string) (*Container, error) {
 	meta := ctrtypes.WorkingContainer{Schema: ctrtypes.WorkingContainerSchema, FromImage: imageID, FromName: fromName, Created: time.Now().UTC()}
 	if imageID != "" {
-		img, err := run.ImageConfig(ctx, store, imageID)
+		img, err := storedimage.Config(store, imageID)
 		if err != nil {
 			return nil, err
 		}

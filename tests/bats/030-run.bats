@@ -286,6 +286,29 @@ IMG=localhost/busybox:latest
 	expect_output "pulled"
 }
 
+@test "run: a pull goes through ctr-pull with the registry flags; its error and exit code are ctr-run's" {
+	start_registry AUTH auth
+	start_registry REG
+	local layout
+	layout=$(busybox_layout)
+	ctr-copy -q "$NOTLS" --dest-creds ctr:secret "oci:$layout" "docker://$AUTH/a:1" >/dev/null
+	run_ctr 1 ctr-run "${STORAGE[@]}" --rm -q "$NOTLS" --creds ctr:wrong "$AUTH/a:1" true
+	expect_match "^ctr-run: .*authentication required"
+	[ "$(grep -c . <<<"$output")" -eq 1 ] # one error line
+	[[ $output != *ctr-pull:* ]]
+	[[ $output != *wrong* ]]
+	run_ctr 2 ctr-run "${STORAGE[@]}" --rm -q "$NOTLS" "$REG/nothing:1" true
+	expect_match "manifest unknown"
+	# The password reaches ctr-pull through CTR_CREDS, which the user may set too.
+	run_ctr env CTR_CREDS=ctr:secret ctr-run "${STORAGE[@]}" --rm -q "$NOTLS" "$AUTH/a:1" echo by-env
+	expect_output "by-env"
+	ctr-image "${STORAGE[@]}" rm "$AUTH/a:1" >/dev/null
+	# Without -q, ctr-pull's progress is shown (on stderr) and the container's output follows.
+	run_ctr ctr-run "${STORAGE[@]}" --rm "$NOTLS" --creds ctr:secret "$AUTH/a:1" echo by-flag
+	expect_match "by-flag"
+	expect_match "Copying|Writing|blob"
+}
+
 # bats test_tags=cgroup
 @test "run: ps, exec, stop, inspect, rm" {
 	local_busybox

@@ -26,7 +26,7 @@ type RegistryFlags struct {
 // Flags declares the group.
 func (f *RegistryFlags) Flags() []ucli.Flag {
 	return append(f.commonFlags(),
-		&ucli.StringFlag{Name: "creds", Usage: "`USER[:PASSWORD]` for the registry", Destination: &f.Creds},
+		&ucli.StringFlag{Name: "creds", Usage: "`USER[:PASSWORD]` for the registry", Destination: &f.Creds, EnvVars: []string{CredsEnv}},
 		&ucli.GenericFlag{Name: "tls-verify", Usage: "require HTTPS and verified certificates: `BOOL` (default: registries.conf, else true)", Value: &f.TLSVerify},
 		&ucli.StringFlag{Name: "cert-dir", Usage: "use certificates (*.crt, *.cert, *.key) in `DIR`", Destination: &f.CertDir},
 	)
@@ -130,4 +130,29 @@ func (f *LoginFlags) Flags() []ucli.Flag {
 // SystemContext returns a fresh SystemContext.
 func (f *LoginFlags) SystemContext() (*types.SystemContext, error) {
 	return f.context("", "", &f.TLSVerify, f.CertDir)
+}
+
+// Args returns the flags as given, to pass a pull on to ctr-pull; the
+// credentials are not among them (a command line is public: see Env).
+func (f *RegistryFlags) Args() []string {
+	var a []string
+	for _, kv := range [][2]string{{"--authfile", f.AuthFile}, {"--registries-conf", f.RegistriesConf}, {"--tls-verify", f.TLSVerify.String()}, {"--cert-dir", f.CertDir}} {
+		if kv[1] != "" {
+			a = append(a, kv[0]+"="+kv[1])
+		}
+	}
+	return a
+}
+
+// CredsEnv is the environment variable --creds is read from too: a
+// password there stays out of the process list (ctr-run passes --creds
+// on to ctr-pull this way).
+const CredsEnv = "CTR_CREDS"
+
+// Env returns the environment entries that pass the credentials on.
+func (f *RegistryFlags) Env() []string {
+	if f.Creds == "" {
+		return nil
+	}
+	return []string{CredsEnv + "=" + f.Creds}
 }

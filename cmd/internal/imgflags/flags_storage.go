@@ -6,7 +6,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.podman.io/storage"
 
-	"github.com/ctr-project/ctr/lib/image"
+	"github.com/ctr-project/ctr/lib/localstore"
 )
 
 // StorageFlags choose the containers/storage store; unset flags keep what
@@ -65,12 +65,12 @@ func (f *StorageFlags) Args() []string {
 }
 
 // Open opens the store the flags choose, runs fn with it and closes it.
-func (f *StorageFlags) Open(fn func(*image.LocalStore, storage.Store) error) error {
+func (f *StorageFlags) Open(fn func(*localstore.Store, storage.Store) error) error {
 	so, err := f.StoreOptions()
 	if err != nil {
 		return err
 	}
-	local := &image.LocalStore{Options: so}
+	local := &localstore.Store{Options: so}
 	store, err := local.Get()
 	if err != nil {
 		return err
@@ -80,22 +80,10 @@ func (f *StorageFlags) Open(fn func(*image.LocalStore, storage.Store) error) err
 }
 
 // LocalStore is the store the flags choose, opened when first needed.
-func (f *StorageFlags) LocalStore() (*image.LocalStore, error) {
+func (f *StorageFlags) LocalStore() (*localstore.Store, error) {
 	so, err := f.StoreOptions()
 	if err != nil {
 		return nil, err
 	}
-	return &image.LocalStore{Options: so}, nil
-}
-
-// OptionalPlatform parses a --platform value; "" is none (the host's).
-func OptionalPlatform(s string) (*image.Platform, error) {
-	if s == "" {
-		return nil, nil
-	}
-	p, err := image.ParsePlatform(s)
-	if err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return &localstore.Store{Options: so}, nil
 }

@@ -1,4 +1,4 @@
-package imgflags
+package xferflags
 
 import (
 	"io"

@@ -1,4 +1,4 @@
-package imgflags
+package xferflags
 
 import (
 	ucli "github.com/urfave/cli/v2"
