@@ -117,7 +117,9 @@ make_bundle() {
 	# The largest blob is the layer.
 	tar -xzf "$(find "$work"/bb/blobs/sha256 -type f -printf '%s %p\n' | sort -rn | awk 'NR == 1 {print $2}')" -C "$dir/rootfs"
 	cp "$work/run/ctr/$id/"{hosts,hostname,resolv.conf} "$dir/"
-	jq --arg b "$dir" '.root.path = "rootfs" | .mounts |= map(if .source | tostring | startswith("/") and (contains("/ctr/")) then .source = ($b + "/" + (.source | split("/") | last)) else . end)' \
+	# No cgroupsPath: each runtime makes its default one per container
+	# (/ID with cgroupfs, system.slice/runc-ID.scope with --systemd-cgroup).
+	jq --arg b "$dir" '.root.path = "rootfs" | .linux.cgroupsPath = "" | .mounts |= map(if .source | tostring | startswith("/") and (contains("/ctr/")) then .source = ($b + "/" + (.source | split("/") | last)) else . end)' \
 		"$work/run/ctr/$id/config.json" >"$config"
 }
 

@@ -13,6 +13,12 @@
 #
 #   bench/run.sh [ROUNDS]        (default 20)
 #
+# BENCH_CGROUP_MANAGER=systemd|cgroupfs gives both sides that cgroup
+# manager (ctr-run and podman --cgroup-manager, the runtimes
+# --systemd-cgroup or not); unset, each tool takes its default, which for
+# all of them is systemd when it is the machine's init, else cgroupfs.
+# (hack/vm/run.sh -- bench/run.sh runs it on cgroup v2 with systemd.)
+#
 # Storage, run root and bundle live on a tmpfs (BENCH_DISK=1: on disk), as
 # in bench/pull.sh: this machine's disk adds more noise than the
 # difference between the runtimes.
@@ -29,14 +35,22 @@ fi
 root=$work/storage
 S=(--root "$root" --runroot "$work/run" --storage-driver overlay)
 podman_conf
+CG=() RT=()
+manager=${BENCH_CGROUP_MANAGER:-$([ -d /run/systemd/system ] && echo systemd || echo cgroupfs)}
+case $manager in
+systemd) RT=(--systemd-cgroup) ;;
+cgroupfs) ;;
+*) echo "BENCH_CGROUP_MANAGER: want systemd or cgroupfs" >&2; exit 64 ;;
+esac
+[ -z "${BENCH_CGROUP_MANAGER:-}" ] || CG=(--cgroup-manager "$manager")
 # podman's seccomp profile (containers-common), as podman uses it.
 PODMAN_SECCOMP=${PODMAN_SECCOMP:-/usr/share/containers/seccomp.json}
 
 mkimage -o "$work/bb:1" --busybox "$(command -v busybox)" --cmd sh >&2
 ctr-copy -q "${S[@]}" "oci:$work/bb:1" containers-storage:localhost/busybox:1 >/dev/null
 # Warm both once (podman creates its database on first use).
-ctr-run "${S[@]}" --rm localhost/busybox:1 true
-podman "${S[@]}" run --rm --network none localhost/busybox:1 true
+ctr-run "${S[@]}" "${CG[@]}" --rm localhost/busybox:1 true
+podman "${S[@]}" "${CG[@]}" run --rm --network none localhost/busybox:1 true
 
 # The bundle: ctr-run's own config.json, over a copy of the rootfs.
 bundle=$work/bundle
@@ -51,8 +65,8 @@ make_bundle "$bundle" "$bundle/config.json"
 # first answer; the container is removed after, not counted.
 port_time() {
 	local port=$((21000 + RANDOM % 9000)) t0 t1 name=port-$1-$2
-	local run=(ctr-run "${S[@]}" -d)
-	[ "$1" = podman ] && run=(podman "${S[@]}" run -d)
+	local run=(ctr-run "${S[@]}" "${CG[@]}" -d)
+	[ "$1" = podman ] && run=(podman "${S[@]}" "${CG[@]}" run -d)
 	t0=$(date +%s.%N)
 	"${run[@]}" --name "$name" -p "127.0.0.1:$port:80" localhost/busybox:1 sh -c 'echo up > /index.html; exec httpd -f -p 80 -h /' >/dev/null
 	until curl -s -o /dev/null -m 1 "http://127.0.0.1:$port/"; do sleep 0.005; done
@@ -64,16 +78,16 @@ port_time() {
 declare -A t
 run_case() {
 	case $1 in
-	ctr) elapsed ctr-run "${S[@]}" --rm --network none localhost/busybox:1 true ;;
-	ctrfull) elapsed ctr-run "${S[@]}" --rm --network none --security-opt "seccomp=$PODMAN_SECCOMP" localhost/busybox:1 true ;;
-	podman) elapsed podman "${S[@]}" run --rm --network none localhost/busybox:1 true ;;
-	ctrbr) elapsed ctr-run "${S[@]}" --rm localhost/busybox:1 true ;;
-	podbr) elapsed podman "${S[@]}" run --rm localhost/busybox:1 true ;;
+	ctr) elapsed ctr-run "${S[@]}" "${CG[@]}" --rm --network none localhost/busybox:1 true ;;
+	ctrfull) elapsed ctr-run "${S[@]}" "${CG[@]}" --rm --network none --security-opt "seccomp=$PODMAN_SECCOMP" localhost/busybox:1 true ;;
+	podman) elapsed podman "${S[@]}" "${CG[@]}" run --rm --network none localhost/busybox:1 true ;;
+	ctrbr) elapsed ctr-run "${S[@]}" "${CG[@]}" --rm localhost/busybox:1 true ;;
+	podbr) elapsed podman "${S[@]}" "${CG[@]}" run --rm localhost/busybox:1 true ;;
 	ctrport) port_time ctr-run "$2" ;;
 	podport) port_time podman "$2" ;;
-	ctrrt) elapsed ctr-runtime --root "$work/rt" run --bundle "$bundle" "c$2" ;;
-	runc) elapsed runc --root "$work/runc" run --bundle "$bundle" "r$2" ;;
-	runc15) elapsed "$work/runc-1.5.3" --root "$work/runc15" run --bundle "$bundle" "s$2" ;;
+	ctrrt) elapsed ctr-runtime --root "$work/rt" "${RT[@]}" run --bundle "$bundle" "c$2" ;;
+	runc) elapsed runc --root "$work/runc" "${RT[@]}" run --bundle "$bundle" "r$2" ;;
+	runc15) elapsed "$work/runc-1.5.3" --root "$work/runc15" "${RT[@]}" run --bundle "$bundle" "s$2" ;;
 	esac
 }
 for r in $(seq 0 "$ROUNDS"); do
@@ -94,4 +108,4 @@ printf '%-44s %8s\n' "ctr-run --rm --network none busybox true" "$c" "  the same
 	"ctr-runtime run (bundle, seccomp)" "$cr" "runc run (same bundle, Debian's)" "$rr" "runc 1.5.3 run (same bundle)" "$r15"
 printf '\nratios: ctr-run/podman %s (with podman'"'"'s seccomp profile %s), bridge %s, published port %s, ctr-runtime/runc %s, ctr-runtime/runc-1.5.3 %s\n' \
 	"$(ratio "$c" "$p")" "$(ratio "$cf" "$p")" "$(ratio "$cb" "$pb")" "$(ratio "$cp" "$pp")" "$(ratio "$cr" "$rr")" "$(ratio "$cr" "$r15")"
-echo "date: $(date -u +%F), $(nproc) cores, $(podman --version), $(runc --version | head -1), ctr $(ctr-run --version | awk '{print $3}')"
+echo "date: $(date -u +%F), $(nproc) cores, cgroup $(stat -fc %T /sys/fs/cgroup), $manager cgroup manager, $(podman --version), $(runc --version | head -1), ctr $(ctr-run --version | awk '{print $3}')"

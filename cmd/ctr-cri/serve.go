@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -46,7 +47,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "stream-address", Value: "127.0.0.1:0", Usage: "serve exec, attach and port forwarding on `HOST:PORT` (port 0: a free one)", Destination: &f.streamAddress},
 		&ucli.StringFlag{Name: "config", Value: defaultConfig, Usage: "read settings from the TOML `FILE` (flags given win; the default file may be missing)", Destination: &f.config},
 		&ucli.StringFlag{Name: "pause-binary", Usage: "the static catatonit `PATH` the pods' infra runs (default: podman's, else catatonit on PATH)", Destination: &f.pauseBinary},
-		&ucli.StringFlag{Name: "cgroup-manager", Value: "cgroupfs", Usage: "how cgroups are made: `MANAGER` cgroupfs (systemd: not yet)", Destination: &f.cgroupManager},
+		&ucli.StringFlag{Name: "cgroup-manager", Usage: "how cgroups are made: `MANAGER` systemd (a scope per container, a slice per pod) or cgroupfs (default: systemd when it is the machine's init)", Destination: &f.cgroupManager},
 		&ucli.StringFlag{Name: "log-level", Value: "info", Usage: "what goes to stderr: `LEVEL` error, warn, info (notes), debug (each request too)", Destination: &f.logLevel},
 	)
 	app.Flags = append(app.Flags, f.net.Flags()...)
@@ -131,8 +132,9 @@ func serve(c *ucli.Context, f *criFlags) error {
 	if err := checkLogLevel(f.logLevel); err != nil {
 		return err
 	}
-	if f.cgroupManager != "cgroupfs" {
-		return cli.UsageError("--cgroup-manager %q: this runtime has cgroupfs (systemd is to come)", f.cgroupManager)
+	f.cgroupManager = cmp.Or(f.cgroupManager, run.DefaultCgroupManager())
+	if err := run.CheckCgroupManager(f.cgroupManager, ""); err != nil {
+		return cli.FlagError("cgroup-manager", err)
 	}
 	po, err := f.pullOptions(c)
 	if err != nil {
@@ -147,7 +149,7 @@ func serve(c *ucli.Context, f *criFlags) error {
 		}
 		logf := f.logger(c.App.ErrWriter)
 		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, Start: so, PauseBinary: f.pauseBinary,
-			Log: func(format string, args ...any) { logf("info", format, args...) }}
+			CgroupManager: f.cgroupManager, Log: func(format string, args ...any) { logf("info", format, args...) }}
 		if err := rs.StartStreaming(ctx, f.streamAddress); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"net"
 	"os"
 	"strings"
@@ -69,6 +70,26 @@ func (f *runFlags) limitOptions(c *ucli.Context, o *run.Options) error {
 	if f.cpus != "" {
 		if o.CPUQuota, err = run.ParseCPUs(f.cpus); err != nil {
 			return cli.FlagError("cpus", err)
+		}
+	}
+	if f.memorySwap != "" {
+		if o.MemorySwap, err = run.ParseMemorySwap(f.memorySwap, o.Memory); err != nil {
+			return cli.FlagError("memory-swap", err)
+		}
+	}
+	for _, t := range []struct {
+		flag string
+		vals []string
+		iops bool
+		into *[]run.ThrottleDevice
+	}{{"device-read-bps", f.readBps.Value(), false, &o.Throttle.ReadBps}, {"device-write-bps", f.writeBps.Value(), false, &o.Throttle.WriteBps},
+		{"device-read-iops", f.readIOPS.Value(), true, &o.Throttle.ReadIOPS}, {"device-write-iops", f.writeIOPS.Value(), true, &o.Throttle.WriteIOPS}} {
+		for _, v := range t.vals {
+			d, err := run.ParseThrottle(v, t.iops)
+			if err != nil {
+				return cli.FlagError(t.flag, err)
+			}
+			*t.into = append(*t.into, d)
 		}
 	}
 	if c.IsSet("pids-limit") {
@@ -180,6 +201,13 @@ func (f *runFlags) namespaceOptions(_ *ucli.Context, o *run.Options) error {
 		return cli.UsageError("invalid --cgroupns %q: want private or host", f.cgroupNS)
 	}
 	o.CgroupNS = f.cgroupNS
+	if f.pod != "" && f.cgroupParent != "" {
+		return cli.UsageError("--cgroup-parent: a container in a pod runs in the pod's cgroup (give pod create --cgroup-parent)")
+	}
+	o.CgroupManager, o.CgroupParent = f.cgroupManagerOrDefault(), f.cgroupParent
+	if err := run.CheckCgroupManager(o.CgroupManager, o.CgroupParent); err != nil {
+		return err
+	}
 	if f.utsNS == "host" && f.hostname != "" {
 		return cli.UsageError("--hostname cannot be used with --uts host")
 	}
@@ -334,10 +362,16 @@ func (f *runFlags) podRunOptions(c *ucli.Context, o *run.Options) (*run.PodOptio
 	if name == "" {
 		return nil, cli.UsageError("--pod new: wants a NAME")
 	}
-	po := &run.PodOptions{Name: name, Hostname: o.Hostname, Start: o.PodStart}
+	po := &run.PodOptions{Name: name, Hostname: o.Hostname, Start: o.PodStart, CgroupManager: o.CgroupManager}
 	po.Infra.Network, po.Infra.Publish, po.Infra.IP, po.Infra.MAC = o.Network, o.Publish, o.IP, o.MAC
 	po.Infra.AddHosts, po.Infra.DNS, po.Infra.DNSSearch, po.Infra.DNSOptions, po.Infra.NoHosts = o.AddHosts, o.DNS, o.DNSSearch, o.DNSOptions, o.NoHosts
 	o.Network, o.Publish, o.IP, o.MAC, o.Hostname = "", nil, "", "", ""
 	o.AddHosts, o.DNS, o.DNSSearch, o.DNSOptions, o.NoHosts = nil, nil, nil, nil, false
 	return po, nil
+}
+
+// cgroupManagerOrDefault is --cgroup-manager, else podman's default for
+// this machine.
+func (f *runFlags) cgroupManagerOrDefault() string {
+	return cmp.Or(f.cgroupManager, run.DefaultCgroupManager())
 }

@@ -54,6 +54,7 @@ func podCreate(f *runFlags) *ucli.Command {
 			&ucli.BoolFlag{Name: "no-hosts", Usage: "no generated /etc/hosts: each container keeps its image's", Destination: &pf.noHosts},
 			&ucli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit `SIZE` of all the pod's containers together", Destination: &pf.memory},
 			&ucli.StringFlag{Name: "cpus", Usage: "CPU limit of all the pod's containers together: `N` CPUs", Destination: &pf.cpus},
+			&ucli.StringFlag{Name: "cgroup-parent", Usage: "put the pod's cgroup under `PARENT` (a slice with the systemd manager, an absolute path with cgroupfs), whose limits then hold", Destination: &pf.cgroupParent},
 		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() != 0 {
@@ -64,6 +65,10 @@ func podCreate(f *runFlags) *ucli.Command {
 				return err
 			}
 			if po.Start, err = f.podStartOptions(); err != nil {
+				return err
+			}
+			po.CgroupManager = f.cgroupManagerOrDefault()
+			if err := run.CheckCgroupManager(po.CgroupManager, po.CgroupParent); err != nil {
 				return err
 			}
 			return withManager(f, func(m *run.Manager) error {
@@ -81,7 +86,7 @@ func podCreate(f *runFlags) *ucli.Command {
 // podOptions makes a pod's options of its network and limit flags (set
 // in f), a name and --share.
 func (f *runFlags) podOptions(c *ucli.Context, name, share string) (run.PodOptions, error) {
-	po := run.PodOptions{Name: name, Hostname: f.hostname}
+	po := run.PodOptions{Name: name, Hostname: f.hostname, CgroupParent: f.cgroupParent}
 	var err error
 	if po.Share, err = run.ParseShare(share); err != nil {
 		return po, err

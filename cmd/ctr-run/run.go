@@ -27,6 +27,8 @@ type runFlags struct {
 	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts, logOpts   ucli.StringSlice
 	groupAdd, addHosts, dns, dnsSearch, dnsOptions, sysctls, devices                         ucli.StringSlice
 	shmSize, stopSignal, initPath, pidNS, ipcNS, utsNS, cgroupNS                             string
+	cgroupManager, cgroupParent, memorySwap                                                  string
+	readBps, writeBps, readIOPS, writeIOPS                                                   ucli.StringSlice
 	stopTimeout                                                                              int
 	pidsLimit                                                                                int64
 	publish                                                                                  ucli.StringSlice
@@ -102,7 +104,14 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "ipc", Value: "private", Usage: "IPC namespace `MODE`: private or host (the host's /dev/shm too)", Destination: &f.ipcNS},
 		&ucli.StringFlag{Name: "uts", Value: "private", Usage: "UTS namespace `MODE`: private or host (the host's name)", Destination: &f.utsNS},
 		&ucli.StringFlag{Name: "cgroupns", Usage: "cgroup namespace `MODE`: private or host (default: private on cgroup v2, host on v1, as podman)", Destination: &f.cgroupNS},
+		&ucli.StringFlag{Name: "cgroup-parent", Usage: "put the container's cgroup under `PARENT`: a slice (NAME.slice) with the systemd manager, an absolute path with cgroupfs", Destination: &f.cgroupParent},
+		&ucli.StringFlag{Name: "cgroup-manager", Usage: "`MANAGER` of containers' and pods' cgroups: systemd (a scope each, a slice per pod) or cgroupfs (default: systemd when it is the machine's init, as podman)", Destination: &f.cgroupManager},
 		&ucli.StringFlag{Name: "memory", Aliases: []string{"m"}, Usage: "memory limit `SIZE` (e.g. 512m)", Destination: &f.memory},
+		&ucli.StringFlag{Name: "memory-swap", Usage: "memory and swap together: `SIZE` (at least --memory's; -1: no swap limit)", Destination: &f.memorySwap},
+		&ucli.StringSliceFlag{Name: "device-read-bps", Usage: "limit reads from a block device: `DEVICE:RATE` (a size a second, e.g. /dev/vda:1mb)", Destination: &f.readBps},
+		&ucli.StringSliceFlag{Name: "device-write-bps", Usage: "limit writes to a block device: `DEVICE:RATE` (a size a second)", Destination: &f.writeBps},
+		&ucli.StringSliceFlag{Name: "device-read-iops", Usage: "limit read operations on a block device: `DEVICE:RATE` (a count a second)", Destination: &f.readIOPS},
+		&ucli.StringSliceFlag{Name: "device-write-iops", Usage: "limit write operations on a block device: `DEVICE:RATE` (a count a second)", Destination: &f.writeIOPS},
 		&ucli.StringFlag{Name: "cpus", Usage: "CPU limit: `N` CPUs (e.g. 1.5)", Destination: &f.cpus},
 		&ucli.Int64Flag{Name: "pids-limit", Value: 2048, Usage: "at most `N` processes (0 or -1: no limit)", Destination: &f.pidsLimit},
 		&ucli.StringSliceFlag{Name: "ulimit", Usage: "resource limit `NAME=SOFT[:HARD]`", Destination: &f.ulimits},

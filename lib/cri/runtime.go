@@ -26,6 +26,9 @@ type RuntimeService struct {
 	Start run.StartOptions
 	// PauseBinary is the catatonit the sandboxes' infra runs ("": found).
 	PauseBinary string
+	// CgroupManager makes the pods' and containers' cgroups: cgroupfs
+	// ("" too) or systemd (the kubelet's cgroup parents are then slices).
+	CgroupManager string
 
 	// Log, when set, says what the daemon notes (on its stderr).
 	Log func(format string, args ...any)
@@ -58,7 +61,11 @@ func (s *RuntimeService) Status(_ context.Context, req *runtimeapi.StatusRequest
 
 // RuntimeConfig says which cgroup driver the kubelet must use.
 func (s *RuntimeService) RuntimeConfig(context.Context, *runtimeapi.RuntimeConfigRequest) (*runtimeapi.RuntimeConfigResponse, error) {
-	return &runtimeapi.RuntimeConfigResponse{Linux: &runtimeapi.LinuxRuntimeConfiguration{CgroupDriver: runtimeapi.CgroupDriver_CGROUPFS}}, nil
+	driver := runtimeapi.CgroupDriver_CGROUPFS
+	if s.CgroupManager == run.SystemdManager {
+		driver = runtimeapi.CgroupDriver_SYSTEMD
+	}
+	return &runtimeapi.RuntimeConfigResponse{Linux: &runtimeapi.LinuxRuntimeConfiguration{CgroupDriver: driver}}, nil
 }
 
 func nowNanos() int64 { return time.Now().UnixNano() }

@@ -105,7 +105,8 @@ func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOp
 	lin := cfg.GetLinux()
 	sc := lin.GetSecurityContext()
 	ns := sc.GetNamespaceOptions()
-	po := run.PodOptions{Name: sandboxName(cfg.GetMetadata()), Share: []string{}, Start: s.Start, PauseBinary: s.PauseBinary}
+	po := run.PodOptions{Name: sandboxName(cfg.GetMetadata()), Share: []string{}, Start: s.Start, PauseBinary: s.PauseBinary,
+		CgroupManager: s.CgroupManager}
 	// The host's network: the infra has none of its own, and each
 	// container is given the host's (containerOptions).
 	hostNet := ns.GetNetwork() == runtimeapi.NamespaceMode_NODE
@@ -151,11 +152,12 @@ func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOp
 	if len(lin.GetSysctls()) > 0 {
 		po.Infra.Sysctls = lin.GetSysctls()
 	}
-	parent := lin.GetCgroupParent()
-	if strings.HasSuffix(parent, ".slice") {
-		return po, invalid("cgroup parent %q is a systemd slice: this runtime uses the cgroupfs driver", parent)
+	// The kubelet's cgroup driver must be ours: a slice for systemd, a
+	// path for cgroupfs.
+	po.CgroupParent = lin.GetCgroupParent()
+	if err := run.CheckCgroupManager(po.CgroupManager, po.CgroupParent); err != nil {
+		return po, invalid("%v: the kubelet's cgroup driver must be this runtime's (RuntimeConfig says which)", err)
 	}
-	po.CgroupParent = parent
 	if err := infraSecurity(&po.Infra, sc); err != nil {
 		return po, err
 	}

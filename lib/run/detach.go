@@ -53,6 +53,7 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 		args = append(args, "--stdin")
 	}
 	args = append(args, b.persistArgs()...)
+	args = append(args, o.monitorCgroupArgs()...)
 	args = append(args, exitCommandArgs(o, b)...)
 	cmd := exec.Command(o.Monitor, args...)
 	cmd.ExtraFiles = []*os.File{w}
@@ -191,6 +192,7 @@ func runSupervised(o *Options, b *bundle, before func() error) (int, error) {
 		"--conmon-pidfile", filepath.Join(b.dir, monitor.MonitorPidfile),
 	}
 	args = append(args, b.persistArgs()...)
+	args = append(args, o.monitorCgroupArgs()...)
 	args = append(args, exitCommandArgs(o, b)...)
 	cmd := exec.Command(o.Monitor, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr

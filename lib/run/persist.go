@@ -166,6 +166,9 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 		Monitor: so.Monitor, CleanupCommand: so.CleanupCommand,
 		TTY: spec.Process != nil && spec.Process.Terminal, Interactive: spec.Annotations[annotStdin] == "true",
 	}
+	if spec.Linux != nil {
+		o.CgroupManager = cgroupManagerOf(spec.Linux.CgroupsPath)
+	}
 	o.LogSizeMax, _ = strconv.ParseInt(spec.Annotations[annotLogSizeMax], 10, 64)
 	o.LogMaxFiles, _ = strconv.Atoi(spec.Annotations[annotLogMaxFiles])
 	o.LogPath = spec.Annotations[AnnotLogPath]

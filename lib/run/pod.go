@@ -53,8 +53,11 @@ type Pod struct {
 	Hostname     string    `json:"hostname"`
 	InfraID      string    `json:"infraId"`
 	CgroupParent string    `json:"cgroupParent"`
-	Memory       int64     `json:"memory,omitempty"`   // bytes
-	CPUQuota     int64     `json:"cpuQuota,omitempty"` // µs per 100 ms
+	// CgroupManager made the pod's cgroup: systemd (a slice) or cgroupfs
+	// ("" in the records of before it was kept: cgroupfs).
+	CgroupManager string `json:"cgroupManager,omitempty"`
+	Memory        int64  `json:"memory,omitempty"`   // bytes
+	CPUQuota      int64  `json:"cpuQuota,omitempty"` // µs per 100 ms
 	// Labels are the caller's (ctr-cri keeps the kubelet's config in
 	// them).
 	Labels map[string]string `json:"labels,omitempty"`
@@ -89,9 +92,13 @@ type PodOptions struct {
 	// CgroupParent, when given, is the cgroup the pod's containers run
 	// under, made and removed by the caller (the kubelet's pod cgroup,
 	// with the pod's limits); else the pod has one of its own,
-	// /ctr-pods/ID, with Memory and CPUQuota.
+	// /ctr-pods/ID (cgroupfs) or machine-ctr_pod_ID.slice (systemd), with
+	// Memory and CPUQuota.
 	CgroupParent string
-	Labels       map[string]string
+	// CgroupManager is systemd or cgroupfs ("": cgroupfs), for the pod's
+	// cgroup and every container in it.
+	CgroupManager string
+	Labels        map[string]string
 	// PauseBinary is the static catatonit the infra runs (with -P; "":
 	// podman's, else catatonit on PATH).
 	PauseBinary string
@@ -284,7 +291,8 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 	defer unlock()
 	id := NewID()
 	p = Pod{Schema: PodSchema, ID: id, Name: cmp.Or(po.Name, "pod-"+id[:12]), Created: time.Now().UTC(), Share: share,
-		CgroupParent: cmp.Or(po.CgroupParent, podCgroupPath(id)), Memory: po.Memory, CPUQuota: po.CPUQuota, Labels: po.Labels}
+		CgroupManager: cmp.Or(po.CgroupManager, CgroupfsManager), Memory: po.Memory, CPUQuota: po.CPUQuota, Labels: po.Labels}
+	p.CgroupParent = cmp.Or(po.CgroupParent, ownPodCgroup(p.CgroupManager, id))
 	p.Hostname = cmp.Or(po.Hostname, p.Name) // podman's default: the pod's name
 	pods, err := m.podRecords()
 	if err != nil {
@@ -330,8 +338,8 @@ func checkPodOptions(po PodOptions, share []string) error {
 	if po.CgroupParent != "" && (po.Memory > 0 || po.CPUQuota > 0) {
 		return errdefs.Usagef("a pod under a cgroup parent of the caller's has the limits the caller set there, not its own")
 	}
-	if po.CgroupParent != "" && (!strings.HasPrefix(po.CgroupParent, "/") || strings.Contains(po.CgroupParent, "..")) {
-		return errdefs.Usagef("cgroup parent %q: want an absolute cgroup path", po.CgroupParent)
+	if err := CheckCgroupManager(po.CgroupManager, po.CgroupParent); err != nil {
+		return err
 	}
 	if po.Name != "" && !podNameRE.MatchString(po.Name) {
 		return errdefs.Usagef("pod name %q: use letters, digits, _, . and - (not first)", po.Name)
@@ -355,7 +363,7 @@ func checkPodOptions(po PodOptions, share []string) error {
 // its infra starts: its cgroup with the limits, its /dev/shm.
 func (m *Manager) preparePod(p Pod) error {
 	if p.ownsCgroup() {
-		if err := makePodCgroup(p.ID, p.Memory, p.CPUQuota); err != nil {
+		if err := makePodCgroup(p); err != nil {
 			return err
 		}
 	}
@@ -387,12 +395,15 @@ func (m *Manager) releasePod(p Pod) error {
 	if !p.ownsCgroup() {
 		return nil // the caller's, as it made it
 	}
-	return removePodCgroup(p.ID)
+	return removePodCgroup(p)
 }
 
 // ownsCgroup says whether the pod's cgroup is its own (made with it), not
 // a parent the caller gave.
-func (p *Pod) ownsCgroup() bool { return p.CgroupParent == podCgroupPath(p.ID) }
+func (p *Pod) ownsCgroup() bool { return p.CgroupParent == ownPodCgroup(p.cgroupManager(), p.ID) }
+
+// cgroupManager is the manager of the pod's cgroup.
+func (p *Pod) cgroupManager() string { return cmp.Or(p.CgroupManager, CgroupfsManager) }
 
 // mounted says whether path is a mount point (another device than its
 // parent's, or the same one mounted again: /proc/self/mountinfo says).

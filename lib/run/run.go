@@ -81,8 +81,18 @@ type Options struct {
 	// CgroupNS is "private" (the container sees its own cgroup as the
 	// root) or "host"; "" is podman's default: private on cgroup v2,
 	// host on v1.
-	CgroupNS        string
-	Memory          int64
+	CgroupNS string
+	// CgroupManager is systemd or cgroupfs ("": cgroupfs); CgroupParent
+	// the slice (systemd) or absolute path (cgroupfs) the container's
+	// cgroup goes under. A container in a pod takes the pod's.
+	CgroupManager string
+	CgroupParent  string
+	Memory        int64
+	// MemorySwap is memory and swap together, as podman's --memory-swap
+	// (0: not set, -1: no swap limit); it needs Memory.
+	MemorySwap int64
+	// Throttle limits the container's I/O on block devices.
+	Throttle        Throttle
 	CPUQuota        int64
 	PidsLimit       *int64
 	Ulimits         []Ulimit
@@ -316,8 +326,9 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	}
 	if o.pod != nil {
 		spec.Annotations[annotPod] = o.pod.ID
-		spec.Linux.CgroupsPath = o.pod.CgroupParent + "/" + c.ID
+		o.CgroupManager, o.CgroupParent = o.pod.cgroupManager(), o.pod.CgroupParent
 	}
+	spec.Linux.CgroupsPath = cgroupsPath(o.CgroupManager, o.CgroupParent, c.ID)
 	if o.LogPath != "" {
 		spec.Annotations[AnnotLogPath] = o.LogPath
 	}
@@ -451,8 +462,11 @@ func writeNew(path, content string) error {
 // SIGINT and SIGTERM, and returns the container's status.
 func runRuntime(o *Options, b *bundle) (int, error) {
 	logPath := filepath.Join(b.dir, "runtime.log")
-	cmd := exec.Command(o.Runtime, "--root", runtimeRoot(o.StateDir), "--log", logPath, "--log-format", "json",
-		"run", "--bundle", b.dir, b.id)
+	global := []string{"--root", runtimeRoot(o.StateDir), "--log", logPath, "--log-format", "json"}
+	if o.CgroupManager == SystemdManager {
+		global = append(global, "--systemd-cgroup")
+	}
+	cmd := exec.Command(o.Runtime, append(global, "run", "--bundle", b.dir, b.id)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if o.Stdout != nil {
 		cmd.Stdout = o.Stdout

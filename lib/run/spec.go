@@ -132,7 +132,11 @@ func buildSpec(in specInput) (*specs.Spec, error) {
 	}
 	if o.Memory > 0 {
 		spec.Linux.Resources.Memory = &specs.LinuxMemory{Limit: int64p(o.Memory)}
+		if swap := memorySwap(o); swap != 0 {
+			spec.Linux.Resources.Memory.Swap = int64p(swap)
+		}
 	}
+	spec.Linux.Resources.BlockIO = o.Throttle.blockIO()
 	if o.CPUQuota > 0 {
 		period := uint64(100000)
 		spec.Linux.Resources.CPU = &specs.LinuxCPU{Quota: int64p(o.CPUQuota), Period: &period}

@@ -106,6 +106,45 @@ IMG=localhost/busybox:latest
 	expect_match "--memory: invalid size"
 }
 
+# bats test_tags=cgroup
+@test "run: --memory-swap (podman's default: as much swap as memory) and the block device throttles reach the cgroup" {
+	local_busybox
+	local dev mm majmin swap io
+	dev=$(block_device)
+	mm=$(stat -Lc '%t:%T' "$dev")
+	majmin=$((16#${mm%:*})):$((16#${mm#*:}))
+	if cgroup_v2; then
+		swap=/sys/fs/cgroup/memory.swap.max io='cat /sys/fs/cgroup/io.max'
+	else
+		swap=/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes
+		io='cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device /sys/fs/cgroup/blkio/blkio.throttle.read_iops_device /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device'
+	fi
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none --memory 64m --memory-swap 96m \
+		--device-read-bps "$dev:1mb" --device-read-iops "$dev:50" --device-write-iops "$dev:100" "$IMG" sh -c "cat $swap; $io"
+	if cgroup_v2; then
+		# v2's swap limit is the swap alone: 96m - 64m.
+		expect_output "33554432"$'\n'"$majmin rbps=1048576 wbps=max riops=50 wiops=100"
+	else
+		expect_output "100663296"$'\n'"$majmin 1048576"$'\n'"$majmin 50"$'\n'"$majmin 100"
+	fi
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none --memory 64m "$IMG" cat "$swap"
+	if cgroup_v2; then expect_output 67108864; else expect_output 134217728; fi
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none --memory 64m --memory-swap -1 "$IMG" cat "$swap"
+	if cgroup_v2; then expect_output max; else [ "$output" -gt 1000000000000 ]; fi
+	# Bad input: one line, 64, nothing run.
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --memory 64m --memory-swap 32m "$IMG" true
+	expect_match "not less than the memory limit"
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --memory-swap 96m "$IMG" true
+	expect_match "needs a memory limit"
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --device-read-bps /dev/null:1mb "$IMG" true
+	expect_match "not a block device"
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --device-read-bps "$dev:fast" "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --device-write-iops "$dev:0" "$IMG" true
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --device-write-bps "$dev" "$IMG" true
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ -z "$output" ]
+}
+
 @test "run: network none and host" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" --rm --network none "$IMG" sh -c 'ls /sys/class/net'
@@ -397,7 +436,7 @@ IMG=localhost/busybox:latest
 	id=$(ctr-run "${STORAGE[@]}" inspect victim | jq -r .id)
 	# The checks below see the container's mount and cgroups while it runs.
 	[ -n "$(rootfs_mounts)" ]
-	[ -n "$(cgroups_named "$id")" ]
+	[ -n "$(container_cgroups "$id")" ]
 	kill -9 "$pid"
 	wait "$pid" || true
 	run_ctr ctr-run "${STORAGE[@]}" rm -f victim
@@ -406,11 +445,12 @@ IMG=localhost/busybox:latest
 	[ ! -e "$TEST_TMP/runroot/ctr/runtime/$id" ]
 	[ ! -e "$TEST_TMP/runroot/ctr/$id" ]
 	[ ! -e "$TEST_TMP/root/ctr/$id" ]
-	[ -z "$(cgroups_named "$id")" ]
+	[ -z "$(container_cgroups "$id")" ]
 	run_ctr ctr-run "${STORAGE[@]}" ps -a
 	[ "${#lines[@]}" -eq 1 ]
 }
 
+# bats test_tags=cgroup
 @test "runtime: podman --runtime ctr-runtime runs a container" {
 	requires podman
 	local_busybox
@@ -418,6 +458,72 @@ IMG=localhost/busybox:latest
 	echo "$output"
 	[ "$status" -eq 0 ]
 	expect_output "hi from podman"
+	[ -d /run/systemd/system ] || return 0
+	# With systemd as init (the VM of make test-v2): podman's systemd
+	# manager, a scope made by ctr-runtime --systemd-cgroup.
+	run podman_t --runtime "$CTR_BIN/ctr-runtime" --cgroup-manager systemd run --rm --network none --cgroupns host "$IMG" cat /proc/self/cgroup
+	echo "$output"
+	[ "$status" -eq 0 ]
+	expect_match "^0::/machine.slice/libpod-[0-9a-f]{64}\.scope"
+}
+
+# bats test_tags=cgroup
+@test "run: --cgroup-manager systemd: a scope per container, a slice per pod with its limit, in systemd and gone after rm; --cgroup-parent" {
+	local_busybox
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --cgroup-manager cgroupfs --cgroup-parent ctrtest.slice "$IMG" true
+	expect_match "absolute cgroup path"
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --cgroup-manager systemd --cgroup-parent /ctrtest "$IMG" true
+	expect_match "want a slice"
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --cgroup-manager nosuch "$IMG" true
+	expect_match "want systemd or cgroupfs"
+	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --pod somepod --cgroup-parent /ctrtest "$IMG" true
+	expect_match "the pod's cgroup"
+	if [ ! -d /run/systemd/system ]; then
+		# No systemd: cgroupfs is the default, and asking for systemd is
+		# one line from the runtime, nothing left.
+		run_ctr ctr-run "${STORAGE[@]}" --rm --network none --cgroupns host "$IMG" cat /proc/self/cgroup
+		[[ $output != *.scope* ]]
+		run_ctr 64 ctr-run "${STORAGE[@]}" --rm --network none --cgroup-manager systemd "$IMG" true
+		expect_match "systemd is not this machine's init"
+		[ "$(grep -c . <<<"$output")" -eq 1 ]
+		run_ctr 64 ctr-run "${STORAGE[@]}" --cgroup-manager systemd pod create --network none
+		expect_match "systemd is not this machine's init"
+		run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+		[ -z "$output" ]
+		run_ctr ctr-run "${STORAGE[@]}" pod ls --json
+		[ -z "$output" ]
+		return
+	fi
+	# systemd is init: it is the default. The scope is ctr-ID.scope in
+	# machine.slice (podman's libpod-ID.scope), with the container's limit.
+	local id pid
+	id=$(ctr-run "${STORAGE[@]}" -d --network none --memory 64m "$IMG" sleep 1000 </dev/null 2>/dev/null)
+	pid=$(ctr-run "${STORAGE[@]}" inspect "$id" | jq -r .pid)
+	[ "$(cgroup_of "$pid" pids)" = "/machine.slice/ctr-$id.scope" ]
+	[ "$(systemctl is-active "ctr-$id.scope")" = active ]
+	[ "$(cgroup_get "/machine.slice/ctr-$id.scope" memory.max)" = 67108864 ]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f "$id"
+	until_true 10 '! systemctl is-active --quiet "ctr-$id.scope"'
+	[ -z "$(cgroups_named "ctr-$id.scope")" ]
+	# --cgroup-parent: a slice of the caller's.
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none --cgroupns host --cgroup-parent ctrtest.slice "$IMG" cat /proc/self/cgroup
+	expect_match "^0::/ctrtest.slice/ctr-[0-9a-f]{64}\.scope$"
+	systemctl stop ctrtest.slice
+	# A pod: machine-ctr_pod_ID.slice with the pod's limit, its containers' scopes in it.
+	local pod slice
+	pod=$(ctr-run "${STORAGE[@]}" pod create --network none --memory 64m)
+	slice=machine-ctr_pod_$pod.slice
+	[ "$(systemctl is-active "$slice")" = active ]
+	[ "$(cgroup_get "/machine.slice/$slice" memory.max)" = 67108864 ]
+	run_ctr ctr-run "${STORAGE[@]}" --rm --pod "$pod" --cgroupns host "$IMG" cat /proc/self/cgroup
+	expect_match "^0::/machine.slice/$slice/ctr-[0-9a-f]{64}\.scope$"
+	run_ctr ctr-run "${STORAGE[@]}" pod rm -f "$pod"
+	until_true 10 '! systemctl is-active --quiet "$slice"'
+	[ -z "$(cgroups_named "$slice")" ]
+	# cgroupfs on request, as before: a directory named after the
+	# container, below the caller's cgroup (no scope).
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none --cgroupns host --cgroup-manager cgroupfs "$IMG" cat /proc/self/cgroup
+	expect_match "^0::/([^/]+/)*[0-9a-f]{64}$"
 }
 
 # bats test_tags=cgroup

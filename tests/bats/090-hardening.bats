@@ -648,7 +648,7 @@ ps_field() {
 	[ "$(jq -r .monitor <<<"$output")" = gone ]
 	run_ctr ctr-run "${STORAGE[@]}" rm -f orphan
 	[ -z "$(rootfs_mounts)" ]
-	[ -z "$(cgroups_named "$id")" ]
+	[ -z "$(container_cgroups "$id")" ]
 	[ ! -e "$TEST_TMP/root/ctr/$id" ]
 }
 

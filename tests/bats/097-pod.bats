@@ -90,7 +90,7 @@ container_field() {
 	# --share pid: one PID namespace, the infra's catatonit its first process.
 	run_ctr ctr-run "${STORAGE[@]}" exec a cat /proc/1/cmdline
 	[[ $output == /catatonit* ]]
-	cgroup_get "/ctr-pods/$pod" pids.max
+	cgroup_get "$(pod_cgroup "$pod")" pids.max
 	run_ctr ctr-run "${STORAGE[@]}" pod stop -t 2 life
 	[ "$output" = "$pod" ]
 	[ "$(ctr-run "${STORAGE[@]}" pod inspect life | jq -r .status)" = exited ]
@@ -141,7 +141,7 @@ container_field() {
 	run_ctr ctr-run "${STORAGE[@]}" pod create --name mem -m 64m
 	local pod=$output
 	local limit
-	limit=$(cgroup_get "/ctr-pods/$pod" memory.max)
+	limit=$(cgroup_get "$(pod_cgroup "$pod")" memory.max)
 	[ "$limit" -eq 67108864 ]
 	# 20 MiB and then 50: each under the limit, together over it. The
 	# kernel picks the victim (the larger one when it strikes, usually the
@@ -217,7 +217,7 @@ container_field() {
 	expect_match "inet $ip/16"
 	expect_match "02:42:ac:11:00:99"
 	local quota
-	quota=$(cgroup_get "/ctr-pods/$pod" cpu.max)
+	quota=$(cgroup_get "$(pod_cgroup "$pod")" cpu.max)
 	[ "$quota" -eq 50000 ]
 	# --no-hosts: the image's /etc/hosts in the pod's containers.
 	run_ctr ctr-run "${STORAGE[@]}" pod create --name nohosts --no-hosts

@@ -19,6 +19,28 @@ cgroup_file() {
 	fi
 }
 
+# cg PID V1CONTROLLER V1FILE V2FILE: the value PID's cgroup has in the file
+# of this layout (the two differ in name and, for some, in unit: see the
+# callers). The first word only (cpu.max has two).
+cg() {
+	if cgroup_v2; then
+		awk '{print $1; exit}' "$(cgroup_file "$1" "" "$4")"
+	else
+		awk '{print $1; exit}' "$(cgroup_file "$1" "$2" "$3")"
+	fi
+}
+
+# frozen PID: FROZEN or THAWED, as v1's freezer says; v2's cgroup.freeze
+# 1 or 0 in those words.
+frozen() {
+	case $(cg "$1" freezer freezer.state cgroup.freeze) in
+	FROZEN | 1) echo FROZEN ;;
+	THAWED | 0) echo THAWED ;;
+	*) echo "frozen: unknown state" >&2 ;;
+	esac
+}
+
+# bats test_tags=cgroup
 @test "runtime: pause, resume, update, ps, events --stats and features on a bundle" {
 	local_busybox
 	local rt=(ctr-runtime --root "$TEST_TMP/rt") c1=adm-${TEST_TMP##*.} bundle=$TEST_TMP/bundle pid
@@ -27,29 +49,41 @@ cgroup_file() {
 	pid=$(cat "$TEST_TMP/pid")
 	run_ctr "${rt[@]}" pause "$c1"
 	[ "$("${rt[@]}" state "$c1" | jq -r .status)" = paused ]
-	[ "$(cat "$(cgroup_file "$pid" freezer freezer.state)")" = FROZEN ]
+	[ "$(frozen "$pid")" = FROZEN ]
 	run_ctr "${rt[@]}" resume "$c1"
 	[ "$("${rt[@]}" state "$c1" | jq -r .status)" = running ]
-	[ "$(cat "$(cgroup_file "$pid" freezer freezer.state)")" = THAWED ]
+	[ "$(frozen "$pid")" = THAWED ]
 	# update: flags, and a spec's resources from stdin (podman's way).
 	run_ctr "${rt[@]}" update --memory 64m --pids-limit 50 --cpu-quota 20000 --cpu-period 100000 "$c1"
-	[ "$(cat "$(cgroup_file "$pid" memory memory.limit_in_bytes)")" -eq 67108864 ]
-	[ "$(cat "$(cgroup_file "$pid" pids pids.max)")" -eq 50 ]
-	[ "$(cat "$(cgroup_file "$pid" cpu cpu.cfs_quota_us)")" -eq 20000 ]
+	[ "$(cg "$pid" memory memory.limit_in_bytes memory.max)" -eq 67108864 ]
+	[ "$(cg "$pid" pids pids.max pids.max)" -eq 50 ]
+	[ "$(cg "$pid" cpu cpu.cfs_quota_us cpu.max)" -eq 20000 ]
 	run_ctr "${rt[@]}" update --resources - "$c1" <<<'{"memory": {"limit": 100663296}, "pids": {"limit": 70}}'
-	[ "$(cat "$(cgroup_file "$pid" memory memory.limit_in_bytes)")" -eq 100663296 ]
-	[ "$(cat "$(cgroup_file "$pid" pids pids.max)")" -eq 70 ]
-	run_ctr "${rt[@]}" update --memory-reservation 32m --memory-swap 200m --cpu-share 512 --cpuset-cpus 0 --cpuset-mems 0 \
-		--cpu-rt-period 1000000 --cpu-rt-runtime 10000 "$c1"
-	[ "$(cat "$(cgroup_file "$pid" memory memory.soft_limit_in_bytes)")" -eq 33554432 ]
-	[ "$(cat "$(cgroup_file "$pid" memory memory.memsw.limit_in_bytes)")" -eq 209715200 ]
-	[ "$(cat "$(cgroup_file "$pid" cpu cpu.shares)")" -eq 512 ]
-	[ "$(cat "$(cgroup_file "$pid" cpuset cpuset.cpus)")" = 0 ]
-	[ "$(cat "$(cgroup_file "$pid" cpu cpu.rt_runtime_us)")" -eq 10000 ]
-	# No blkio.weight without BFQ (this kernel's case): refused, not ignored.
-	if [ -e "$(cgroup_file "$pid" blkio blkio.weight)" ]; then
+	[ "$(cg "$pid" memory memory.limit_in_bytes memory.max)" -eq 100663296 ]
+	[ "$(cg "$pid" pids pids.max pids.max)" -eq 70 ]
+	run_ctr "${rt[@]}" update --memory-reservation 32m --memory-swap 200m --cpu-share 512 --cpuset-cpus 0 --cpuset-mems 0 "$c1"
+	[ "$(cg "$pid" memory memory.soft_limit_in_bytes memory.low)" -eq 33554432 ]
+	[ "$(cg "$pid" cpuset cpuset.cpus cpuset.cpus)" = 0 ]
+	if cgroup_v2; then
+		# v2 keeps the swap alone (200m less the 96m limit) and a weight:
+		# 512 shares are weight 20 (runc's conversion).
+		[ "$(cg "$pid" - - memory.swap.max)" -eq 109051904 ]
+		[ "$(cg "$pid" - - cpu.weight)" -eq 20 ]
+		# No real-time CPU time on v2: refused, not ignored.
+		run_ctr 1 "${rt[@]}" update --cpu-rt-period 1000000 --cpu-rt-runtime 10000 "$c1"
+	else
+		[ "$(cg "$pid" memory memory.memsw.limit_in_bytes -)" -eq 209715200 ]
+		[ "$(cg "$pid" cpu cpu.shares -)" -eq 512 ]
+		run_ctr "${rt[@]}" update --cpu-rt-period 1000000 --cpu-rt-runtime 10000 "$c1"
+		[ "$(cg "$pid" cpu cpu.rt_runtime_us -)" -eq 10000 ]
+	fi
+	# No I/O weight without BFQ (this kernel's case): refused, not ignored.
+	local weight
+	weight=$(cgroup_file "$pid" blkio blkio.weight)
+	cgroup_v2 && weight=$(cgroup_file "$pid" "" io.bfq.weight)
+	if [ -e "$weight" ]; then
 		run_ctr "${rt[@]}" update --blkio-weight 300 "$c1"
-		[ "$(cat "$(cgroup_file "$pid" blkio blkio.weight)")" -eq 300 ]
+		[ "$(awk '{print $NF; exit}' "$weight")" -eq 300 ]
 	else
 		run_ctr 1 "${rt[@]}" update --blkio-weight 300 "$c1"
 	fi
@@ -84,6 +118,7 @@ cgroup_file() {
 	[ "$(jq -r '.linux.cgroup | "\(.v1) \(.v2) \(.systemd)"' <<<"$output")" = "true true true" ]
 }
 
+# bats test_tags=cgroup
 @test "runtime: podman's pause, unpause and update work through ctr-runtime" {
 	local_busybox
 	local id pid
@@ -92,13 +127,13 @@ cgroup_file() {
 	run podman_t --runtime "$CTR_BIN/ctr-runtime" pause "$id"
 	[ "$status" -eq 0 ]
 	[ "$(podman_t inspect -f '{{.State.Status}}' "$id")" = paused ]
-	[ "$(cat "$(cgroup_file "$pid" freezer freezer.state)")" = FROZEN ]
+	[ "$(frozen "$pid")" = FROZEN ]
 	run podman_t --runtime "$CTR_BIN/ctr-runtime" unpause "$id"
 	[ "$status" -eq 0 ]
 	[ "$(podman_t inspect -f '{{.State.Status}}' "$id")" = running ]
 	run podman_t --runtime "$CTR_BIN/ctr-runtime" update --memory 64m "$id"
 	[ "$status" -eq 0 ]
-	[ "$(cat "$(cgroup_file "$pid" memory memory.limit_in_bytes)")" -eq 67108864 ]
+	[ "$(cg "$pid" memory memory.limit_in_bytes memory.max)" -eq 67108864 ]
 	run podman_t --runtime "$CTR_BIN/ctr-runtime" rm -f -t 0 "$id"
 	[ "$status" -eq 0 ]
 }

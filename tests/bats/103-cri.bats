@@ -375,7 +375,7 @@ crijq() {
 	[ "$status" -eq 0 ]
 }
 
-@test "cri: settings from a TOML config, flags winning over it; an unknown key, a bad level, the systemd manager are usage errors; debug logs each request" {
+@test "cri: settings from a TOML config, flags winning over it; an unknown key, a bad level, an unknown cgroup manager (or systemd where it is not init) are usage errors; debug logs each request" {
 	local_busybox
 	CRI_SOCK=$TEST_TMP/conf.sock
 	cat >"$TEST_TMP/cri.toml" <<-TOML
@@ -425,8 +425,52 @@ crijq() {
 	printf 'log_level = "loud"\n' >"$TEST_TMP/level.toml"
 	run_ctr 64 ctr-cri --config "$TEST_TMP/level.toml" --listen "$CRI_SOCK"
 	expect_match 'log-level "loud"'
-	run_ctr 64 ctr-cri --config "$TEST_TMP/cri.toml" --cgroup-manager systemd
-	expect_match cgroupfs
+	run_ctr 64 ctr-cri --config "$TEST_TMP/cri.toml" --cgroup-manager nosuch
+	expect_match "want systemd or cgroupfs"
+	if [ ! -d /run/systemd/system ]; then
+		run_ctr 64 ctr-cri --config "$TEST_TMP/cri.toml" --cgroup-manager systemd
+		expect_match "systemd is not this machine's init"
+	fi
 	run_ctr 64 ctr-cri --config "$TEST_TMP/nosuch.toml"
 	[ "${#lines[@]}" -eq 1 ]
+}
+
+# bats test_tags=cgroup
+@test "cri: the cgroup driver: systemd slices and scopes where systemd is init (the kubelet's systemd driver), else cgroupfs paths; the other driver's parent is refused" {
+	local_busybox
+	local parent=/ctrtest-kubepods/pod-cg wrong=ctrtest-kubepods-podcg.slice want
+	if [ -d /run/systemd/system ]; then
+		parent=ctrtest-kubepods-podcg.slice wrong=/ctrtest-kubepods/pod-cg
+	fi
+	start_cri
+	local host='.linux.security_context.namespace_options.network = 2'
+	pod_config cg u-cg | jq --arg p "$parent" "$host | .linux.cgroup_parent = \$p" >"$TEST_TMP/pod.json"
+	pod_config cg u-cg | jq --arg p "$wrong" "$host | .linux.cgroup_parent = \$p" >"$TEST_TMP/wrong.json"
+	ctr_config app 'sleep 1000' >"$TEST_TMP/app.json"
+	run "${CRICTL[@]}" runp "$TEST_TMP/wrong.json"
+	[ "$status" -ne 0 ]
+	expect_match "cgroup driver"
+	[ -z "$(ctr-run "${STORAGE[@]}" pod ls -q)" ]
+	local pod cid pid
+	pod=$("${CRICTL[@]}" runp "$TEST_TMP/pod.json")
+	cid=$("${CRICTL[@]}" create "$pod" "$TEST_TMP/app.json" "$TEST_TMP/pod.json")
+	"${CRICTL[@]}" start "$cid" >/dev/null
+	pid=$(crijq inspect "$cid" .info.pid)
+	if [ -d /run/systemd/system ]; then
+		# systemd nests the slice by its dashes, as the kubelet's kubepods ones.
+		want=/ctrtest.slice/ctrtest-kubepods.slice/$parent/ctr-$cid.scope
+		[ "$(systemctl is-active "ctr-$cid.scope")" = active ]
+	else
+		want=$parent/$cid
+	fi
+	[ "$(cgroup_of "$pid" pids)" = "$want" ]
+	"${CRICTL[@]}" rmp -f "$pod" >/dev/null
+	[ -z "$(cgroups_named "$(basename "$want")")" ]
+	# The parent is the kubelet's to remove: here, the test's.
+	if [ -d /run/systemd/system ]; then
+		systemctl stop ctrtest.slice
+	else
+		cgroups_named pod-cg | xargs -r rmdir
+		cgroups_named ctrtest-kubepods | xargs -r rmdir
+	fi
 }

@@ -333,6 +333,40 @@ cgroups_named() {
 	find "${roots[@]}" -type d -name "$1" -print 2>/dev/null || true
 }
 
+# block_device: the path of a block device of this machine (the first in
+# /sys/block; loop's if there is none yet), for the I/O throttle tests.
+block_device() {
+	local b
+	[ -n "$(ls /sys/block)" ] || modprobe loop 2>/dev/null || true
+	for b in /sys/block/*; do
+		if [ -b "/dev/${b##*/}" ]; then
+			echo "/dev/${b##*/}"
+			return
+		fi
+	done
+	echo "block_device: no block device here" >&2
+	return 1
+}
+
+# pod_cgroup POD: the cgroup a pod made for itself, as /proc/PID/cgroup
+# names it: its slice under systemd (the default where it is init), its
+# directory under /ctr-pods with cgroupfs.
+pod_cgroup() {
+	if [ -d /run/systemd/system ]; then
+		echo "/machine.slice/machine-ctr_pod_$1.slice"
+	else
+		echo "/ctr-pods/$1"
+	fi
+}
+
+# container_cgroups ID: the cgroup directories of ctr-run's container ID,
+# in every hierarchy, under either manager: ID (cgroupfs) or ctr-ID.scope
+# (systemd, the default where it is init).
+container_cgroups() {
+	cgroups_named "$1"
+	cgroups_named "ctr-$1.scope"
+}
+
 # monitor_pid ID: the PID of a detached container's ctr-monitor, from the
 # pidfile ctr-run has it write (no name pattern: that could match a
 # process that is not this test's). Fails when there is none.
@@ -390,7 +424,7 @@ pod_state() {
 	ip -o link show type veth | awk -F': ' '{print $2}' | sort
 	find /var/lib/cni/networks/podman -type f ! -name lock ! -name 'last_reserved_ip*' 2>/dev/null | sort
 	iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' | sort
-	find /sys/fs/cgroup -path '*/ctr-pods/*' -type d 2>/dev/null | sort
+	find /sys/fs/cgroup \( -path '*/ctr-pods/*' -o -name 'machine-ctr_pod_*' \) -type d 2>/dev/null | sort
 	findmnt -rn -o TARGET | grep "^$TEST_TMP" | sort
 }
 
