@@ -72,8 +72,20 @@ func (r *Runtime) Update(id string, res *specs.LinuxResources) error {
 		// rather than take it and do nothing.
 		return errors.New("this kernel has no block I/O weight (blkio.weight, blkio.bfq.weight or io.weight)")
 	}
+	if err := checkRealtime(res); err != nil {
+		return err
+	}
 	applyResources(cfg.Cgroups.Resources, res)
 	return c.Set(cfg)
+}
+
+// checkRealtime refuses real-time CPU time on cgroup v2, which has none
+// (no cpu.rt_* files): libcontainer would take it and do nothing.
+func checkRealtime(res *specs.LinuxResources) error {
+	if cpu := res.CPU; cpu != nil && (cpu.RealtimeRuntime != nil || cpu.RealtimePeriod != nil) && cgroups.IsCgroup2UnifiedMode() {
+		return errors.New("cgroup v2 has no real-time CPU time (--cpu-rt-period, --cpu-rt-runtime): nothing would be set")
+	}
+	return nil
 }
 
 // applyResources sets the resources res gives on have.
@@ -85,6 +97,11 @@ func applyResources(have *cgroups.Resources, res *specs.LinuxResources) {
 	}
 	if cpu := res.CPU; cpu != nil {
 		setUint64(&have.CpuShares, cpu.Shares)
+		if cpu.Shares != nil {
+			// cgroup v2 has a weight, which libcontainer writes from
+			// CpuWeight alone (runc's update converts the same way).
+			have.CpuWeight = cgroups.ConvertCPUSharesToCgroupV2Value(*cpu.Shares)
+		}
 		setInt64(&have.CpuQuota, cpu.Quota)
 		setUint64(&have.CpuPeriod, cpu.Period)
 		setInt64(&have.CpuRtRuntime, cpu.RealtimeRuntime)

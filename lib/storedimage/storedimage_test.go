@@ -8,6 +8,7 @@ import (
 	"os"
 	"testing"
 
+	digest "github.com/opencontainers/go-digest"
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/image/v5/copy"
 	"go.podman.io/image/v5/manifest"
@@ -185,5 +186,28 @@ func TestConfigRefusesATamperedConfig(t *testing.T) {
 	}
 	if _, err := Config(store, img.ID); !errors.Is(err, errdefs.ErrBadData) {
 		t.Fatalf("Config of a tampered config = %v, want bad data", err)
+	}
+}
+
+// A Docker schema 1 image has no config blob: its top history entry's
+// v1Compatibility holds the config, as containers/image reads it.
+func TestConfigOfASchema1Image(t *testing.T) {
+	store := newStore(t)
+	img, err := Create(store, nil, layerTar(t), imgspecv1.Image{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema1 := `{"schemaVersion": 1, "name": "library/old", "tag": "1", "architecture": "amd64",
+		"fsLayers": [{"blobSum": "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4"}],
+		"history": [{"v1Compatibility": "{\"id\":\"e1\",\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"OLD=1\"],\"Cmd\":[\"/bin/old\"],\"WorkingDir\":\"/srv\"}}"}]}`
+	if err := store.SetImageBigData(img.ID, storage.ImageDigestBigDataKey, []byte(schema1), func(b []byte) (digest.Digest, error) { return digest.FromBytes(b), nil }); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Config(store, img.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Config.Cmd[0] != "/bin/old" || cfg.Config.Env[0] != "OLD=1" || cfg.Config.WorkingDir != "/srv" || cfg.OS != "linux" {
+		t.Fatalf("schema 1 config = %+v", cfg)
 	}
 }

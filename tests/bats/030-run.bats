@@ -328,9 +328,7 @@ IMG=localhost/busybox:latest
 @test "run: a pull goes through ctr-pull with the registry flags; its error and exit code are ctr-run's" {
 	start_registry AUTH auth
 	start_registry REG
-	local layout
-	layout=$(busybox_layout)
-	ctr-copy -q "$NOTLS" --dest-creds ctr:secret "oci:$layout" "docker://$AUTH/a:1" >/dev/null
+	PUSH_CREDS=ctr:secret push_busybox "$AUTH/a:1"
 	run_ctr 1 ctr-run "${STORAGE[@]}" --rm -q "$NOTLS" --creds ctr:wrong "$AUTH/a:1" true
 	expect_match "^ctr-run: .*authentication required"
 	[ "$(grep -c . <<<"$output")" -eq 1 ] # one error line

@@ -66,9 +66,10 @@ frozen() {
 	[ "$(cg "$pid" cpuset cpuset.cpus cpuset.cpus)" = 0 ]
 	if cgroup_v2; then
 		# v2 keeps the swap alone (200m less the 96m limit) and a weight:
-		# 512 shares are weight 20 (runc's conversion).
+		# 512 shares are weight 59 (opencontainers/cgroups' mapping, in
+		# which 1024 shares are podman's default weight 100).
 		[ "$(cg "$pid" - - memory.swap.max)" -eq 109051904 ]
-		[ "$(cg "$pid" - - cpu.weight)" -eq 20 ]
+		[ "$(cg "$pid" - - cpu.weight)" -eq 59 ]
 		# No real-time CPU time on v2: refused, not ignored.
 		run_ctr 1 "${rt[@]}" update --cpu-rt-period 1000000 --cpu-rt-runtime 10000 "$c1"
 	else
@@ -77,13 +78,19 @@ frozen() {
 		run_ctr "${rt[@]}" update --cpu-rt-period 1000000 --cpu-rt-runtime 10000 "$c1"
 		[ "$(cg "$pid" cpu cpu.rt_runtime_us -)" -eq 10000 ]
 	fi
-	# No I/O weight without BFQ (this kernel's case): refused, not ignored.
-	local weight
+	# The I/O weight: v1's blkio.weight, v2's io.bfq.weight as given or
+	# io.weight converted (300 of 10-1000 is 2930 of 1-10000, the cgroups
+	# library's mapping); refused, not ignored, where there is none (v1
+	# without BFQ: the host's case).
+	local weight want=300
 	weight=$(cgroup_file "$pid" blkio blkio.weight)
-	cgroup_v2 && weight=$(cgroup_file "$pid" "" io.bfq.weight)
+	if cgroup_v2; then
+		weight=$(cgroup_file "$pid" "" io.bfq.weight)
+		[ -e "$weight" ] || weight=$(cgroup_file "$pid" "" io.weight) want=2930
+	fi
 	if [ -e "$weight" ]; then
 		run_ctr "${rt[@]}" update --blkio-weight 300 "$c1"
-		[ "$(awk '{print $NF; exit}' "$weight")" -eq 300 ]
+		[ "$(awk '{print $NF; exit}' "$weight")" -eq "$want" ]
 	else
 		run_ctr 1 "${rt[@]}" update --blkio-weight 300 "$c1"
 	fi

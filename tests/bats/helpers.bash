@@ -231,13 +231,13 @@ busybox_layout() {
 }
 
 # push_busybox HOST/REPO:TAG [mkimage flags...]: puts the busybox test image
-# into a registry with ctr-copy.
+# into a registry with ctr-copy (as PUSH_CREDS, USER:PASSWORD, if set).
 push_busybox() {
 	local dest=$1
 	shift
 	local layout
 	layout=$(busybox_layout "$TEST_TMP/push-$RANDOM:latest" "$@")
-	ctr-copy -q --all $NOTLS "oci:$layout" "docker://$dest" >/dev/null
+	ctr-copy -q --all $NOTLS ${PUSH_CREDS:+--dest-creds "$PUSH_CREDS"} "oci:$layout" "docker://$dest" >/dev/null
 }
 
 # manifest HOST/REPO:TAG: prints the raw manifest a registry serves.
