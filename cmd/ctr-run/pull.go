@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -47,30 +45,17 @@ func (f *runFlags) puller(stderr io.Writer) run.Puller {
 // on to stderr as it comes; its error line becomes ctr-run's error, with
 // ctr-pull's exit code, so that the user sees one line, from ctr-run.
 // A signal to ctr-run (ctx) reaches ctr-pull as SIGTERM: it removes
-// what it staged.
+// what it staged; one that does not end within WaitDelay is killed.
 func pullWith(ctx context.Context, tool string, args, env []string, stderr io.Writer) (string, error) {
 	cmd := exec.CommandContext(ctx, tool, args...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 30 * time.Second
 	var out bytes.Buffer
-	cmd.Stdout = &out
-	errPipe, err := cmd.StderrPipe()
-	if err != nil {
-		return "", err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("running %s: %w", tool, err)
-	}
-	var wg sync.WaitGroup
-	var failure []string
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		failure = relayProgress(errPipe, stderr)
-	}()
-	wg.Wait()
-	err = cmd.Wait()
+	relay := &progressRelay{out: stderr}
+	cmd.Stdout, cmd.Stderr = &out, relay
+	err := cmd.Run()
+	relay.flush()
 	if err == nil {
 		id := strings.TrimSpace(out.String())
 		if id == "" || strings.ContainsAny(id, " \n") {
@@ -78,7 +63,7 @@ func pullWith(ctx context.Context, tool string, args, env []string, stderr io.Wr
 		}
 		return id, nil
 	}
-	msg := strings.Join(failure, "; ")
+	msg := strings.Join(relay.failure, "; ")
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() < 0 || msg == "" {
 		return "", fmt.Errorf("%s: %w", tool, err)
@@ -89,20 +74,39 @@ func pullWith(ctx context.Context, tool string, args, env []string, stderr io.Wr
 	return "", exit.WithCode(ee.ExitCode(), errors.New(msg))
 }
 
-// relayProgress copies ctr-pull's stderr to stderr line by line and
-// returns its error lines ("ctr-pull: …"), which it holds back.
-func relayProgress(r io.Reader, stderr io.Writer) []string {
-	var failure []string
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if msg, ok := strings.CutPrefix(line, "ctr-pull: "); ok {
-			failure = append(failure, msg)
-			continue
+// progressRelay passes ctr-pull's stderr on line by line and holds back
+// its error lines ("ctr-pull: …"), the failure it reports.
+type progressRelay struct {
+	out     io.Writer
+	partial []byte
+	failure []string
+}
+
+func (r *progressRelay) Write(p []byte) (int, error) {
+	r.partial = append(r.partial, p...)
+	for {
+		i := bytes.IndexByte(r.partial, '\n')
+		if i < 0 {
+			break
 		}
-		fmt.Fprintln(stderr, line)
+		r.line(string(r.partial[:i]))
+		r.partial = r.partial[i+1:]
 	}
-	_, _ = io.Copy(io.Discard, r) // a line over 1 MiB: drain, do not block ctr-pull
-	return failure
+	return len(p), nil
+}
+
+// flush passes on a last line without a newline.
+func (r *progressRelay) flush() {
+	if len(r.partial) > 0 {
+		r.line(string(r.partial))
+		r.partial = nil
+	}
+}
+
+func (r *progressRelay) line(l string) {
+	if msg, ok := strings.CutPrefix(l, "ctr-pull: "); ok {
+		r.failure = append(r.failure, msg)
+		return
+	}
+	fmt.Fprintln(r.out, l)
 }

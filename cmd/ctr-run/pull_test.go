@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/exit"
@@ -66,5 +67,25 @@ func TestPullWithKeepsTheErrorAndItsCode(t *testing.T) {
 func TestPullWithRefusesAnEmptyAnswer(t *testing.T) {
 	if _, err := pullWith(context.Background(), fakePull(t, "exit 0"), nil, nil, &bytes.Buffer{}); err == nil {
 		t.Fatal("an empty answer was taken as an ID")
+	}
+}
+
+// A signal to ctr-run (its context) reaches ctr-pull as SIGTERM, so that
+// it can remove what it staged; the pull then ends.
+func TestPullWithPassesACancelOnAsSIGTERM(t *testing.T) {
+	mark := filepath.Join(t.TempDir(), "termed")
+	tool := fakePull(t, `trap 'echo > `+mark+`; exit 143' TERM; echo "Copying blob" >&2; while :; do sleep 0.05; done`)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := pullWith(ctx, tool, nil, nil, &bytes.Buffer{})
+	if err == nil {
+		t.Fatal("a cancelled pull succeeded")
+	}
+	if _, serr := os.Stat(mark); serr != nil {
+		t.Fatalf("ctr-pull got no SIGTERM (%v); pullWith: %v", serr, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Fatalf("the cancelled pull took %s", d)
 	}
 }
