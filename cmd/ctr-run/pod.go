@@ -67,10 +67,7 @@ func podCreate(f *runFlags) *ucli.Command {
 			if po.Start, err = f.podStartOptions(); err != nil {
 				return err
 			}
-			po.CgroupManager = f.cgroupManagerOrDefault()
-			if err := run.CheckCgroupManager(po.CgroupManager, po.CgroupParent); err != nil {
-				return err
-			}
+			po.CgroupManager = f.cgroupManagerOrDefault() // CreatePod checks it with the parent
 			return withManager(f, func(m *run.Manager) error {
 				p, err := m.CreatePod(c.Context, po)
 				if err != nil {
