@@ -77,6 +77,7 @@ func superviseInherited(cfg Config) (int, error) {
 			// Never started: nothing to record. The runtime's log says why.
 			return -1, report(cfg.Sync, -1, errors.New(filepath.Base(cfg.Runtime)+" exited with status "+strconv.Itoa(status)+" before the container started"))
 		}
+		st.oom = watchOOM(st.pid)
 		if err := report(cfg.Sync, st.pid, nil); err != nil {
 			return -1, err
 		}
@@ -85,7 +86,7 @@ func superviseInherited(cfg Config) (int, error) {
 		// The runtime was killed, not the container: it is our child now.
 		status = reapUntil(st.pid)
 	}
-	return finishInherited(&cfg, status, st.oom.kills() > st.oomBefore)
+	return finishInherited(&cfg, status, st.oom.killed(status))
 }
 
 // finishInherited records the exit and tells the caller, or runs the
@@ -138,8 +139,8 @@ func createThenStart(cfg Config) (int, error) {
 	if pid <= 0 {
 		return -1, report(cfg.Sync, -1, errors.New(filepath.Base(cfg.Runtime)+" create wrote no PID file"))
 	}
-	oom := newOOMCounter(pid)
-	oomBefore := oom.kills()
+	oom := watchOOM(pid)
+	defer oom.close()
 	if err := report(cfg.Sync, pid, nil); err != nil {
 		return -1, err
 	}
@@ -163,15 +164,14 @@ func createThenStart(cfg Config) (int, error) {
 		return -1, tellCaller(&cfg, -1, "the container was not started")
 	}
 	status := reapUntil(pid)
-	return finishInherited(&cfg, status, oom.kills() > oomBefore)
+	return finishInherited(&cfg, status, oom.killed(status))
 }
 
 // started is what watchPidFile learnt: the container's PID (0: none
-// before the runtime ended) and its OOM counter.
+// before the runtime ended) and its OOM watch.
 type started struct {
-	pid       int
-	oom       oomCounter
-	oomBefore int
+	pid int
+	oom *oomWatch
 }
 
 // watchPidFile waits for the runtime to write the container's PID, then
@@ -180,8 +180,7 @@ type started struct {
 func watchPidFile(path string, stop <-chan struct{}, sync io.Writer) started {
 	for delay := 500 * time.Microsecond; ; delay = min(delay*2, 10*time.Millisecond) {
 		if pid := readPid(path); pid > 0 {
-			st := started{pid: pid, oom: newOOMCounter(pid)}
-			st.oomBefore = st.oom.kills()
+			st := started{pid: pid, oom: watchOOM(pid)}
 			_ = report(sync, pid, nil)
 			return st
 		}

@@ -37,8 +37,8 @@ func Supervise(cfg Config) (int, error) {
 	if err != nil {
 		return -1, report(cfg.Sync, -1, err)
 	}
-	oom := newOOMCounter(pid)
-	oomBefore := oom.kills()
+	oom := watchOOM(pid)
+	defer oom.close()
 	if err := report(cfg.Sync, pid, nil); err != nil {
 		return -1, err
 	}
@@ -67,7 +67,7 @@ func Supervise(cfg Config) (int, error) {
 	status := reapUntil(pid)
 	stopTimer()
 	// Read before the exit command can remove the cgroup.
-	oomKilled := oom.kills() > oomBefore
+	oomKilled := oom.killed(status)
 	_, _ = unix.Write(wake, []byte{1, 0, 0, 0, 0, 0, 0, 0})
 	<-pumped
 	if ep.log != nil {
