@@ -2,8 +2,12 @@ package run
 
 import (
 	"cmp"
+	"fmt"
 	"os"
 	"strings"
+
+	"github.com/opencontainers/cgroups"
+	"github.com/opencontainers/cgroups/manager"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 )
@@ -82,4 +86,50 @@ func (o *Options) monitorCgroupArgs() []string {
 		return []string{"--systemd-cgroup"}
 	}
 	return nil
+}
+
+// systemdSliceOf is the slice of a systemd cgroupsPath ("" for a
+// cgroupfs path).
+func systemdSliceOf(path string) string {
+	if cgroupManagerOf(path) != SystemdManager {
+		return ""
+	}
+	slice, _, _ := strings.Cut(path, ":")
+	return slice
+}
+
+// monitorScopePrefix names a monitor's scope, ctr-monitor-ID.scope, as
+// podman's libpod-conmon-ID.scope beside the container's libpod-ID.scope.
+const monitorScopePrefix = "ctr-monitor"
+
+// startMonitorScope moves a container's monitor, under the systemd
+// manager, into a scope of its own beside the container's, as podman
+// does with conmon. The monitor outlives the command that started it,
+// and systemd stops a unit by killing every process in its cgroup: the
+// service or cron job that ran `ctr-run -d` would take the monitor with
+// it (the container, in its own scope, would run on unsupervised: no
+// exit status, no logs). It runs beside the runtime's create; wait says
+// whether systemd made the scope. A monitor that stays where it was is
+// a warning, as for podman, not a failure.
+func (o *Options) startMonitorScope(id string, pid int) (wait func() error) {
+	if o.CgroupManager != SystemdManager || pid <= 0 {
+		return func() error { return nil }
+	}
+	done := make(chan error, 1)
+	go func() {
+		m, err := manager.New(&cgroups.Cgroup{
+			Systemd: true, Parent: cmp.Or(o.CgroupParent, systemdParent), ScopePrefix: monitorScopePrefix, Name: id,
+			Resources: &cgroups.Resources{SkipDevices: true},
+		})
+		if err == nil {
+			err = m.Apply(pid)
+		}
+		done <- err
+	}()
+	return func() error {
+		if err := <-done; err != nil {
+			return fmt.Errorf("the monitor's scope %s-%s.scope: %w", monitorScopePrefix, id, err)
+		}
+		return nil
+	}
 }

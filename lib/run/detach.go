@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -64,6 +65,7 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 	if err != nil {
 		return fail(ExitRunFailure, "starting %s: %w", o.Monitor, err)
 	}
+	defer warnIf(o.startMonitorScope(b.id, detachedMonitorPID(b.dir)))
 	pid, err := readSync(r, o.Monitor)
 	if err != nil {
 		if before != nil {
@@ -87,6 +89,26 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 		return fail(ExitRunFailure, "starting the container: %s", strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// detachedMonitorPID is the PID the monitor just started wrote for its
+// detached copy. Not monitor.MonitorPID: that checks the command line,
+// which a process still in its exec can show empty for a moment.
+func detachedMonitorPID(bundleDir string) int {
+	b, err := os.ReadFile(filepath.Join(bundleDir, monitor.MonitorPidfile))
+	if err != nil {
+		return 0
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	return pid
+}
+
+// warnIf says on stderr, in one line, what wait returns: something that
+// went wrong beside the container's start without stopping it.
+func warnIf(wait func() error) {
+	if err := wait(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: warning: %v\n", filepath.Base(os.Args[0]), err)
+	}
 }
 
 // logPath is the container's log: kept with what outlives a reboot.
@@ -216,6 +238,7 @@ func runSupervised(o *Options, b *bundle, before func() error) (int, error) {
 	if err != nil {
 		return -1, fail(ExitRunFailure, "starting %s: %w", o.Monitor, err)
 	}
+	defer warnIf(o.startMonitorScope(b.id, cmd.Process.Pid))
 	syncCh := make(chan synced, 1)
 	go func() {
 		pid, err := readSync(r, o.Monitor)

@@ -168,6 +168,7 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	}
 	if spec.Linux != nil {
 		o.CgroupManager = cgroupManagerOf(spec.Linux.CgroupsPath)
+		o.CgroupParent = systemdSliceOf(spec.Linux.CgroupsPath)
 	}
 	o.LogSizeMax, _ = strconv.ParseInt(spec.Annotations[annotLogSizeMax], 10, 64)
 	o.LogMaxFiles, _ = strconv.Atoi(spec.Annotations[annotLogMaxFiles])

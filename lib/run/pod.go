@@ -284,25 +284,13 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 	if err := checkPodOptions(po, share); err != nil {
 		return p, err
 	}
-	unlock, err := m.lockPods()
-	if err != nil {
-		return p, err
-	}
-	defer unlock()
 	id := NewID()
 	p = Pod{Schema: PodSchema, ID: id, Name: cmp.Or(po.Name, "pod-"+id[:12]), Created: time.Now().UTC(), Share: share,
 		CgroupManager: cmp.Or(po.CgroupManager, CgroupfsManager), Memory: po.Memory, CPUQuota: po.CPUQuota, Labels: po.Labels}
 	p.CgroupParent = cmp.Or(po.CgroupParent, ownPodCgroup(p.CgroupManager, id))
 	p.Hostname = cmp.Or(po.Hostname, p.Name) // podman's default: the pod's name
-	pods, err := m.podRecords()
-	if err != nil {
-		return p, err
-	}
-	if slices.ContainsFunc(pods, func(q Pod) bool { return q.Name == p.Name }) {
-		return p, errdefs.Usagef("the pod name %q is already in use", p.Name)
-	}
 	// The record first: whatever fails from here, pod rm finds the rest.
-	if err := m.writePod(&p); err != nil {
+	if err := m.claimPodName(&p); err != nil {
 		return p, err
 	}
 	defer func() {
@@ -330,6 +318,25 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 		return p, err
 	}
 	return p, m.writePod(&p)
+}
+
+// claimPodName writes the new pod's record if no other pod has its name.
+// The lock is held for that alone: pods made at once (a kubelet's) start
+// their infras, and run their networks' plugins, side by side.
+func (m *Manager) claimPodName(p *Pod) error {
+	unlock, err := m.lockPods()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	pods, err := m.podRecords()
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(pods, func(q Pod) bool { return q.Name == p.Name }) {
+		return errdefs.Usagef("the pod name %q is already in use", p.Name)
+	}
+	return m.writePod(p)
 }
 
 // checkPodOptions refuses what a pod cannot be: a network of its own

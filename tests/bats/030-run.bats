@@ -525,6 +525,34 @@ IMG=localhost/busybox:latest
 }
 
 # bats test_tags=cgroup
+@test "run: under systemd a container's monitor has a scope of its own: the unit that ran ctr-run -d stops, the monitor supervises on" {
+	[ -d /run/systemd/system ] || skip "systemd is not init here (make test-v2 runs this in the guest)"
+	local_busybox
+	# A oneshot service that stays active, as a service that starts a
+	# container: its start returns when ctr-run -d has.
+	local unit=ctr-test-$BATS_ROOT_PID-$BATS_TEST_NUMBER.service
+	systemd-run --quiet --unit "$unit" -p Type=oneshot -p RemainAfterExit=yes --setenv PATH="$PATH" \
+		--setenv HOME="$HOME" --setenv XDG_RUNTIME_DIR="$XDG_RUNTIME_DIR" \
+		"$(command -v ctr-run)" "${STORAGE[@]}" -d --network none --name svc "$IMG" sleep 1000
+	local id mon
+	id=$(ctr-run "${STORAGE[@]}" inspect svc | jq -r .id)
+	mon=$(cat "$TEST_TMP/runroot/ctr/$id/monitor.pid")
+	[ "$(cgroup_of "$mon" pids)" = "/machine.slice/ctr-monitor-$id.scope" ]
+	[ "$(systemctl is-active "ctr-monitor-$id.scope")" = active ]
+	# Stopping the service kills what is left in its cgroup: not the
+	# monitor, which still records the container's end.
+	systemctl stop "$unit"
+	kill -0 "$mon"
+	[ "$(ctr-run "${STORAGE[@]}" inspect svc | jq -r '.monitor // "alive"')" = alive ]
+	run_ctr ctr-run "${STORAGE[@]}" stop -t 0 svc
+	run_ctr ctr-run "${STORAGE[@]}" inspect svc
+	[ "$(jq -r .exitCode <<<"$output")" -eq 137 ]
+	until_true 10 '! systemctl is-active --quiet "ctr-monitor-$id.scope"'
+	run_ctr ctr-run "${STORAGE[@]}" rm svc
+	[ -z "$(cgroups_named "ctr-monitor-$id.scope")" ]
+}
+
+# bats test_tags=cgroup
 @test "runtime: --systemd-cgroup: systemd makes the container's scope and removes it; without systemd, one line and nothing made" {
 	local_busybox
 	local rt=(ctr-runtime --root "$TEST_TMP/rt" --systemd-cgroup) c=sd-${TEST_TMP##*.}

@@ -164,6 +164,47 @@ container_field() {
 	run_ctr ctr-run "${STORAGE[@]}" pod rm -f mem
 }
 
+@test "pod: pods made at once all run, each with its own address; two at once with one name make one pod" {
+	local_busybox
+	pod_state >"$TEST_TMP/before"
+	local i p rc pids=()
+	for i in 1 2 3 4; do
+		ctr-run "${STORAGE[@]}" pod create --name "par$i" >"$TEST_TMP/par$i.out" 2>&1 </dev/null &
+		pids+=("$!")
+	done
+	for i in 1 2; do
+		ctr-run "${STORAGE[@]}" pod create --name same >"$TEST_TMP/same$i.out" 2>&1 </dev/null &
+		pids+=("$!")
+	done
+	local codes=""
+	for p in "${pids[@]}"; do
+		rc=0
+		wait "$p" || rc=$?
+		codes+="$rc "
+	done
+	# Four pods, then one of the two "same": the other is refused (64).
+	[[ $codes == "0 0 0 0 "* ]]
+	[ "${codes#0 0 0 0 }" = "0 64 " ] || [ "${codes#0 0 0 0 }" = "64 0 " ]
+	cat "$TEST_TMP"/same*.out
+	grep -q 'the pod name "same" is already in use' "$TEST_TMP"/same*.out
+	run_ctr ctr-run "${STORAGE[@]}" pod ls --json
+	[ "$(jq -r .name <<<"$output" | sort | tr '\n' ' ')" = "par1 par2 par3 par4 same " ]
+	[ "$(jq -r .status <<<"$output" | sort -u)" = running ]
+	local addrs=""
+	for i in 1 2 3 4; do
+		run_ctr ctr-run "${STORAGE[@]}" --rm --pod "par$i" "$IMG" ip -4 -o addr show eth0
+		addrs+="$(awk '{print $4}' <<<"$output")"$'\n'
+	done
+	[ "$(grep -c . <<<"$addrs")" -eq 4 ]
+	[ "$(sort -u <<<"$addrs" | grep -c .)" -eq 4 ]
+	for i in 1 2 3 4; do
+		run_ctr ctr-run "${STORAGE[@]}" pod rm -f "par$i"
+	done
+	run_ctr ctr-run "${STORAGE[@]}" pod rm -f same
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
 @test "pod: bad input is one line and its exit code, and leaves nothing" {
 	local_busybox
 	pod_state >"$TEST_TMP/before"
