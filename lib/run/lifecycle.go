@@ -81,6 +81,12 @@ var errNotCtr = errors.New("not a ctr-run container")
 
 // List returns ctr-run's containers; running ones only unless all.
 func (m *Manager) List(all bool) ([]Container, error) {
+	return m.list(all, "")
+}
+
+// list is List, of one pod's containers when pod is not "" (their records
+// say which: the others are not described, which is what costs).
+func (m *Manager) list(all bool, pod string) ([]Container, error) {
 	cs, err := m.Store.Containers()
 	if err != nil {
 		return nil, err
@@ -90,10 +96,14 @@ func (m *Manager) List(all bool) ([]Container, error) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
 	for i := range cs {
+		meta, ok := containerMeta(&cs[i])
+		if !ok || (pod != "" && meta.Pod != pod) {
+			continue
+		}
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if c, err := m.describe(&cs[i]); err == nil {
+			if c, err := m.describeMeta(&cs[i], meta); err == nil {
 				described[i] = &c
 			}
 		})
@@ -122,10 +132,24 @@ func (m *Manager) Get(ref string) (Container, error) {
 }
 
 func (m *Manager) describe(c *storage.Container) (Container, error) {
-	var meta ctrtypes.ContainerMeta
-	if json.Unmarshal([]byte(c.Metadata), &meta) != nil || meta.Schema != ctrtypes.ContainerSchema {
+	meta, ok := containerMeta(c)
+	if !ok {
 		return Container{}, errNotCtr
 	}
+	return m.describeMeta(c, meta)
+}
+
+// containerMeta is what ctr keeps in a stored container's metadata; ok is
+// false for a container that is not ctr's (podman's, buildah's).
+func containerMeta(c *storage.Container) (*ctrtypes.ContainerMeta, bool) {
+	var meta ctrtypes.ContainerMeta
+	if json.Unmarshal([]byte(c.Metadata), &meta) != nil || meta.Schema != ctrtypes.ContainerSchema {
+		return nil, false
+	}
+	return &meta, true
+}
+
+func (m *Manager) describeMeta(c *storage.Container, meta *ctrtypes.ContainerMeta) (Container, error) {
 	d := Container{
 		Schema: "ctr.ps/v1", ID: c.ID, Image: meta.ImageName, ImageID: meta.Image, Command: meta.Command,
 		Created: meta.Created, Status: "created", Bundle: filepath.Join(m.StateDir, c.ID), Pod: meta.Pod, Infra: meta.Infra, Labels: meta.Labels,

@@ -231,7 +231,7 @@ func (m *Manager) GetPod(ref string) (Pod, error) {
 	if err != nil {
 		return p, err
 	}
-	all, err := m.List(true)
+	all, err := m.list(true, p.ID)
 	if err != nil {
 		return p, err
 	}
@@ -566,7 +566,7 @@ func (m *Manager) podMembers(ref string) (Pod, []Container, Container, error) {
 
 // members are the pod's containers now, the infra last.
 func (m *Manager) members(p Pod) ([]Container, Container, error) {
-	all, err := m.List(true)
+	all, err := m.list(true, p.ID)
 	if err != nil {
 		return nil, Container{}, err
 	}

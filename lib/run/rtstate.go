@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 )
 
 // Why read the runtime's state file: ps, pod ls and the CRI's lists ask
@@ -38,18 +40,14 @@ var errNoState = errors.New("the runtime has no state for it")
 // is false when the file is not libcontainer's (another runtime's): the
 // runtime's "state" is asked then.
 func fileState(root, id string) (st *specs.State, ok bool, err error) {
-	data, err := os.ReadFile(filepath.Join(root, id, "state.json"))
+	ls, err := readStateFile(filepath.Join(root, id, "state.json"))
 	if errors.Is(err, fs.ErrNotExist) {
 		if _, derr := os.Stat(filepath.Join(root, id)); errors.Is(derr, fs.ErrNotExist) {
 			return nil, true, errNoState
 		}
 		return nil, false, nil // a runtime that keeps no state.json
 	}
-	if err != nil {
-		return nil, false, nil
-	}
-	var ls libcontainerState
-	if json.Unmarshal(data, &ls) != nil || ls.InitPID <= 0 || ls.InitStart == 0 {
+	if err != nil || ls.InitPID <= 0 || ls.InitStart == 0 {
 		return nil, false, nil
 	}
 	st = &specs.State{Version: specs.Version, ID: id, Status: specs.StateStopped}
@@ -66,6 +64,57 @@ func fileState(root, id string) (st *specs.State, ok bool, err error) {
 		st.Status = specs.StateRunning
 	}
 	return st, true, nil
+}
+
+// stateFiles keeps what was read of each state.json, keyed by its path,
+// for as long as the file is the same (inode, size, modification time:
+// libcontainer replaces it by a rename when it changes). A state.json
+// holds the container's whole configuration, and its parse was most of a
+// long-running ctr-cri's CPU time, once per container per list; the
+// fields read here change only when the file does.
+var stateFiles = struct {
+	sync.Mutex
+	m map[string]stateFile
+}{m: map[string]stateFile{}}
+
+type stateFile struct {
+	ino, size uint64
+	mtime     int64
+	state     libcontainerState
+}
+
+// maxStateFiles bounds the cache: past it, it starts again (the entries
+// of containers removed long ago go with the rest).
+const maxStateFiles = 4096
+
+// readStateFile reads the fields of libcontainerState from a state file,
+// parsing it only when it changed since the last read.
+func readStateFile(path string) (libcontainerState, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return libcontainerState{}, &fs.PathError{Op: "stat", Path: path, Err: err}
+	}
+	key := stateFile{ino: st.Ino, size: uint64(st.Size), mtime: st.Mtim.Nano()}
+	stateFiles.Lock()
+	got, ok := stateFiles.m[path]
+	stateFiles.Unlock()
+	if ok && got.ino == key.ino && got.size == key.size && got.mtime == key.mtime {
+		return got.state, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return libcontainerState{}, err
+	}
+	if err := json.Unmarshal(data, &key.state); err != nil {
+		return libcontainerState{}, err
+	}
+	stateFiles.Lock()
+	if len(stateFiles.m) >= maxStateFiles {
+		clear(stateFiles.m)
+	}
+	stateFiles.m[path] = key
+	stateFiles.Unlock()
+	return key.state, nil
 }
 
 // processStarted says whether pid is the process that started at start

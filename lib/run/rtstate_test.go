@@ -3,6 +3,7 @@ package run
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,5 +62,37 @@ func TestFileState(t *testing.T) {
 		if c.status != "" && (st == nil || st.Status != c.status) {
 			t.Fatalf("%s: state %+v, want %s", c.id, st, c.status)
 		}
+	}
+}
+
+// TestStateFileReadAgainWhenReplaced: the cache gives what was read while
+// the file is the same, and reads a file replaced as libcontainer does
+// (a new file renamed over it) again.
+func TestStateFileReadAgainWhenReplaced(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	put := func(pid int) {
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, fmt.Appendf(nil, `{"id":"c","init_process_pid":%d,"init_process_start":7,"config":{"big":"x"}}`, pid), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(101)
+	for range 2 {
+		if st, err := readStateFile(path); err != nil || st.InitPID != 101 {
+			t.Fatalf("got %+v, %v; want PID 101", st, err)
+		}
+	}
+	put(202)
+	if st, err := readStateFile(path); err != nil || st.InitPID != 202 {
+		t.Fatalf("after the replacement: got %+v, %v; want PID 202", st, err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readStateFile(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a removed file: %v, want not exist", err)
 	}
 }

@@ -210,6 +210,9 @@ crijq() {
 	wait "$CRI_PID" || true
 	# The containers keep running without the daemon; one ends meanwhile.
 	until_true 10 '[ -n "$(find "$TEST_TMP/root/ctr/$c2" -name exit 2>/dev/null)" ]'
+	# Its monitor's clean-up (ctr-run's) unmounted it: the two infras and
+	# the long one stay mounted.
+	until_true 10 '[ "$(findmnt -rn -o TARGET | grep -c "^$TEST_TMP/root/overlay/.*/merged$")" -eq 3 ]'
 	start_cri
 	[ "$(crijq pods '[.items[].state] | unique | join(",")')" = SANDBOX_READY ]
 	[ "$(crijq pods '.items | length')" -eq 2 ]
