@@ -6,7 +6,8 @@
 #   one pod:  crictl run (RunPodSandbox, CreateContainer, StartContainer)
 #             until the container runs, then crictl rmp -f (stop, remove)
 #   20 pods:  20 crictl run at once, then 20 crictl rmp -f at once
-#   memory:   each daemon's RSS at rest, and the RSS one running pod adds
+#   memory:   each daemon's RSS at rest (8 s after the last request), and
+#             the RSS one running pod adds (8 s after the last start)
 #             (10 pods of one sleeping container: the daemon's growth, and
 #             its helpers: ctr-cri's ctr-monitors, containerd's shims, and
 #             the pause processes; the containers' own processes are the
@@ -117,11 +118,16 @@ for r in $(seq 0 "$ROUNDS"); do
 	round_done "$r"
 done
 
-# rss PID...: the sum of their resident sets, in KiB.
-rss() {
-	local p sum=0 v
+# rss PID...: the sum of their resident sets, in KiB; anon PID...: of
+# their anonymous part (heap, stacks: not their programs' pages, which
+# stay in the page cache when unmapped).
+rss() { status_sum VmRSS "$@"; }
+anon() { status_sum RssAnon "$@"; }
+status_sum() {
+	local key=$1 p sum=0 v
+	shift
 	for p in "$@"; do
-		v=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+		v=$(awk -v k="$key:" '$1 == k {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
 		sum=$((sum + ${v:-0}))
 	done
 	echo "$sum"
@@ -143,13 +149,18 @@ helpers() {
 		done
 	done
 }
-declare -A daemon=([ctr]=$ctr_pid [containerd]=$cd_pid) rest perpod
+# At rest: QUIET seconds after the last request (ctr-cri gives memory back
+# after 5 quiet seconds; containerd is given the same wait).
+QUIET=${BENCH_CRI_QUIET:-8}
+declare -A daemon=([ctr]=$ctr_pid [containerd]=$cd_pid) rest perpod rest_anon perpod_anon
 for who in ctr containerd; do
-	rest[$who]=$(rss "${daemon[$who]}")
+	sleep "$QUIET"
+	rest[$who]=$(rss "${daemon[$who]}") rest_anon[$who]=$(anon "${daemon[$who]}")
 	for i in $(seq 10); do cri "$who" run --no-pull "$work/ctr.json" "$(pod_json "mem-$who-$i")" >/dev/null 2>&1; done
-	sleep 2
+	sleep "$QUIET"
 	mapfile -t hs < <(helpers "$who")
 	perpod[$who]=$((($(rss "${daemon[$who]}") - rest[$who] + $(rss "${hs[@]}")) / 10))
+	perpod_anon[$who]=$((($(anon "${daemon[$who]}") - rest_anon[$who] + $(anon "${hs[@]}")) / 10))
 	cri "$who" pods -q | xargs -r -n 4 crictl --runtime-endpoint "unix://${sock[$who]}" rmp -f >/dev/null
 done
 
@@ -169,4 +180,6 @@ done
 printf '\n%-44s %9s %11s %6s\n' "memory, KiB (RSS)" ctr-cri containerd ratio
 printf '%-44s %9s %11s %6s\n' "the daemon at rest" "${rest[ctr]}" "${rest[containerd]}" "$(ratio "${rest[ctr]}" "${rest[containerd]}")"
 printf '%-44s %9s %11s %6s\n' "added per running pod" "${perpod[ctr]}" "${perpod[containerd]}" "$(ratio "${perpod[ctr]}" "${perpod[containerd]}")"
+printf '%-44s %9s %11s %6s\n' "the daemon at rest, anonymous" "${rest_anon[ctr]}" "${rest_anon[containerd]}" "$(ratio "${rest_anon[ctr]}" "${rest_anon[containerd]}")"
+printf '%-44s %9s %11s %6s\n' "added per running pod, anonymous" "${perpod_anon[ctr]}" "${perpod_anon[containerd]}" "$(ratio "${perpod_anon[ctr]}" "${perpod_anon[containerd]}")"
 echo "date: $(date -u +%F), $(nproc) cores, containerd $(containerd --version | awk '{print $3}'), $(runc --version | head -1), ctr $(ctr-cri --version | awk '{print $3}')"

@@ -127,6 +127,10 @@ func (f *criFlags) startOptions(runtime string) (run.StartOptions, error) {
 	return run.StartOptions{Monitor: mon, CleanupCommand: cleanup}, nil
 }
 
+// idleQuiet is how long the daemon waits without a request before it
+// gives memory back (idleTrim).
+const idleQuiet = 5 * time.Second
+
 func serve(c *ucli.Context, f *criFlags) error {
 	if c.NArg() != 0 {
 		return cli.UsageError("ctr-cri takes no arguments")
@@ -160,7 +164,9 @@ func serve(c *ucli.Context, f *criFlags) error {
 		}
 		is := &cri.ImageService{Store: m.Store, Local: local, Pull: po}
 		logf("info", "serving on %s", f.listen)
-		return cri.Serve(ctx, f.listen, rs, is, grpc.ChainUnaryInterceptor(f.debugRequests(logf)))
+		idle := &idleTrim{trim: trimMemory}
+		go idle.run(ctx, idleQuiet)
+		return cri.Serve(ctx, f.listen, rs, is, grpc.ChainUnaryInterceptor(idle.interceptor(), f.debugRequests(logf)))
 	})
 }
 

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ctr-project/ctr/lib/resident"
 )
 
 // sleep is time.Sleep; a variable so tests need not wait.
@@ -43,7 +45,7 @@ func Supervise(cfg Config) (int, error) {
 		return -1, err
 	}
 	ep.events.add("started", pid)
-	trimResident()
+	resident.Trim()
 
 	closeStdinOnEOF := cfg.Stdin && !cfg.LeaveStdinOpen
 	if ep.att != nil {
