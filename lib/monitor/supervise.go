@@ -9,6 +9,9 @@ import (
 	"github.com/ctr-project/ctr/lib/resident"
 )
 
+// settleTrim is when a monitor trims its resident program a second time.
+const settleTrim = 2 * time.Second
+
 // sleep is time.Sleep; a variable so tests need not wait.
 var sleep = time.Sleep
 
@@ -46,6 +49,10 @@ func Supervise(cfg Config) (int, error) {
 	}
 	ep.events.add("started", pid)
 	resident.Trim()
+	// Again once settled: what the start ran after the first trim (the
+	// pump's and the attach socket's set-up, the OOM watch) goes too.
+	settled := time.AfterFunc(settleTrim, resident.Trim)
+	defer settled.Stop()
 
 	closeStdinOnEOF := cfg.Stdin && !cfg.LeaveStdinOpen
 	if ep.att != nil {
