@@ -49,6 +49,24 @@ build() { ctr-build "${STORAGE[@]}" "$@"; }
 	run_ctr 2 ctr-build "${STORAGE[@]}" run "$wc" -- true
 }
 
+# bats test_tags=cgroup
+@test "build: RUN steps run on this machine's cgroup layout and leave no cgroup behind" {
+	local_busybox
+	find /sys/fs/cgroup -type d -regex '.*[0-9a-f]\{64\}.*' 2>/dev/null | sort >"$TEST_TMP/before"
+	run_ctr ctr-build "${STORAGE[@]}" from --name work "$IMG"
+	run_ctr ctr-build "${STORAGE[@]}" run work -- sh -c 'cat /proc/self/cgroup; echo step-ran'
+	expect_match "step-ran"
+	mkdir "$TEST_TMP/ctx"
+	printf 'FROM %s\nRUN cat /proc/self/cgroup >/cg && echo file-step\n' "$IMG" >"$TEST_TMP/ctx/Containerfile"
+	run_ctr ctr-build "${STORAGE[@]}" -q -t localhost/cg:1 "$TEST_TMP/ctx"
+	run_ctr ctr-run "${STORAGE[@]}" --rm --network none localhost/cg:1 cat /cg
+	[ -n "$output" ]
+	run_ctr ctr-build "${STORAGE[@]}" rm work
+	find /sys/fs/cgroup -type d -regex '.*[0-9a-f]\{64\}.*' 2>/dev/null | sort >"$TEST_TMP/after"
+	# Nothing new (what goes meanwhile is an earlier test's, systemd's to remove).
+	[ -z "$(comm -13 "$TEST_TMP/before" "$TEST_TMP/after")" ]
+}
+
 @test "build: from scratch, a static binary and an entrypoint" {
 	run_ctr ctr-build "${STORAGE[@]}" from --name scr scratch
 	run_ctr ctr-build "${STORAGE[@]}" copy scr "$(command -v busybox)" /bin/busybox
