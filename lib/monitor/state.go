@@ -157,16 +157,19 @@ func (s Store) hasMonitorPidfile(id string) bool {
 // write its PID, in the bundle (as podman keeps conmon.pid).
 const MonitorPidfile = "monitor.pid"
 
+// WrittenMonitorPID is the PID in the bundle's monitor pidfile, unchecked
+// (0 without one): for the caller that has just started that monitor,
+// whose command line may still read empty while it execs.
+func WrittenMonitorPID(bundle string) int {
+	return readPid(filepath.Join(bundle, MonitorPidfile))
+}
+
 // MonitorPID is the PID of the container's ctr-monitor while it runs, from
 // its pidfile in the bundle, checked against the process's command line
 // (PIDs are reused); 0 when there is none running.
 func MonitorPID(bundle, id string) int {
-	b, err := os.ReadFile(filepath.Join(bundle, MonitorPidfile))
-	if err != nil {
-		return 0
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil || pid < 2 {
+	pid := WrittenMonitorPID(bundle)
+	if pid < 2 {
 		return 0
 	}
 	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")

@@ -65,7 +65,7 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 	if err != nil {
 		return fail(ExitRunFailure, "starting %s: %w", o.Monitor, err)
 	}
-	defer warnIf(o.startMonitorScope(b.id, detachedMonitorPID(b.dir)))
+	defer warnIf(o.startMonitorScope(b.id, monitor.WrittenMonitorPID(b.dir)))
 	pid, err := readSync(r, o.Monitor)
 	if err != nil {
 		if before != nil {
@@ -89,18 +89,6 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 		return fail(ExitRunFailure, "starting the container: %s", strings.TrimSpace(string(out)))
 	}
 	return nil
-}
-
-// detachedMonitorPID is the PID the monitor just started wrote for its
-// detached copy. Not monitor.MonitorPID: that checks the command line,
-// which a process still in its exec can show empty for a moment.
-func detachedMonitorPID(bundleDir string) int {
-	b, err := os.ReadFile(filepath.Join(bundleDir, monitor.MonitorPidfile))
-	if err != nil {
-		return 0
-	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	return pid
 }
 
 // warnIf says on stderr, in one line, what wait returns: something that
