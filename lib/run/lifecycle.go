@@ -275,23 +275,29 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) 
 	if timeout != nil {
 		wait = *timeout
 	}
-	_ = m.runtime("kill", c.ID, sig).Run()
-	deadline := time.Now().Add(wait)
-	for time.Now().Before(deadline) {
-		if !m.running(c.ID) {
+	// A timeout of 0 kills at once, as podman's: no stop signal first.
+	if wait > 0 {
+		_ = m.runtime("kill", c.ID, sig).Run()
+		if m.awaitStopped(ctx, c.ID, wait) {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(10 * time.Millisecond): // a state file read, no runtime run
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
 	_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
-	for i := 0; i < 500 && m.running(c.ID); i++ {
-		time.Sleep(10 * time.Millisecond)
-	}
+	m.awaitStopped(context.Background(), c.ID, 5*time.Second)
 	return nil
+}
+
+// awaitStopped waits, at most d or until ctx ends, for the container's
+// process to end; it returns whether it has.
+func (m *Manager) awaitStopped(ctx context.Context, id string, d time.Duration) bool {
+	st, err := m.runtimeState(id)
+	if err != nil || st.Status != specs.StateRunning {
+		return true
+	}
+	return awaitEnd(ctx, st.Pid, func() bool { return m.running(id) }, d)
 }
 
 // Kill sends sig to a running container's process.
@@ -369,10 +375,7 @@ func (m *Manager) remove(c Container, force bool) error {
 // finish (its container is gone, so it should), then kills it: a removed
 // container keeps no monitor.
 func endMonitor(bundleDir, id string, grace time.Duration) {
-	deadline := time.Now().Add(grace)
-	for monitor.MonitorPID(bundleDir, id) != 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitMonitor(bundleDir, id, grace)
 	if pid := monitor.MonitorPID(bundleDir, id); pid != 0 {
 		_ = unix.Kill(pid, unix.SIGKILL)
 	}

@@ -611,21 +611,42 @@ func (m *Manager) StartPod(ref string, so StartOptions) (Pod, error) {
 }
 
 // StopPod stops the pod's containers (each with its stop signal and
-// timeout, or timeout), then its infra, waits for their clean-up (the
-// network goes with the infra's), and releases the pod's cgroup and
-// /dev/shm.
+// timeout, or timeout), then its infra, waits for their clean-up, and
+// releases the pod's cgroup and /dev/shm.
+//
+// The pod's network goes as soon as no container of the pod can use it:
+// once they have stopped, or at once with a timeout of 0 (everything is
+// killed). Its plugins, most of a pod's stop, run meanwhile: while the
+// infra is stopped and the monitors clean up (the infra's monitor then
+// finds it detached).
 func (m *Manager) StopPod(ctx context.Context, ref string, timeout *time.Duration) (Pod, error) {
 	p, ms, infra, err := m.podMembers(ref)
 	if err != nil {
 		return p, err
 	}
-	if err := m.stopAll(ctx, ms, timeout); err != nil {
-		return p, err
-	}
-	if infra.ID != "" {
-		if err := m.stopAll(ctx, []Container{infra}, timeout); err != nil {
-			return p, err
+	waitNet := func() error { return nil }
+	if infra.ID != "" && timeout != nil && *timeout == 0 {
+		// Killed at once, the infra with the rest.
+		waitNet = m.bundle(infra).startDetach(ctx, m, true)
+		ms = append(ms, infra)
+		err = m.stopEach(ctx, ms, timeout)
+	} else {
+		err = m.stopEach(ctx, ms, timeout)
+		if infra.ID != "" && err == nil {
+			waitNet = m.bundle(infra).startDetach(ctx, m, true)
+			err = m.stopEach(ctx, []Container{infra}, timeout)
+			ms = append(ms, infra)
 		}
+	}
+	// The network first: the infra's monitor waits on its lock.
+	err = errors.Join(err, waitNet())
+	for _, c := range ms {
+		if c.Status == "running" && err == nil {
+			waitMonitor(c.Bundle, c.ID, 30*time.Second)
+		}
+	}
+	if err != nil {
+		return p, err
 	}
 	if err := m.releasePod(p); err != nil {
 		return p, err
@@ -633,20 +654,14 @@ func (m *Manager) StopPod(ctx context.Context, ref string, timeout *time.Duratio
 	return p, nil
 }
 
-// stopAll stops the running containers of cs at once and waits for their
-// monitors' clean-up.
-func (m *Manager) stopAll(ctx context.Context, cs []Container, timeout *time.Duration) error {
+// stopEach stops the running containers of cs at once.
+func (m *Manager) stopEach(ctx context.Context, cs []Container, timeout *time.Duration) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(cs))
 	for i, c := range cs {
-		if c.Status != "running" {
-			continue
+		if c.Status == "running" {
+			wg.Go(func() { errs[i] = m.Stop(ctx, c.ID, timeout) })
 		}
-		wg.Go(func() {
-			if errs[i] = m.Stop(ctx, c.ID, timeout); errs[i] == nil {
-				waitMonitor(c.Bundle, c.ID, 30*time.Second)
-			}
-		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
@@ -655,10 +670,11 @@ func (m *Manager) stopAll(ctx context.Context, cs []Container, timeout *time.Dur
 // waitMonitor waits, at most grace, for the container's monitor (and the
 // clean-up it runs) to finish.
 func waitMonitor(bundleDir, id string, grace time.Duration) {
-	deadline := time.Now().Add(grace)
-	for monitor.MonitorPID(bundleDir, id) != 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	pid := monitor.MonitorPID(bundleDir, id)
+	if pid == 0 {
+		return
 	}
+	awaitEnd(context.Background(), pid, func() bool { return monitor.MonitorPID(bundleDir, id) == pid }, grace)
 }
 
 // KillPod sends sig to the pod's running containers, the infra last.

@@ -107,6 +107,18 @@ container_field() {
 	[[ $output == /catatonit* ]]
 	run_ctr ctr-run "${STORAGE[@]}" pod restart -t 2 life
 	[ "$(ctr-run "${STORAGE[@]}" pod inspect life | jq -r .status)" = running ]
+	# -t 0 kills them all at once, the infra with them, while the network
+	# goes: each exit is recorded, nothing is left, and the pod starts again.
+	pids=("$(container_field a pid)" "$(container_field b pid)" "$(container_field "${pod:0:12}-infra" pid)")
+	run_ctr ctr-run "${STORAGE[@]}" pod stop -t 0 life
+	for pid in "${pids[@]}"; do
+		run ! kill -0 "$pid"
+	done
+	[ "$(container_field a exitCode)" = 137 ]
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+	run_ctr ctr-run "${STORAGE[@]}" pod start life
+	[ "$(ctr-run "${STORAGE[@]}" pod inspect life | jq -r .status)" = running ]
 	run --separate-stderr ctr-run "${STORAGE[@]}" pod rm life
 	[ "$status" -eq 64 ]
 	[[ $stderr == *"running containers"* ]]
