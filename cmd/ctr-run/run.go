@@ -141,7 +141,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return runContainer(c, &f) }
-	app.Commands = append(lifecycleCommands(&f), portCommand(&f), networkCommand(&f), podCommand(&f))
+	app.Commands = append(lifecycleCommands(&f), portCommand(&f), networkCommand(&f), podCommand(&f), kubeCommand(&f))
 	return app
 }
 

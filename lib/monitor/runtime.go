@@ -118,6 +118,11 @@ func runExitCommand(cfg *Config) error {
 	if cfg.ExitCommand == "" {
 		return nil
 	}
+	if cfg.Bundle != "" {
+		if _, err := os.Stat(filepath.Join(cfg.Bundle, skipExitFile)); err == nil {
+			return nil // the container's remover cleans up (SkipExitCommand)
+		}
+	}
 	if cfg.ExitDelay > 0 {
 		sleep(cfg.ExitDelay)
 	}

@@ -153,6 +153,19 @@ func (s Store) hasMonitorPidfile(id string) bool {
 	return err == nil
 }
 
+// skipExitFile, in the bundle, tells the monitor not to run its exit
+// command: whoever wrote it removes the container and cleans up itself.
+const skipExitFile = "exit-command.skip"
+
+// SkipExitCommand has the bundle's monitor, once its container exits,
+// record the exit and end without running the exit command. A removal
+// writes it before it kills the container: the monitor then reaps the
+// container (no process is left to a PID 1 that may not reap it, as
+// killing the monitor first did) and does not clean up beside it.
+func SkipExitCommand(bundle string) error {
+	return os.WriteFile(filepath.Join(bundle, skipExitFile), nil, 0o600)
+}
+
 // MonitorPidfile is where ctr-run has a detached container's monitor
 // write its PID, in the bundle (as podman keeps conmon.pid).
 const MonitorPidfile = "monitor.pid"

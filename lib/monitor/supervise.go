@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -37,6 +38,11 @@ func Supervise(cfg Config) (int, error) {
 		return -1, report(cfg.Sync, -1, err)
 	}
 	defer ep.close()
+	if cfg.Bundle != "" && !cfg.Exec {
+		// A removal that failed half-way told the last run's monitor to
+		// skip its exit command; this run's is to be run.
+		_ = os.Remove(filepath.Join(cfg.Bundle, skipExitFile))
+	}
 
 	pid, err := runRuntime(&cfg, ep.io)
 	if err != nil {

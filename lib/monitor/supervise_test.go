@@ -203,6 +203,38 @@ func TestExitCommandRunsAfterTheExitFile(t *testing.T) {
 	_ = bundle
 }
 
+// A removal's SkipExitCommand, written while the container runs, keeps
+// the exit command from running; a marker left by an earlier run does not.
+func TestSkipExitCommand(t *testing.T) {
+	for _, stale := range []bool{false, true} {
+		var out, bundleDir string
+		_, _, _, done := startMonitor(t, `sleep 0.5`, func(c *Config) {
+			out = filepath.Join(filepath.Dir(c.Bundle), "exit-command-ran")
+			bundleDir = c.Bundle
+			c.ExitCommand = "/bin/sh"
+			c.ExitArgs = []string{"-c", `touch "$1"`, "sh", out}
+			if stale {
+				if err := SkipExitCommand(c.Bundle); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+		if !stale {
+			time.Sleep(100 * time.Millisecond)
+			if err := SkipExitCommand(bundleDir); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := waitDone(t, done); err != nil {
+			t.Fatal(err)
+		}
+		_, err := os.Stat(out)
+		if ran := err == nil; ran != stale {
+			t.Errorf("stale marker %v: the exit command ran: %v", stale, ran)
+		}
+	}
+}
+
 func TestCtlReopensTheLog(t *testing.T) {
 	bundle, _, _, done := startMonitor(t, `echo before; sleep 1; echo after`, nil)
 	log := filepath.Join(bundle, "ctr.log")

@@ -342,10 +342,13 @@ func (m *Manager) remove(c Container, force bool) error {
 		return errdefs.Usagef("container %s is running: stop it first or use -f", c.Name)
 	}
 	if c.Status == "running" {
-		// A detached container's monitor goes first: it would run the
-		// clean-up command beside this one, which does it all anyway.
+		// A detached container's monitor is told not to run the clean-up
+		// command beside this one, which does it all anyway; it reaps the
+		// container and records its exit.
 		if pid := monitor.MonitorPID(c.Bundle, c.ID); pid != 0 && !monitor.Inherits(pid) {
-			_ = unix.Kill(pid, unix.SIGKILL)
+			if err := monitor.SkipExitCommand(c.Bundle); err != nil {
+				_ = unix.Kill(pid, unix.SIGKILL) // then the container goes to PID 1 to reap
+			}
 		}
 	}
 	// The network's plugins (most of the time) run while the container

@@ -134,6 +134,13 @@ func (m *Manager) podsDir() string {
 
 func (m *Manager) podFile(id string) string { return filepath.Join(m.podsDir(), id+".json") }
 
+// PodVolumeDir is where the pod's own volumes live (kube play's
+// emptyDirs), beside its record: they outlive a reboot as the pod does,
+// and go when it is removed.
+func (m *Manager) PodVolumeDir(id, name string) string {
+	return filepath.Join(m.podsDir(), id+".volumes", name)
+}
+
 // podShm is the pod's /dev/shm, a tmpfs on the host its containers bind.
 func (m *Manager) podShm(id string) string { return podShmOf(m.StateDir, id) }
 
@@ -731,6 +738,9 @@ func (m *Manager) destroyPod(p Pod) error {
 	errs[len(ms)+1] = m.releasePod(p)
 	if err := errors.Join(errs...); err != nil {
 		return err // the record stays: pod rm again finishes the job
+	}
+	if err := os.RemoveAll(filepath.Dir(m.PodVolumeDir(p.ID, "x"))); err != nil {
+		return err
 	}
 	if err := os.Remove(m.podFile(p.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err

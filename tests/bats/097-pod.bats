@@ -285,3 +285,130 @@ container_field() {
 	until_true 10 '[ "$(ctr-run "${STORAGE[@]}" pod inspect opts | jq -r .status)" = exited ]'
 	run_ctr ctr-run "${STORAGE[@]}" pod rm opts nohosts
 }
+
+@test "kube play: a Pod manifest runs as a pod (command, args, env, hostPort, emptyDir and hostPath volumes, user, limits); kube down removes it all" {
+	local_busybox
+	local port
+	port=$(free_port)
+	pod_state >"$TEST_TMP/before"
+	cat >"$TEST_TMP/pod.yaml" <<YAML
+# a comment, and an empty document first
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: kweb
+  labels: {app: kweb}
+  annotations: {note: not used}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 2
+  volumes:
+  - name: shared
+    emptyDir: {}
+  - name: out
+    hostPath: {path: $TEST_TMP/out, type: DirectoryOrCreate}
+  containers:
+  - name: server
+    image: $IMG
+    imagePullPolicy: Never
+    command: [sh, -c]
+    args: ['echo "hello \$GREETING" > /www/index.html; exec httpd -f -p 8080 -h /www']
+    env:
+    - {name: GREETING, value: from-kube}
+    ports:
+    - {containerPort: 8080, hostPort: $port, hostIP: 127.0.0.1}
+    volumeMounts:
+    - {name: shared, mountPath: /www}
+  - name: client
+    image: $IMG
+    imagePullPolicy: IfNotPresent
+    command:
+    - sh
+    - -c
+    - |
+      until printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 127.0.0.1 8080 > /out/got && grep -q hello /out/got; do sleep 0.2; done
+      id -u > /shared/uid
+      cp /shared/uid /out/
+      exec sleep 1000
+    securityContext: {runAsUser: 1234}
+    resources:
+      limits: {memory: 64Mi, cpu: 500m}
+    volumeMounts:
+    - {name: out, mountPath: /out}
+    - {name: shared, mountPath: /shared}
+YAML
+	mkdir -m 777 "$TEST_TMP/out"
+	run_ctr ctr-run "${STORAGE[@]}" kube play "$TEST_TMP/pod.yaml"
+	local pod=$output
+	[[ $pod =~ ^[0-9a-f]{64}$ ]]
+	until_true 10 'curl -s -m 1 "http://127.0.0.1:$port/" | grep -q "hello from-kube"'
+	until_true 10 '[ -s "$TEST_TMP/out/uid" ]'
+	grep -q "hello from-kube" "$TEST_TMP/out/got" # over the pod's 127.0.0.1
+	[ "$(cat "$TEST_TMP/out/uid")" = 1234 ]
+	run_ctr ctr-run "${STORAGE[@]}" pod inspect kweb
+	[ "$(jq -r .id <<<"$output")" = "$pod" ]
+	[ "$(jq -r .labels.app <<<"$output")" = kweb ]
+	[ "$(jq -r '[.containers[].name] | sort | join(",")' <<<"$output")" = "${pod:0:12}-infra,kweb-client,kweb-server" ]
+	local client
+	client=$(container_field kweb-client pid)
+	[ "$(cgroup_get "$(cgroup_of "$client" memory)" memory.max)" -eq $((64 << 20)) ]
+	[ "$(cgroup_get "$(cgroup_of "$client" cpu)" cpu.max)" -eq 50000 ]
+	# The same manifest again: the name is taken; nothing more is made.
+	run_ctr 64 ctr-run "${STORAGE[@]}" kube play "$TEST_TMP/pod.yaml"
+	expect_match "already in use"
+	[ "$(ctr-run "${STORAGE[@]}" pod ls -q | wc -l)" -eq 1 ]
+	# kube down: the pod, its containers and its emptyDir go.
+	run_ctr ctr-run "${STORAGE[@]}" kube down - <"$TEST_TMP/pod.yaml"
+	[ "$output" = "$pod" ]
+	run ! kill -0 "$client"
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ -z "$output" ]
+	[ -z "$(find "$TEST_TMP/root/ctr/pods" -name '*.volumes')" ]
+	[ -s "$TEST_TMP/out/got" ] # a hostPath is the host's
+	run_ctr 2 ctr-run "${STORAGE[@]}" kube down "$TEST_TMP/pod.yaml"
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
+@test "kube play: what it cannot honour is one line and exit 64, naming the field; a container that cannot start leaves no pod" {
+	local_busybox
+	pod_state >"$TEST_TMP/before"
+	local base='apiVersion: v1
+kind: Pod
+metadata: {name: bad}
+spec:
+  containers:
+  - name: c
+    image: '"$IMG"'
+    imagePullPolicy: Never'
+	local extra
+	for extra in '    livenessProbe: {exec: {command: [true]}}' '  restartPolicy: Always' \
+		'    volumeMounts: [{name: nosuch, mountPath: /x}]' '    resources: {requests: {memory: 1Gi}}' \
+		'    env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]' '    resources: {limits: {memory: lots}}' \
+		'  volumes: [{name: v, nfs: {server: x, path: /}}]' '    ports: [{containerPort: 80, hostPort: 99999}]'; do
+		run --separate-stderr ctr-run "${STORAGE[@]}" kube play - <<<"$base
+$extra"
+		[ "$status" -eq 64 ]
+		[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	done
+	run --separate-stderr ctr-run "${STORAGE[@]}" kube play - <<<"$base
+    livenessProbe: {exec: {command: [true]}}"
+	[[ $stderr == *'"livenessProbe" is not supported'* ]]
+	run_ctr 64 ctr-run "${STORAGE[@]}" kube play - <<<'kind: Deployment'
+	run_ctr 64 ctr-run "${STORAGE[@]}" kube play "$TEST_TMP/nosuchfile"
+	run_ctr 64 ctr-run "${STORAGE[@]}" kube play
+	# A second container whose image is not there: the pod goes, the
+	# first container with it.
+	run_ctr 2 ctr-run "${STORAGE[@]}" kube play - <<<"$base
+    command: [sleep, '1000']
+  - name: d
+    image: localhost/nosuchimage:1
+    imagePullPolicy: Never"
+	run_ctr ctr-run "${STORAGE[@]}" pod ls -q
+	[ -z "$output" ]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ -z "$output" ]
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
