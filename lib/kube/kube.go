@@ -300,7 +300,16 @@ func (m *manifest) pod() (Pod, error) {
 			return Pod{}, fmt.Errorf("container %q: %w", c.Name, err)
 		}
 		p.Containers = append(p.Containers, ct)
-		p.Ports = append(p.Ports, ports...)
+		for _, pt := range ports {
+			// On the host's network a container's port is the host's
+			// already: Kubernetes wants hostPort equal to it, or none.
+			if p.HostNetwork && pt.HostPort != pt.ContainerPort {
+				return Pod{}, fmt.Errorf("container %q: port %d: with hostNetwork, hostPort must be the containerPort or none", c.Name, pt.ContainerPort)
+			}
+		}
+		if !p.HostNetwork {
+			p.Ports = append(p.Ports, ports...)
+		}
 	}
 	return p, nil
 }

@@ -77,6 +77,13 @@ func TestParse(t *testing.T) {
 	if len(pods) != 1 || !reflect.DeepEqual(pods[0], want) {
 		t.Errorf("got  %+v\nwant %+v", pods, want)
 	}
+	// On the host's network, a hostPort equal to its port publishes nothing.
+	host := strings.Replace(full, "hostname: host1", "hostname: host1\n  hostNetwork: true", 1)
+	host = strings.NewReplacer("hostPort: 80}", "hostPort: 8080}", "hostPort: 5353,", "hostPort: 53,").Replace(host)
+	pods, err = Parse(strings.NewReader(host))
+	if err != nil || !pods[0].HostNetwork || len(pods[0].Ports) != 0 {
+		t.Errorf("hostNetwork: %+v, %v", pods, err)
+	}
 }
 
 func TestParseRefuses(t *testing.T) {
@@ -114,6 +121,7 @@ func TestParseRefuses(t *testing.T) {
 		{"", "no Pod manifest"},
 		{"kind: [", "manifest 1"},
 		{"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {}\n", "want at least one"},
+		{strings.Replace(base, "spec:", "spec:\n  hostNetwork: true", 1) + "    ports: [{containerPort: 80, hostPort: 8080}]\n", "with hostNetwork"},
 	} {
 		_, err := Parse(strings.NewReader(tc.yaml))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
