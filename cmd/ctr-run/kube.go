@@ -91,11 +91,10 @@ func playPod(c *ucli.Context, f *runFlags, m *run.Manager, so run.StartOptions, 
 		return p, err
 	}
 	for _, kc := range kp.Containers {
-		o, err := kubeContainerOptions(c, f, p, kp, kc, mounts)
+		o, err := kubeContainerOptions(c, f, m, p, kp, kc, mounts)
 		if err != nil {
 			return p, err
 		}
-		o.StateDir, o.PersistDir = m.StateDir, m.PersistDir
 		if _, err := run.Run(c.Context, m.Store, o, func(string) {}); err != nil {
 			return p, fmt.Errorf("container %s: %w", kc.Name, err)
 		}
@@ -156,8 +155,9 @@ func hostPathReady(name string, v kube.Volume) error {
 }
 
 // kubeContainerOptions are a manifest container's options: the global
-// flags' store, runtime and registries, the rest from the manifest.
-func kubeContainerOptions(c *ucli.Context, f *runFlags, p run.Pod, kp kube.Pod, kc kube.Container, mounts map[string]string) (run.Options, error) {
+// flags' store (m's directories), runtime and registries, the rest from
+// the manifest.
+func kubeContainerOptions(c *ucli.Context, f *runFlags, m *run.Manager, p run.Pod, kp kube.Pod, kc kube.Container, mounts map[string]string) (run.Options, error) {
 	cf := *f
 	cf.name, cf.pull, cf.detach, cf.pod, cf.network = p.Name+"-"+kc.Name, kc.Pull, true, p.ID, "bridge"
 	o, err := cf.options(c, []string{kc.Image})
@@ -167,6 +167,7 @@ func kubeContainerOptions(c *ucli.Context, f *runFlags, p run.Pod, kp kube.Pod, 
 	if _, err := cf.podRunOptions(c, &o); err != nil {
 		return o, err
 	}
+	o.StateDir, o.PersistDir = m.StateDir, m.PersistDir
 	switch {
 	case kc.Command != nil:
 		o.Command = append(append([]string{}, kc.Command...), kc.Args...)

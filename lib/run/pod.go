@@ -138,8 +138,10 @@ func (m *Manager) podFile(id string) string { return filepath.Join(m.podsDir(), 
 // emptyDirs), beside its record: they outlive a reboot as the pod does,
 // and go when it is removed.
 func (m *Manager) PodVolumeDir(id, name string) string {
-	return filepath.Join(m.podsDir(), id+".volumes", name)
+	return filepath.Join(m.podVolumesDir(id), name)
 }
+
+func (m *Manager) podVolumesDir(id string) string { return filepath.Join(m.podsDir(), id+".volumes") }
 
 // podShm is the pod's /dev/shm, a tmpfs on the host its containers bind.
 func (m *Manager) podShm(id string) string { return podShmOf(m.StateDir, id) }
@@ -739,7 +741,7 @@ func (m *Manager) destroyPod(p Pod) error {
 	if err := errors.Join(errs...); err != nil {
 		return err // the record stays: pod rm again finishes the job
 	}
-	if err := os.RemoveAll(filepath.Dir(m.PodVolumeDir(p.ID, "x"))); err != nil {
+	if err := os.RemoveAll(m.podVolumesDir(p.ID)); err != nil {
 		return err
 	}
 	if err := os.Remove(m.podFile(p.ID)); err != nil && !errors.Is(err, fs.ErrNotExist) {
