@@ -1,6 +1,8 @@
 package network
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -9,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,7 +25,7 @@ const DefaultNetnsDir = "/run/netns"
 // DIR/ctr-<random>, so that it lives without a process in it, before the
 // container starts and after it exits. It returns the pinned path.
 func newNetns(dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := sharedMountPoint(dir); err != nil {
 		return "", err
 	}
 	b := make([]byte, 8)
@@ -59,6 +63,57 @@ func newNetns(dir string) (string, error) {
 	return path, nil
 }
 
+// Why the namespace directory is made a shared mount point of its own
+// before anything is pinned in it: that is what podman (CNI's netns code,
+// containers/common) and ip-netns do first, each when it finds a plain
+// directory. After a boot /run/netns is a plain directory; a pin made
+// there by ctr and then podman's first run, which bind-mounts the
+// directory onto itself, would leave ctr's mount under podman's, where a
+// removal by path cannot reach it (the file then stays busy). Made the
+// same way here, a later podman or ip-netns finds the mount point ready
+// and makes none of its own; and with shared propagation an unmount in
+// any copy of the directory reaches the others.
+
+// sharedMountPoint makes dir (made if missing) a mount point with shared
+// propagation, as podman and ip-netns make it. Once per directory: the
+// first caller binds it onto itself under a lock on the directory, so
+// that two at once make one mount, not two stacked.
+func sharedMountPoint(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := makeShared(dir); !errors.Is(err, unix.EINVAL) {
+		return err // nil: a mount point already, now shared
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := unix.Flock(int(d.Fd()), unix.LOCK_EX); err != nil {
+		return fmt.Errorf("locking %s: %w", dir, err)
+	}
+	// Another process may have made it while this one waited.
+	if err := makeShared(dir); !errors.Is(err, unix.EINVAL) {
+		return err
+	}
+	// Recursive: a namespace pinned there before is carried over.
+	if err := unix.Mount(dir, dir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("making %s a mount point: %w", dir, err)
+	}
+	return makeShared(dir)
+}
+
+// makeShared gives dir's mount, and those below it, shared propagation;
+// EINVAL when dir is not a mount point.
+func makeShared(dir string) error {
+	err := unix.Mount("", dir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	if err != nil && !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("making %s a shared mount: %w", dir, err)
+	}
+	return err
+}
+
 // loopbackUp sets lo up in the calling thread's network namespace, as
 // podman 4.3 does itself rather than run CNI's loopback plugin (two execs
 // per container, ADD and DEL, for one flag; the namespace takes lo with
@@ -81,17 +136,126 @@ func loopbackUp() error {
 }
 
 // removeNetns unpins a namespace newNetns made; one already gone is no
-// error.
+// error. Every mount on the path goes (one propagated there twice stacks),
+// and then one that a later mount of the directory covers (see
+// unmountCovered).
 func removeNetns(path string) error {
 	if path == "" {
 		return nil
 	}
-	err := unix.Unmount(path, unix.MNT_DETACH)
-	if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
-		return fmt.Errorf("unpinning %s: %w", path, err)
+	for range 64 {
+		err := unix.Unmount(path, unix.MNT_DETACH)
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOENT) {
+			break // no mount (left) on it
+		}
+		if err != nil {
+			return fmt.Errorf("unpinning %s: %w", path, err)
+		}
 	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	err := os.Remove(path)
+	if errors.Is(err, unix.EBUSY) {
+		if uerr := unmountCovered(path); uerr != nil {
+			return fmt.Errorf("unpinning %s: %w", path, uerr)
+		}
+		err = os.Remove(path)
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil
+}
+
+// unmountCovered unmounts what is still mounted on path where no path
+// reaches it: a pin made while the directory was plain, then covered by a
+// mount of the directory onto itself (podman's first run, ip-netns, or
+// an older ctr's pin on a host where podman ran later). Its mount point
+// is reached through a file handle opened on the mount beneath the
+// cover: open_by_handle_at resolves to the file in that mount, where the
+// pin is, and an unmount through /proc/self/fd takes that very mount.
+func unmountCovered(path string) error {
+	covered, err := mountsAt(path)
+	if err != nil {
+		return err
+	}
+	if len(covered) == 0 {
+		return errors.New("busy, but nothing is mounted on it")
+	}
+	h, _, err := unix.NameToHandleAt(unix.AT_FDCWD, path, 0)
+	if err != nil {
+		return fmt.Errorf("its file handle: %w", err)
+	}
+	// The directory's parent is in the mount the covered pin was made on.
+	parent, err := unix.Open(filepath.Dir(filepath.Dir(path)), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(parent)
+	var stx unix.Statx_t
+	if err := unix.Statx(parent, "", unix.AT_EMPTY_PATH, unix.STATX_MNT_ID, &stx); err != nil {
+		return err
+	}
+	for _, m := range covered {
+		if m.parent != stx.Mnt_id {
+			return fmt.Errorf("mounted (mount %d) beneath a mount this process cannot reach", m.id)
+		}
+		fd, err := unix.OpenByHandleAt(parent, h, unix.O_PATH|unix.O_CLOEXEC)
+		if err != nil {
+			return fmt.Errorf("opening it beneath the mount that covers it: %w", err)
+		}
+		err = unix.Unmount("/proc/self/fd/"+strconv.Itoa(fd), unix.MNT_DETACH)
+		unix.Close(fd)
+		if err != nil {
+			return fmt.Errorf("unmounting it beneath the mount that covers it: %w", err)
+		}
+	}
+	return nil
+}
+
+// mountInfo is one line of /proc/self/mountinfo, what unmountCovered
+// needs of it.
+type mountInfo struct {
+	id, parent uint64
+}
+
+// mountsAt lists the mounts whose mount point is path.
+func mountsAt(path string) ([]mountInfo, error) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	var out []mountInfo
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ...
+		f := strings.Fields(sc.Text())
+		if len(f) < 5 || unescapeMountinfo(f[4]) != path {
+			continue
+		}
+		id, err1 := strconv.ParseUint(f[0], 10, 64)
+		parent, err2 := strconv.ParseUint(f[1], 10, 64)
+		if err1 == nil && err2 == nil {
+			out = append(out, mountInfo{id: id, parent: parent})
+		}
+	}
+	return out, sc.Err()
+}
+
+// unescapeMountinfo undoes the kernel's octal escapes (\040 for a space).
+func unescapeMountinfo(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+4 <= len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

@@ -165,6 +165,41 @@ httpd_container() {
 	run_ctr ctr-run "${STORAGE[@]}" rm -f cweb
 }
 
+@test "network: on a machine just booted, podman's first run beside a ctr container leaves it removable; nothing left" {
+	requires podman unshare nsenter
+	local_busybox
+	# A fresh boot's state, as far as networks go: a mount namespace of the
+	# test's own (held by a process it stops by PID) with a new /run, where
+	# /run/netns does not exist and podman has never run.
+	unshare --mount --propagation private sleep 600 3>&- &
+	local holder=$!
+	REGISTRY_PIDS+=("$holder")
+	until_true 10 '[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]'
+	local in_ns=(nsenter -t "$holder" -m --)
+	# What the host has mounted below /run (its /run/netns when podman ran
+	# here) goes from that namespace only; then /run is new and empty.
+	"${in_ns[@]}" sh -c 'findmnt -rn -o TARGET | grep "^/run/" | sort -r | xargs -r -n1 umount -l; mount -t tmpfs tmpfs /run'
+	run "${in_ns[@]}" find /run -mindepth 1
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	leaks podman >"$TEST_TMP/before"
+	run_ctr "${in_ns[@]}" ctr-run "${STORAGE[@]}" -d --name cweb "$IMG" sleep 100
+	# ctr made the directory a shared mount point of its own before it
+	# pinned the namespace, as podman and ip-netns would.
+	run "${in_ns[@]}" findmnt -n -o PROPAGATION -M /run/netns
+	expect_output shared
+	podman_cmd
+	run_ctr "${in_ns[@]}" "${PODMAN[@]}" run --rm "$IMG" true
+	run "${in_ns[@]}" findmnt -n -o TARGET -M /run/netns
+	[ "${#lines[@]}" -eq 1 ]
+	run_ctr "${in_ns[@]}" ctr-run "${STORAGE[@]}" rm -f cweb
+	run "${in_ns[@]}" find /run/netns -mindepth 1
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	run "${in_ns[@]}" grep -c ' /run/netns/' /proc/self/mountinfo
+	[ "$output" = 0 ]
+	leaks podman >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
 @test "network: container:ID shares the namespace; ns:PATH joins one" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" -d --name first "$IMG" sleep 100
