@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -256,7 +257,7 @@ func (m *Manager) AttachMore(ctx context.Context, id string, st *State, r Reques
 	a := Attachment{Network: n.Name, IfName: freeIfName(st), Request: r}
 	res, err := m.addList(ctx, n.list, runtimeConf(id, st.NetNS, a, nil), r.IP != "")
 	if err != nil {
-		_ = m.delList(context.WithoutCancel(ctx), n.list, runtimeConf(id, st.NetNS, a, nil))
+		_ = m.delAttachment(context.WithoutCancel(ctx), n.list, runtimeConf(id, st.NetNS, a, nil), a)
 		return Attachment{}, fmt.Errorf("attaching to network %s: %w", n.Name, err)
 	}
 	if err := describe(res, &a); err != nil {
@@ -278,7 +279,21 @@ func (m *Manager) DetachOne(ctx context.Context, id string, st *State, i int) er
 	if err != nil {
 		return err
 	}
-	return m.delList(ctx, list, rt)
+	return m.delAttachment(ctx, list, rt, a)
+}
+
+// delAttachment runs list's DEL for attachment a, with the result its ADD
+// would have cached when libcni has none (see recover.go), and removes
+// the masquerading the bridge plugin could not when the namespace is gone.
+func (m *Manager) delAttachment(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf, a Attachment) error {
+	gone := netnsGone(rt.NetNS)
+	if err := m.delList(ctx, list, rt, m.rebuiltResult(list, rt, a)); err != nil {
+		return err
+	}
+	if gone {
+		return sweepMasquerade(list.Name, rt.ContainerID)
+	}
+	return nil
 }
 
 // addList runs list's ADD; one that asks for an address first waits for
@@ -291,11 +306,12 @@ func (m *Manager) addList(ctx context.Context, list *libcni.NetworkConfigList, r
 		}
 		unlock()
 	}
-	return m.cniFor(list, "ADD", rt).AddNetworkList(ctx, list, rt)
+	return m.cniFor(list, "ADD", rt, nil).AddNetworkList(ctx, list, rt)
 }
 
-// delList runs list's DEL.
-func (m *Manager) delList(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf) error {
+// delList runs list's DEL; prev, if not nil, is the prevResult for the
+// plugins when libcni has none cached.
+func (m *Manager) delList(ctx context.Context, list *libcni.NetworkConfigList, rt *libcni.RuntimeConf, prev json.RawMessage) error {
 	if overlaps(list) {
 		unlock, err := m.lockDel(list.Name, false)
 		if err != nil {
@@ -303,7 +319,7 @@ func (m *Manager) delList(ctx context.Context, list *libcni.NetworkConfigList, r
 		}
 		defer unlock()
 	}
-	return m.cniFor(list, "DEL", rt).DelNetworkList(ctx, list, rt)
+	return m.cniFor(list, "DEL", rt, prev).DelNetworkList(ctx, list, rt)
 }
 
 // freeIfName is the first ethN st does not use.

@@ -72,13 +72,20 @@ type chainExec struct {
 }
 
 // cniFor is a libcni config whose plugins of list overlap for command
-// ("ADD" or "DEL") with rt, or m.cni when they may not.
-func (m *Manager) cniFor(list *libcni.NetworkConfigList, command string, rt *libcni.RuntimeConf) *libcni.CNIConfig {
-	if !overlaps(list) {
-		return m.cni
+// ("ADD" or "DEL") with rt, or m.cni when they may not; a DEL's plugins
+// get prev as their prevResult when libcni passes none.
+func (m *Manager) cniFor(list *libcni.NetworkConfigList, command string, rt *libcni.RuntimeConf, prev json.RawMessage) *libcni.CNIConfig {
+	var base invoke.Exec = &invoke.DefaultExec{RawExec: &invoke.RawExec{Stderr: os.Stderr}, PluginDecoder: version.PluginDecoder{}}
+	if prev != nil {
+		base = &prevResultExec{Exec: base, prev: prev}
 	}
-	e := &chainExec{Exec: &invoke.DefaultExec{RawExec: &invoke.RawExec{Stderr: os.Stderr}, PluginDecoder: version.PluginDecoder{}},
-		last: list.Plugins[len(list.Plugins)-1].Network.Type}
+	if !overlaps(list) {
+		if prev == nil {
+			return m.cni
+		}
+		return libcni.NewCNIConfigWithCacheDir(m.cfg.PluginDirs, m.cfg.CacheDir, base)
+	}
+	e := &chainExec{Exec: base, last: list.Plugins[len(list.Plugins)-1].Network.Type}
 	if command == "DEL" {
 		e.last = list.Plugins[0].Network.Type
 		e.quietTuning = tuningRestoresNothing(list, rt)

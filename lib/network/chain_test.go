@@ -106,7 +106,7 @@ func TestPodmansChainOverlapsItsPassThroughPlugins(t *testing.T) {
 	// bridge removes the interface.
 	mac := *f.rt
 	mac.Args = [][2]string{{"MAC", "02:42:ac:11:00:77"}}
-	if err := f.m.delList(context.Background(), f.list, &mac); err != nil {
+	if err := f.m.delList(context.Background(), f.list, &mac, nil); err != nil {
 		t.Fatal(err)
 	}
 	log = f.lines(t)
@@ -126,7 +126,7 @@ func TestPodmansChainOverlapsItsPassThroughPlugins(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.lines(t)
-	if err := f.m.delList(context.Background(), f.list, f.rt); err != nil {
+	if err := f.m.delList(context.Background(), f.list, f.rt, nil); err != nil {
 		t.Fatal(err)
 	}
 	log = f.lines(t)
@@ -167,7 +167,7 @@ func TestAnOverlappedPluginsFailureIsTheLists(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("FAKE_FAIL", "DEL portmap")
-	if err := f.m.delList(context.Background(), f.list, f.rt); err == nil || !strings.Contains(err.Error(), "portmap") {
+	if err := f.m.delList(context.Background(), f.list, f.rt, nil); err == nil || !strings.Contains(err.Error(), "portmap") {
 		t.Fatalf("DEL with a failing portmap: %v", err)
 	}
 	if !f.cached(t) {

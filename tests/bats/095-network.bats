@@ -176,6 +176,8 @@ httpd_container() {
 	REGISTRY_PIDS+=("$holder")
 	until_true 10 '[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]'
 	local in_ns=(nsenter -t "$holder" -m --)
+	# A failed test's container is removed where its namespace is pinned.
+	TEST_CLEANUP+=("${in_ns[*]} ctr-run ${STORAGE[*]} rm -f cweb")
 	# What the host has mounted below /run (its /run/netns when podman ran
 	# here) goes from that namespace only; then /run is new and empty.
 	"${in_ns[@]}" sh -c 'findmnt -rn -o TARGET | grep "^/run/" | sort -r | xargs -r -n1 umount -l; mount -t tmpfs tmpfs /run'
@@ -196,6 +198,34 @@ httpd_container() {
 	[ "$status" -eq 0 ] && [ -z "$output" ]
 	run "${in_ns[@]}" grep -c ' /run/netns/' /proc/self/mountinfo
 	[ "$output" = 0 ]
+	leaks podman >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
+@test "network: a container removed from where its pinned namespace cannot be seen leaves no masquerading rule behind" {
+	requires unshare nsenter
+	local_busybox
+	unshare --mount --propagation private sleep 600 3>&- &
+	local holder=$!
+	REGISTRY_PIDS+=("$holder")
+	until_true 10 '[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]'
+	local in_ns=(nsenter -t "$holder" -m --)
+	"${in_ns[@]}" mount -t tmpfs tmpfs /run
+	leaks podman >"$TEST_TMP/before"
+	run_ctr "${in_ns[@]}" ctr-run "${STORAGE[@]}" -d --name hidden "$IMG" sleep 100
+	local id
+	id=$(ctr-run "${STORAGE[@]}" inspect hidden | jq -r .id)
+	run iptables-save -t nat
+	[[ $output == *"id: \\\"$id"* ]]
+	# Here the pin's path does not exist: the bridge plugin finds no
+	# address to stop masquerading; ctr removes its rules itself.
+	run_ctr ctr-run "${STORAGE[@]}" rm -f hidden
+	run iptables-save -t nat
+	[[ $output != *"$id"* ]]
+	# The namespace (and its veth) goes with the last mount holding it.
+	kill "$holder"
+	wait "$holder" || true
+	until_true 10 '[ -z "$(ip -o link show type veth)" ] || diff "$TEST_TMP/before" <(leaks podman) >/dev/null'
 	leaks podman >"$TEST_TMP/after"
 	diff "$TEST_TMP/before" "$TEST_TMP/after"
 }
@@ -375,15 +405,21 @@ httpd_container() {
 	run_ctr ctr-run "${STORAGE[@]}" rm -f mover peer
 }
 
-# slow_network: a network in the test's own config dir whose chain has,
-# right after the bridge, a plugin (slowplug) that holds its ADD until
-# $TEST_TMP/slow/go exists and fails it if $TEST_TMP/slow/fail does.
+# slow_network [NAME [last]]: a network (slownet by default) in the test's
+# own config dir whose chain has, right after the bridge (or last, after
+# the firewall's rules are in), a plugin (slowplug) that holds its ADD
+# until $TEST_TMP/slow/go exists and fails it if $TEST_TMP/slow/fail does.
 slow_network() {
+	local name=${1:-slownet} where=${2:-second}
 	mkdir -p "$TEST_TMP/cni" "$TEST_TMP/plugins" "$TEST_TMP/slow"
 	TEST_NET_ARGS=(--network-config-dir "$TEST_TMP/cni" --cni-plugin-dir "$TEST_TMP/plugins" --cni-plugin-dir /usr/lib/cni)
-	test_network slownet
-	local f=$TEST_TMP/cni/slownet.conflist
-	jq '.plugins = [.plugins[0], {"type": "slowplug"}] + .plugins[1:]' "$f" >"$f.new"
+	test_network "$name"
+	local f=$TEST_TMP/cni/$name.conflist
+	if [ "$where" = last ]; then
+		jq '.plugins += [{"type": "slowplug"}]' "$f" >"$f.new"
+	else
+		jq '.plugins = [.plugins[0], {"type": "slowplug"}] + .plugins[1:]' "$f" >"$f.new"
+	fi
 	mv "$f.new" "$f"
 	cat >"$TEST_TMP/plugins/slowplug" <<-'EOF'
 		#!/bin/sh
@@ -444,5 +480,25 @@ slow_network() {
 	[ -z "$output" ]
 	[ -z "$(find "$TEST_TMP/runroot/ctr/runtime" -name state.json)" ]
 	leaks slownet >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
+@test "network: ctr-run killed after the firewall's ADD, before the chain ends: the clean-up removes every rule (libcni cached no result)" {
+	local_busybox
+	slow_network slowlast last
+	leaks slowlast >"$TEST_TMP/before"
+	local pid
+	ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" --rm --name slow3 --network slowlast -p "127.0.0.1::80" "$IMG" sleep 100 >/dev/null 3>&- &
+	pid=$!
+	until_true 30 '[ -e "$SLOW_DIR/adding" ]'
+	# The bridge, portmap, firewall and tuning have added what they add.
+	run iptables-save -t filter
+	[[ $output == *"CNI-FORWARD -d 10.231."* ]]
+	kill -9 "$pid"
+	wait "$pid" || true
+	touch "$SLOW_DIR/go"
+	until_true 30 '[ -z "$(ctr-run "${STORAGE[@]}" ps -a --json | jq -r .id)" ]'
+	until_true 10 '! kill -0 "$(cat "$SLOW_DIR/plugin.pid")" 2>/dev/null'
+	leaks slowlast >"$TEST_TMP/after"
 	diff "$TEST_TMP/before" "$TEST_TMP/after"
 }

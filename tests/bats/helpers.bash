@@ -16,13 +16,19 @@ setup() {
 	# ctr-run's network flags for a test with a config or plugin dir of
 	# its own (teardown passes them on).
 	TEST_NET_ARGS=()
+	# Commands (shell strings) teardown runs first, for what a test made
+	# where the rest of teardown does not look (another mount namespace).
+	TEST_CLEANUP=()
 	# Keep the tests away from the machine's caches and credentials.
 	export XDG_RUNTIME_DIR=$TEST_TMP/xdg HOME=$TEST_TMP/home
 	mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
 }
 
 teardown() {
-	local pid mnt state net
+	local pid mnt state net cmd
+	for cmd in "${TEST_CLEANUP[@]}"; do
+		eval "$cmd" >/dev/null 2>&1 || true
+	done
 	# Containers a failed test left: ctr-run removes them, which also
 	# detaches their networks (leases, veths, port rules, namespaces).
 	if [ -d "$TEST_TMP/root" ]; then
