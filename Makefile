@@ -16,7 +16,7 @@ BATS ?= bats
 GOLANGCI_LINT ?= $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)/golangci-lint
 SHELL_SCRIPTS = $(wildcard hack/*.sh hack/vm/*.sh bench/*.sh tests/*.sh) tests/bats/helpers.bash $(wildcard tests/bats/*.bats)
 
-.PHONY: all test test-unit test-bats test-runtime test-v2 deps install man validate bench demo clean help FORCE
+.PHONY: all test machine-check test-unit test-bats test-runtime test-v2 deps install man validate bench demo clean help FORCE
 
 all: $(BINS) ## build bin/ctr-*
 
@@ -50,7 +50,18 @@ bin/critest:
 deps: ## install the Debian packages the tests need, if missing
 	./hack/install-deps.sh
 
-test: deps validate test-unit test-runtime test-bats test-cri test-v2 ## gofmt/vet/man checks, unit tests, system tests, runtime-tools, critest, and the cgroup part on cgroup v2 in a VM (installs what they need first)
+# What the machine must have, the state it starts from (as after a boot or
+# warmed by earlier runs: the suite passes from either), and what the suite
+# leaves: anything a container or a test can leave behind fails make test.
+MACHINE_STATE ?= $(or $(TMPDIR),/tmp)/ctr-machine-state.$(shell id -u)
+test: deps ## gofmt/vet/man checks, unit tests, system tests, runtime-tools, critest, and the cgroup part on cgroup v2 in a VM (installs what they need first; checks the machine before and what is left after)
+	./hack/machine-state.sh check
+	./hack/machine-state.sh snapshot $(MACHINE_STATE)
+	$(MAKE) validate test-unit test-runtime test-bats test-cri test-v2
+	./hack/machine-state.sh compare $(MACHINE_STATE)
+
+machine-check: ## what make test needs of the machine, and the state it starts from
+	./hack/machine-state.sh check
 
 test-unit: ## go test for every package
 	$(GO) test -tags "$(BUILDTAGS) seccomp" -count=1 ./...

@@ -12,6 +12,8 @@ if [ "$layout" != cgroup2fs ] || [ "$init" != systemd ]; then
 	exit 1
 fi
 rc=0
+# The guest is a machine just booted: what the suite needs, and the state.
+./hack/machine-state.sh check || rc=1
 # TMPDIR is a tmpfs (run.sh): with the suite's bundles on the guest's
 # overlay root (overlayfs over 9p), the masked and read-only paths
 # programs end with "operation not permitted" before their plan.
