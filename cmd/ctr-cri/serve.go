@@ -159,6 +159,9 @@ func serve(c *ucli.Context, f *criFlags) error {
 		logf := f.logger(c.App.ErrWriter)
 		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, Start: so, PauseBinary: f.pauseBinary,
 			CgroupManager: f.cgroupManager, Log: func(format string, args ...any) { logf("info", format, args...) }}
+		if err := rs.RemoveHalfMade(ctx); err != nil {
+			logf("warn", "removing half-made pod sandboxes: %v", err)
+		}
 		if err := rs.StartStreaming(ctx, f.streamAddress); err != nil {
 			return err
 		}

@@ -94,6 +94,19 @@ func (s *RuntimeService) RunPodSandbox(ctx context.Context, req *runtimeapi.RunP
 	return &runtimeapi.RunPodSandboxResponse{PodSandboxId: p.ID}, nil
 }
 
+// RemoveHalfMade removes the sandboxes a ctr-cri killed in RunPodSandbox
+// left half-made: the kubelet never learnt their IDs, so nothing else
+// would. A new daemon calls it before it serves.
+func (s *RuntimeService) RemoveHalfMade(ctx context.Context) error {
+	removed, err := s.Runs.RemoveHalfMade(ctx, func(p run.Pod) bool { return p.Labels[labelSandboxConfig] != "" })
+	for _, p := range removed {
+		if s.Log != nil {
+			s.Log("removed pod sandbox %s (%s), left half-made by a daemon that was killed", p.ID, p.Name)
+		}
+	}
+	return err
+}
+
 // DefaultHandler is the one runtime handler ctr-cri has: ctr-runtime.
 const DefaultHandler = "ctr-runtime"
 

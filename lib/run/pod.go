@@ -298,7 +298,16 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 		CgroupManager: cmp.Or(po.CgroupManager, CgroupfsManager), Memory: po.Memory, CPUQuota: po.CPUQuota, Labels: po.Labels}
 	p.CgroupParent = cmp.Or(po.CgroupParent, ownPodCgroup(p.CgroupManager, id))
 	p.Hostname = cmp.Or(po.Hostname, p.Name) // podman's default: the pod's name
-	// The record first: whatever fails from here, pod rm finds the rest.
+	// A pod of this name that a killed creator left goes first.
+	if _, err := m.RemoveHalfMade(ctx, func(q Pod) bool { return q.Name == p.Name }); err != nil {
+		return p, err
+	}
+	done, err := m.markCreating(id)
+	if err != nil {
+		return p, err
+	}
+	defer done()
+	// The record next: whatever fails from here, pod rm finds the rest.
 	if err := m.claimPodName(&p); err != nil {
 		return p, err
 	}

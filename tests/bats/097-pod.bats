@@ -217,6 +217,34 @@ container_field() {
 	diff "$TEST_TMP/before" "$TEST_TMP/after"
 }
 
+@test "pod: a pod create killed while its network's plugins run leaves a pod the next create of that name removes first; nothing left" {
+	local_busybox
+	slow_plugin
+	test_network slowpod
+	slow_chain "$TEST_TMP/cni/slowpod.conflist" last
+	pod_state >"$TEST_TMP/before"
+	local pid
+	ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" pod create --name half --network slowpod -p 127.0.0.1::80 >/dev/null 3>&- &
+	pid=$!
+	until_true 30 '[ -e "$SLOW_DIR/adding" ]'
+	kill -9 "$pid"
+	wait "$pid" || true
+	touch "$SLOW_DIR/go"
+	until_true 10 '! kill -0 "$(cat "$SLOW_DIR/plugin.pid")" 2>/dev/null'
+	run_ctr ctr-run "${STORAGE[@]}" pod ls -q
+	local half=$output
+	[ -n "$half" ]
+	# The name is taken again: the half-made pod goes first, whole.
+	run_ctr ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" pod create --name half --network slowpod
+	local whole=$output
+	[ "$whole" != "$half" ]
+	run_ctr ctr-run "${STORAGE[@]}" pod ls -q
+	expect_output "$whole"
+	run_ctr ctr-run "${STORAGE[@]}" "${TEST_NET_ARGS[@]}" pod rm -f half
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
 @test "pod: bad input is one line and its exit code, and leaves nothing" {
 	local_busybox
 	pod_state >"$TEST_TMP/before"

@@ -231,6 +231,36 @@ crijq() {
 	diff "$TEST_TMP/before" "$TEST_TMP/after"
 }
 
+@test "cri: kill -9 during RunPodSandbox's network plugins; started again, ctr-cri removes the half-made sandbox with every rule, lease and namespace it had" {
+	local_busybox
+	# podman's default network in a config dir of the test's own, with a
+	# plugin last in its chain that holds the ADD: the bridge, portmap and
+	# firewall have added what they add when ctr-cri is killed.
+	slow_plugin
+	ctr-run "${TEST_NET_ARGS[@]}" network ls >/dev/null
+	slow_chain "$TEST_TMP/cni/87-podman-bridge.conflist" last
+	pod_state >"$TEST_TMP/before"
+	start_cri "${TEST_NET_ARGS[@]}"
+	pod_config half u-h >"$TEST_TMP/half.json"
+	"${CRICTL[@]}" runp "$TEST_TMP/half.json" >/dev/null 2>&1 3>&- &
+	local client=$!
+	until_true 30 '[ -e "$SLOW_DIR/adding" ]'
+	run iptables-save -t filter
+	[[ $output == *"CNI-FORWARD -d 10.88."* ]]
+	kill -KILL "$CRI_PID"
+	wait "$CRI_PID" || true
+	wait "$client" || true
+	touch "$SLOW_DIR/go"
+	until_true 10 '! kill -0 "$(cat "$SLOW_DIR/plugin.pid")" 2>/dev/null'
+	# The kubelet never learnt its ID: the next start removes it.
+	start_cri "${TEST_NET_ARGS[@]}"
+	until_true 30 '[ "$(crijq pods ".items | length")" -eq 0 ]'
+	kill -TERM "$CRI_PID"
+	wait "$CRI_PID"
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
 @test "cri: bad requests get the CRI's codes (NotFound, InvalidArgument, AlreadyExists, FailedPrecondition) and the daemon lives on" {
 	local_busybox
 	start_cri

@@ -485,3 +485,57 @@ cgroup_limits_in_container() {
 		echo 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max'
 	fi
 }
+
+# slow_plugin: a CNI plugin (slowplug, in $TEST_TMP/plugins) that holds its
+# ADD until $SLOW_DIR/go exists ($SLOW_DIR/adding says it is there, its PID
+# in $SLOW_DIR/plugin.pid) and fails it if $SLOW_DIR/fail does; and
+# TEST_NET_ARGS for a config dir of the test's own with it on the path.
+slow_plugin() {
+	mkdir -p "$TEST_TMP/cni" "$TEST_TMP/plugins" "$TEST_TMP/slow"
+	TEST_NET_ARGS=(--network-config-dir "$TEST_TMP/cni" --cni-plugin-dir "$TEST_TMP/plugins" --cni-plugin-dir /usr/lib/cni)
+	cat >"$TEST_TMP/plugins/slowplug" <<-'EOF'
+		#!/bin/sh
+		in=$(cat)
+		[ "$CNI_COMMAND" = ADD ] || exit 0
+		echo $$ >"$SLOW_DIR/plugin.pid"
+		touch "$SLOW_DIR/adding"
+		i=0
+		while [ ! -e "$SLOW_DIR/go" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+		if [ -e "$SLOW_DIR/fail" ]; then
+			echo '{"cniVersion": "0.4.0", "code": 999, "msg": "slowplug says no"}'
+			exit 1
+		fi
+		# Pass the bridge's result on (libcni sorts the keys it injects).
+		printf '%s' "$in" | sed 's/.*"prevResult":\(.*\),"type":"slowplug".*/\1/'
+	EOF
+	chmod +x "$TEST_TMP/plugins/slowplug"
+	export SLOW_DIR=$TEST_TMP/slow
+}
+
+# slow_chain CONFLIST [last]: puts slowplug in CONFLIST's chain right after
+# the bridge, or last (after the firewall's rules are in).
+slow_chain() {
+	local f=$1 where=${2:-second}
+	if [ "$where" = last ]; then
+		jq '.plugins += [{"type": "slowplug"}]' "$f" >"$f.new"
+	else
+		jq '.plugins = [.plugins[0], {"type": "slowplug"}] + .plugins[1:]' "$f" >"$f.new"
+	fi
+	mv "$f.new" "$f"
+}
+
+# test_network NAME [create flags...]: a network of the test's own, in a
+# subnet of 10.231.0.0/16 no network uses; removed by teardown. With
+# TEST_NET_ARGS naming $TEST_TMP/cni as the config dir, it is made there.
+test_network() {
+	local name=$1 i
+	shift
+	for i in $(seq 0 255); do
+		if ! grep -qs "\"10\.231\.$i\.0/24\"" /etc/cni/net.d/*.conflist "$TEST_TMP"/cni/*.conflist; then
+			run_ctr ctr-run "${TEST_NET_ARGS[@]}" network create --subnet "10.231.$i.0/24" "$@" "$name"
+			TEST_NETWORKS+=("$name")
+			return
+		fi
+	done
+	return 1
+}
