@@ -398,11 +398,16 @@ func (m *Manager) networks() *network.Manager {
 
 // Connect attaches a running container to one more network (the next
 // ethN), as podman network connect; it stays attached through restarts.
+// The container's network record is locked throughout: two connects at
+// once took one interface name (and the loser's clean-up removed the
+// winner's interface), and a connect racing the container's end kept an
+// attachment nothing would detach.
 func (m *Manager) Connect(ctx context.Context, ref, netName string) error {
-	c, b, r, err := m.attachedRecord(ref)
+	c, b, r, unlock, err := m.attachedRecord(ref)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	for _, a := range r.State.Attachments {
 		if a.Network == netName {
 			return errdefs.Usagef("container %s is on network %s already", c.Name, netName)
@@ -414,6 +419,7 @@ func (m *Manager) Connect(ctx context.Context, ref, netName string) error {
 	}
 	r.Requests = append(r.Requests, a.Request)
 	if err := b.writeNet(r); err != nil {
+		_ = m.networks().DetachOne(context.WithoutCancel(ctx), c.ID, r.State, len(r.State.Attachments)-1)
 		return err
 	}
 	return m.joinNames(b, c.Name, &network.State{Attachments: []network.Attachment{a}})
@@ -421,10 +427,11 @@ func (m *Manager) Connect(ctx context.Context, ref, netName string) error {
 
 // Disconnect detaches a running container from one of its networks.
 func (m *Manager) Disconnect(ctx context.Context, ref, netName string) error {
-	c, b, r, err := m.attachedRecord(ref)
+	c, b, r, unlock, err := m.attachedRecord(ref)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	i := slices.IndexFunc(r.State.Attachments, func(a network.Attachment) bool { return a.Network == netName })
 	if i < 0 {
 		return errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("container %s is not on network %s", c.Name, netName))
@@ -442,23 +449,45 @@ func (m *Manager) Disconnect(ctx context.Context, ref, netName string) error {
 	return b.writeNet(r)
 }
 
-// attachedRecord is a running container with its network record, which
-// must be a CNI attachment (not none, host, container: or ns:).
-func (m *Manager) attachedRecord(ref string) (Container, *bundle, *netRecord, error) {
+// attachedRecord is a running container with its network record, locked
+// (unlock releases it), which must be a CNI attachment (not none, host,
+// container: or ns:). The record is read, and the container found
+// running, under the lock: a container whose end was cleaned up
+// meanwhile is detached already.
+func (m *Manager) attachedRecord(ref string) (Container, *bundle, *netRecord, func(), error) {
 	c, err := m.Get(ref)
 	if err != nil {
-		return c, nil, nil, err
-	}
-	if c.Status != "running" {
-		return c, nil, nil, fail(ExitRunFailure, "container %s is %s, not running", c.Name, c.Status)
+		return c, nil, nil, nil, err
 	}
 	b := m.bundle(c)
+	unlock, err := b.lockNet()
+	if err != nil {
+		return c, nil, nil, nil, err
+	}
+	r, err := m.attachedLocked(b, &c)
+	if err != nil {
+		unlock()
+		return c, nil, nil, nil, err
+	}
+	return c, b, r, unlock, nil
+}
+
+// attachedLocked is attachedRecord's checks, the record's lock held.
+func (m *Manager) attachedLocked(b *bundle, c *Container) (*netRecord, error) {
+	now, err := m.Get(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	*c = now
+	if c.Status != "running" {
+		return nil, fail(ExitRunFailure, "container %s is %s, not running", c.Name, c.Status)
+	}
 	r, err := b.readNet()
 	if err != nil {
-		return c, nil, nil, err
+		return nil, err
 	}
 	if r == nil || !r.Attached {
-		return c, nil, nil, errdefs.Usagef("container %s has no bridge or named network to change (its --network is none, host, container: or ns:)", c.Name)
+		return nil, errdefs.Usagef("container %s has no bridge or named network to change (its --network is none, host, container: or ns:)", c.Name)
 	}
-	return c, b, r, nil
+	return r, nil
 }

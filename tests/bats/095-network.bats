@@ -360,6 +360,51 @@ httpd_container() {
 	[ -z "$(pinned_netns)" ]
 }
 
+@test "network: connects at once each get an interface of their own; connects racing stop -t 0 and rm -f leave nothing behind" {
+	local_busybox
+	test_network racea
+	test_network raceb
+	test_network racec
+	local n
+	for n in racea raceb racec; do leaks "$n"; done >"$TEST_TMP/before"
+	run_ctr ctr-run "${STORAGE[@]}" -d --name racer --network racea "$IMG" sleep 100
+	local p1 p2
+	ctr-run "${STORAGE[@]}" network connect raceb racer 2>"$TEST_TMP/c1.err" &
+	p1=$!
+	ctr-run "${STORAGE[@]}" network connect racec racer 2>"$TEST_TMP/c2.err" &
+	p2=$!
+	wait "$p1" || { cat "$TEST_TMP/c1.err"; false; }
+	wait "$p2" || { cat "$TEST_TMP/c2.err"; false; }
+	run_ctr ctr-run "${STORAGE[@]}" exec racer ls /sys/class/net
+	expect_output "$(printf 'eth0\neth1\neth2\nlo')"
+	run_ctr ctr-run "${STORAGE[@]}" exec racer ip -4 -o addr show
+	[ "$(grep -c 'inet 10\.231\.' <<<"$output")" -eq 3 ]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f racer
+	for n in racea raceb racec; do leaks "$n"; done >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+	# A connect racing the container's end: attached before (and then
+	# detached with the rest) or refused; nothing stays either way.
+	local i id
+	for i in 1 2 3; do
+		id=$(ctr-run "${STORAGE[@]}" -d --network racea "$IMG" sleep 100)
+		ctr-run "${STORAGE[@]}" network connect raceb "$id" 2>/dev/null &
+		p1=$!
+		ctr-run "${STORAGE[@]}" network connect racec "$id" 2>/dev/null &
+		p2=$!
+		if [ "$i" -eq 2 ]; then
+			ctr-run "${STORAGE[@]}" rm -f "$id" >/dev/null
+		else
+			ctr-run "${STORAGE[@]}" stop -t 0 "$id" >/dev/null
+		fi
+		wait "$p1" || true
+		wait "$p2" || true
+		ctr-run "${STORAGE[@]}" rm -f "$id" >/dev/null 2>&1 || true
+	done
+	for n in racea raceb racec; do leaks "$n"; done >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+	run_ctr ctr-run network rm raceb racec
+}
+
 @test "network: connect and disconnect a running container; prune removes only unused networks" {
 	local_busybox
 	test_network joinnet
