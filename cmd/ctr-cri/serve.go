@@ -38,6 +38,7 @@ type criFlags struct {
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	var f criFlags
+	f.net.Warn = stderr
 	app := cli.NewApp("ctr-cri", "serve the Kubernetes Container Runtime Interface on a unix socket", stdin, stdout, stderr)
 	app.UsageText = "ctr-cri [OPTIONS]"
 	app.Flags = append(app.Flags,

@@ -75,6 +75,7 @@ func exitCode(err error) int {
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	var f runFlags
+	f.net.Warn = stderr
 	app := cli.NewApp("ctr-run", "run an image from local storage as a container", stdin, stdout, stderr)
 	app.UsageText = "ctr-run [OPTIONS] IMAGE [COMMAND [ARG...]]\n   ctr-run [OPTIONS] - [COMMAND [ARG...]]   (the image from stdin)"
 	app.Flags = append(app.Flags,

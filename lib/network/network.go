@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containernetworking/cni/libcni"
@@ -37,6 +39,8 @@ type Config struct {
 	PluginDirs []string // default /usr/lib/cni, /usr/libexec/cni, /opt/cni/bin
 	NetnsDir   string   // default /run/netns
 	CacheDir   string   // libcni's result cache (default /var/lib/cni)
+	// Warn gets one line for each config file skipped (nil: silent).
+	Warn io.Writer
 }
 
 func (c *Config) setDefaults() {
@@ -133,8 +137,12 @@ func (m *Manager) read() ([]Network, error) {
 	seen := map[string]bool{}
 	for _, f := range files {
 		n, err := readNetwork(f)
-		if err != nil || seen[n.Name] {
-			continue // not a network ctr can use; podman skips it too
+		if err != nil {
+			m.warnSkipped(f, err) // not a network ctr can use; podman skips it too
+			continue
+		}
+		if seen[n.Name] {
+			continue
 		}
 		seen[n.Name] = true
 		out = append(out, n)
@@ -166,9 +174,29 @@ func (m *Manager) withDefault(nets []Network) ([]Network, error) {
 	return nets, nil
 }
 
+// warned are the files a warning was given for, once per process (a
+// command may read the config directory more than once).
+var warned sync.Map
+
+// warnSkipped says, once, that file is not a network ctr can use.
+func (m *Manager) warnSkipped(file string, err error) {
+	if m.cfg.Warn == nil {
+		return
+	}
+	if _, done := warned.LoadOrStore(file, true); !done {
+		fmt.Fprintf(m.cfg.Warn, "warning: skipping network config %s: %v\n", file, err)
+	}
+}
+
+// readNetwork reads one conflist. Its name must be a network name: it
+// names files and directories (leases, locks), and one such as "../x"
+// would lead them anywhere.
 func readNetwork(file string) (Network, error) {
 	list, err := libcni.ConfListFromFile(file)
 	if err != nil {
+		return Network{}, err
+	}
+	if err := checkName(list.Name); err != nil {
 		return Network{}, err
 	}
 	n := Network{Name: list.Name, ID: networkID(list.Name), Driver: "bridge", File: file, list: list}
@@ -278,10 +306,19 @@ type CreateOptions struct {
 
 var validName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
+// checkName refuses what is not a network name: podman's rule, and
+// short enough for the files named after it.
+func checkName(name string) error {
+	if !validName.MatchString(name) || len(name) > 200 {
+		return errdefs.Usagef("invalid network name %q: want [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 200 characters", name)
+	}
+	return nil
+}
+
 // Create writes a new network's conflist, as podman 4.3 writes it.
 func (m *Manager) Create(o CreateOptions) (Network, error) {
-	if !validName.MatchString(o.Name) || len(o.Name) > 200 {
-		return Network{}, errdefs.Usagef("invalid network name %q: want [a-zA-Z0-9][a-zA-Z0-9_.-]*", o.Name)
+	if err := checkName(o.Name); err != nil {
+		return Network{}, err
 	}
 	unlock, err := m.lock()
 	if err != nil {

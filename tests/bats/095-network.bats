@@ -314,6 +314,22 @@ httpd_container() {
 	[ -z "$(pinned_netns)" ]
 }
 
+@test "network: a config whose network name is not a name is skipped with one warning, never used as a path" {
+	mkdir -p "$TEST_TMP/cni" "$TEST_TMP/probe/victim"
+	TEST_NET_ARGS=(--network-config-dir "$TEST_TMP/cni")
+	local evil=../../../..$TEST_TMP/probe/victim
+	jq -n --arg n "$evil" '{cniVersion: "0.4.0", name: $n, plugins: [{type: "bridge", bridge: "cni-evil0", ipam: {type: "host-local", ranges: [[{subnet: "10.231.250.0/24"}]]}}]}' >"$TEST_TMP/cni/evil.conflist"
+	run --separate-stderr ctr-run "${TEST_NET_ARGS[@]}" network ls -q
+	[ "$status" -eq 0 ]
+	expect_output podman
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"evil.conflist"* ]]
+	run_ctr 2 ctr-run "${TEST_NET_ARGS[@]}" network rm "$evil"
+	run_ctr ctr-run "${TEST_NET_ARGS[@]}" network prune
+	[ -d "$TEST_TMP/probe/victim" ]
+	[ -f "$TEST_TMP/cni/evil.conflist" ]
+}
+
 @test "network: --ip, --mac-address, two networks, --no-hosts" {
 	local_busybox
 	test_network fixednet

@@ -4,6 +4,8 @@
 package netflags
 
 import (
+	"io"
+
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctr-project/ctr/lib/network"
@@ -13,6 +15,8 @@ import (
 type Flags struct {
 	ConfigDir  string
 	PluginDirs ucli.StringSlice
+	// Warn gets the networks' warnings (a config file skipped).
+	Warn io.Writer
 }
 
 // Flags returns the flags, bound to f.
@@ -25,7 +29,7 @@ func (f *Flags) Flags() []ucli.Flag {
 
 // Manager is the networks the flags name.
 func (f *Flags) Manager() *network.Manager {
-	return network.New(network.Config{ConfDir: f.ConfigDir, PluginDirs: f.PluginDirs.Value()})
+	return network.New(network.Config{ConfDir: f.ConfigDir, PluginDirs: f.PluginDirs.Value(), Warn: f.Warn})
 }
 
 // Args repeat the flags for a command run later (a monitor's clean-up).
