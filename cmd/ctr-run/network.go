@@ -9,7 +9,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
-	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/exit"
 	"github.com/ctr-project/ctr/lib/network"
 	"github.com/ctr-project/ctr/lib/run"
@@ -163,10 +162,12 @@ func networkRemove(f *runFlags) *ucli.Command {
 				return cli.UsageError("want at least one NETWORK")
 			}
 			return withManager(f, func(m *run.Manager) error {
-				nm := f.networks()
 				var first error
 				for _, ref := range c.Args().Slice() {
-					err := removeNetwork(c, m, nm, ref)
+					n, err := m.RemoveNetwork(ref)
+					if err == nil {
+						fmt.Fprintln(c.App.Writer, n.Name)
+					}
 					if err != nil {
 						cli.PrintError(c.App, err)
 						if first == nil {
@@ -178,33 +179,6 @@ func networkRemove(f *runFlags) *ucli.Command {
 			})
 		},
 	}
-}
-
-func removeNetwork(c *ucli.Context, m *run.Manager, nm *network.Manager, ref string) error {
-	n, err := nm.Get(ref)
-	if err != nil {
-		return err
-	}
-	ids, err := nm.Users(n.Name)
-	if err != nil {
-		return err
-	}
-	if len(ids) > 0 {
-		// Named when they are ctr-run's in this store; any runtime's count.
-		users := make([]string, len(ids))
-		for i, id := range ids {
-			users[i] = id[:min(12, len(id))]
-			if ct, err := m.Get(id); err == nil {
-				users[i] = ct.Name
-			}
-		}
-		return errdefs.Usagef("network %s is used by container %s: remove it first", n.Name, strings.Join(users, ", "))
-	}
-	if _, err := nm.Remove(n.Name); err != nil {
-		return err
-	}
-	fmt.Fprintln(c.App.Writer, n.Name)
-	return nil
 }
 
 // silenced is err's exit status without its message, printed already.
@@ -223,24 +197,11 @@ func networkPrune(f *runFlags) *ucli.Command {
 				return cli.UsageError("prune takes no arguments")
 			}
 			return withManager(f, func(m *run.Manager) error {
-				nm := f.networks()
-				nets, err := nm.List()
-				if err != nil {
-					return err
+				removed, err := m.PruneNetworks()
+				for _, name := range removed {
+					fmt.Fprintln(c.App.Writer, name)
 				}
-				for _, n := range nets {
-					if n.Name == network.DefaultName {
-						continue
-					}
-					if ids, err := nm.Users(n.Name); err != nil || len(ids) > 0 {
-						continue
-					}
-					if _, err := nm.Remove(n.Name); err != nil {
-						return err
-					}
-					fmt.Fprintln(c.App.Writer, n.Name)
-				}
-				return nil
+				return err
 			})
 		},
 	}

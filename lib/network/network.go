@@ -353,14 +353,7 @@ func (m *Manager) Create(o CreateOptions) (Network, error) {
 // pickSubnet checks the subnet asked for (or picks a free one) and its
 // gateway.
 func pickSubnet(o CreateOptions, nets []Network) (*net.IPNet, net.IP, error) {
-	var used []*net.IPNet
-	for _, n := range nets {
-		for _, s := range n.Subnets {
-			if _, ipn, err := net.ParseCIDR(s.Subnet); err == nil {
-				used = append(used, ipn)
-			}
-		}
-	}
+	used := usedSubnets(nets)
 	var subnet *net.IPNet
 	if o.Subnet != "" {
 		ip, ipn, err := net.ParseCIDR(o.Subnet)
@@ -372,14 +365,14 @@ func pickSubnet(o CreateOptions, nets []Network) (*net.IPNet, net.IP, error) {
 		}
 		for _, u := range used {
 			if u.Contains(ipn.IP) || ipn.Contains(u.IP) {
-				return nil, nil, errdefs.Usagef("--subnet %s overlaps %s, a subnet in use", o.Subnet, u)
+				return nil, nil, errdefs.Usagef("--subnet %s overlaps %s, %s", o.Subnet, u.IPNet, u.what)
 			}
 		}
 		subnet = ipn
 	} else {
 		for i := 0; i < 256 && subnet == nil; i++ {
 			_, c, _ := net.ParseCIDR(fmt.Sprintf("10.89.%d.0/24", i))
-			if !slices.ContainsFunc(used, func(u *net.IPNet) bool { return u.Contains(c.IP) || c.Contains(u.IP) }) {
+			if !slices.ContainsFunc(used, func(u usedSubnet) bool { return u.Contains(c.IP) || c.Contains(u.IP) }) {
 				subnet = c
 			}
 		}
@@ -398,6 +391,44 @@ func pickSubnet(o CreateOptions, nets []Network) (*net.IPNet, net.IP, error) {
 		}
 	}
 	return subnet, gw, nil
+}
+
+// usedSubnet is a range a new network may not overlap, and why.
+type usedSubnet struct {
+	*net.IPNet
+	what string
+}
+
+// reservedSubnets are never a network's: loopback, "this network",
+// link-local, multicast and the reserved block.
+var reservedSubnets = []string{"127.0.0.0/8", "0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4"}
+
+// usedSubnets are the ranges a new network may not overlap: the other
+// networks', the host's own (each address of its interfaces, with its
+// prefix, as podman 4.3 counts them: its containers could not reach that
+// network), and the reserved ones.
+func usedSubnets(nets []Network) []usedSubnet {
+	var used []usedSubnet
+	for _, s := range reservedSubnets {
+		_, ipn, _ := net.ParseCIDR(s)
+		used = append(used, usedSubnet{ipn, "a reserved range"})
+	}
+	for _, n := range nets {
+		for _, s := range n.Subnets {
+			if _, ipn, err := net.ParseCIDR(s.Subnet); err == nil {
+				used = append(used, usedSubnet{ipn, "the subnet of network " + n.Name})
+			}
+		}
+	}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil {
+				_, own, _ := net.ParseCIDR(ipn.String())
+				used = append(used, usedSubnet{own, "a subnet of the host's own (" + ipn.IP.String() + ")"})
+			}
+		}
+	}
+	return used
 }
 
 func nextIP(ip net.IP) net.IP {

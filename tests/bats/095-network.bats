@@ -330,6 +330,35 @@ httpd_container() {
 	[ -f "$TEST_TMP/cni/evil.conflist" ]
 }
 
+@test "network: rm and prune keep a network a stopped container names; create refuses loopback and the host's own subnets" {
+	local_busybox
+	test_network keptnet
+	run_ctr ctr-run "${STORAGE[@]}" --name sleeper --network keptnet "$IMG" true
+	run --separate-stderr ctr-run "${STORAGE[@]}" network rm keptnet
+	[ "$status" -eq 64 ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *sleeper* ]]
+	run_ctr ctr-run "${STORAGE[@]}" network prune
+	[[ $output != *keptnet* ]]
+	# It starts again on it.
+	run_ctr ctr-run "${STORAGE[@]}" start sleeper
+	run_ctr ctr-run "${STORAGE[@]}" rm -f sleeper
+	run_ctr ctr-run "${STORAGE[@]}" network rm keptnet
+	expect_output keptnet
+	run --separate-stderr ctr-run network create --subnet 127.0.0.0/24 lonet
+	[ "$status" -eq 64 ]
+	[[ $stderr == *127.0.0.0/24* ]]
+	local own
+	own=$(ip -4 -o addr show scope global | awk '$2 !~ /^(cni-|veth)/ {print $4; exit}')
+	if [ -n "$own" ]; then
+		run --separate-stderr ctr-run network create --subnet "$own" hostnet
+		[ "$status" -eq 64 ]
+		[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	fi
+	run_ctr ctr-run network ls -q
+	[[ $output != *lonet* ]] && [[ $output != *hostnet* ]]
+}
+
 @test "network: --ip, --mac-address, two networks, --no-hosts" {
 	local_busybox
 	test_network fixednet
