@@ -59,6 +59,18 @@ type Config struct {
 	// Events, when set, receives the events also kept in BUNDLE/events,
 	// as JSON lines.
 	Events io.Writer
+	// Held are files the caller gave the monitor to hold while the
+	// container runs (the sockets on its published host ports, which keep
+	// them taken); they are closed as soon as it has exited.
+	Held []*os.File
+}
+
+// releaseHeld closes Held: the container has exited.
+func (c *Config) releaseHeld() {
+	for _, f := range c.Held {
+		f.Close()
+	}
+	c.Held = nil
 }
 
 func (c *Config) setDefaults() {

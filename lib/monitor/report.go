@@ -47,6 +47,9 @@ func writeFileAtomic(path string, data []byte) error {
 // PERSISTDIR/exit and EXITDIR/ID. The marks come first, so that a reader
 // who sees the status sees them too.
 func recordExit(cfg *Config, status int, oomKilled bool) error {
+	// The host ports are free once the container has exited, not after
+	// the exit command: a stop then a new run on them must not collide.
+	cfg.releaseHeld()
 	st := []byte(strconv.Itoa(status))
 	if oomKilled {
 		if cfg.ExitDir != "" {

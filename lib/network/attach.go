@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/containernetworking/cni/libcni"
 	"github.com/containernetworking/cni/pkg/types"
@@ -42,6 +44,36 @@ type State struct {
 	// Between Prepare and Plug: what to attach.
 	requests []Request
 	lists    []*libcni.NetworkConfigList
+	// held are the host ports' sockets, bound since Prepare (HeldPorts);
+	// Plug's failure releases them while the caller may hand them on.
+	held   []*os.File
+	heldMu sync.Mutex
+}
+
+// HeldPorts are the sockets Prepare bound on the published host ports,
+// for a process that lives as long as the container (its monitor) to
+// hold: the ports stay taken while it runs, as podman's conmon holds
+// them, and a second container asking for one is refused. Nil once
+// released.
+func (st *State) HeldPorts() []*os.File {
+	if st == nil {
+		return nil
+	}
+	st.heldMu.Lock()
+	defer st.heldMu.Unlock()
+	return slices.Clone(st.held)
+}
+
+// ReleasePorts closes this process's sockets on the host ports (the
+// monitor keeps its own).
+func (st *State) ReleasePorts() {
+	if st == nil {
+		return
+	}
+	st.heldMu.Lock()
+	defer st.heldMu.Unlock()
+	closeAll(st.held)
+	st.held = nil
 }
 
 // Attachment is the container on one network.
@@ -89,14 +121,16 @@ func (m *Manager) Prepare(id string, reqs []Request, ports []PortMapping) (*Stat
 		}
 		lists[i] = n.list
 	}
-	if err := checkPorts(ports); err != nil {
+	held, err := holdPorts(ports)
+	if err != nil {
 		return nil, err
 	}
 	ns, err := newNetns(m.cfg.NetnsDir)
 	if err != nil {
+		closeAll(held)
 		return nil, err
 	}
-	st := &State{NetNS: ns, Ports: ports, requests: reqs, lists: lists}
+	st := &State{NetNS: ns, Ports: ports, requests: reqs, lists: lists, held: held}
 	// Every attachment is in the state before a plugin runs: a state
 	// saved now lets Detach undo what a killed Plug did (a DEL of what
 	// was never added does nothing).
@@ -191,6 +225,7 @@ func (m *Manager) Detach(ctx context.Context, id string, st *State) error {
 	if err := removeNetns(st.NetNS); err != nil && first == nil {
 		first = err
 	}
+	st.ReleasePorts()
 	return first
 }
 
@@ -207,26 +242,50 @@ func (m *Manager) listFor(name string, rt *libcni.RuntimeConf) (*libcni.NetworkC
 	return libcni.ConfListFromBytes(b)
 }
 
-// checkPorts refuses a host port something already listens on: the
-// portmap plugin's rules would take its traffic silently.
-func checkPorts(ports []PortMapping) error {
+// holdPorts binds each host port and keeps the socket (a listening TCP
+// socket, a bound UDP one): one something else holds is refused, as
+// podman refuses it, since the portmap plugin's rules would take its
+// traffic silently. The portmap plugin's DNAT comes before the socket is
+// looked up, so the sockets never see the container's traffic.
+func holdPorts(ports []PortMapping) ([]*os.File, error) {
+	var held []*os.File
 	for _, p := range ports {
-		addr := net.JoinHostPort(p.HostIP, strconv.Itoa(p.HostPort))
-		if p.Protocol == "udp" {
-			c, err := net.ListenPacket("udp4", addr)
-			if err != nil {
-				return fmt.Errorf("host port %s/udp is in use: %w", addr, err)
-			}
-			c.Close()
-			continue
-		}
-		l, err := net.Listen("tcp4", addr)
+		f, err := holdPort(p)
 		if err != nil {
-			return fmt.Errorf("host port %s/tcp is in use: %w", addr, err)
+			closeAll(held)
+			return nil, err
 		}
-		l.Close()
+		held = append(held, f)
 	}
-	return nil
+	return held, nil
+}
+
+func holdPort(p PortMapping) (*os.File, error) {
+	if p.HostIP != "" && net.ParseIP(p.HostIP).To4() == nil {
+		// Never a name: one would be looked up.
+		return nil, errdefs.Usagef("host IP %q of port %d is not an IPv4 address", p.HostIP, p.HostPort)
+	}
+	addr := net.JoinHostPort(p.HostIP, strconv.Itoa(p.HostPort))
+	if p.Protocol == "udp" {
+		c, err := net.ListenPacket("udp4", addr)
+		if err != nil {
+			return nil, fmt.Errorf("host port %s/udp is in use: %w", addr, err)
+		}
+		defer c.Close()
+		return c.(*net.UDPConn).File()
+	}
+	l, err := net.Listen("tcp4", addr)
+	if err != nil {
+		return nil, fmt.Errorf("host port %s/tcp is in use: %w", addr, err)
+	}
+	defer l.Close()
+	return l.(*net.TCPListener).File()
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
 }
 
 // FreePort is a host port nothing uses now, for -P.

@@ -279,6 +279,7 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) 
 	if wait > 0 {
 		_ = m.runtime("kill", c.ID, sig).Run()
 		if m.awaitStopped(ctx, c.ID, wait) {
+			m.awaitExitRecord(c)
 			return nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -286,8 +287,23 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) 
 		}
 	}
 	_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
-	m.awaitStopped(context.Background(), c.ID, 5*time.Second)
+	if m.awaitStopped(context.Background(), c.ID, 5*time.Second) {
+		m.awaitExitRecord(c)
+	}
 	return nil
+}
+
+// awaitExitRecord waits, at most a second, for the monitor of a container
+// that has ended to record its exit: it frees the container's host ports
+// first, so a new container may publish them once stop returns.
+func (m *Manager) awaitExitRecord(c Container) {
+	pid := monitor.MonitorPID(c.Bundle, c.ID)
+	for deadline := time.Now().Add(time.Second); pid != 0 && time.Now().Before(deadline); {
+		if exists(exitPath(m.StateDir, c.ID)) || unix.Kill(pid, 0) != nil {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // awaitStopped waits, at most d or until ctx ends, for the container's

@@ -312,31 +312,45 @@ func netRequest(o *Options, cfg *imgspecv1.Image) (*netRecord, error) {
 
 // reattach attaches a container that starts again to its networks: a new
 // namespace (the spec is pointed at it) and maybe new addresses (its
-// /etc/hosts follows).
-func (b *bundle) reattach(ctx context.Context, m *Manager, spec *specs.Spec) error {
+// /etc/hosts follows). It returns the attachment (nil for none), whose
+// host ports' sockets the container's monitor is to hold.
+func (b *bundle) reattach(ctx context.Context, m *Manager, spec *specs.Spec) (*network.State, error) {
 	nm := m.networks()
 	r, err := b.readNet()
 	if err != nil || r == nil || len(r.Requests) == 0 {
-		return err
+		return nil, err
 	}
-	var old *network.State
 	if r.Attached {
 		if err := b.detachNetwork(ctx, m); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	old = r.State
+	old := r.State
 	st, err := b.attachNetwork(ctx, nm, r)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, ns := range spec.Linux.Namespaces {
 		if ns.Type == specs.NetworkNamespace {
 			spec.Linux.Namespaces[i].Path = st.NetNS
 		}
 	}
+	if err := b.followAddresses(old, st); err != nil {
+		st.ReleasePorts()
+		return nil, err
+	}
+	if err := m.joinNames(b, b.name(), st); err != nil {
+		st.ReleasePorts()
+		return nil, err
+	}
+	return st, nil
+}
+
+// followAddresses puts the new attachment's addresses in /etc/hosts where
+// the old one's were.
+func (b *bundle) followAddresses(old, st *network.State) error {
 	if old == nil {
-		return m.joinNames(b, b.name(), st)
+		return nil
 	}
 	hostsPath := filepath.Join(b.dir, "hosts")
 	hosts, err := os.ReadFile(hostsPath)
@@ -349,10 +363,7 @@ func (b *bundle) reattach(ctx context.Context, m *Manager, spec *specs.Spec) err
 			text = strings.ReplaceAll(text, a.IP()+"\t", st.Attachments[i].IP()+"\t")
 		}
 	}
-	if err := writeInPlace(hostsPath, []byte(text)); err != nil {
-		return err
-	}
-	return m.joinNames(b, b.name(), st)
+	return writeInPlace(hostsPath, []byte(text))
 }
 
 // Ports is a container's published ports.

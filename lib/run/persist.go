@@ -144,10 +144,12 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	}
 	b.mounted = true
 	spec.Root.Path = rootfs
-	if err := b.reattach(context.Background(), m, spec); err != nil {
+	st, err := b.reattach(context.Background(), m, spec)
+	if err != nil {
 		b.unmount()
 		return c, err
 	}
+	defer st.ReleasePorts() // the monitor holds them once it runs
 	if err := b.write(spec); err != nil {
 		return c, err
 	}
@@ -165,6 +167,7 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 		Runtime: m.Runtime, StateDir: m.StateDir, PersistDir: m.PersistDir,
 		Monitor: so.Monitor, CleanupCommand: so.CleanupCommand,
 		TTY: spec.Process != nil && spec.Process.Terminal, Interactive: spec.Annotations[annotStdin] == "true",
+		netState: st,
 	}
 	if spec.Linux != nil {
 		o.CgroupManager = cgroupManagerOf(spec.Linux.CgroupsPath)

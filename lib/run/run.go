@@ -293,6 +293,9 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	if err != nil {
 		return -1, err
 	}
+	// Ours until the monitor holds them; in the foreground with no
+	// monitor, ours while the container runs.
+	defer o.netState.ReleasePorts()
 	// Whatever fails from here, the plugins finish before the clean-up
 	// above detaches what they did.
 	waitNet = sync.OnceValue(waitNet)

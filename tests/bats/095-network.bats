@@ -76,6 +76,40 @@ httpd_container() {
 	run_ctr ctr-run "${STORAGE[@]}" rm -f web all
 }
 
+@test "network: a published host port is held while its container runs: a second container asking for it is refused, and gets it once the first has stopped" {
+	local_busybox
+	local port
+	port=$(free_port)
+	httpd_container first -p "127.0.0.1:$port:80"
+	run --separate-stderr ctr-run "${STORAGE[@]}" -d --name second -p "127.0.0.1:$port:80" "$IMG" sleep 100
+	[ "$status" -eq 125 ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"address already in use"* ]]
+	[ -z "$(ctr-run "${STORAGE[@]}" ps -a --json | jq -r 'select(.name == "second") | .id')" ]
+	# Held, not only checked: a program on the host cannot bind it either,
+	# and the container still answers there.
+	run timeout 2 busybox nc -l -p "$port"
+	[ "$status" -ne 124 ]
+	[[ $output == *"in use"* ]]
+	run curl -s --max-time 5 "http://127.0.0.1:$port/"
+	[ "$output" = "hello from first" ]
+	# Stopped, the port is free at once; started again, it is held again.
+	run_ctr ctr-run "${STORAGE[@]}" stop -t 0 first
+	run_ctr ctr-run "${STORAGE[@]}" -d --name second -p "127.0.0.1:$port:80" "$IMG" sleep 100
+	run --separate-stderr ctr-run "${STORAGE[@]}" start first
+	[ "$status" -eq 125 ]
+	[[ $stderr == *"address already in use"* ]]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f second
+	run_ctr ctr-run "${STORAGE[@]}" start first
+	run --separate-stderr ctr-run "${STORAGE[@]}" --rm -p "127.0.0.1:$port:80" "$IMG" true
+	[ "$status" -eq 125 ]
+	# A UDP port the same way.
+	run_ctr ctr-run "${STORAGE[@]}" -d --name udp1 -p "127.0.0.1:$port:53/udp" "$IMG" sleep 100
+	run --separate-stderr ctr-run "${STORAGE[@]}" -d --name udp2 -p "127.0.0.1:$port:53/udp" "$IMG" sleep 100
+	[ "$status" -eq 125 ]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f first udp1
+}
+
 @test "network: a container reaches a server on its network's gateway (the outbound path)" {
 	local_busybox
 	test_network outnet
