@@ -161,16 +161,6 @@ func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Options) error {
 			return cli.FlagError("hostname", err)
 		}
 	}
-	for _, list := range []struct {
-		flag  string
-		words []string
-	}{{"dns-search", f.dnsSearch.Value()}, {"dns-option", f.dnsOptions.Value()}} {
-		for _, w := range list.words {
-			if err := run.CheckResolvWord(w); err != nil {
-				return cli.FlagError(list.flag, err)
-			}
-		}
-	}
 	for _, h := range f.addHosts.Value() {
 		e, err := run.ParseAddHost(h)
 		if err != nil {
@@ -178,15 +168,8 @@ func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Options) error {
 		}
 		o.AddHosts = append(o.AddHosts, e)
 	}
-	for _, d := range f.dns.Value() {
-		ip, err := run.ParseDNS(d)
-		if err != nil {
-			return cli.FlagError("dns", err)
-		}
-		o.DNS = append(o.DNS, ip)
-	}
-	o.DNSSearch, o.DNSOptions = f.dnsSearch.Value(), f.dnsOptions.Value()
-	return nil
+	o.DNS, o.DNSSearch, o.DNSOptions = f.dns.Value(), f.dnsSearch.Value(), f.dnsOptions.Value()
+	return run.CheckDNS(o.DNS, o.DNSSearch, o.DNSOptions, run.DNSFields{Servers: "--dns", Searches: "--dns-search", Options: "--dns-option"})
 }
 
 // namespaceOptions: --pid, --ipc, --uts, --cgroupns, and what the host's rules out.

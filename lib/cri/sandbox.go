@@ -157,9 +157,11 @@ func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOp
 		return po, err
 	}
 	if dns := cfg.GetDnsConfig(); dns != nil {
+		// With no servers, the host's, with the searches and options given.
 		po.Infra.DNS, po.Infra.DNSSearch, po.Infra.DNSOptions = dns.GetServers(), dns.GetSearches(), dns.GetOptions()
-		if len(po.Infra.DNS) == 0 && len(po.Infra.DNSSearch)+len(po.Infra.DNSOptions) > 0 {
-			po.Infra.DNS = nil // the host's servers, with the searches and options given
+		if err := run.CheckDNS(po.Infra.DNS, po.Infra.DNSSearch, po.Infra.DNSOptions,
+			run.DNSFields{Servers: "dns_config.servers", Searches: "dns_config.searches", Options: "dns_config.options"}); err != nil {
+			return po, invalid("%v", err)
 		}
 	}
 	if len(lin.GetSysctls()) > 0 {

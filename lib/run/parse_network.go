@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ctr-project/ctr/lib/network"
 
@@ -122,25 +124,59 @@ type HostEntry struct {
 }
 
 // ParseAddHost parses --add-host NAME:IP (IPv6 too: the name ends at the
-// first colon).
+// first colon; [IPv6] too).
 func ParseAddHost(s string) (HostEntry, error) {
 	name, ip, ok := strings.Cut(s, ":")
-	if !ok || name == "" || strings.ContainsAny(name, " \t") {
+	if !ok {
 		return HostEntry{}, errdefs.Usagef("invalid host entry %q: want NAME:IP", s)
 	}
-	ip = strings.TrimSuffix(strings.TrimPrefix(ip, "["), "]")
-	if net.ParseIP(ip) == nil {
-		return HostEntry{}, errdefs.Usagef("invalid host entry %q: %q is not an IP address", s, ip)
-	}
-	return HostEntry{Name: name, IP: ip}, nil
+	e := HostEntry{Name: name, IP: strings.TrimSuffix(strings.TrimPrefix(ip, "["), "]")}
+	return e, CheckHostEntry(e)
 }
 
-// ParseDNS checks a --dns name server address.
-func ParseDNS(s string) (string, error) {
-	if net.ParseIP(s) == nil {
-		return "", errdefs.Usagef("invalid DNS server %q: want an IP address", s)
+// CheckHostEntry checks an /etc/hosts line to be: the name one word, no
+// blank or control character (podman 4.3 takes any: a vertical tab or a
+// newline in it gave the container's /etc/hosts lines of the user's), the
+// address an IP address (parsed, never a name resolved).
+func CheckHostEntry(e HostEntry) error {
+	if !oneWord(e.Name) {
+		return errdefs.Usagef("invalid host entry %q: want a NAME with no blank or control character", e.Name+":"+e.IP)
 	}
-	return s, nil
+	if net.ParseIP(e.IP) == nil {
+		return errdefs.Usagef("invalid host entry %q: %q is not an IP address", e.Name+":"+e.IP, e.IP)
+	}
+	return nil
+}
+
+// DNSFields are how a caller calls the lists of CheckDNS (its flags, its
+// API's fields), for its errors.
+type DNSFields struct {
+	Servers, Searches, Options string
+}
+
+// CheckDNS checks what a container's resolv.conf is given, the same for
+// every front door (ctr-run's and pod create's flags, ctr-cri's
+// dns_config, and Run itself): each server an IP address (parsed, never
+// a name resolved), each search domain and option one word with no blank
+// or control character. A newline would add a line of its own (a
+// nameserver) to the container's resolv.conf. The error names the field.
+func CheckDNS(servers, searches, options []string, f DNSFields) error {
+	for _, s := range servers {
+		if net.ParseIP(s) == nil {
+			return errdefs.Usagef("%s %q: want an IP address", f.Servers, s)
+		}
+	}
+	for _, l := range []struct {
+		field string
+		words []string
+	}{{f.Searches, searches}, {f.Options, options}} {
+		for _, w := range l.words {
+			if !oneWord(w) {
+				return errdefs.Usagef("%s %q: want one word, no blank or control character", l.field, w)
+			}
+		}
+	}
+	return nil
 }
 
 // CheckHostname accepts a host name: letters, digits, '-' and '.', at
@@ -157,16 +193,18 @@ func CheckHostname(name string) error {
 	return nil
 }
 
-// CheckResolvWord accepts one word of resolv.conf's search or options
-// line: printable, no blank. A newline would add a line of its own (a
-// nameserver) to the container's resolv.conf.
-func CheckResolvWord(w string) error {
-	ok := w != ""
-	for _, r := range w {
-		ok = ok && r > ' ' && r != 0x7f
+// oneWord says whether s is one word of a line-based file (resolv.conf,
+// /etc/hosts): not empty, valid UTF-8, no blank and no control
+// character. A newline or vertical tab would start a line or field of its
+// own there.
+func oneWord(s string) bool {
+	if s == "" || !utf8.ValidString(s) {
+		return false
 	}
-	if !ok {
-		return errdefs.Usagef("%q: want one word, no blank or control character", w)
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return false
+		}
 	}
-	return nil
+	return true
 }

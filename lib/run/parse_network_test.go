@@ -2,6 +2,7 @@ package run
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
@@ -31,15 +32,20 @@ func TestParseDevice(t *testing.T) {
 
 func TestParseAddHost(t *testing.T) {
 	for in, want := range map[string]HostEntry{
-		"db:10.0.0.1":   {Name: "db", IP: "10.0.0.1"},
-		"v6:fd00::1":    {Name: "v6", IP: "fd00::1"},
-		"v6b:[fd00::2]": {Name: "v6b", IP: "fd00::2"},
+		"db:10.0.0.1":    {Name: "db", IP: "10.0.0.1"},
+		"v6:fd00::1":     {Name: "v6", IP: "fd00::1"},
+		"v6b:[fd00::2]":  {Name: "v6b", IP: "fd00::2"},
+		"db_1.x:1.2.3.4": {Name: "db_1.x", IP: "1.2.3.4"},
+		"héte:1.2.3.4":   {Name: "héte", IP: "1.2.3.4"},
 	} {
 		if got, err := ParseAddHost(in); err != nil || got != want {
 			t.Errorf("ParseAddHost(%q) = %+v, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"db", ":10.0.0.1", "db:host-gateway", "db:10.0.0"} {
+	// podman 4.3 takes any name; a blank or control character would give
+	// /etc/hosts fields or lines of the user's.
+	for _, bad := range []string{"db", ":10.0.0.1", "db:host-gateway", "db:10.0.0", "db\vevil:10.0.0.1", "db\n10.6.6.6 evil:10.0.0.1",
+		"db evil:10.0.0.1", "db\tevil:10.0.0.1", "db\x7f:10.0.0.1", "db\u0085:10.0.0.1", "db\u2028:10.0.0.1", "db\xff:10.0.0.1"} {
 		if _, err := ParseAddHost(bad); !errors.Is(err, errdefs.ErrUsage) {
 			t.Errorf("ParseAddHost(%q): %v, want a usage error", bad, err)
 		}
@@ -60,5 +66,57 @@ func TestResolvConf(t *testing.T) {
 	got = string(resolvConf(nil, &Options{DNSSearch: []string{"a.test", "b.test"}, DNSOptions: []string{"ndots:2"}}))
 	if want := "search a.test b.test\noptions ndots:2\n"; got != want {
 		t.Errorf("no host file: %q, want %q", got, want)
+	}
+}
+
+// One check for every front door: a server is an IP address, a search
+// domain or option one word; the error names the field as the caller
+// calls it.
+func TestCheckDNS(t *testing.T) {
+	fields := DNSFields{Servers: "dns_config.servers", Searches: "dns_config.searches", Options: "dns_config.options"}
+	if err := CheckDNS([]string{"10.0.0.53", "fd00::53"}, []string{"example.test"}, []string{"ndots:2", "rotate"}, fields); err != nil {
+		t.Errorf("well-formed: %v", err)
+	}
+	if err := CheckDNS(nil, nil, nil, fields); err != nil {
+		t.Errorf("nothing: %v", err)
+	}
+	for _, c := range []struct {
+		servers, searches, options []string
+		field                      string
+	}{
+		{servers: []string{"10.0.0.53\nnameserver 6.6.6.6"}, field: "dns_config.servers"},
+		{servers: []string{"dns.example"}, field: "dns_config.servers"},
+		{servers: []string{""}, field: "dns_config.servers"},
+		{searches: []string{"example.test\nnameserver 6.6.6.6"}, field: "dns_config.searches"},
+		{searches: []string{"a b"}, field: "dns_config.searches"},
+		{searches: []string{""}, field: "dns_config.searches"},
+		{options: []string{"ndots:2\nnameserver 6.6.6.6"}, field: "dns_config.options"},
+		{options: []string{"ndots:2\v"}, field: "dns_config.options"},
+		{options: []string{"ndots\u00a02"}, field: "dns_config.options"},
+	} {
+		err := CheckDNS(c.servers, c.searches, c.options, fields)
+		if !errors.Is(err, errdefs.ErrUsage) || !strings.HasPrefix(err.Error(), c.field+" ") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("CheckDNS(%q, %q, %q): %v, want one line naming %s", c.servers, c.searches, c.options, err, c.field)
+		}
+	}
+}
+
+// Run refuses what came from outside before it makes anything.
+func TestCheckInput(t *testing.T) {
+	for name, o := range map[string]Options{
+		"add-host":   {AddHosts: []HostEntry{{Name: "db\vevil", IP: "10.0.0.1"}}},
+		"host IP":    {AddHosts: []HostEntry{{Name: "db", IP: "db.example"}}},
+		"dns":        {DNS: []string{"10.0.0.53\nnameserver 6.6.6.6"}},
+		"dns-search": {DNSSearch: []string{"a.test\nnameserver 6.6.6.6"}},
+		"dns-option": {DNSOptions: []string{"ndots:2\n"}},
+	} {
+		if err := checkInput(&o); !errors.Is(err, errdefs.ErrUsage) {
+			t.Errorf("%s: %v, want a usage error", name, err)
+		}
+	}
+	ok := Options{AddHosts: []HostEntry{{Name: "db", IP: "10.0.0.1"}},
+		DNS: []string{"10.0.0.53", "fd00::53"}, DNSSearch: []string{"a.test"}, DNSOptions: []string{"ndots:2"}}
+	if err := checkInput(&ok); err != nil {
+		t.Errorf("well-formed input: %v", err)
 	}
 }

@@ -370,6 +370,9 @@ func checkPodOptions(po PodOptions, share []string) error {
 		return errdefs.Usagef("pod name %q: use letters, digits, _, . and - (not first)", po.Name)
 	}
 	o := po.Infra
+	if err := checkInput(&o); err != nil {
+		return err
+	}
 	if !slices.Contains(share, "net") && (len(o.Publish) > 0 || o.PublishAll || o.IP != "" || o.MAC != "" ||
 		(o.Network != "" && o.Network != NetBridge)) {
 		return errdefs.Usagef("a pod that does not share its network (--share without net) takes no --network, -p, --ip or --mac-address")

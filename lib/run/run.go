@@ -199,6 +199,9 @@ func fail(code int, format string, args ...any) error {
 // records its output and exit, and cleans up through "ctr-run cleanup".
 // The container's ID is given to started.
 func Run(ctx context.Context, store storage.Store, o Options, started func(id string)) (status int, retErr error) {
+	if err := checkInput(&o); err != nil {
+		return -1, err
+	}
 	if o.Pod != "" {
 		pm := &Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.networks()}
 		if err := pm.joinPod(&o, o.PodStart); err != nil {
@@ -391,6 +394,19 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 		_ = writeExit(o.StateDir, c.ID, status)
 	}
 	return status, err
+}
+
+// checkInput refuses what came from outside and would write the
+// container's /etc files for it: DNS and /etc/hosts entries with a line or
+// field of their own. Every front door checks these with its own names
+// first; this is for a caller that did not.
+func checkInput(o *Options) error {
+	for _, h := range o.AddHosts {
+		if err := CheckHostEntry(h); err != nil {
+			return err
+		}
+	}
+	return CheckDNS(o.DNS, o.DNSSearch, o.DNSOptions, DNSFields{Servers: "DNS server", Searches: "DNS search domain", Options: "DNS option"})
 }
 
 // exitPath is where a container's exit status is kept (ctr-monitor's

@@ -50,6 +50,34 @@ IMG=localhost/busybox:latest
 	expect_output $'box.example\nsearch example.com\noptions ndots:2'
 }
 
+@test "hardening: a control character in --add-host's name is refused (a vertical tab reached /etc/hosts), by ctr-run and pod create; so is one in pod create's DNS" {
+	local_busybox
+	pod_state >"$TEST_TMP/before"
+	local bad
+	for bad in $'db\vevil:10.0.0.1' $'db\n10.6.6.6 evil:10.0.0.1' $'db\x7f:10.0.0.1' 'db evil:10.0.0.1' ':10.0.0.1'; do
+		run --separate-stderr ctr-run "${STORAGE[@]}" --rm --add-host "$bad" "$IMG" cat /etc/hosts
+		[ "$status" -eq 64 ]
+		[ "$(wc -l <<<"$stderr")" -eq 1 ]
+		[[ $stderr == *--add-host* ]]
+		run --separate-stderr ctr-run "${STORAGE[@]}" pod create --name p --add-host "$bad"
+		[ "$status" -eq 64 ]
+		[[ $stderr == *--add-host* ]]
+	done
+	run_ctr 64 ctr-run "${STORAGE[@]}" pod create --name p --dns-search $'example.test\nnameserver 6.6.6.6'
+	expect_match "dns-search"
+	run_ctr 64 ctr-run "${STORAGE[@]}" pod create --name p --dns $'10.0.0.53\nnameserver 6.6.6.6'
+	expect_match "--dns"
+	run_ctr ctr-run "${STORAGE[@]}" pod ls -q
+	[ -z "$output" ]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ -z "$output" ]
+	# Names podman takes still work: any printable word.
+	run_ctr ctr-run "${STORAGE[@]}" --rm --add-host 'db_1.example:10.0.0.1' --add-host 'v6:[fd00::1]' "$IMG" grep -E '(db_1|v6)' /etc/hosts
+	expect_output $'10.0.0.1\tdb_1.example\nfd00::1\tv6'
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
 @test "hardening 15: a malformed --creds never shows its password" {
 	start_registry REG
 	local flag

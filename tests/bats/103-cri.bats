@@ -324,6 +324,40 @@ crijq() {
 }
 
 
+@test "cri: a dns_config with a newline, a blank or a name as a server is refused (InvalidArgument, naming the field); one that is well-formed is the pod's resolv.conf" {
+	local_busybox
+	start_cri
+	local field value
+	# The reproduction: each field gave the container's resolv.conf lines
+	# of the client's.
+	for field in servers searches options; do
+		case $field in
+		servers) value=$'10.0.0.53\nnameserver 6.6.6.6' ;;
+		searches) value=$'example.test\nnameserver 6.6.6.6' ;;
+		options) value=$'ndots:2\nnameserver 6.6.6.6' ;;
+		esac
+		jq --arg f "$field" --arg v "$value" '.dns_config = {($f): [$v]}' <(pod_config "dns-$field" u-1) >"$TEST_TMP/bad.json"
+		run "${CRICTL[@]}" runp "$TEST_TMP/bad.json"
+		[ "$status" -ne 0 ]
+		[[ $output == *InvalidArgument* ]]
+		[[ $output == *"dns_config.$field"* ]]
+	done
+	for value in '{servers: ["dns.example"]}' '{searches: ["a b"]}' '{options: ["ndots:2\u000b"]}'; do
+		run "${CRICTL[@]}" runp <(jq ".dns_config = $value" <(pod_config dns u-2))
+		[ "$status" -ne 0 ]
+		[[ $output == *InvalidArgument* ]]
+	done
+	[ "$(crijq pods '.items | length')" -eq 0 ]
+	local pod cid
+	jq '.dns_config = {servers: ["10.0.0.53", "fd00::53"], searches: ["example.test"], options: ["ndots:2"]}' <(pod_config dns u-3) >"$TEST_TMP/pod.json"
+	pod=$("${CRICTL[@]}" runp "$TEST_TMP/pod.json" 2>/dev/null)
+	cid=$("${CRICTL[@]}" create "$pod" <(ctr_config app 'sleep 100') "$TEST_TMP/pod.json" 2>/dev/null)
+	"${CRICTL[@]}" start "$cid" >/dev/null
+	run --separate-stderr "${CRICTL[@]}" exec -s "$cid" grep -v '^#' /etc/resolv.conf
+	[ "$output" = $'nameserver 10.0.0.53\nnameserver fd00::53\nsearch example.test\noptions ndots:2' ]
+	"${CRICTL[@]}" rmp -f "$pod" >/dev/null
+}
+
 @test "cri: exec, attach and port-forward through the streaming server; container events; container and pod stats" {
 	local_busybox
 	local sport
