@@ -48,6 +48,9 @@ func kubePlay(f *runFlags) *ucli.Command {
 			if err != nil {
 				return err
 			}
+			if err := checkManifestKeys(pods); err != nil {
+				return err
+			}
 			so, err := f.podStartOptions()
 			if err != nil {
 				return err
@@ -64,6 +67,21 @@ func kubePlay(f *runFlags) *ucli.Command {
 			})
 		},
 	}
+}
+
+// checkManifestKeys refuses, before any pod is made, labels and
+// annotations with keys of ctr's own: they would make the pod pass for a
+// CRI one, or its containers join another pod.
+func checkManifestKeys(pods []kube.Pod) error {
+	for _, kp := range pods {
+		if err := run.CheckKeys(kp.Labels); err != nil {
+			return fmt.Errorf("pod %s: metadata.labels: %w", kp.Name, err)
+		}
+		if err := run.CheckKeys(kp.Annotations); err != nil {
+			return fmt.Errorf("pod %s: metadata.annotations: %w", kp.Name, err)
+		}
+	}
+	return nil
 }
 
 // playPod makes one manifest's pod and starts its containers, in order;
@@ -175,6 +193,7 @@ func kubeContainerOptions(c *ucli.Context, f *runFlags, m *run.Manager, p run.Po
 		o.Args = kc.Args
 	}
 	o.Env, o.Workdir, o.User = kc.Env, kc.Workdir, kc.User
+	o.Annotations = kp.Annotations // the pod's, each container's as under podman
 	o.Privileged, o.ReadOnly, o.NoNewPrivileges = kc.Privileged, kc.ReadOnly, kc.NoNewPrivileges
 	o.CapAdd, o.CapDrop = kc.CapAdd, kc.CapDrop
 	if err := run.CheckCaps(o.CapAdd); err != nil {

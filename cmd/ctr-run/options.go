@@ -37,7 +37,7 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	}
 	for _, set := range []func(*ucli.Context, *run.Options) error{
 		f.imageOptions, f.limitOptions, f.mountOptions, f.networkOptions, f.namespaceOptions,
-		f.deviceOptions, f.processOptions, f.logOptions, f.toolOptions,
+		f.deviceOptions, f.processOptions, f.annotationOptions, f.logOptions, f.toolOptions,
 	} {
 		if err := set(c, &o); err != nil {
 			return o, err
@@ -258,6 +258,21 @@ func (f *runFlags) processOptions(c *ucli.Context, o *run.Options) error {
 		default:
 			return cli.UsageError("unsupported --security-opt %q", s)
 		}
+	}
+	return nil
+}
+
+// annotationOptions: --annotation, into the container's OCI config.
+func (f *runFlags) annotationOptions(_ *ucli.Context, o *run.Options) error {
+	for _, a := range f.annotations.Value() {
+		k, v, err := run.ParseAnnotation(a)
+		if err != nil {
+			return cli.FlagError("annotation", err)
+		}
+		if o.Annotations == nil {
+			o.Annotations = map[string]string{}
+		}
+		o.Annotations[k] = v
 	}
 	return nil
 }

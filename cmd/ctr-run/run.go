@@ -25,7 +25,7 @@ type runFlags struct {
 	pull, name, workdir, user, entrypoint, hostname, network, memory, cpus, cidfile, runtime string
 	rm, interactive, tty, readOnly, privileged, quiet, detach, init                          bool
 	env, envFiles, volumes, mounts, tmpfs, ulimits, capAdd, capDrop, securityOpts, logOpts   ucli.StringSlice
-	groupAdd, addHosts, dns, dnsSearch, dnsOptions, sysctls, devices                         ucli.StringSlice
+	groupAdd, addHosts, dns, dnsSearch, dnsOptions, sysctls, devices, annotations            ucli.StringSlice
 	shmSize, stopSignal, initPath, pidNS, ipcNS, utsNS, cgroupNS                             string
 	cgroupManager, cgroupParent, memorySwap                                                  string
 	readBps, writeBps, readIOPS, writeIOPS                                                   ucli.StringSlice
@@ -133,6 +133,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 		&ucli.StringFlag{Name: "init-path", Usage: "with --init: the init `PROGRAM` (static; default: podman's catatonit, else catatonit or tini on PATH)", Destination: &f.initPath},
 		&ucli.StringFlag{Name: "stop-signal", Usage: "`SIGNAL` for ctr-run stop (default: the image's STOPSIGNAL, else SIGTERM)", Destination: &f.stopSignal},
 		&ucli.IntFlag{Name: "stop-timeout", Usage: "`SECONDS` ctr-run stop waits before SIGKILL (default 10)", Destination: &f.stopTimeout},
+		&ucli.StringSliceFlag{Name: "annotation", Usage: "add `KEY=VALUE` to the container's OCI annotations (repeatable; keys starting io.ctr. are ctr's own and refused)", Destination: &f.annotations},
 		&ucli.StringFlag{Name: "cidfile", Usage: "write the container ID to `FILE`", Destination: &f.cidfile},
 		&ucli.StringFlag{Name: "runtime", Usage: "OCI runtime `PATH` (default: ctr-runtime beside this program, else on PATH)", Destination: &f.runtime},
 		&ucli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print no pull progress", Destination: &f.quiet},

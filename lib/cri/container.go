@@ -67,7 +67,7 @@ func (s *RuntimeService) CreateContainer(ctx context.Context, req *runtimeapi.Cr
 	if err != nil {
 		return nil, invalid("container config: %v", err)
 	}
-	o.Labels = map[string]string{labelContainerConfig: enc, labelSandboxID: p.ID}
+	o.OwnLabels = map[string]string{labelContainerConfig: enc, labelSandboxID: p.ID}
 	o.Name, o.Image, o.Pull, o.Pod, o.CreateOnly = name, img.ID, "never", p.ID, true
 	o.Runtime, o.StateDir, o.PersistDir, o.Networks = s.Runs.Runtime, s.Runs.StateDir, s.Runs.PersistDir, s.Runs.Networks
 	o.Monitor, o.CleanupCommand = s.Start.Monitor, s.Start.CleanupCommand
@@ -122,14 +122,17 @@ func (s *RuntimeService) containerOptions(cfg *runtimeapi.ContainerConfig, sb *r
 	if err := containerSecurity(&o, sc); err != nil {
 		return o, err
 	}
+	// The client's annotations go into the spec as they are, but for
+	// keys of ctr's own, which lib/run reads back (the container's pod,
+	// its log path): refused, as ctr-run refuses them.
+	if err := run.CheckKeys(cfg.GetAnnotations()); err != nil {
+		return o, invalid("annotations: %v", err)
+	}
+	o.Annotations = cfg.GetAnnotations()
 	res := lin.GetResources()
-	annotations := cfg.GetAnnotations()
 	propagation := mountPropagation(cfg.GetMounts())
 	o.Customize = func(spec *specs.Spec) error {
 		applyResources(spec, res)
-		for k, v := range annotations {
-			spec.Annotations[k] = v
-		}
 		for i, m := range spec.Mounts {
 			if opt, ok := propagation[m.Destination]; ok {
 				spec.Mounts[i].Options = append(withoutPropagation(m.Options), opt)

@@ -78,7 +78,7 @@ func (s *RuntimeService) RunPodSandbox(ctx context.Context, req *runtimeapi.RunP
 	if err != nil {
 		return nil, invalid("sandbox config: %v", err)
 	}
-	po.Labels = map[string]string{labelSandboxConfig: enc, labelRuntimeHandler: DefaultHandler}
+	po.OwnLabels = map[string]string{labelSandboxConfig: enc, labelRuntimeHandler: DefaultHandler}
 	if _, err := s.Runs.GetPod(po.Name); err == nil {
 		return nil, status.Errorf(codes.AlreadyExists, "a pod sandbox named %s exists already", po.Name)
 	}
@@ -115,6 +115,11 @@ const DefaultHandler = "ctr-runtime"
 // network (podman's default CNI network, or the host's), ports, DNS,
 // sysctls and cgroup parent.
 func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOptions, error) {
+	// The pod's annotations reach no spec today; ctr's own keys are
+	// refused all the same, as in a container's, so that none ever does.
+	if err := run.CheckKeys(cfg.GetAnnotations()); err != nil {
+		return run.PodOptions{}, invalid("annotations: %v", err)
+	}
 	lin := cfg.GetLinux()
 	sc := lin.GetSecurityContext()
 	ns := sc.GetNamespaceOptions()

@@ -6,7 +6,7 @@
 // error naming it, never a setting silently dropped (a manifest's
 // restartPolicy, probes or resource requests would otherwise seem to
 // hold). A cluster's bookkeeping (status, metadata's uid, namespace,
-// annotations, creationTimestamp) is allowed and not used.
+// creationTimestamp) is allowed and not used.
 package kube
 
 import (
@@ -27,8 +27,11 @@ import (
 
 // Pod is one manifest's pod, checked.
 type Pod struct {
-	Name        string
-	Labels      map[string]string
+	Name   string
+	Labels map[string]string
+	// Annotations are metadata.annotations, which podman's kube play
+	// gives each of the pod's containers.
+	Annotations map[string]string
 	Hostname    string // "" the pod's name
 	HostNetwork bool
 	Ports       []Port // the containers' ports that have a hostPort
@@ -99,7 +102,7 @@ type metadata struct {
 	Name              string            `yaml:"name"`
 	Labels            map[string]string `yaml:"labels"`
 	Namespace         string            `yaml:"namespace"`         // a cluster's: not used
-	Annotations       map[string]string `yaml:"annotations"`       // for other tools: not used
+	Annotations       map[string]string `yaml:"annotations"`       // the containers' (Pod.Annotations)
 	UID               string            `yaml:"uid"`               // a cluster's: not used
 	CreationTimestamp yaml.Node         `yaml:"creationTimestamp"` // a cluster's: not used
 }
@@ -274,7 +277,7 @@ func (m *manifest) pod() (Pod, error) {
 	if s.TerminationGracePeriodSeconds != nil && *s.TerminationGracePeriodSeconds < 0 {
 		return Pod{}, errors.New("terminationGracePeriodSeconds: want 0 or more")
 	}
-	p := Pod{Name: m.Metadata.Name, Labels: m.Metadata.Labels, Hostname: s.Hostname, HostNetwork: s.HostNetwork,
+	p := Pod{Name: m.Metadata.Name, Labels: m.Metadata.Labels, Annotations: m.Metadata.Annotations, Hostname: s.Hostname, HostNetwork: s.HostNetwork,
 		StopTimeout: s.TerminationGracePeriodSeconds, Volumes: map[string]Volume{}}
 	if s.Hostname != "" && !dns1123.MatchString(s.Hostname) {
 		return Pod{}, fmt.Errorf("hostname %q: want lower-case letters, digits, '-' and '.'", s.Hostname)

@@ -63,7 +63,7 @@ func TestParse(t *testing.T) {
 	}
 	five := 5
 	want := Pod{
-		Name: "web", Labels: map[string]string{"app": "web"}, Hostname: "host1", StopTimeout: &five,
+		Name: "web", Labels: map[string]string{"app": "web"}, Annotations: map[string]string{"a": "b"}, Hostname: "host1", StopTimeout: &five,
 		Ports:   []Port{{HostPort: 80, ContainerPort: 8080, Protocol: "tcp"}, {HostIP: "127.0.0.1", HostPort: 5353, ContainerPort: 53, Protocol: "udp"}},
 		Volumes: map[string]Volume{"data": {EmptyDir: true}, "logs": {HostPath: "/var/log/x", HostPathType: "DirectoryOrCreate"}},
 		Containers: []Container{{

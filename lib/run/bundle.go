@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -134,7 +135,13 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name s
 	if err != nil {
 		return nil, err
 	}
-	spec.Annotations = map[string]string{"io.ctr.name": name, "io.ctr.image": o.Image}
+	// The caller's annotations first (checked: none of ctr's own), then
+	// ctr's over them.
+	spec.Annotations = maps.Clone(o.Annotations)
+	if spec.Annotations == nil {
+		spec.Annotations = map[string]string{}
+	}
+	spec.Annotations[annotName], spec.Annotations[annotImage] = name, o.Image
 	// What a later "ctr-run start" needs to supervise it the same way.
 	if o.Interactive {
 		spec.Annotations[annotStdin] = "true"

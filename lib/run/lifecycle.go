@@ -547,7 +547,9 @@ func execFailure(msg string) int {
 	return ExitRunFailure
 }
 
-// Annotations of a container's config.json that ctr-run reads back.
+// Annotations of a container's config.json that ctr-run writes, most of
+// them to read back: its own (OwnPrefix), which nothing from outside may
+// set (keys.go).
 const (
 	annotStopSignal  = "io.ctr.stop-signal"  // a signal number
 	annotStopTimeout = "io.ctr.stop-timeout" // seconds
@@ -556,6 +558,8 @@ const (
 	annotPod         = "io.ctr.pod"          // the pod's ID
 	annotLogMaxFiles = "io.ctr.log-max-files"
 	AnnotLogPath     = "io.ctr.log-path" // the monitor's log, when not the default
+	annotName        = "io.ctr.name"     // written, not read: for hooks and the runtime's users
+	annotImage       = "io.ctr.image"    // likewise
 )
 
 func bundleSpec(dir string) (*specs.Spec, error) {

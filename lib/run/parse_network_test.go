@@ -104,6 +104,8 @@ func TestCheckDNS(t *testing.T) {
 // Run refuses what came from outside before it makes anything.
 func TestCheckInput(t *testing.T) {
 	for name, o := range map[string]Options{
+		"label":      {Labels: map[string]string{"io.ctr.cri.sandbox-config": "{}"}},
+		"annotation": {Annotations: map[string]string{"io.ctr.pod": "x"}},
 		"add-host":   {AddHosts: []HostEntry{{Name: "db\vevil", IP: "10.0.0.1"}}},
 		"host IP":    {AddHosts: []HostEntry{{Name: "db", IP: "db.example"}}},
 		"dns":        {DNS: []string{"10.0.0.53\nnameserver 6.6.6.6"}},
@@ -114,7 +116,8 @@ func TestCheckInput(t *testing.T) {
 			t.Errorf("%s: %v, want a usage error", name, err)
 		}
 	}
-	ok := Options{AddHosts: []HostEntry{{Name: "db", IP: "10.0.0.1"}},
+	ok := Options{Labels: map[string]string{"app": "x"}, OwnLabels: map[string]string{"io.ctr.cri.sandbox-id": "x"},
+		Annotations: map[string]string{"a": "b"}, AddHosts: []HostEntry{{Name: "db", IP: "10.0.0.1"}},
 		DNS: []string{"10.0.0.53", "fd00::53"}, DNSSearch: []string{"a.test"}, DNSOptions: []string{"ndots:2"}}
 	if err := checkInput(&ok); err != nil {
 		t.Errorf("well-formed input: %v", err)

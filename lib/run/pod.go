@@ -58,8 +58,9 @@ type Pod struct {
 	CgroupManager string `json:"cgroupManager,omitempty"`
 	Memory        int64  `json:"memory,omitempty"`   // bytes
 	CPUQuota      int64  `json:"cpuQuota,omitempty"` // µs per 100 ms
-	// Labels are the caller's (ctr-cri keeps the kubelet's config in
-	// them).
+	// Labels are the caller's, and ctr's tools' own (keys starting
+	// io.ctr.: ctr-cri keeps the kubelet's config there), which no
+	// outside input sets.
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// Filled in when read: running (all its containers run), degraded
@@ -98,7 +99,10 @@ type PodOptions struct {
 	// CgroupManager is systemd or cgroupfs ("": cgroupfs), for the pod's
 	// cgroup and every container in it.
 	CgroupManager string
-	Labels        map[string]string
+	// Labels are kept with the pod (Pod.Labels); they come from outside
+	// (a manifest's) and may not use ctr's own keys (OwnPrefix).
+	// OwnLabels are ctr's tools' own (ctr-cri's records), kept over them.
+	Labels, OwnLabels map[string]string
 	// PauseBinary is the static catatonit the infra runs (with -P; "":
 	// podman's, else catatonit on PATH).
 	PauseBinary string
@@ -295,7 +299,7 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 	}
 	id := NewID()
 	p = Pod{Schema: PodSchema, ID: id, Name: cmp.Or(po.Name, "pod-"+id[:12]), Created: time.Now().UTC(), Share: share,
-		CgroupManager: cmp.Or(po.CgroupManager, CgroupfsManager), Memory: po.Memory, CPUQuota: po.CPUQuota, Labels: po.Labels}
+		CgroupManager: cmp.Or(po.CgroupManager, CgroupfsManager), Memory: po.Memory, CPUQuota: po.CPUQuota, Labels: withOwn(po.Labels, po.OwnLabels)}
 	p.CgroupParent = cmp.Or(po.CgroupParent, ownPodCgroup(p.CgroupManager, id))
 	p.Hostname = cmp.Or(po.Hostname, p.Name) // podman's default: the pod's name
 	// A pod of this name that a killed creator left goes first.
@@ -368,6 +372,9 @@ func checkPodOptions(po PodOptions, share []string) error {
 	}
 	if po.Name != "" && !podNameRE.MatchString(po.Name) {
 		return errdefs.Usagef("pod name %q: use letters, digits, _, . and - (not first)", po.Name)
+	}
+	if err := CheckKeys(po.Labels); err != nil {
+		return fmt.Errorf("label: %w", err)
 	}
 	o := po.Infra
 	if err := checkInput(&o); err != nil {

@@ -155,14 +155,20 @@ type Options struct {
 	// will have) without starting it, as podman create: Manager.Start
 	// starts it. Its status is "created" until then.
 	CreateOnly bool
-	// Labels are kept with the container (Container.Labels).
-	Labels map[string]string
+	// Labels are kept with the container (Container.Labels); they come
+	// from outside and may not use ctr's own keys (OwnPrefix). OwnLabels
+	// are ctr's tools' own (ctr-cri's records), kept over them.
+	Labels, OwnLabels map[string]string
+	// Annotations go into the container's OCI config; they come from
+	// outside (--annotation, a manifest, a CRI client) and may not use
+	// ctr's own keys, which ctr writes there over them.
+	Annotations map[string]string
 	// LogPath is the monitor's CRI log (default: ctr.log in the
 	// container's persistent directory); kept for later starts.
 	LogPath string
 	// Customize, when set, has the last word on the OCI spec before it
 	// is written (the CRI's resources, masked paths and the like, which
-	// have no ctr-run flag).
+	// have no ctr-run flag), but for ctr's own annotations.
 	Customize func(*specs.Spec) error
 
 	// Set by Run for the spec: the network namespace to join ("": a new
@@ -223,7 +229,7 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	}
 	o.Name = name
 	cmeta := ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema, Image: img.ID, ImageName: o.Image,
-		Command: commandArgs(cfg, &o), Created: time.Now().UTC(), Infra: o.infra, Labels: o.Labels}
+		Command: commandArgs(cfg, &o), Created: time.Now().UTC(), Infra: o.infra, Labels: withOwn(o.Labels, o.OwnLabels)}
 	if o.pod != nil {
 		cmeta.Pod = o.pod.ID
 		if o.infra && o.pod.shares("ipc") {
@@ -338,10 +344,8 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	if o.LogPath != "" {
 		spec.Annotations[AnnotLogPath] = o.LogPath
 	}
-	if o.Customize != nil {
-		if err := o.Customize(spec); err != nil {
-			return -1, err
-		}
+	if err := customize(spec, o.Customize); err != nil {
+		return -1, err
 	}
 	if err := b.write(spec); err != nil {
 		return -1, err
@@ -396,11 +400,18 @@ func Run(ctx context.Context, store storage.Store, o Options, started func(id st
 	return status, err
 }
 
-// checkInput refuses what came from outside and would write the
-// container's /etc files for it: DNS and /etc/hosts entries with a line or
-// field of their own. Every front door checks these with its own names
-// first; this is for a caller that did not.
+// checkInput refuses what came from outside and would write ctr's state
+// or the container's /etc files for it: keys of ctr's own among its
+// labels and annotations, DNS and /etc/hosts entries with a line or field
+// of their own. Every front door checks these with its own names first;
+// this is for a caller that did not.
 func checkInput(o *Options) error {
+	if err := CheckKeys(o.Labels); err != nil {
+		return fmt.Errorf("label: %w", err)
+	}
+	if err := CheckKeys(o.Annotations); err != nil {
+		return fmt.Errorf("annotation: %w", err)
+	}
 	for _, h := range o.AddHosts {
 		if err := CheckHostEntry(h); err != nil {
 			return err

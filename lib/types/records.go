@@ -81,8 +81,9 @@ type ContainerMeta struct {
 	Created   time.Time `json:"created"`
 	Pod       string    `json:"pod,omitempty"`   // the pod's ID, for a container in one
 	Infra     bool      `json:"infra,omitempty"` // the pod's infra container
-	// Labels are the caller's, kept with the container (ctr-cri keeps
-	// the kubelet's config in them).
+	// Labels are the caller's, kept with the container, and ctr's tools'
+	// own (keys starting io.ctr.: ctr-cri keeps the kubelet's config
+	// there), which no outside input sets.
 	Labels map[string]string `json:"labels,omitempty"`
 }
 

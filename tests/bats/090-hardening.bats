@@ -78,6 +78,31 @@ IMG=localhost/busybox:latest
 	diff "$TEST_TMP/before" "$TEST_TMP/after"
 }
 
+@test "hardening: --annotation goes into the container's OCI config; a key starting io.ctr. (ctr's own, read back by ctr-run) is refused with 64, naming it" {
+	local_busybox
+	local bad
+	for bad in io.ctr.pod=x io.ctr.log-path=/tmp/x.log IO.Ctr.stop-signal=9 io.ctr.cri.sandbox-id=x =v novalue $'a\nb=1'; do
+		run --separate-stderr ctr-run "${STORAGE[@]}" --rm --annotation "$bad" "$IMG" true
+		[ "$status" -eq 64 ]
+		[ "$(wc -l <<<"$stderr")" -eq 1 ]
+		[[ $stderr == *--annotation* ]]
+	done
+	run --separate-stderr ctr-run "${STORAGE[@]}" --rm --annotation io.ctr.pod=x "$IMG" true
+	[[ $stderr == *'"io.ctr.pod"'* ]]
+	run_ctr ctr-run "${STORAGE[@]}" ps -a --json
+	[ -z "$output" ]
+	run_ctr ctr-run "${STORAGE[@]}" -d --name a --annotation example.com/one=1 --annotation 'two=with = and spaces' --annotation empty= \
+		--stop-signal KILL "$IMG" sleep 1000
+	local spec
+	spec=$(ctr-run "${STORAGE[@]}" inspect a | jq -r .bundle)/config.json
+	[ "$(jq -r '.annotations["example.com/one"]' "$spec")" = 1 ]
+	[ "$(jq -r '.annotations.two' "$spec")" = "with = and spaces" ]
+	[ "$(jq -r '.annotations.empty' "$spec")" = "" ]
+	[ "$(jq -r '.annotations["io.ctr.name"]' "$spec")" = a ]
+	[ "$(jq -r '.annotations["io.ctr.stop-signal"]' "$spec")" = 9 ]
+	run_ctr ctr-run "${STORAGE[@]}" rm -f a
+}
+
 @test "hardening 15: a malformed --creds never shows its password" {
 	start_registry REG
 	local flag

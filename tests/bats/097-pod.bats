@@ -327,7 +327,7 @@ kind: Pod
 metadata:
   name: kweb
   labels: {app: kweb}
-  annotations: {note: not used}
+  annotations: {example.com/note: for every container}
 spec:
   restartPolicy: Never
   terminationGracePeriodSeconds: 2
@@ -378,6 +378,11 @@ YAML
 	[ "$(jq -r .id <<<"$output")" = "$pod" ]
 	[ "$(jq -r .labels.app <<<"$output")" = kweb ]
 	[ "$(jq -r '[.containers[].name] | sort | join(",")' <<<"$output")" = "${pod:0:12}-infra,kweb-client,kweb-server" ]
+	# The pod's annotations are each container's, as under podman.
+	local c
+	for c in kweb-client kweb-server; do
+		[ "$(jq -r '.annotations["example.com/note"]' "$(container_field "$c" bundle)/config.json")" = "for every container" ]
+	done
 	local client
 	client=$(container_field kweb-client pid)
 	[ "$(cgroup_get "$(cgroup_of "$client" memory)" memory.max)" -eq $((64 << 20)) ]
@@ -423,6 +428,23 @@ $extra"
 	run --separate-stderr ctr-run "${STORAGE[@]}" kube play - <<<"$base
     livenessProbe: {exec: {command: [true]}}"
 	[[ $stderr == *'"livenessProbe" is not supported'* ]]
+	# Keys of ctr's own among the labels or annotations, refused before
+	# any pod is made: such a label made the pod pass for a CRI sandbox
+	# (ctr-cri would have listed it and taken its "config"), such an
+	# annotation put the containers in another pod.
+	local meta
+	for meta in 'labels: {io.ctr.cri.sandbox-config: "{}"}' 'annotations: {io.ctr.pod: x}' 'annotations: {IO.CTR.log-path: /tmp/x.log}'; do
+		run --separate-stderr ctr-run "${STORAGE[@]}" kube play - <<<"apiVersion: v1
+kind: Pod
+metadata: {name: bad, $meta}
+spec:
+  containers: [{name: c, image: $IMG, imagePullPolicy: Never, command: [sleep, '1000']}]"
+		[ "$status" -eq 64 ]
+		[ "$(wc -l <<<"$stderr")" -eq 1 ]
+		[[ $stderr == *'key "'[Ii][Oo].[Cc][Tt][Rr].* ]]
+	done
+	run_ctr ctr-run "${STORAGE[@]}" pod ls -q
+	[ -z "$output" ]
 	run_ctr 64 ctr-run "${STORAGE[@]}" kube play - <<<'kind: Deployment'
 	run_ctr 64 ctr-run "${STORAGE[@]}" kube play "$TEST_TMP/nosuchfile"
 	run_ctr 64 ctr-run "${STORAGE[@]}" kube play

@@ -324,6 +324,55 @@ crijq() {
 }
 
 
+@test "cri: annotations with ctr's own keys are refused (InvalidArgument, naming the key): a container of pod B neither joins pod A nor logs where the client says" {
+	local_busybox
+	pod_state >"$TEST_TMP/before"
+	start_cri
+	pod_config a u-a >"$TEST_TMP/a.json"
+	pod_config b u-b >"$TEST_TMP/b.json"
+	local a b cid key
+	a=$("${CRICTL[@]}" runp "$TEST_TMP/a.json" 2>/dev/null)
+	b=$("${CRICTL[@]}" runp "$TEST_TMP/b.json" 2>/dev/null)
+	# The reproduction: made in pod B, it ran in pod A's network and UTS
+	# namespaces and logged to the client's host path.
+	jq --arg a "$a" --arg log "$TEST_TMP/x.log" '.annotations = {"io.ctr.pod": $a, "io.ctr.log-path": $log}' \
+		<(ctr_config evil 'hostname; sleep 100') >"$TEST_TMP/evil.json"
+	run "${CRICTL[@]}" create "$b" "$TEST_TMP/evil.json" "$TEST_TMP/b.json"
+	[ "$status" -ne 0 ]
+	[[ $output == *InvalidArgument* ]]
+	[[ $output == *io.ctr.log-path* ]]
+	# Each key alone, in any case, and ctr-cri's own labels' keys.
+	for key in io.ctr.pod io.ctr.log-path io.ctr.stop-signal IO.Ctr.pod io.ctr.cri.sandbox-id; do
+		jq --arg k "$key" '.metadata.name = "k" | .annotations = {($k): "1"}' "$TEST_TMP/evil.json" >"$TEST_TMP/key.json"
+		run "${CRICTL[@]}" create "$b" "$TEST_TMP/key.json" "$TEST_TMP/b.json"
+		[ "$status" -ne 0 ]
+		[[ $output == *InvalidArgument* ]]
+		[[ $output == *"$key"* ]]
+	done
+	[ "$(crijq ps -a '.containers | length')" -eq 0 ]
+	[ ! -e "$TEST_TMP/x.log" ]
+	# A sandbox's annotations likewise; it is not made.
+	run "${CRICTL[@]}" runp <(jq '.annotations = {"io.ctr.cri.sandbox-config": "{}"}' <(pod_config c u-c))
+	[ "$status" -ne 0 ]
+	[[ $output == *InvalidArgument* ]]
+	[ "$(crijq pods '.items | length')" -eq 2 ]
+	# Other annotations reach the spec; ctr's own there are ctr's: the
+	# container is B's, logs at the kubelet's path.
+	jq '.annotations = {"example.com/note": "kept"}' <(ctr_config ok 'sleep 100') >"$TEST_TMP/ok.json"
+	cid=$("${CRICTL[@]}" create "$b" "$TEST_TMP/ok.json" "$TEST_TMP/b.json" 2>/dev/null)
+	"${CRICTL[@]}" start "$cid" >/dev/null
+	[ "$(crijq inspect "$cid" '.info.runtimeSpec.annotations["example.com/note"]')" = kept ]
+	[ "$(crijq inspect "$cid" '.info.runtimeSpec.annotations["io.ctr.pod"]')" = "$b" ]
+	[ "$(crijq inspect "$cid" .status.logPath)" = "$TEST_TMP/logs/b/ok.log" ]
+	run --separate-stderr "${CRICTL[@]}" exec -s "$cid" hostname
+	[ "$output" = b-host ]
+	"${CRICTL[@]}" rmp -f "$a" "$b" >/dev/null
+	kill -TERM "$CRI_PID"
+	wait "$CRI_PID"
+	pod_state >"$TEST_TMP/after"
+	diff "$TEST_TMP/before" "$TEST_TMP/after"
+}
+
 @test "cri: a dns_config with a newline, a blank or a name as a server is refused (InvalidArgument, naming the field); one that is well-formed is the pod's resolv.conf" {
 	local_busybox
 	start_cri
