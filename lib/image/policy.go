@@ -1,11 +1,14 @@
 package image
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 
+	digest "github.com/opencontainers/go-digest"
+	cimage "go.podman.io/image/v5/image"
 	"go.podman.io/image/v5/signature"
 	"go.podman.io/image/v5/types"
 
@@ -55,4 +58,41 @@ func withPolicy(policy *signature.Policy, f func(*signature.PolicyContext) error
 	}
 	defer pc.Destroy() //nolint:errcheck // nothing to do about it
 	return f(pc)
+}
+
+// checkSource asks the signature policy about the images of src that a
+// copy would take, as copy.Image asks before it reads anything else:
+// PolicyContext.IsRunningImageAllowed on each as an unparsed image, so a
+// requirement sees the image's signatures (signedBy, sigstoreSigned) and
+// not only its name. instances are the index entries to ask about; none
+// means src's own manifest. For the paths that skip copy.Image (nothing
+// to send, nothing newer): skipping the copy must not skip the policy.
+func checkSource(ctx context.Context, policy *signature.Policy, src types.ImageSource, instances []digest.Digest) error {
+	unparsed := []types.UnparsedImage{cimage.UnparsedInstance(src, nil)}
+	if len(instances) > 0 {
+		unparsed = unparsed[:0]
+		for _, d := range instances {
+			unparsed = append(unparsed, cimage.UnparsedInstance(src, &d))
+		}
+	}
+	return withPolicy(policy, func(pc *signature.PolicyContext) error {
+		for _, u := range unparsed {
+			if err := allowed(pc.IsRunningImageAllowed(ctx, u)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// allowed turns a policy verdict into copy.Image's error for a refusal
+// ("Source image rejected: …"), failing on either value as it does.
+func allowed(ok bool, err error) error {
+	if ok && err == nil {
+		return nil
+	}
+	if err == nil {
+		err = errors.New("rejected by policy")
+	}
+	return fmt.Errorf("Source image rejected: %w", err) //nolint:staticcheck // copy.Image's words, which skopeo and podman print
 }

@@ -516,14 +516,8 @@ func (p *puller) stage(ctx context.Context, ref types.ImageReference, prog *prog
 	defer src.Close()
 	// The signature policy first, as copy.Image would: an image it
 	// rejects leaves nothing in the store, not even layers.
-	if err := withPolicy(p.policy, func(pc *signature.PolicyContext) error {
-		allowed, err := pc.IsRunningImageAllowed(ctx, cimage.UnparsedInstance(src, nil))
-		if err == nil && !allowed {
-			err = errors.New("rejected by policy")
-		}
-		return err
-	}); err != nil {
-		return "", nil, fmt.Errorf("Source image rejected: %w", err) //nolint:staticcheck // copy.Image's words for it
+	if err := checkSource(ctx, p.policy, src, nil); err != nil {
+		return "", nil, err
 	}
 	mb, mt, err := src.GetManifest(ctx, nil)
 	if err != nil {

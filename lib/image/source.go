@@ -92,6 +92,13 @@ func (c *copier) inspectSource(ctx context.Context, srcRef, destRef types.ImageR
 		// A HEAD request: cheap, and not counted by rate-limiting registries.
 		if want != "" {
 			if have, err := docker.GetDigest(ctx, c.opts.DestinationCtx, destRef); err == nil && have == want {
+				instances, err := policyInstances(mb, mt, isList, want, d)
+				if err == nil {
+					err = checkSource(ctx, c.policy, src, instances)
+				}
+				if err != nil {
+					return plan, err
+				}
 				plan.skip, plan.digest = true, want
 				if want != d {
 					plan.mimeType = ""
@@ -102,6 +109,24 @@ func (c *copier) inspectSource(ctx context.Context, srcRef, destRef types.ImageR
 	}
 	c.offerMounts(ctx, src, srcRef, destRef, mb, mt, isList, instances)
 	return plan, nil
+}
+
+// policyInstances are the images of a source the policy is asked about
+// when a copy is skipped, those copy.Image would ask about: the manifest
+// itself; of an index, the instance chosen (want), or with --all (want is
+// the index) every instance.
+func policyInstances(mb []byte, mt string, isList bool, want, top digest.Digest) ([]digest.Digest, error) {
+	if !isList {
+		return nil, nil
+	}
+	if want != top {
+		return []digest.Digest{want}, nil
+	}
+	list, err := manifest.ListFromBlob(mb, mt)
+	if err != nil {
+		return nil, errdefs.WithKind(errdefs.ErrBadData, err)
+	}
+	return list.Instances(), nil
 }
 
 // selectInstances returns the digests of the index entries matching the

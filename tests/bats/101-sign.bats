@@ -105,3 +105,41 @@ sign_setup() {
 	run_ctr 1 ctr-pull -q "${STORAGE[@]}" "$NOTLS" --registries.d "$TEST_TMP/rd" --signature-policy "$TEST_TMP/other-policy.json" --retry 0 "$REG/gpg:1"
 	expect_match "rejected"
 }
+
+@test "sign: a copy whose destination already holds the image checks the policy before it says so, as skopeo: reject, and a key's signature" {
+	start_registry REG
+	sign_setup
+	local layout
+	layout=$(busybox_layout)
+	run_ctr ctr-copy -q "$NOTLS" "${SIGN[@]}" --sign-by-sigstore-private-key "$TEST_TMP/k1.key" \
+		--sign-passphrase-file "$TEST_TMP/k1.pass" "oci:$layout" "docker://$REG/signed:1"
+	run_ctr ctr-copy -q "$NOTLS" "oci:$layout" "docker://$REG/unsigned:1"
+	echo '{"default": [{"type": "reject"}]}' >"$TEST_TMP/reject.json"
+	# skopeo refuses the copy (1, "Source image rejected: …"); so does ctr-copy.
+	run skopeo --policy "$TEST_TMP/reject.json" copy --src-tls-verify=false --dest-tls-verify=false \
+		"docker://$REG/unsigned:1" "docker://$REG/unsigned:1"
+	[ "$status" -eq 1 ]
+	[[ $output == *"Source image rejected: Running image docker://$REG/unsigned:1 is rejected by policy."* ]]
+	run --separate-stderr ctr-copy "$NOTLS" --policy "$TEST_TMP/reject.json" "docker://$REG/unsigned:1" "docker://$REG/unsigned:1"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == "ctr-copy: copy docker://$REG/unsigned:1: Source image rejected: Running image docker://$REG/unsigned:1 is rejected by policy." ]]
+	# An index, as a whole (--all) and the host's instance of it.
+	push_busybox "$REG/multi:1" --platform linux/amd64 --platform linux/arm64
+	run_ctr ctr-copy -q --json "$NOTLS" --all "docker://$REG/multi:1" "docker://$REG/multi:1"
+	[ "$(jq -r .skipped <<<"$output")" = true ]
+	run_ctr 1 ctr-copy -q "$NOTLS" --all --policy "$TEST_TMP/reject.json" "docker://$REG/multi:1" "docker://$REG/multi:1"
+	expect_match "rejected by policy"
+	run_ctr ctr-copy -q "$NOTLS" "docker://$REG/multi:1" "docker://$REG/host:1"
+	run_ctr 1 ctr-copy -q "$NOTLS" --policy "$TEST_TMP/reject.json" "docker://$REG/multi:1" "docker://$REG/host:1"
+	expect_match "rejected by policy"
+	# A policy requiring k1's signature: the signed image's copy is still
+	# one that sends nothing; the unsigned one's is refused.
+	run_ctr ctr-copy -q --json "$NOTLS" "${SIGN[@]}" --policy "$TEST_TMP/policy.json" "docker://$REG/signed:1" "docker://$REG/signed:1"
+	[ "$(jq -r .skipped <<<"$output")" = true ]
+	run --separate-stderr ctr-copy -q "$NOTLS" "${SIGN[@]}" --policy "$TEST_TMP/policy.json" --retry 0 "docker://$REG/unsigned:1" "docker://$REG/unsigned:1"
+	[ "$status" -eq 1 ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"Source image rejected: A signature was required, but no signature exists"* ]]
+}
