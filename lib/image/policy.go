@@ -96,3 +96,18 @@ func allowed(ok bool, err error) error {
 	}
 	return fmt.Errorf("Source image rejected: %w", err) //nolint:staticcheck // copy.Image's words, which skopeo and podman print
 }
+
+// errUnread is what a policy requirement gets from nameOnly when it reads
+// the image.
+var errUnread = errors.New("internal error: the image was not read")
+
+// nameOnly is an image of which only the name is known. A policy asked
+// about it either decides by the name (its requirements never read an
+// image) or fails with errUnread, and then must be asked about the image.
+type nameOnly struct{ ref types.ImageReference }
+
+func (n nameOnly) Reference() types.ImageReference { return n.ref }
+
+func (n nameOnly) Manifest(context.Context) ([]byte, string, error) { return nil, "", errUnread }
+
+func (n nameOnly) Signatures(context.Context) ([][]byte, error) { return nil, errUnread }

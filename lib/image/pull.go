@@ -244,15 +244,8 @@ func (p *puller) pullOne(ctx context.Context, name string) (ctrtypes.PullRecord,
 		return ctrtypes.PullRecord{}, err
 	}
 	if p.opts.PullPolicy != PullAlways {
-		for _, c := range cands {
-			img := p.local(c.name)
-			if img == nil {
-				continue
-			}
-			if p.opts.PullPolicy == PullNewer && p.remoteDiffers(ctx, c, img) {
-				break
-			}
-			return p.record(img, transports.ImageName(c.src), false, 0, 0)
+		if rec, ok, err := p.useStored(ctx, cands); ok || err != nil {
+			return rec, err
 		}
 		if p.opts.PullPolicy == PullNever {
 			return ctrtypes.PullRecord{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known", name))
@@ -408,19 +401,85 @@ func (p *puller) hasPlatform(img *storage.Image) bool {
 	return info.Os == pl.OS && info.Architecture == pl.Architecture && (pl.Variant == "" || info.Variant == pl.Variant)
 }
 
-// remoteDiffers asks the registry (a HEAD request) whether the tag now
-// names a manifest the local image does not have. When the registry cannot
-// say, the local image is used, as podman does.
-func (p *puller) remoteDiffers(ctx context.Context, c candidate, img *storage.Image) bool {
+// useStored applies the missing, never and newer policies to the
+// candidates: the record of the stored image to use instead of a pull
+// (ok), or nothing to pull.
+func (p *puller) useStored(ctx context.Context, cands []candidate) (ctrtypes.PullRecord, bool, error) {
+	for _, c := range cands {
+		img := p.local(c.name)
+		if img == nil {
+			continue
+		}
+		if p.opts.PullPolicy == PullNewer {
+			pull, err := p.newer(ctx, c, img)
+			if err != nil || pull {
+				return ctrtypes.PullRecord{}, err != nil, err
+			}
+		}
+		rec, err := p.record(img, transports.ImageName(c.src), false, 0, 0)
+		return rec, true, err
+	}
+	return ctrtypes.PullRecord{}, false, nil
+}
+
+// newer asks the registry (a HEAD request) whether the tag now names a
+// manifest the local image does not have. When the registry cannot say,
+// the local image is used, as podman does. When it says the image is
+// unchanged, the signature policy is asked about what it serves, as a
+// pull would: the registry was asked, so keeping the stored image is
+// taking the source's image again (unlike --policy missing, which asks
+// no one and accepts nothing new). podman keeps it without asking; then
+// whether a policy that now rejects the source holds would depend on
+// whether the tag happened to move.
+func (p *puller) newer(ctx context.Context, c candidate, img *storage.Image) (bool, error) {
 	if c.src.Transport().Name() != docker.Transport.Name() {
-		return true
+		return true, nil
 	}
 	d, err := docker.GetDigest(ctx, p.opts.SystemCtx, c.src)
 	if err != nil {
 		p.logf("warning: checking %s for a newer image: %v; using the local image\n", transports.ImageName(c.src), err)
-		return false
+		return false, nil
 	}
-	return d != img.Digest && !containsDigest(img.Digests, d)
+	if d != img.Digest && !containsDigest(img.Digests, d) {
+		return true, nil
+	}
+	return false, p.sourceAllowed(ctx, c.src)
+}
+
+// sourceAllowed asks the signature policy about the image ref names, as
+// a pull of it would (checkSource). The image is opened (a manifest GET,
+// counted by rate-limiting registries, which the HEAD of newer is not)
+// only when a requirement reads it: a policy that decides by the name
+// alone (insecureAcceptAnything, reject) is asked without it.
+func (p *puller) sourceAllowed(ctx context.Context, ref types.ImageReference) error {
+	err := withPolicy(p.policy, func(pc *signature.PolicyContext) error {
+		return allowed(pc.IsRunningImageAllowed(ctx, nameOnly{ref}))
+	})
+	if !errors.Is(err, errUnread) {
+		return err
+	}
+	src, err := ref.NewImageSource(ctx, p.opts.SystemCtx)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	mb, mt, err := src.GetManifest(ctx, nil)
+	if err != nil {
+		return err
+	}
+	var instances []digest.Digest
+	if manifest.MIMETypeIsMultiImage(mt) { // the instance a pull takes, as copy.Image asks
+		list, err := manifest.ListFromBlob(mb, mt)
+		if err != nil {
+			return errdefs.WithKind(errdefs.ErrBadData, err)
+		}
+		d, err := list.ChooseInstance(p.opts.SystemCtx)
+		if err != nil {
+			return errdefs.WithKind(errdefs.ErrNotFound, err)
+		}
+		instances = []digest.Digest{d}
+	}
+	return checkSource(ctx, p.policy, src, instances)
 }
 
 func containsDigest(ds []digest.Digest, d digest.Digest) bool {

@@ -115,9 +115,14 @@ layer_files() {
 	[ "$v2" != "$v1" ]
 	[ "$(jq -r .pulled <<<"$output")" = true ]
 	grep -q '"HEAD /v2/app/manifests/1' "$REG_LOG"
+	: >"$REG_LOG"
 	run_ctr ctr-pull --json -q --policy newer "${STORAGE[@]}" "$NOTLS" "$REG/app:1"
 	[ "$(jq -r .id <<<"$output")" = "$v2" ]
 	[ "$(jq -r .pulled <<<"$output")" = false ]
+	# Unchanged: one HEAD, and the policy (accepting anything) asked
+	# without a GET, which rate-limiting registries count.
+	grep -q '"HEAD /v2/app/manifests/1' "$REG_LOG"
+	refute_line "GET /v2/app/manifests" "$REG_LOG"
 	run_ctr ctr-pull -q --policy always "${STORAGE[@]}" "$NOTLS" "$REG/app:1"
 	expect_output "$v2"
 	run_ctr 64 ctr-pull -q --policy sometimes "${STORAGE[@]}" "$NOTLS" "$REG/app:1"

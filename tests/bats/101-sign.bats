@@ -143,3 +143,38 @@ sign_setup() {
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]
 	[[ $stderr == *"Source image rejected: A signature was required, but no signature exists"* ]]
 }
+
+@test "sign: ctr-pull --policy newer that finds the tag unchanged still checks the policy; --policy missing keeps the stored image" {
+	start_registry REG
+	sign_setup
+	local layout
+	layout=$(busybox_layout)
+	run_ctr ctr-copy -q "$NOTLS" "${SIGN[@]}" --sign-by-sigstore-private-key "$TEST_TMP/k1.key" \
+		--sign-passphrase-file "$TEST_TMP/k1.pass" "oci:$layout" "docker://$REG/signed:1"
+	run_ctr ctr-copy -q "$NOTLS" "oci:$layout" "docker://$REG/unsigned:1"
+	run_ctr ctr-pull -q "${STORAGE[@]}" "$NOTLS" "$REG/unsigned:1" "$REG/signed:1"
+	echo '{"default": [{"type": "reject"}]}' >"$TEST_TMP/reject.json"
+	# missing: the stored image is used and no registry is asked, so
+	# nothing new is accepted (podman run --pull missing does the same).
+	: >"$REG_LOG"
+	run_ctr ctr-pull -q --policy missing "${STORAGE[@]}" "$NOTLS" --signature-policy "$TEST_TMP/reject.json" "$REG/unsigned:1"
+	[ ! -s "$REG_LOG" ]
+	# newer: the registry is asked, says the tag is unchanged, and the
+	# policy is asked about what it serves, as a pull would.
+	run --separate-stderr ctr-pull -q --policy newer "${STORAGE[@]}" "$NOTLS" --signature-policy "$TEST_TMP/reject.json" "$REG/unsigned:1"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == "ctr-pull: pull $REG/unsigned:1: Source image rejected: Running image docker://$REG/unsigned:1 is rejected by policy." ]]
+	# A policy requiring k1's signature reads the signatures: the signed
+	# image is kept, the unsigned one refused.
+	run_ctr ctr-pull --json -q --policy newer "${STORAGE[@]}" "$NOTLS" "${SIGN[@]}" --signature-policy "$TEST_TMP/policy.json" "$REG/signed:1"
+	[ "$(jq -r .pulled <<<"$output")" = false ]
+	run_ctr 1 ctr-pull -q --policy newer "${STORAGE[@]}" "$NOTLS" "${SIGN[@]}" --signature-policy "$TEST_TMP/policy.json" --retry 0 "$REG/unsigned:1"
+	expect_match "Source image rejected: A signature was required, but no signature exists"
+	# A registry that cannot be asked: the stored image, with a warning,
+	# as --policy missing (and podman).
+	stop_registry REG
+	run_ctr ctr-pull --policy newer "${STORAGE[@]}" "$NOTLS" --signature-policy "$TEST_TMP/reject.json" --retry 0 "$REG/unsigned:1"
+	expect_match "using the local image"
+}
