@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
+	"github.com/ctr-project/ctr/cmd/internal/xferflags"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
@@ -21,8 +22,26 @@ import (
 
 type globalFlags struct {
 	registry imgflags.RegistryFlags
+	policy   xferflags.PolicyFlags
 	storage  imgflags.StorageFlags
 	out      cli.OutputFlags
+}
+
+// pullOptions are how base images are pulled: registry, signature policy,
+// three retries, progress on stderr unless quiet.
+func (g *globalFlags) pullOptions(local *image.LocalStore, stderr io.Writer) (image.PullOptions, error) {
+	o := image.PullOptions{Local: local, Retry: image.RetryOptions{Times: 3, Log: stderr}}
+	var err error
+	if o.SystemCtx, err = g.registry.SystemContext(); err != nil {
+		return o, err
+	}
+	if o.Policy, err = g.policy.Options(); err != nil {
+		return o, err
+	}
+	if !g.out.Quiet {
+		o.Log, o.LogIsTTY = (&cli.OutputFlags{}).LogWriter(stderr)
+	}
+	return o, nil
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
@@ -35,6 +54,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.Flags = append(app.Flags, f.flags(&g)...)
 	app.Flags = append(app.Flags, g.storage.Flags()...)
 	app.Flags = append(app.Flags, g.registry.Flags()...)
+	app.Flags = append(app.Flags, g.policy.Flags()...)
 	app.Action = func(c *ucli.Context) error { return buildContainerfile(c, &g, &f) }
 	app.Commands = []*ucli.Command{
 		fromCommand(&g), runCommand(&g), copyCommand(&g), configCommand(&g), commitCommand(&g),
@@ -85,12 +105,10 @@ func fromCommand(g *globalFlags) *ucli.Command {
 			return g.storage.Open(func(local *image.LocalStore, store storage.Store) error {
 				imageID := ""
 				if args[0] != "scratch" {
-					sys, err := g.registry.SystemContext()
+					po, err := g.pullOptions(local, c.App.ErrWriter)
 					if err != nil {
 						return err
 					}
-					po := image.PullOptions{Local: local, SystemCtx: sys, Retry: image.RetryOptions{Times: 3, Log: c.App.ErrWriter}}
-					po.Log, po.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)
 					img, err := run.FindImage(c.Context, store, args[0], pull, po.PullOne)
 					if err != nil {
 						return err

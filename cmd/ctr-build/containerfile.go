@@ -65,16 +65,12 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 			o.Run.Stdout = devNull
 		}
 	}
-	sys, err := g.registry.SystemContext()
-	if err != nil {
+	if o.PullOpts, err = g.pullOptions(nil, c.App.ErrWriter); err != nil {
 		return err
 	}
 	return g.storage.Open(func(local *image.LocalStore, store storage.Store) error {
 		o.Run.StateDir = monitor.StateDir(local.Options.RunRoot)
-		o.PullOpts = image.PullOptions{Local: local, SystemCtx: sys, Retry: image.RetryOptions{Times: 3, Log: c.App.ErrWriter}}
-		if !g.out.Quiet {
-			o.PullOpts.Log, o.PullOpts.LogIsTTY = (&cli.OutputFlags{}).LogWriter(c.App.ErrWriter)
-		}
+		o.PullOpts.Local = local
 		id, md, err := containerfile.Build(c.Context, store, o)
 		if err != nil {
 			return err

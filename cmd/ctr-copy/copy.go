@@ -56,7 +56,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.Flags = append(app.Flags, f.transfer.Flags("copy")...)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
 	app.Flags = append(app.Flags, f.registry.RegistriesDFlag())
-	app.Flags = append(app.Flags, f.policy.Flags()...)
+	app.Flags = append(app.Flags, f.policy.CopyFlags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return runCopy(c, &f) }
 	return app

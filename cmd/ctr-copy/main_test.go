@@ -34,6 +34,8 @@ func TestUsageErrors(t *testing.T) {
 		{"two sources, no prefix", "dir:/a\ndir:/b\n", []string{"-", "dir:/c"}},
 		{"empty stdin", "# nothing\n", []string{"-", "dir:/c"}},
 		{"prefix that is not a registry", "docker://h/a:1\n", []string{"-", "dir:/c/"}},
+		{"a policy file and --insecure-policy", "", []string{"--signature-policy", "/p.json", "--insecure-policy", "dir:/a", "dir:/b"}},
+		{"skopeo's --policy and --insecure-policy", "", []string{"--policy", "/p.json", "--insecure-policy", "dir:/a", "dir:/b"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, code := runApp(tc.stdin, tc.args...)

@@ -53,7 +53,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	app.Flags = append(app.Flags, f.net.Flags()...)
 	app.Flags = append(app.Flags, f.transfer.Flags("pull")...)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
-	app.Flags = append(app.Flags, f.policy.PullFlags()...)
+	app.Flags = append(app.Flags, f.policy.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return serve(c, &f) }
 	app.Commands = []*ucli.Command{{

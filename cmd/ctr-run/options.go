@@ -55,6 +55,9 @@ func (f *runFlags) imageOptions(c *ucli.Context, o *run.Options) error {
 	if _, err := f.registry.SystemContext(); err != nil {
 		return err
 	}
+	if err := f.policy.Check(); err != nil {
+		return err
+	}
 	o.Puller = f.puller(c.App.ErrWriter)
 	return nil
 }

@@ -19,8 +19,8 @@ import (
 )
 
 // puller pulls through ctr-pull (found beside ctr-run), with ctr-run's
-// storage and registry flags: ctr-run does not link containers/image's
-// transports, whose start-up cost every run would pay.
+// storage, registry and signature policy flags: ctr-run does not link
+// containers/image's transports, whose start-up cost every run would pay.
 func (f *runFlags) puller(stderr io.Writer) run.Puller {
 	return func(ctx context.Context, name string, always bool) (string, error) {
 		tool, err := cli.ToolPath("", "ctr-pull")
@@ -33,6 +33,7 @@ func (f *runFlags) puller(stderr io.Writer) run.Puller {
 		}
 		args := append([]string{"--policy", policy}, f.storage.Args()...)
 		args = append(args, f.registry.Args()...)
+		args = append(args, f.policy.Args()...)
 		if f.quiet {
 			args = append(args, "--quiet")
 		}

@@ -20,6 +20,7 @@ import (
 
 type runFlags struct {
 	registry imgflags.RegistryFlags
+	policy   imgflags.PolicyFlags
 	storage  imgflags.StorageFlags
 
 	pull, name, workdir, user, entrypoint, hostname, network, memory, cpus, cidfile, runtime string
@@ -141,6 +142,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 	)
 	app.Flags = append(app.Flags, f.net.Flags()...)
 	app.Flags = append(app.Flags, f.registry.Flags()...)
+	app.Flags = append(app.Flags, f.policy.Flags()...)
 	app.Flags = append(app.Flags, f.storage.Flags()...)
 	app.Action = func(c *ucli.Context) error { return runContainer(c, &f) }
 	app.Commands = append(lifecycleCommands(&f), portCommand(&f), networkCommand(&f), podCommand(&f), kubeCommand(&f))

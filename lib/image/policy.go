@@ -40,7 +40,7 @@ func loadPolicy(po PolicyOptions, sys *types.SystemContext, _ io.Writer) (*signa
 		case err == nil:
 			policy = p
 		case po.Path == "" && errors.Is(err, fs.ErrNotExist):
-			return nil, errdefs.Usagef("no signature policy: make /etc/containers/policy.json (containers-policy.json(5); podman's containers-common has one), or give --policy FILE, or --insecure-policy (%v)", err)
+			return nil, errdefs.Usagef("no signature policy: make /etc/containers/policy.json (containers-policy.json(5); podman's containers-common has one), or give --signature-policy FILE, or --insecure-policy (%v)", err)
 		default:
 			return nil, fmt.Errorf("signature policy: %w", err)
 		}

@@ -261,14 +261,22 @@ load helpers
 	local layout
 	layout=$(busybox_layout)
 	echo '{"default":[{"type":"reject"}]}' >"$TEST_TMP/reject.json"
+	# --signature-policy, the suite's name, and --policy, skopeo's.
+	run_ctr 1 ctr-copy -q --signature-policy "$TEST_TMP/reject.json" "oci:$layout" "dir:$TEST_TMP/d"
+	expect_match "rejected by policy"
+	[ ! -e "$TEST_TMP/d/manifest.json" ]
 	run_ctr 1 ctr-copy -q --policy "$TEST_TMP/reject.json" "oci:$layout" "dir:$TEST_TMP/d"
 	expect_match "rejected by policy"
 	[ ! -e "$TEST_TMP/d/manifest.json" ]
 	run_ctr ctr-copy -q --insecure-policy "oci:$layout" "dir:$TEST_TMP/d"
 	run_ctr 64 ctr-copy -q --insecure-policy --policy "$TEST_TMP/reject.json" "oci:$layout" "dir:$TEST_TMP/e"
-	# No policy file at all: refused, naming the file to make (ctr(7)).
+	run_ctr 64 ctr-copy -q --insecure-policy --signature-policy "$TEST_TMP/reject.json" "oci:$layout" "dir:$TEST_TMP/e"
+	expect_match "^ctr-copy: --signature-policy and --insecure-policy cannot be used together$"
+	# No policy file at all: refused, naming the file to make (ctr(7))
+	# and the flags that would do instead.
 	CONTAINERS_POLICY_JSON=$TEST_TMP/none.json run_ctr 64 ctr-copy -q "oci:$layout" "dir:$TEST_TMP/f"
 	expect_match "policy.json"
+	expect_match "give --signature-policy FILE, or --insecure-policy"
 	[ ! -e "$TEST_TMP/f/manifest.json" ]
 	CONTAINERS_POLICY_JSON=$TEST_TMP/none.json run_ctr 64 ctr-pull -q "${STORAGE[@]}" "oci:$layout"
 	CONTAINERS_POLICY_JSON=$TEST_TMP/none.json run_ctr ctr-copy -q --insecure-policy "oci:$layout" "dir:$TEST_TMP/f"

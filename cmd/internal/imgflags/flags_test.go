@@ -75,3 +75,40 @@ func TestStorageFlags(t *testing.T) {
 		t.Errorf("got %+v", o)
 	}
 }
+
+func TestPolicyFlags(t *testing.T) {
+	// ctr-copy takes skopeo's --policy as another name.
+	for _, name := range []string{"--signature-policy", "--policy"} {
+		var f PolicyFlags
+		parse(t, f.CopyFlags(), name, "/p.json")
+		if f.Path != "/p.json" {
+			t.Errorf("%s: path %q", name, f.Path)
+		}
+	}
+	// Elsewhere --policy is not the signature policy (ctr-pull's is the pull policy).
+	var f PolicyFlags
+	set := flag.NewFlagSet("test", flag.ContinueOnError)
+	for _, fl := range f.Flags() {
+		if err := fl.Apply(set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if set.Lookup("policy") != nil || set.Lookup("signature-policy") == nil {
+		t.Error("Flags: want --signature-policy and no --policy")
+	}
+	// Passed on to ctr-pull as given.
+	parse(t, f.Flags(), "--signature-policy", "/p.json")
+	if got := f.Args(); len(got) != 1 || got[0] != "--signature-policy=/p.json" {
+		t.Errorf("args %q", got)
+	}
+	if err := f.Check(); err != nil {
+		t.Error(err)
+	}
+	f.Insecure = true
+	if err := f.Check(); cli.ExitCode(err) != cli.ExitUsage {
+		t.Errorf("file and --insecure-policy: got %v, want a usage error", err)
+	}
+	if got := (&PolicyFlags{Insecure: true}).Args(); len(got) != 1 || got[0] != "--insecure-policy" {
+		t.Errorf("args %q", got)
+	}
+}
