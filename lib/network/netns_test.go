@@ -57,6 +57,26 @@ func mountedAt(t *testing.T, path string) int {
 	return len(ms)
 }
 
+// pin bind-mounts this process's network namespace on path.
+func pin(t *testing.T, path string) {
+	t.Helper()
+	if err := unix.Mount("/proc/self/ns/net", path, "none", unix.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// requireRemoved has removeNetns unpin path, and fails the test unless it
+// is gone, with nothing mounted on it.
+func requireRemoved(t *testing.T, path string) {
+	t.Helper()
+	if err := removeNetns(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) || mountedAt(t, path) != 0 {
+		t.Fatalf("%s left: %v, %d mounts", path, err, mountedAt(t, path))
+	}
+}
+
 // podmanFirstRun does to dir what podman's (CNI's) netns code does before
 // it pins a namespace: make it shared, and if it is not a mount point,
 // bind it onto itself first (recursively, carrying what is pinned there).
@@ -99,12 +119,7 @@ func TestNetnsSurvivesPodmansFirstRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{path, second} {
-		if err := removeNetns(p); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := os.Stat(p); !os.IsNotExist(err) || mountedAt(t, p) != 0 {
-			t.Fatalf("%s left: %v, %d mounts", p, err, mountedAt(t, p))
-		}
+		requireRemoved(t, p)
 	}
 }
 
@@ -123,19 +138,12 @@ func TestRemoveNetnsCoveredByALaterMount(t *testing.T) {
 	if err := os.WriteFile(path, nil, 0o444); err != nil {
 		t.Fatal(err)
 	}
-	if err := unix.Mount("/proc/self/ns/net", path, "none", unix.MS_BIND, ""); err != nil {
-		t.Fatal(err)
-	}
+	pin(t, path)
 	podmanFirstRun(t, dir)
 	if n := mountedAt(t, path); n != 2 {
 		t.Fatalf("%d mounts on %s, want the pin and its copy", n, path)
 	}
-	if err := removeNetns(path); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(path); !os.IsNotExist(err) || mountedAt(t, path) != 0 {
-		t.Fatalf("%s left: %v, %d mounts", path, err, mountedAt(t, path))
-	}
+	requireRemoved(t, path)
 }
 
 // A pin mounted twice on one path (propagated there again) goes whole.
@@ -148,15 +156,8 @@ func TestRemoveNetnsStacked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := unix.Mount("/proc/self/ns/net", path, "none", unix.MS_BIND, ""); err != nil {
-		t.Fatal(err)
-	}
-	if err := removeNetns(path); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(path); !os.IsNotExist(err) || mountedAt(t, path) != 0 {
-		t.Fatalf("%s left: %v, %d mounts", path, err, mountedAt(t, path))
-	}
+	pin(t, path)
+	requireRemoved(t, path)
 }
 
 func TestUnescapeMountinfo(t *testing.T) {

@@ -26,21 +26,14 @@ func (m *Manager) creatingFile(id string) string { return filepath.Join(m.podsDi
 // markCreating makes and locks pod id's file; the function returned
 // removes it once the pod is whole (or gone).
 func (m *Manager) markCreating(id string) (func(), error) {
-	if err := os.MkdirAll(m.podsDir(), 0o700); err != nil {
-		return nil, err
-	}
 	path := m.creatingFile(id)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	unlock, err := flockFile(path)
 	if err != nil {
-		return nil, err
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		f.Close()
 		return nil, err
 	}
 	return func() {
 		_ = os.Remove(path)
-		f.Close()
+		unlock()
 	}, nil
 }
 

@@ -11,6 +11,16 @@ load helpers
 
 IMG=localhost/busybox:latest
 
+# mount_namespace: a private mount namespace of the test's own, held by a
+# process teardown stops by PID (NS_HOLDER); IN_NS runs a command in it.
+mount_namespace() {
+	unshare --mount --propagation private sleep 600 3>&- &
+	NS_HOLDER=$!
+	REGISTRY_PIDS+=("$NS_HOLDER")
+	until_true 10 '[ "$(readlink "/proc/$NS_HOLDER/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]'
+	IN_NS=(nsenter -t "$NS_HOLDER" -m --)
+}
+
 # pinned_netns: the network namespaces ctr has pinned.
 pinned_netns() {
 	find /run/netns -maxdepth 1 -name 'ctr-*' 2>/dev/null | sort
@@ -189,11 +199,8 @@ httpd_container() {
 	# A fresh boot's state, as far as networks go: a mount namespace of the
 	# test's own (held by a process it stops by PID) with a new /run, where
 	# /run/netns does not exist and podman has never run.
-	unshare --mount --propagation private sleep 600 3>&- &
-	local holder=$!
-	REGISTRY_PIDS+=("$holder")
-	until_true 10 '[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]'
-	local in_ns=(nsenter -t "$holder" -m --)
+	mount_namespace
+	local holder=$NS_HOLDER in_ns=("${IN_NS[@]}")
 	# A failed test's container is removed where its namespace is pinned.
 	TEST_CLEANUP+=("${in_ns[*]} ctr-run ${STORAGE[*]} rm -f cweb")
 	# What the host has mounted below /run (its /run/netns when podman ran
@@ -223,11 +230,8 @@ httpd_container() {
 @test "network: a container removed from where its pinned namespace cannot be seen leaves no masquerading rule behind" {
 	requires unshare nsenter
 	local_busybox
-	unshare --mount --propagation private sleep 600 3>&- &
-	local holder=$!
-	REGISTRY_PIDS+=("$holder")
-	until_true 10 '[ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]'
-	local in_ns=(nsenter -t "$holder" -m --)
+	mount_namespace
+	local holder=$NS_HOLDER in_ns=("${IN_NS[@]}")
 	"${in_ns[@]}" mount -t tmpfs tmpfs /run
 	leaks podman >"$TEST_TMP/before"
 	run_ctr "${in_ns[@]}" ctr-run "${STORAGE[@]}" -d --name hidden "$IMG" sleep 100

@@ -26,16 +26,21 @@ sign_setup() {
 	SIGN=(--registries.d "$TEST_TMP/registries.d")
 }
 
-@test "sign: a sigstore signature by ctr-copy is what a policy requiring the key takes; unsigned or another key's is refused, by ctr-pull and ctr-copy" {
+# signed_and_unsigned: a registry (REG) holding the busybox image of
+# LAYOUT as signed:1, signed with k1 (sign_setup), and as unsigned:1.
+signed_and_unsigned() {
 	start_registry REG
 	sign_setup
-	local layout
-	layout=$(busybox_layout)
+	LAYOUT=$(busybox_layout)
 	run_ctr ctr-copy -q "$NOTLS" "${SIGN[@]}" --sign-by-sigstore-private-key "$TEST_TMP/k1.key" \
-		--sign-passphrase-file "$TEST_TMP/k1.pass" "oci:$layout" "docker://$REG/signed:1"
-	run_ctr ctr-copy -q "$NOTLS" "${SIGN[@]}" "oci:$layout" "docker://$REG/unsigned:1"
+		--sign-passphrase-file "$TEST_TMP/k1.pass" "oci:$LAYOUT" "docker://$REG/signed:1"
+	run_ctr ctr-copy -q "$NOTLS" "oci:$LAYOUT" "docker://$REG/unsigned:1"
+}
+
+@test "sign: a sigstore signature by ctr-copy is what a policy requiring the key takes; unsigned or another key's is refused, by ctr-pull and ctr-copy" {
+	signed_and_unsigned
 	run_ctr ctr-copy -q "$NOTLS" "${SIGN[@]}" --sign-by-sigstore-private-key "$TEST_TMP/k2.key" \
-		--sign-passphrase-file "$TEST_TMP/k2.pass" "oci:$layout" "docker://$REG/otherkey:1"
+		--sign-passphrase-file "$TEST_TMP/k2.pass" "oci:$LAYOUT" "docker://$REG/otherkey:1"
 	# The signature is in the registry, beside the image (sigstore's tag).
 	run_ctr ctr-inspect --tags "$NOTLS" "docker://$REG/signed"
 	expect_match ':sha256-[0-9a-f]{64}\.sig'
@@ -107,13 +112,7 @@ sign_setup() {
 }
 
 @test "sign: a copy whose destination already holds the image checks the policy before it says so, as skopeo: reject, and a key's signature" {
-	start_registry REG
-	sign_setup
-	local layout
-	layout=$(busybox_layout)
-	run_ctr ctr-copy -q "$NOTLS" "${SIGN[@]}" --sign-by-sigstore-private-key "$TEST_TMP/k1.key" \
-		--sign-passphrase-file "$TEST_TMP/k1.pass" "oci:$layout" "docker://$REG/signed:1"
-	run_ctr ctr-copy -q "$NOTLS" "oci:$layout" "docker://$REG/unsigned:1"
+	signed_and_unsigned
 	echo '{"default": [{"type": "reject"}]}' >"$TEST_TMP/reject.json"
 	# skopeo refuses the copy (1, "Source image rejected: …"); so does ctr-copy.
 	run skopeo --policy "$TEST_TMP/reject.json" copy --src-tls-verify=false --dest-tls-verify=false \
@@ -145,13 +144,7 @@ sign_setup() {
 }
 
 @test "sign: ctr-pull --policy newer that finds the tag unchanged still checks the policy; --policy missing keeps the stored image" {
-	start_registry REG
-	sign_setup
-	local layout
-	layout=$(busybox_layout)
-	run_ctr ctr-copy -q "$NOTLS" "${SIGN[@]}" --sign-by-sigstore-private-key "$TEST_TMP/k1.key" \
-		--sign-passphrase-file "$TEST_TMP/k1.pass" "oci:$layout" "docker://$REG/signed:1"
-	run_ctr ctr-copy -q "$NOTLS" "oci:$layout" "docker://$REG/unsigned:1"
+	signed_and_unsigned
 	run_ctr ctr-pull -q "${STORAGE[@]}" "$NOTLS" "$REG/unsigned:1" "$REG/signed:1"
 	echo '{"default": [{"type": "reject"}]}' >"$TEST_TMP/reject.json"
 	# missing: the stored image is used and no registry is asked, so
