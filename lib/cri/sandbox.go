@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -187,7 +188,11 @@ func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOp
 // portOptions publishes the sandbox's ports that name a host port (the
 // others are only the container's, as with CRI-O and containerd).
 func portOptions(o *run.Options, ports []*runtimeapi.PortMapping, hostNet bool) error {
-	for _, pm := range ports {
+	for i, pm := range ports {
+		ip, err := hostIP(pm.GetHostIp())
+		if err != nil {
+			return invalid("port_mappings[%d].host_ip %q: %v", i, pm.GetHostIp(), err)
+		}
 		if pm.GetHostPort() <= 0 {
 			continue
 		}
@@ -198,10 +203,29 @@ func portOptions(o *run.Options, ports []*runtimeapi.PortMapping, hostNet bool) 
 		if proto != "tcp" && proto != "udp" {
 			return invalid("port %d: protocol %s is not supported (tcp or udp)", pm.GetContainerPort(), pm.GetProtocol())
 		}
-		o.Publish = append(o.Publish, network.PortMapping{HostIP: pm.GetHostIp(), HostPort: int(pm.GetHostPort()),
+		o.Publish = append(o.Publish, network.PortMapping{HostIP: ip, HostPort: int(pm.GetHostPort()),
 			ContainerPort: int(pm.GetContainerPort()), Protocol: proto})
 	}
 	return nil
+}
+
+// hostIP parses a port mapping's host address ("" is every address). It
+// is an address, never a name: looking a client's name up would send a
+// query off the machine. IPv6 is refused rather than dropped (as CNI's
+// portmap drops a mapping of a family the pod has no address of): the
+// pods' networks here are IPv4, and so are the port checks and rules.
+func hostIP(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return "", errors.New("not an IP address")
+	}
+	if a = a.Unmap(); !a.Is4() {
+		return "", errors.New("an IPv6 address: the pods' networks are IPv4")
+	}
+	return a.String(), nil
 }
 
 // infraSecurity applies the sandbox's security context to its infra
