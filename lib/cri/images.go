@@ -205,6 +205,10 @@ func (s *ImageService) PullImage(ctx context.Context, req *runtimeapi.PullImageR
 		sys.DockerAuthConfig = auth
 	}
 	opts.SystemCtx, opts.Local, opts.PullPolicy = &sys, s.Local, image.PullAlways
+	// As CRI-O and containerd: a registry's image, never a path on this
+	// machine (oci:, dir:, docker-archive: would open its files for any
+	// client of the socket).
+	opts.RegistryOnly = true
 	var id string
 	err = image.Pull(ctx, opts, []string{ref}, func(r ctrtypes.PullRecord) error {
 		id = r.ID

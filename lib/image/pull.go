@@ -52,6 +52,11 @@ type PullOptions struct {
 	Platform *Platform
 	// AllTags pulls every tag of each repository named.
 	AllTags bool
+	// RegistryOnly takes registry references only (docker://NAME or a
+	// plain NAME, short names resolved as usual) and refuses the other
+	// transports (oci:, dir:, docker-archive:, …), which read the
+	// machine's files: a daemon's clients name images, not paths.
+	RegistryOnly bool
 	// Jobs is the number of images pulled at once (default 3).
 	Jobs  int
 	Retry RetryOptions
@@ -73,6 +78,13 @@ func Pull(ctx context.Context, opts PullOptions, images []string, emit func(ctrt
 	}
 	if err := opts.validate(); err != nil {
 		return err
+	}
+	if opts.RegistryOnly {
+		for _, name := range images {
+			if err := registryReference(name); err != nil {
+				return err
+			}
+		}
 	}
 	store, err := openLocal(opts.Local)
 	if err != nil {
@@ -302,7 +314,10 @@ func joinPullErrors(errs []error) error {
 // candidates turns what the user wrote into the references to try: one
 // for a reference with a transport, the short-name candidates otherwise.
 func (p *puller) candidates(name string) ([]candidate, error) {
-	if ref, err := alltransports.ParseImageName(name); err == nil {
+	// With RegistryOnly a name that reads as another transport's is a
+	// short name ("oci:foo" is the image oci, tag foo, of a registry).
+	if ref, err := alltransports.ParseImageName(name); err == nil &&
+		(!p.opts.RegistryOnly || ref.Transport().Name() == docker.Transport.Name()) {
 		if ref.Transport().Name() == istorage.Transport.Name() {
 			return nil, errdefs.Usagef("%s is already in local storage", name)
 		}
@@ -330,6 +345,16 @@ func (p *puller) candidates(name string) ([]candidate, error) {
 		out = append(out, candidate{src: ref, name: c.Value, record: c.Record})
 	}
 	return out, nil
+}
+
+// registryReference checks that name is an image of a registry:
+// docker://NAME or a plain NAME, NAME a reference of the distribution
+// grammar (not an image ID, nor a path).
+func registryReference(name string) error {
+	if _, err := reference.ParseNormalizedNamed(strings.TrimPrefix(name, "docker://")); err != nil {
+		return errdefs.Usagef("%q is not a registry reference (docker://NAME or NAME): %v", name, err)
+	}
+	return nil
 }
 
 // ambiguous explains an enforcing short-name mode that cannot prompt.

@@ -405,6 +405,38 @@ crijq() {
 	run --separate-stderr "${CRICTL[@]}" exec -s "$cid" grep -v '^#' /etc/resolv.conf
 	[ "$output" = $'nameserver 10.0.0.53\nnameserver fd00::53\nsearch example.test\noptions ndots:2' ]
 	"${CRICTL[@]}" rmp -f "$pod" >/dev/null
+}
+
+@test "cri: PullImage takes registry references only: oci:, dir: and docker-archive: are refused before anything is opened" {
+	local layout
+	layout=$(busybox_layout)
+	ctr-copy -q "oci:$layout" "dir:$TEST_TMP/dirimg" >/dev/null
+	mkfifo "$TEST_TMP/fifo"
+	start_cri
+	# Issue 24: these opened the machine's files (/etc/passwd) for any
+	# client of the socket. InvalidArgument now, and nothing stored.
+	local ref
+	for ref in "oci:$layout" "dir:$TEST_TMP/dirimg" docker-archive:/etc/passwd "oci-archive:$TEST_TMP/fifo" \
+		"containers-storage:localhost/busybox:latest" 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef; do
+		run "${CRICTL[@]}" pull "$ref"
+		[ "$status" -ne 0 ]
+		[[ $output == *InvalidArgument* ]]
+		[[ $output == *"not a registry reference"* ]]
+	done
+	# Nobody opened the FIFO: a writer finds no reader.
+	run timeout 1 sh -c "echo x >'$TEST_TMP/fifo'"
+	[ "$status" -eq 124 ]
+	run "${CRICTL[@]}" images -q
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# A registry's, with its transport or without, is pulled as before.
+	start_registry REG
+	push_busybox "$REG/app:1"
+	run "${CRICTL[@]}" pull "docker://$REG/app:1"
+	[ "$status" -eq 0 ]
+	run "${CRICTL[@]}" pull "$REG/app:1"
+	[ "$status" -eq 0 ]
+}
 
 @test "cri: a port mapping's host_ip is an address, parsed and never looked up; anything else is InvalidArgument naming the field" {
 	local_busybox
