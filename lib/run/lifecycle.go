@@ -419,8 +419,9 @@ func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
 	return m.ExecContext(context.Background(), ref, o)
 }
 
-// ExecContext is Exec that kills the process when ctx ends (the CRI's
-// ExecSync timeout) and then returns ctx's error.
+// ExecContext is Exec that kills the process with its process group when
+// ctx ends (the CRI's ExecSync timeout) and then returns ctx's error at
+// once, whatever still holds the output.
 func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (int, error) {
 	c, err := m.Get(ref)
 	if err != nil {
@@ -460,18 +461,25 @@ func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (i
 	args = append(args, c.ID)
 	args = append(args, o.Args...)
 	cmd := m.runtime(args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = o.Stdin, o.Stdout, o.Stderr
-	if cmd.Stdout == nil {
-		cmd.Stdout = os.Stdout
+	stdout, stderr := o.Stdout, o.Stderr
+	if stdout == nil {
+		stdout = os.Stdout
 	}
-	if cmd.Stderr == nil {
-		cmd.Stderr = os.Stderr
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	var out execOutputs
+	if cmd.Stdout, err = out.file(stdout); err == nil {
+		cmd.Stderr, err = out.file(stderr)
+	}
+	if err != nil {
+		out.close()
+		return -1, fail(ExitRunFailure, "exec: %w", err)
 	}
 	var stdinW *os.File
 	switch {
 	case !o.Interactive && !o.TTY:
-		cmd.Stdin = nil
-	case cmd.Stdin == nil:
+	case o.Stdin == nil:
 		cmd.Stdin = os.Stdin
 	default:
 		// Through a pipe of our own: exec's Wait would wait for a copy
@@ -479,6 +487,7 @@ func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (i
 		// process has exited.
 		r, w, err := os.Pipe()
 		if err != nil {
+			out.close()
 			return -1, err
 		}
 		defer r.Close()
@@ -486,29 +495,19 @@ func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (i
 		go func(in io.Reader) {
 			_, _ = io.Copy(w, in)
 			w.Close()
-		}(cmd.Stdin)
+		}(o.Stdin)
 		cmd.Stdin = r
 	}
 	if err := cmd.Start(); err != nil {
+		out.close()
 		if stdinW != nil {
 			stdinW.Close()
 		}
 		return -1, fail(ExitRunFailure, "exec: %w", err)
 	}
-	// The process is the container's, not the runtime's child: on ctx's
-	// end it is killed by the PID the runtime wrote, and the runtime,
-	// which waits for it, returns.
-	waited := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			killExec(pidFile)
-		case <-waited:
-		}
-	}()
-	err = cmd.Wait()
-	close(waited)
-	if ctx.Err() != nil {
+	out.start()
+	stopped, err := waitExec(ctx, cmd, &out, pidFile)
+	if stopped {
 		return -1, ctx.Err()
 	}
 	if msg := runtimeError(logPath); msg != "" {
@@ -520,18 +519,33 @@ func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (i
 	return -1, fail(ExitRunFailure, "exec: %w", err)
 }
 
-// killExec kills the exec'd process named in pidFile, waiting a little
-// for the runtime to write it if it has not yet.
-func killExec(pidFile string) {
-	for range 50 {
-		if b, err := os.ReadFile(pidFile); err == nil {
-			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
-				_ = unix.Kill(pid, unix.SIGKILL)
-				return
+// waitExec waits for the runtime's exec to exit and for its output to be
+// read, or for ctx's end: the process is the container's, not the
+// runtime's child, so it is killed by the PID the runtime wrote, with its
+// process group (what it left running, which may hold the output), and
+// the runtime, which waits for it, returns; the output is read no longer
+// (a process that left the group may hold it still). A runtime that
+// wrote no PID is stuck before the process started: it is killed. It
+// returns whether ctx's end stopped the exec, and Wait's error.
+func waitExec(ctx context.Context, cmd *exec.Cmd, out *execOutputs, pidFile string) (bool, error) {
+	ended := make(chan struct{})
+	stopped := make(chan bool, 1)
+	go func() {
+		select {
+		case <-ctx.Done():
+			if !killExec(pidFile) {
+				_ = cmd.Process.Kill()
 			}
+			out.abandon()
+			stopped <- true
+		case <-ended:
+			stopped <- false
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	}()
+	err := cmd.Wait()
+	out.wait()
+	close(ended)
+	return <-stopped, err
 }
 
 // execFailure is the status for a process the runtime could not start,

@@ -464,6 +464,58 @@ crijq() {
 	[ "$status" -eq 0 ]
 }
 
+# cri_exec_pod: a pod and a running container of it (sleep), its ID in CID.
+cri_exec_pod() {
+	local pod
+	pod_config execs u-1 >"$TEST_TMP/pod.json"
+	ctr_config app 'exec sleep 1000' >"$TEST_TMP/app.json"
+	pod=$("${CRICTL[@]}" runp "$TEST_TMP/pod.json" 2>/dev/null)
+	CID=$("${CRICTL[@]}" create "$pod" "$TEST_TMP/app.json" "$TEST_TMP/pod.json" 2>/dev/null)
+	"${CRICTL[@]}" start "$CID" >/dev/null
+}
+
+@test "cri: ExecSync's timeout holds when the command leaves a child holding its output, and the exec's processes are killed" {
+	local_busybox
+	start_cri
+	cri_exec_pod
+	# Issue 24: sh -c 'sleep 20 & echo hi' with --timeout 2 returned after
+	# 20 s, the sleep holding the output pipe. The deadline (and a second)
+	# now, and nothing of the exec's process group is left.
+	local t0=$EPOCHREALTIME
+	run "${CRICTL[@]}" exec -s --timeout 2 "$CID" sh -c 'sleep 20 & echo hi'
+	local took=$((${EPOCHREALTIME/./} - ${t0/./}))
+	[ "$status" -ne 0 ]
+	[[ $output == *DeadlineExceeded* ]]
+	echo "returned after ${took} µs"
+	[ "$took" -lt 3500000 ]
+	# A child that left the exec's session (a daemon) is not the exec's to
+	# kill, but the call still ends at the deadline.
+	t0=$EPOCHREALTIME
+	run "${CRICTL[@]}" exec -s --timeout 2 "$CID" sh -c 'setsid sleep 23 & echo hi'
+	took=$((${EPOCHREALTIME/./} - ${t0/./}))
+	[[ $output == *DeadlineExceeded* ]]
+	echo "returned after ${took} µs"
+	[ "$took" -lt 3500000 ]
+	run --separate-stderr "${CRICTL[@]}" exec -s "$CID" ps -o args
+	[ "$status" -eq 0 ]
+	[[ $output == *"sleep 1000"* ]] # the container's own process lives on
+	[[ $output == *"sleep 23"* ]]
+	[[ $output != *"sleep 20"* ]]
+	# The rest of ExecSync as it was: stdout and stderr apart, the exit
+	# code; a command that ends in time with a child that does too.
+	# (crictl prints the response's stdout, then its stderr, on its own
+	# stdout; a failed command's stderr alone, in its error.)
+	run --separate-stderr "${CRICTL[@]}" exec -s "$CID" sh -c 'echo err >&2; echo out'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'out\n\nerr')" ]
+	run --separate-stderr "${CRICTL[@]}" exec -s "$CID" sh -c 'echo out; echo err >&2; exit 4'
+	[ "$status" -ne 0 ]
+	[[ $stderr == *"exited with 4: err"* ]]
+	run --separate-stderr "${CRICTL[@]}" exec -s --timeout 5 "$CID" sh -c '(sleep 1; echo late) & echo early'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'early\nlate')" ]
+}
+
 @test "cri: exec, attach and port-forward through the streaming server; container events; container and pod stats" {
 	local_busybox
 	local sport
