@@ -1,7 +1,6 @@
 package cri
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -645,9 +644,42 @@ func (s *RuntimeService) ListContainers(_ context.Context, req *runtimeapi.ListC
 	return out, nil
 }
 
+// maxExecSyncOutput is how much of each of an ExecSync's streams is kept:
+// containerd's and CRI-O's 16 MB, also the largest message the kubelet
+// and crictl take (a response that fills it does not reach them whole,
+// with those runtimes either).
+const maxExecSyncOutput = 16 << 20
+
+// cappedBuffer keeps the first max bytes written to it and drops the
+// rest, as containerd and CRI-O do (CVE-2022-1708, CVE-2022-31030: the
+// whole output in memory grew a daemon without bound). The writer keeps
+// being read to the end, so the command is not blocked on a full pipe.
+type cappedBuffer struct {
+	buf     []byte
+	max     int
+	dropped int64
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	n := min(len(p), b.max-len(b.buf))
+	if n > 0 {
+		if len(b.buf)+n > cap(b.buf) {
+			// Grown by doubling as append would, but never past max:
+			// append's last step would reserve up to twice as much.
+			grown := make([]byte, len(b.buf), min(b.max, max(2*cap(b.buf), len(b.buf)+n, 4096)))
+			copy(grown, b.buf)
+			b.buf = grown
+		}
+		b.buf = append(b.buf, p[:n]...)
+	}
+	b.dropped += int64(len(p) - n)
+	return len(p), nil
+}
+
 // ExecSync runs a command in a running container and returns its output
-// and status; past the timeout the command is killed and the call fails
-// with DeadlineExceeded.
+// (at most maxExecSyncOutput of each stream) and status; at the timeout
+// the command is killed with its process group and the call fails with
+// DeadlineExceeded, even if something else still holds the output.
 func (s *RuntimeService) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
 	c, _, err := s.container(req.GetContainerId())
 	if err != nil {
@@ -664,15 +696,20 @@ func (s *RuntimeService) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncR
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(t)*time.Second)
 		defer cancel()
 	}
-	var stdout, stderr bytes.Buffer
-	code, err := s.Runs.ExecContext(ctx, c.ID, run.ExecOptions{Args: req.GetCmd(), Stdout: &stdout, Stderr: &stderr})
+	stdout := &cappedBuffer{max: maxExecSyncOutput}
+	stderr := &cappedBuffer{max: maxExecSyncOutput}
+	code, err := s.Runs.ExecContext(ctx, c.ID, run.ExecOptions{Args: req.GetCmd(), Stdout: stdout, Stderr: stderr})
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, status.Errorf(codes.DeadlineExceeded, "command %q timed out after %ds", req.GetCmd(), req.GetTimeout())
 	}
 	if err != nil {
 		return nil, grpcError(err)
 	}
-	return &runtimeapi.ExecSyncResponse{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), ExitCode: int32(code)}, nil
+	if s.Log != nil && stdout.dropped+stderr.dropped > 0 {
+		s.Log("exec in %s: %q: output past %d bytes dropped (%d of stdout, %d of stderr)",
+			c.ID, req.GetCmd(), maxExecSyncOutput, stdout.dropped, stderr.dropped)
+	}
+	return &runtimeapi.ExecSyncResponse{Stdout: stdout.buf, Stderr: stderr.buf, ExitCode: int32(code)}, nil
 }
 
 // UpdateContainerResources changes a container's limits: at once if it

@@ -474,6 +474,11 @@ cri_exec_pod() {
 	"${CRICTL[@]}" start "$CID" >/dev/null
 }
 
+# cri_kb KEY: ctr-cri's /proc/PID/status KEY (VmRSS, VmHWM), in kB.
+cri_kb() {
+	awk -v k="$1:" '$1 == k {print $2}' "/proc/$CRI_PID/status"
+}
+
 @test "cri: ExecSync's timeout holds when the command leaves a child holding its output, and the exec's processes are killed" {
 	local_busybox
 	start_cri
@@ -514,6 +519,24 @@ cri_exec_pod() {
 	run --separate-stderr "${CRICTL[@]}" exec -s --timeout 5 "$CID" sh -c '(sleep 1; echo late) & echo early'
 	[ "$status" -eq 0 ]
 	[ "$output" = "$(printf 'early\nlate')" ]
+}
+
+@test "cri: ExecSync keeps at most 16 MB of each stream: cat /dev/zero for 3 s leaves ctr-cri small, and it gives the memory back" {
+	local_busybox
+	start_cri
+	cri_exec_pod
+	# Issue 24: this grew ctr-cri to 3.25 GB (VmHWM), and it kept 3.1 GB.
+	# Now its peak is some 60 MB (~30 at start, 12 idle).
+	run "${CRICTL[@]}" exec -s --timeout 3 "$CID" cat /dev/zero
+	[ "$status" -ne 0 ]
+	[[ $output == *DeadlineExceeded* ]]
+	echo "VmHWM $(cri_kb VmHWM) kB, VmRSS $(cri_kb VmRSS) kB after the exec"
+	[ "$(cri_kb VmHWM)" -lt 131072 ]
+	# The daemon gives it back once idle (5 s without a request).
+	until_true 15 '[ "$(cri_kb VmRSS)" -lt 40960 ]'
+	# It still answers, and the container still runs.
+	run --separate-stderr "${CRICTL[@]}" exec -s "$CID" echo fine
+	[ "$output" = fine ]
 }
 
 @test "cri: exec, attach and port-forward through the streaming server; container events; container and pod stats" {
