@@ -20,6 +20,28 @@ type eventHub struct {
 	mu   sync.Mutex
 	subs map[chan *runtimeapi.ContainerEventResponse]struct{}
 	stop context.CancelFunc
+	// end closes when the daemon stops (endStreams): the listeners go.
+	end     chan struct{}
+	endOnce sync.Once
+}
+
+// streamsEnd closes when the daemon stops.
+func (s *RuntimeService) streamsEnd() <-chan struct{} { return s.endChan() }
+
+func (s *RuntimeService) endChan() chan struct{} {
+	h := &s.events
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.end == nil {
+		h.end = make(chan struct{})
+	}
+	return h.end
+}
+
+// endStreams ends every event stream, now and to come: the daemon stops.
+func (s *RuntimeService) endStreams() {
+	end := s.endChan()
+	s.events.endOnce.Do(func() { close(end) })
 }
 
 // subscribe adds a listener and starts the watch if it is the first.
@@ -150,6 +172,8 @@ func (s *RuntimeService) GetContainerEvents(_ *runtimeapi.GetEventsRequest, stre
 		select {
 		case <-stream.Context().Done():
 			return nil
+		case <-s.streamsEnd():
+			return nil // the daemon stops: its clients do not hold it
 		case ev := <-ch:
 			if err := stream.Send(ev); err != nil {
 				return err

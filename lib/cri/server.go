@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"google.golang.org/grpc"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -43,7 +44,8 @@ func Serve(ctx context.Context, path string, rs *RuntimeService, is *ImageServic
 	go func() {
 		select {
 		case <-ctx.Done():
-			srv.GracefulStop()
+			rs.endStreams()
+			stopGracefully(srv, stopGrace)
 		case <-stopped:
 		}
 	}()
@@ -53,4 +55,25 @@ func Serve(ctx context.Context, path string, rs *RuntimeService, is *ImageServic
 		return nil
 	}
 	return err
+}
+
+// stopGrace is how long the requests in flight may take to finish once
+// the daemon is told to stop; then they are cancelled (a pull removes
+// what it staged, a sandbox half-made is removed by the next start).
+const stopGrace = 10 * time.Second
+
+// stopGracefully lets the requests in flight finish, for grace at most:
+// GracefulStop alone waits for as long as any client keeps a stream open.
+func stopGracefully(srv *grpc.Server, grace time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		srv.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		srv.Stop()
+		<-done
+	}
 }

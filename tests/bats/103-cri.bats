@@ -111,6 +111,16 @@ crijq() {
 	run "${CRICTL[@]}" version
 	[ "$status" -eq 0 ]
 	run_ctr 64 ctr-cri --listen "$CRI_SOCK" extra
+	# A client streaming events does not hold the daemon: SIGTERM ends it
+	# at once (it waited for the client to leave), and the stream with it.
+	"${CRICTL[@]}" events >/dev/null 2>&1 3>&- &
+	local watcher=$!
+	REGISTRY_PIDS+=("$watcher")
+	until_true 10 '[ "$(ss -xn | grep -c "$CRI_SOCK")" -ge 1 ]'
+	kill -TERM "$CRI_PID"
+	until_true 5 '! kill -0 "$CRI_PID" 2>/dev/null'
+	wait "$CRI_PID"
+	until_true 5 '! kill -0 "$watcher" 2>/dev/null'
 }
 
 @test "cri: a pod and its container round trip through crictl: runp, create, start, exec, logs, ps, inspect, update, stop, stopp, rmp; nothing left" {

@@ -55,8 +55,13 @@ teardown() {
 	if [ -d "$TEST_TMP/gnupg" ]; then
 		GNUPGHOME=$TEST_TMP/gnupg gpgconf --kill all 2>/dev/null || true
 	fi
+	# All told at once, then each waited for 10 s at most (a server that
+	# waits for a client of this list must not hang the suite), then killed.
 	for pid in "${REGISTRY_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${REGISTRY_PIDS[@]}"; do
+		until_true 10 '! kill -0 "$pid" 2>/dev/null' || kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	# Anything still mounted below the test dir (storage layers) goes first.
