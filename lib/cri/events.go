@@ -2,6 +2,8 @@ package cri
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -89,10 +91,17 @@ func (s *RuntimeService) publish(ev *runtimeapi.ContainerEventResponse) {
 }
 
 // watch compares the containers' states with the last reading until ctx
-// ends.
+// ends, and emits the changes.
 func (s *RuntimeService) watch(ctx context.Context) {
-	last := s.states(ctx)
-	t := time.NewTicker(eventInterval)
+	watchStates(ctx, eventInterval, s.states, func(ch change) { s.emit(ctx, ch.c, ch.typ) })
+}
+
+// watchStates reads the states every interval and hands each change to
+// emit. A reading that failed is no reading: taken for an empty list, it
+// said every container had stopped and gone (and then come back).
+func watchStates(ctx context.Context, interval time.Duration, read func(context.Context) (map[string]*runtimeapi.Container, error), emit func(change)) {
+	last, err := read(ctx)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -100,29 +109,51 @@ func (s *RuntimeService) watch(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		now := s.states(ctx)
-		for id, c := range now {
-			before, known := last[id]
-			switch {
-			case !known:
-				s.emit(ctx, c, runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT)
-				if c.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED {
-					s.emit(ctx, c, eventFor(c.GetState()))
-				}
-			case before.GetState() != c.GetState():
-				s.emit(ctx, c, eventFor(c.GetState()))
+		now, nerr := read(ctx)
+		if nerr != nil {
+			continue
+		}
+		if err == nil {
+			for _, ch := range changes(last, now) {
+				emit(ch)
 			}
 		}
-		for id, c := range last {
-			if _, ok := now[id]; !ok {
-				if c.GetState() == runtimeapi.ContainerState_CONTAINER_RUNNING {
-					s.emit(ctx, c, runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT)
-				}
-				s.emit(ctx, c, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT)
-			}
-		}
-		last = now
+		last, err = now, nil
 	}
+}
+
+// change is one event: what happened to a container.
+type change struct {
+	c   *runtimeapi.Container
+	typ runtimeapi.ContainerEventType
+}
+
+// changes are the events between two readings of the containers.
+func changes(last, now map[string]*runtimeapi.Container) []change {
+	var out []change
+	for _, id := range slices.Sorted(maps.Keys(now)) {
+		c := now[id]
+		before, known := last[id]
+		switch {
+		case !known:
+			out = append(out, change{c, runtimeapi.ContainerEventType_CONTAINER_CREATED_EVENT})
+			if c.GetState() != runtimeapi.ContainerState_CONTAINER_CREATED {
+				out = append(out, change{c, eventFor(c.GetState())})
+			}
+		case before.GetState() != c.GetState():
+			out = append(out, change{c, eventFor(c.GetState())})
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(last)) {
+		c := last[id]
+		if _, ok := now[id]; !ok {
+			if c.GetState() == runtimeapi.ContainerState_CONTAINER_RUNNING {
+				out = append(out, change{c, runtimeapi.ContainerEventType_CONTAINER_STOPPED_EVENT})
+			}
+			out = append(out, change{c, runtimeapi.ContainerEventType_CONTAINER_DELETED_EVENT})
+		}
+	}
+	return out
 }
 
 func eventFor(st runtimeapi.ContainerState) runtimeapi.ContainerEventType {
@@ -136,16 +167,16 @@ func eventFor(st runtimeapi.ContainerState) runtimeapi.ContainerEventType {
 }
 
 // states reads every CRI container's state, by ID.
-func (s *RuntimeService) states(ctx context.Context) map[string]*runtimeapi.Container {
-	out := map[string]*runtimeapi.Container{}
+func (s *RuntimeService) states(ctx context.Context) (map[string]*runtimeapi.Container, error) {
 	list, err := s.ListContainers(ctx, &runtimeapi.ListContainersRequest{})
 	if err != nil {
-		return out
+		return nil, err
 	}
+	out := map[string]*runtimeapi.Container{}
 	for _, c := range list.GetContainers() {
 		out[c.GetId()] = c
 	}
-	return out
+	return out, nil
 }
 
 // emit publishes an event with the sandbox's and its containers' status.

@@ -570,9 +570,10 @@ cri_kb() {
 	local short
 	short=$("${CRICTL[@]}" create "$pod" <(ctr_config short 'sleep 1') "$TEST_TMP/pod.json" 2>/dev/null)
 	"${CRICTL[@]}" start "$short" >/dev/null
-	until_true 10 'grep -q CONTAINER_STOPPED_EVENT "$TEST_TMP/events"'
+	# Its own events (a partial last record is read again).
+	until_true 10 'jq -r "select(.containerId == \"$short\") | .containerEventType" "$TEST_TMP/events" 2>/dev/null | grep -q CONTAINER_STOPPED_EVENT'
 	"${CRICTL[@]}" rm "$short" >/dev/null
-	until_true 10 'grep -q CONTAINER_DELETED_EVENT "$TEST_TMP/events"'
+	until_true 10 'jq -r "select(.containerId == \"$short\") | .containerEventType" "$TEST_TMP/events" 2>/dev/null | grep -q CONTAINER_DELETED_EVENT'
 	kill "$ev"
 	[ "$(jq -r 'select(.containerId == "'"$short"'") | .containerEventType' "$TEST_TMP/events" | tr '\n' ' ')" = \
 		"CONTAINER_CREATED_EVENT CONTAINER_STARTED_EVENT CONTAINER_STOPPED_EVENT CONTAINER_DELETED_EVENT " ]
