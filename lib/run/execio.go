@@ -3,6 +3,7 @@ package run
 import (
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,10 +29,17 @@ type outPipe struct {
 }
 
 // file is what the runtime gets for an output that goes to dst: dst
-// itself if it is a file, else the write end of a new pipe.
+// itself if it is a file, else the write end of a pipe to it (one pipe
+// for both outputs when they go to one writer, as exec.Cmd shares one:
+// two copies would write to it at once).
 func (o *execOutputs) file(dst io.Writer) (*os.File, error) {
 	if f, ok := dst.(*os.File); ok {
 		return f, nil
+	}
+	for _, p := range o.pipes {
+		if p.dst == dst {
+			return p.w, nil
+		}
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -96,6 +104,23 @@ func killExec(pidFile string) bool {
 	return false
 }
 
+// killLeftovers kills what the exec'd process named in pidFile left in
+// its session, once it has been reaped itself: not its PID, nor the
+// group or session of that number, which may be another's by now (a PID
+// is not given again while a group or session of that ID has members, so
+// the members found are the exec's).
+func killLeftovers(pidFile string) {
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		return
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 1 || pid == os.Getpid() {
+		return
+	}
+	killMembers(pid, pid)
+}
+
 // killSession kills pid, its process group and every process of its
 // session. The runtime made the exec'd process the leader of a session
 // and a process group of its own (libcontainer's nsexec calls setsid, as
@@ -112,10 +137,15 @@ func killSession(pid int) {
 	}
 	_ = unix.Kill(-pid, unix.SIGKILL) // the group at once: none of it forks after
 	_ = unix.Kill(pid, unix.SIGKILL)
-	// The session's other groups, again while new ones turn up (a member
-	// may have forked between the listing and its kill).
+	killMembers(pid, 0)
+}
+
+// killMembers kills the processes of session sid but spare, again while
+// new ones turn up (a member may have forked between the listing and its
+// kill).
+func killMembers(sid, spare int) {
 	for range 10 {
-		members := sessionMembers(pid)
+		members := slices.DeleteFunc(sessionMembers(sid), func(p int) bool { return p == spare })
 		if len(members) == 0 {
 			return
 		}
@@ -146,20 +176,9 @@ func sessionMembers(sid int) []int {
 
 // procSession reads a live process's session ID from /proc/PID/stat.
 func procSession(pid int) (int, bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
+	f, ok := liveProcStat(pid)
+	if !ok {
 		return 0, false
-	}
-	// The command name, in parentheses, may hold spaces: the fields
-	// counted come after its closing one (state, ppid, pgrp, session).
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 4 || f[0] == "Z" || f[0] == "X" {
-		return 0, false // a zombie is dead already
 	}
 	sid, err := strconv.Atoi(f[3])
 	return sid, err == nil

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -161,4 +162,30 @@ func TestKillSessionRefusesInit(t *testing.T) {
 	killSession(0)
 	killSession(-5)
 	killSession(os.Getpid())
+}
+
+// TestKillLeftovers: after the exec'd process was reaped (the runtime had
+// exited by the deadline), what it left in its session is killed, found
+// by the PID the runtime wrote; another session's process stays.
+func TestKillLeftovers(t *testing.T) {
+	other := exec.Command("sleep", "30")
+	other.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	orphan := startSession(t, `sleep 30 & echo $! >&3`)
+	if err := orphan.cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(orphan.cmd.Process.Pid)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	killLeftovers(pidFile)
+	gone(t, orphan.pids)
+	orphan.out.wait()
+	if !alive(other.Process.Pid) {
+		t.Error("a process of another session was killed")
+	}
 }

@@ -522,19 +522,36 @@ func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (i
 // waitExec waits for the runtime's exec to exit and for its output to be
 // read, or for ctx's end: the process is the container's, not the
 // runtime's child, so it is killed by the PID the runtime wrote, with its
-// process group (what it left running, which may hold the output), and
-// the runtime, which waits for it, returns; the output is read no longer
-// (a process that left the group may hold it still). A runtime that
-// wrote no PID is stuck before the process started: it is killed. It
-// returns whether ctx's end stopped the exec, and Wait's error.
+// process group and session (what it left running, which may hold the
+// output), and the runtime, which waits for it, returns; the output is
+// read no longer (a process that left the session may hold it still). A
+// runtime that wrote no PID is stuck before the process started, and one
+// still there execGrace after the kill waits for a process stuck in the
+// kernel: they are killed. Once the runtime has exited, the process has
+// been reaped and its PID may be another's: only what it left in its
+// session is killed then. It returns whether ctx's end stopped the exec,
+// and Wait's error.
 func waitExec(ctx context.Context, cmd *exec.Cmd, out *execOutputs, pidFile string) (bool, error) {
+	exited := make(chan struct{})
 	ended := make(chan struct{})
 	stopped := make(chan bool, 1)
 	go func() {
 		select {
 		case <-ctx.Done():
-			if !killExec(pidFile) {
-				_ = cmd.Process.Kill()
+			select {
+			case <-exited:
+				killLeftovers(pidFile)
+			default:
+				if !killExec(pidFile) {
+					_ = cmd.Process.Kill()
+				}
+				go func() {
+					select {
+					case <-exited:
+					case <-time.After(execGrace):
+						_ = cmd.Process.Kill()
+					}
+				}()
 			}
 			out.abandon()
 			stopped <- true
@@ -543,10 +560,15 @@ func waitExec(ctx context.Context, cmd *exec.Cmd, out *execOutputs, pidFile stri
 		}
 	}()
 	err := cmd.Wait()
+	close(exited)
 	out.wait()
 	close(ended)
 	return <-stopped, err
 }
+
+// execGrace is how long the runtime may take to return once the exec'd
+// process was killed.
+const execGrace = 2 * time.Second
 
 // execFailure is the status for a process the runtime could not start,
 // as podman exec's: 127 not found, 126 not executable, 125 otherwise.

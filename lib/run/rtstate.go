@@ -120,27 +120,34 @@ func readStateFile(path string) (libcontainerState, error) {
 // processStarted says whether pid is the process that started at start
 // (clock ticks after boot, /proc/PID/stat's 22nd field): not a PID reused.
 func processStarted(pid int, start uint64) bool {
+	f, ok := liveProcStat(pid)
+	if !ok {
+		return false
+	}
+	got, err := strconv.ParseUint(f[19], 10, 64)
+	return err == nil && got == start
+}
+
+// liveProcStat is /proc/PID/stat's fields after the command name (state
+// first, then ppid, pgrp, session…; the start time is f[19]), for a
+// process that has not ended: ok is false for a zombie or none.
+func liveProcStat(pid int) ([]string, bool) {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return false
+		return nil, false
 	}
 	// The command name, in parentheses, may hold spaces: the fields
 	// counted come after its closing one.
 	s := string(data)
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return false
+		return nil, false
 	}
 	f := strings.Fields(s[i+1:])
-	// After ")": state is field 3, so start time (22) is f[19].
-	if len(f) < 20 {
-		return false
+	if len(f) < 20 || f[0] == "Z" || f[0] == "X" {
+		return nil, false // a zombie has ended
 	}
-	if f[0] == "Z" || f[0] == "X" {
-		return false // a zombie has ended
-	}
-	got, err := strconv.ParseUint(f[19], 10, 64)
-	return err == nil && got == start
+	return f, true
 }
 
 // frozen says whether the container's freezer holds it (v1's freezer
