@@ -44,8 +44,9 @@ type State struct {
 	// Between Prepare and Plug: what to attach.
 	requests []Request
 	lists    []*libcni.NetworkConfigList
-	// held are the host ports' sockets, bound since Prepare (HeldPorts);
-	// Plug's failure releases them while the caller may hand them on.
+	// held are the host ports' sockets, bound since Prepare (HeldPorts).
+	// Their owner releases them, never Plug or Detach: a Plug in the
+	// background fails while the caller hands them to a monitor.
 	held   []*os.File
 	heldMu sync.Mutex
 }
@@ -104,6 +105,7 @@ func (m *Manager) Attach(ctx context.Context, id string, reqs []Request, ports [
 		return nil, err
 	}
 	if err := m.Plug(ctx, id, st); err != nil {
+		st.ReleasePorts()
 		return nil, err
 	}
 	return st, nil
@@ -225,7 +227,6 @@ func (m *Manager) Detach(ctx context.Context, id string, st *State) error {
 	if err := removeNetns(st.NetNS); err != nil && first == nil {
 		first = err
 	}
-	st.ReleasePorts()
 	return first
 }
 

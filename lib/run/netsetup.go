@@ -98,6 +98,7 @@ func (b *bundle) attachNetwork(ctx context.Context, nm *network.Manager, r *netR
 	r.State, r.Attached = st, true
 	if err := b.writeNet(r); err != nil {
 		_ = nm.Detach(context.WithoutCancel(ctx), b.id, st)
+		st.ReleasePorts()
 		return nil, err
 	}
 	return st, nil
@@ -219,6 +220,7 @@ func startNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *i
 	rec.State, rec.Attached = st, true
 	if err := b.writeNet(rec); err != nil {
 		_ = nm.Detach(context.WithoutCancel(ctx), b.id, st)
+		st.ReleasePorts()
 		return nil, err
 	}
 	o.netState, o.netns = st, st.NetNS

@@ -38,14 +38,20 @@ func (m *Manager) markCreating(id string) (func(), error) {
 }
 
 // leftHalfMade says whether pod id was left half-made: its file is there
-// and no process holds its lock.
+// and no process holds its lock. A file its creator removed (done) after
+// this one opened it, and before it was locked here, is no longer linked:
+// that pod is whole.
 func (m *Manager) leftHalfMade(id string) bool {
 	f, err := os.OpenFile(m.creatingFile(id), os.O_RDWR, 0)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil
+	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) != nil {
+		return false
+	}
+	var st unix.Stat_t
+	return unix.Fstat(int(f.Fd()), &st) == nil && st.Nlink > 0
 }
 
 // RemoveHalfMade removes the pods that processes killed while making them
