@@ -116,7 +116,7 @@ func supervise(g *globals) int {
 		c.RuntimeArgs = append([]string{"--systemd-cgroup"}, c.RuntimeArgs...)
 	}
 	syncPipe, startPipe, attachPipe := pipeFromEnv("_OCI_SYNCPIPE"), pipeFromEnv("_OCI_STARTPIPE"), pipeFromEnv("_OCI_ATTACHPIPE")
-	held := heldFromEnv()
+	held := monitor.HeldFromEnv()
 	if g.execAttach && attachPipe == nil {
 		return fail(usagef("--exec-attach needs _OCI_ATTACHPIPE"))
 	}
@@ -137,7 +137,7 @@ func supervise(g *globals) int {
 		}
 		return 0
 	}
-	for _, v := range []string{daemonEnv, "_OCI_SYNCPIPE", "_OCI_STARTPIPE", "_OCI_ATTACHPIPE", heldEnv} {
+	for _, v := range []string{daemonEnv, "_OCI_SYNCPIPE", "_OCI_STARTPIPE", "_OCI_ATTACHPIPE", monitor.HeldEnv} {
 		os.Unsetenv(v)
 	}
 	if g.sync && g.monitorPid != "" {
@@ -238,27 +238,6 @@ func pipeFromEnv(name string) *os.File {
 	return os.NewFile(uintptr(n), name)
 }
 
-// heldEnv names the fds (comma-separated) the caller gives the monitor
-// to hold while the container runs and close when it ends: ctr-run's
-// sockets on the container's published host ports, which keep them
-// taken (podman's conmon holds its caller's the same way).
-const heldEnv = "_CTR_HELD_FDS"
-
-// heldFromEnv is the fds heldEnv names, each close-on-exec: neither the
-// runtime nor the container gets them.
-func heldFromEnv() []*os.File {
-	var out []*os.File
-	for _, s := range strings.Split(os.Getenv(heldEnv), ",") {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 3 {
-			continue
-		}
-		syscall.CloseOnExec(n)
-		out = append(out, os.NewFile(uintptr(n), "held"))
-	}
-	return out
-}
-
 // detach starts this same command again in a new session, away from the
 // caller's terminal and process group, with the caller's pipes as fds 3,
 // 4 and 5 (and the fds to hold after them), and writes its PID to pidFile.
@@ -281,12 +260,8 @@ func detach(pidFile string, syncPipe, startPipe, attachPipe *os.File, held []*os
 		cmd.ExtraFiles = append(cmd.ExtraFiles, p.f)
 		cmd.Env = append(cmd.Env, p.env+"="+strconv.Itoa(2+len(cmd.ExtraFiles)))
 	}
-	var fds []string
-	for _, f := range held {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
-		fds = append(fds, strconv.Itoa(2+len(cmd.ExtraFiles)))
-	}
-	cmd.Env = append(cmd.Env, heldEnv+"="+strings.Join(fds, ","))
+	cmd.Env = append(cmd.Env, monitor.HeldEnv+"=")
+	monitor.PassHeld(cmd, held)
 	if err := cmd.Start(); err != nil {
 		return errors.New("detaching: " + err.Error())
 	}

@@ -3,6 +3,10 @@ package monitor
 import (
 	"io"
 	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -86,4 +90,39 @@ func (c *Config) setDefaults() {
 	if c.SocketDir == "" {
 		c.SocketDir = "/run/ctr/socket"
 	}
+}
+
+// HeldEnv names the fds (comma-separated) a caller gives the monitor to
+// hold while the container runs (Config.Held): ctr-run's sockets on the
+// container's published host ports, which keep them taken (podman's
+// conmon holds its caller's the same way).
+const HeldEnv = "_CTR_HELD_FDS"
+
+// PassHeld gives the process cmd starts the files to hold: after its
+// other ExtraFiles, named in HeldEnv.
+func PassHeld(cmd *exec.Cmd, held []*os.File) {
+	if len(held) == 0 {
+		return
+	}
+	fds := make([]string, len(held))
+	for i, f := range held {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
+		fds[i] = strconv.Itoa(2 + len(cmd.ExtraFiles))
+	}
+	cmd.Env = append(cmd.Env, HeldEnv+"="+strings.Join(fds, ","))
+}
+
+// HeldFromEnv is the files HeldEnv names, each close-on-exec: neither the
+// runtime nor the container gets them.
+func HeldFromEnv() []*os.File {
+	var out []*os.File
+	for _, s := range strings.Split(os.Getenv(HeldEnv), ",") {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 3 {
+			continue
+		}
+		syscall.CloseOnExec(n)
+		out = append(out, os.NewFile(uintptr(n), "held"))
+	}
+	return out
 }

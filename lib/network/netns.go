@@ -1,8 +1,6 @@
 package network
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -12,9 +10,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ctr-project/ctr/lib/mountinfo"
 )
 
 // DefaultNetnsDir is where network namespaces are pinned, as ip-netns and
@@ -173,7 +172,7 @@ func removeNetns(path string) error {
 // cover: open_by_handle_at resolves to the file in that mount, where the
 // pin is, and an unmount through /proc/self/fd takes that very mount.
 func unmountCovered(path string) error {
-	covered, err := mountsAt(path)
+	covered, err := mountinfo.At(path)
 	if err != nil {
 		return err
 	}
@@ -195,8 +194,8 @@ func unmountCovered(path string) error {
 		return err
 	}
 	for _, m := range covered {
-		if m.parent != stx.Mnt_id {
-			return fmt.Errorf("mounted (mount %d) beneath a mount this process cannot reach", m.id)
+		if m.Parent != stx.Mnt_id {
+			return fmt.Errorf("mounted (mount %d) beneath a mount this process cannot reach", m.ID)
 		}
 		fd, err := unix.OpenByHandleAt(parent, h, unix.O_PATH|unix.O_CLOEXEC)
 		if err != nil {
@@ -209,53 +208,4 @@ func unmountCovered(path string) error {
 		}
 	}
 	return nil
-}
-
-// mountInfo is one line of /proc/self/mountinfo, what unmountCovered
-// needs of it.
-type mountInfo struct {
-	id, parent uint64
-}
-
-// mountsAt lists the mounts whose mount point is path.
-func mountsAt(path string) ([]mountInfo, error) {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return nil, err
-	}
-	var out []mountInfo
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		// ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS ...
-		f := strings.Fields(sc.Text())
-		if len(f) < 5 || unescapeMountinfo(f[4]) != path {
-			continue
-		}
-		id, err1 := strconv.ParseUint(f[0], 10, 64)
-		parent, err2 := strconv.ParseUint(f[1], 10, 64)
-		if err1 == nil && err2 == nil {
-			out = append(out, mountInfo{id: id, parent: parent})
-		}
-	}
-	return out, sc.Err()
-}
-
-// unescapeMountinfo undoes the kernel's octal escapes (\040 for a space).
-func unescapeMountinfo(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+4 <= len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

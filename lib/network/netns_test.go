@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ctr-project/ctr/lib/mountinfo"
 )
 
 // inMountNamespace runs the calling test again in a private mount
@@ -50,7 +52,7 @@ func freshRun(t *testing.T) string {
 // mountedAt says how many mounts have path as their mount point.
 func mountedAt(t *testing.T, path string) int {
 	t.Helper()
-	ms, err := mountsAt(path)
+	ms, err := mountinfo.At(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,12 +160,4 @@ func TestRemoveNetnsStacked(t *testing.T) {
 	}
 	pin(t, path)
 	requireRemoved(t, path)
-}
-
-func TestUnescapeMountinfo(t *testing.T) {
-	for in, want := range map[string]string{`/run/netns`: "/run/netns", `/a\040b`: "/a b", `/a\134`: `/a\`, `/x\04`: `/x\04`} {
-		if got := unescapeMountinfo(in); got != want {
-			t.Errorf("%q: got %q, want %q", in, got, want)
-		}
-	}
 }

@@ -59,7 +59,7 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 	cmd := exec.Command(o.Monitor, args...)
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.Env = append(os.Environ(), "_OCI_SYNCPIPE=3")
-	holdPorts(cmd, o.netState.HeldPorts())
+	monitor.PassHeld(cmd, o.netState.HeldPorts())
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, os.Stderr
 	err = cmd.Run() // returns once the monitor has detached
 	w.Close()
@@ -91,20 +91,6 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 		return fail(ExitRunFailure, "starting the container: %s", strings.TrimSpace(string(out)))
 	}
 	return nil
-}
-
-// holdPorts gives the monitor cmd starts the sockets on the container's
-// host ports to hold while it runs (ctr-monitor's _CTR_HELD_FDS).
-func holdPorts(cmd *exec.Cmd, held []*os.File) {
-	if len(held) == 0 {
-		return
-	}
-	fds := make([]string, len(held))
-	for i, f := range held {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
-		fds[i] = strconv.Itoa(2 + len(cmd.ExtraFiles))
-	}
-	cmd.Env = append(cmd.Env, "_CTR_HELD_FDS="+strings.Join(fds, ","))
 }
 
 // warnIf says on stderr, in one line, what wait returns: something that
@@ -231,7 +217,7 @@ func runSupervised(o *Options, b *bundle, before func() error) (int, error) {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, startR)
 		cmd.Env = append(cmd.Env, "_OCI_STARTPIPE=4")
 	}
-	holdPorts(cmd, o.netState.HeldPorts())
+	monitor.PassHeld(cmd, o.netState.HeldPorts())
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/monitor"
+	"github.com/ctr-project/ctr/lib/mountinfo"
 	"github.com/ctr-project/ctr/lib/network"
 )
 
@@ -409,7 +410,7 @@ func (m *Manager) preparePod(p Pod) error {
 	if err := os.MkdirAll(shm, 0o700); err != nil {
 		return err
 	}
-	if mounted(shm) {
+	if mountinfo.Mounted(shm) {
 		return nil
 	}
 	if err := unix.Mount("shm", shm, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=1777,size=65536k"); err != nil {
@@ -421,7 +422,7 @@ func (m *Manager) preparePod(p Pod) error {
 // releasePod undoes preparePod, once the pod's containers are stopped.
 func (m *Manager) releasePod(p Pod) error {
 	shm := m.podShm(p.ID)
-	if mounted(shm) {
+	if mountinfo.Mounted(shm) {
 		if err := unix.Unmount(shm, unix.MNT_DETACH); err != nil {
 			return fmt.Errorf("unmounting the pod's /dev/shm: %w", err)
 		}
@@ -439,21 +440,6 @@ func (p *Pod) ownsCgroup() bool { return p.CgroupParent == ownPodCgroup(p.cgroup
 
 // cgroupManager is the manager of the pod's cgroup.
 func (p *Pod) cgroupManager() string { return cmp.Or(p.CgroupManager, CgroupfsManager) }
-
-// mounted says whether path is a mount point (another device than its
-// parent's, or the same one mounted again: /proc/self/mountinfo says).
-func mounted(path string) bool {
-	data, err := os.ReadFile("/proc/self/mountinfo")
-	if err != nil {
-		return false
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) > 4 && f[4] == path {
-			return true
-		}
-	}
-	return false
-}
 
 // joinPod points a new container of a pod at what the pod shares: the
 // infra's namespaces (started first if it is not running), its /etc
