@@ -114,7 +114,7 @@ func (c *copier) inspectSource(ctx context.Context, srcRef, destRef types.ImageR
 // policyInstances are the images of a source the policy is asked about
 // when a copy is skipped, those copy.Image would ask about: the manifest
 // itself; of an index, the instance chosen (want), or with --all (want is
-// the index) every instance.
+// the index) the index itself and every instance.
 func policyInstances(mb []byte, mt string, isList bool, want, top digest.Digest) ([]digest.Digest, error) {
 	if !isList {
 		return nil, nil
@@ -126,7 +126,7 @@ func policyInstances(mb []byte, mt string, isList bool, want, top digest.Digest)
 	if err != nil {
 		return nil, errdefs.WithKind(errdefs.ErrBadData, err)
 	}
-	return list.Instances(), nil
+	return append([]digest.Digest{top}, list.Instances()...), nil
 }
 
 // selectInstances returns the digests of the index entries matching the
