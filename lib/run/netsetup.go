@@ -213,12 +213,19 @@ func startNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *i
 		return func() error { return nil }, err
 	}
 	nm := m.networks()
-	st, err := nm.Prepare(b.id, rec.Requests, rec.Ports)
+	inUse, err := m.useNetworks(rec.Requests)
 	if err != nil {
 		return nil, err
 	}
+	st, err := nm.Prepare(b.id, rec.Requests, rec.Ports)
+	if err != nil {
+		inUse()
+		return nil, err
+	}
 	rec.State, rec.Attached = st, true
-	if err := b.writeNet(rec); err != nil {
+	err = b.writeNet(rec)
+	inUse() // recorded: a network rm now finds the container
+	if err != nil {
 		_ = nm.Detach(context.WithoutCancel(ctx), b.id, st)
 		st.ReleasePorts()
 		return nil, err
@@ -249,6 +256,11 @@ func recordNetwork(_ context.Context, m *Manager, b *bundle, o *Options, cfg *im
 		o.netns, err = netnsPath(m, o, nil)
 		return none, err
 	}
+	inUse, err := m.useNetworks(rec.Requests)
+	if err != nil {
+		return nil, err
+	}
+	defer inUse()
 	return none, b.writeNet(rec)
 }
 
@@ -426,6 +438,11 @@ func (m *Manager) Connect(ctx context.Context, ref, netName string) error {
 			return errdefs.Usagef("container %s is on network %s already", c.Name, netName)
 		}
 	}
+	inUse, err := m.useNetworks([]network.Request{{Network: netName}})
+	if err != nil {
+		return err
+	}
+	defer inUse()
 	a, err := m.networks().AttachMore(ctx, c.ID, r.State, network.Request{Network: netName})
 	if err != nil {
 		return err

@@ -1,8 +1,12 @@
 package run
 
 import (
+	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/network"
@@ -51,14 +55,58 @@ func (m *Manager) RemoveNetwork(ref string) (network.Network, error) {
 	if err != nil {
 		return n, err
 	}
-	users, err := m.NetworkUsers(n.Name)
+	return n, m.removeUnused(n.Name)
+}
+
+// removeUnused removes network name if no container uses it, holding it
+// (useNetworks) so that a container about to name it either has, and
+// stops the removal, or finds it gone.
+func (m *Manager) removeUnused(name string) error {
+	unlock, err := flockAs(m.networkUseLock(name), unix.LOCK_EX)
 	if err != nil {
-		return n, err
+		return err
+	}
+	defer unlock()
+	users, err := m.NetworkUsers(name)
+	if err != nil {
+		return err
 	}
 	if len(users) > 0 {
-		return n, errdefs.Usagef("network %s is used by container %s: remove it first", n.Name, strings.Join(users, ", "))
+		return errdefs.Usagef("network %s is used by container %s: remove it first", name, strings.Join(users, ", "))
 	}
-	return nm.Remove(n.Name)
+	_, err = m.networks().Remove(name)
+	return err
+}
+
+// useNetworks holds, shared, the networks a container is about to name in
+// its record, from before they are looked up until the record is written;
+// the function returned lets go.
+func (m *Manager) useNetworks(reqs []network.Request) (func(), error) {
+	var unlocks []func()
+	release := func() {
+		for _, u := range unlocks {
+			u()
+		}
+	}
+	for _, r := range reqs {
+		n, err := m.networks().Get(r.Network) // a name or an ID prefix
+		if err != nil {
+			continue // not a network: the attachment says so
+		}
+		unlock, err := flockAs(m.networkUseLock(n.Name), unix.LOCK_SH)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		unlocks = append(unlocks, unlock)
+	}
+	return release, nil
+}
+
+// networkUseLock is the lock file of network name's users in this store
+// (a network's name, as Get found it: never a client's string).
+func (m *Manager) networkUseLock(name string) string {
+	return filepath.Join(m.StateDir, "network-use-"+name+".lock")
 }
 
 // PruneNetworks removes every network no container uses but podman's
@@ -73,10 +121,11 @@ func (m *Manager) PruneNetworks() ([]string, error) {
 		if n.Name == network.DefaultName {
 			continue
 		}
-		if users, err := m.NetworkUsers(n.Name); err != nil || len(users) > 0 {
-			continue
+		err := m.removeUnused(n.Name)
+		if errors.Is(err, errdefs.ErrUsage) {
+			continue // in use
 		}
-		if _, err := m.networks().Remove(n.Name); err != nil {
+		if err != nil {
 			return removed, err
 		}
 		removed = append(removed, n.Name)

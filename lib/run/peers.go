@@ -34,7 +34,10 @@ func lockNetwork(stateDir, name string) (func(), error) {
 
 // flockFile takes an exclusive flock on path (made, with its directory,
 // if missing); the function returned releases it.
-func flockFile(path string) (func(), error) {
+func flockFile(path string) (func(), error) { return flockAs(path, unix.LOCK_EX) }
+
+// flockAs is flockFile with the lock how: unix.LOCK_EX or LOCK_SH.
+func flockAs(path string, how int) (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
@@ -42,7 +45,7 @@ func flockFile(path string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
+	if err := unix.Flock(int(f.Fd()), how); err != nil {
 		f.Close()
 		return nil, err
 	}
