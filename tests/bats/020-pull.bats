@@ -193,14 +193,19 @@ layer_files() {
 	start_registry REG
 	head -c 100663296 /dev/urandom >"$TEST_TMP/blob"
 	push_busybox "$REG/big:1" --file "$TEST_TMP/blob=/blob"
-	ctr-pull -q "${STORAGE[@]}" "$NOTLS" "$REG/big:1" &
+	# In a process group of its own (setsid: its PID is the group's), so
+	# that a child it forked goes with it: containers/storage's probe for
+	# idmapped mounts forks (without exec) a process that waits for the
+	# parent's SIGKILL, and one killed in between left it for good, holding
+	# the suite's output (the whole run hung on it once).
+	setsid ctr-pull -q "${STORAGE[@]}" "$NOTLS" "$REG/big:1" &
 	local pid=$!
 	# Kill it while the big layer is being unpacked.
 	for _ in $(seq 500); do
 		find "$TEST_TMP/root/overlay/tempdirs" -name blob -size +1M 2>/dev/null | grep -q . && break
 		sleep 0.02
 	done
-	kill -9 "$pid"
+	kill -9 -- "-$pid"
 	wait "$pid" || true
 	run_ctr ctr-pull -q "${STORAGE[@]}" "$NOTLS" "$REG/big:1"
 	local id=$output

@@ -64,6 +64,17 @@ teardown() {
 		until_true 10 '! kill -0 "$pid" 2>/dev/null' || kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
+	# A process still holding a file of the test's (a child that a tool the
+	# test killed had forked, such as containers/storage's user-namespace
+	# probe, which waits for its parent's SIGKILL) is killed by its PID,
+	# found by what it holds, and named: it would hold the suite's output.
+	for pid in $(find /proc/[0-9]*/fd /proc/[0-9]*/cwd -maxdepth 1 -lname "$TEST_TMP/*" 2>/dev/null | cut -d/ -f3 | sort -u); do
+		if [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ]; then
+			continue
+		fi
+		echo "teardown: killing PID $pid, left holding the test's files: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" >&2
+		kill -KILL "$pid" 2>/dev/null || true
+	done
 	# Anything still mounted below the test dir (storage layers) goes first.
 	for mnt in $(findmnt -rn -o TARGET | grep "^$TEST_TMP" | sort -r); do
 		umount -l "$mnt" 2>/dev/null || true
