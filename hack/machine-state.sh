@@ -60,7 +60,9 @@ check() {
 		netns="a plain directory"
 	fi
 	podman="never run"
-	[ -d /var/lib/containers/storage ] || [ -d /run/libpod ] && podman="has run"
+	if [ -e /var/lib/containers/storage/libpod/bolt_state.db ] || [ -e /var/lib/containers/storage/db.sql ]; then
+		podman="has run"
+	fi
 	cgroups="v1 (hybrid)"
 	[ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ] && cgroups="v2"
 	echo "machine: kernel $(uname -r), cgroup $cgroups, /run/netns $netns, podman $podman, $(leftovers | wc -l) leftovers of earlier runs" >&2
