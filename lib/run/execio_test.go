@@ -111,16 +111,24 @@ func TestExecOutputsAbandon(t *testing.T) {
 	}
 }
 
-// TestKillSession: the exec'd process's group and session go, its
-// leader gone already (the orphaned `sleep &`) or not, job-control
-// groups of the session too; a process of another session stays.
-func TestKillSession(t *testing.T) {
+// otherSession is a process in a session of its own, which a kill of
+// another session must spare; stopped when the test ends.
+func otherSession(t *testing.T) *exec.Cmd {
+	t.Helper()
 	other := exec.Command("sleep", "30")
 	other.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := other.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	t.Cleanup(func() { _ = other.Process.Kill(); _ = other.Wait() })
+	return other
+}
+
+// TestKillSession: the exec'd process's group and session go, its
+// leader gone already (the orphaned `sleep &`) or not, job-control
+// groups of the session too; a process of another session stays.
+func TestKillSession(t *testing.T) {
+	other := otherSession(t)
 
 	// The leader exits at once: its child stays in the group.
 	orphan := startSession(t, `sleep 30 & echo $! >&3`)
@@ -168,12 +176,7 @@ func TestKillSessionRefusesInit(t *testing.T) {
 // exited by the deadline), what it left in its session is killed, found
 // by the PID the runtime wrote; another session's process stays.
 func TestKillLeftovers(t *testing.T) {
-	other := exec.Command("sleep", "30")
-	other.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	other := otherSession(t)
 	orphan := startSession(t, `sleep 30 & echo $! >&3`)
 	if err := orphan.cmd.Wait(); err != nil {
 		t.Fatal(err)
