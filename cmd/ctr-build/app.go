@@ -14,7 +14,6 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/cmd/internal/xferflags"
 	"github.com/ctr-project/ctr/lib/image"
-	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 	"github.com/ctr-project/ctr/lib/workcontainer"
@@ -211,7 +210,7 @@ func rmCommand(g *globalFlags) *ucli.Command {
 						return err
 					}
 					// A RUN step still running in it goes first.
-					if err := run.StopStep(rt, monitor.StateDir(local.Options.RunRoot), wc.ID); err != nil {
+					if err := stepRunner(store, local, rt).StopStep(c.Context, wc.ID); err != nil {
 						return err
 					}
 					if err := wc.Remove(store); err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/containerfile"
 	"github.com/ctr-project/ctr/lib/image"
-	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
@@ -58,6 +57,10 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 	if err != nil {
 		return err
 	}
+	rt, err := cli.ToolPath(f.runtime, "ctr-runtime")
+	if err != nil {
+		return err
+	}
 	if g.out.Quiet {
 		o.Run.Stdout = nil
 		if devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
@@ -69,7 +72,7 @@ func buildContainerfile(c *ucli.Context, g *globalFlags, f *buildFlags) error {
 		return err
 	}
 	return g.storage.Open(func(local *image.LocalStore, store storage.Store) error {
-		o.Run.StateDir = monitor.StateDir(local.Options.RunRoot)
+		o.Runs = stepRunner(store, local, rt)
 		o.PullOpts.Local = local
 		id, md, err := containerfile.Build(c.Context, store, o)
 		if err != nil {
@@ -113,10 +116,6 @@ func (f *buildFlags) options(c *ucli.Context, g *globalFlags) (containerfile.Bui
 	}
 	if err := run.CheckPullPolicy(f.pull); err != nil {
 		return o, cli.FlagError("pull", err)
-	}
-	var err error
-	if o.Run.Runtime, err = cli.ToolPath(f.runtime, "ctr-runtime"); err != nil {
-		return o, err
 	}
 	o.Run.Network, o.Run.Stdout = f.network, os.Stderr
 	if !g.out.Quiet {

@@ -40,7 +40,7 @@ func runCommand(g *globalFlags) *ucli.Command {
 			if err := run.CheckNetwork(network); err != nil {
 				return cli.FlagError("network", err)
 			}
-			o := run.Options{Args: args, Env: env.Value(), Workdir: workdir, User: user, Network: network, Stdout: os.Stderr}
+			o := run.Request{Args: args, Env: env.Value(), Workdir: workdir, User: user, Network: network, Stdout: os.Stderr}
 			for _, v := range volumes.Value() {
 				m, err := run.ParseVolume(v)
 				if err != nil {
@@ -48,8 +48,8 @@ func runCommand(g *globalFlags) *ucli.Command {
 				}
 				o.Mounts = append(o.Mounts, m)
 			}
-			var err error
-			if o.Runtime, err = cli.ToolPath(runtime, "ctr-runtime"); err != nil {
+			rt, err := cli.ToolPath(runtime, "ctr-runtime")
+			if err != nil {
 				return err
 			}
 			var status int
@@ -58,13 +58,12 @@ func runCommand(g *globalFlags) *ucli.Command {
 				if err != nil {
 					return err
 				}
-				o.StateDir = monitor.StateDir(local.Options.RunRoot)
 				rootfs, err := wc.Mount(store)
 				if err != nil {
 					return err
 				}
 				defer wc.Unmount(store) //nolint:errcheck // a stale mount is undone by rm
-				status, err = run.RunMounted(store, o, wc.ID, rootfs, &wc.Meta.Image)
+				status, err = stepRunner(store, local, rt).RunMounted(c.Context, o, wc.ID, rootfs, &wc.Meta.Image)
 				return err
 			})
 			if err != nil {
@@ -174,4 +173,10 @@ func commandValue(s string) (*[]string, error) {
 		v = []string{"/bin/sh", "-c", s}
 	}
 	return &v, nil
+}
+
+// stepRunner runs RUN steps in working containers of store: in the
+// foreground, on the runtime's state beside ctr-run's, with no monitor.
+func stepRunner(store storage.Store, local *image.LocalStore, runtime string) *run.Manager {
+	return &run.Manager{Store: store, Runtime: runtime, StateDir: monitor.StateDir(local.Options.RunRoot)}
 }

@@ -63,7 +63,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
 			if c.NArg() != 1 {
 				return cli.UsageError("cleanup takes one CONTAINER")
 			}
-			return f.withRuns(func(m *run.Manager, _ *image.LocalStore) error { return m.Cleanup(c.Args().First(), false) })
+			return f.withRuns(func(m *run.Manager, _ *image.LocalStore) error { return m.Cleanup(c.Context, c.Args().First(), false) })
 		},
 	}}
 	return app
@@ -106,7 +106,7 @@ func (f *criFlags) debugRequests(logf func(level, format string, args ...any)) g
 	}
 }
 
-// startOptions: each container's ctr-monitor, and the clean-up it runs
+// monitorCommands: each container's ctr-monitor, and the clean-up it runs
 // when the container exits: ctr-run's cleanup, with this program's
 // storage and network flags. ctr-run does the same clean-up on the same
 // state (lib/run) and starts in half the time of this daemon's binary
@@ -114,18 +114,18 @@ func (f *criFlags) debugRequests(logf func(level, format string, args ...any)) g
 // one such process per container exit, 40 when 20 pods go at once. (The
 // hidden cleanup command stays, for the monitors of containers an older
 // ctr-cri started.)
-func (f *criFlags) startOptions(runtime string) (run.StartOptions, error) {
+func (f *criFlags) monitorCommands(m *run.Manager) error {
 	mon, err := cli.FindBeside("ctr-monitor")
 	if err != nil {
-		return run.StartOptions{}, err
+		return err
 	}
 	runner, err := cli.FindBeside("ctr-run")
 	if err != nil {
-		return run.StartOptions{}, err
+		return err
 	}
 	cleanup := append(append([]string{runner}, f.storage.Args()...), f.net.Args()...)
-	cleanup = append(cleanup, "--runtime", runtime, "cleanup")
-	return run.StartOptions{Monitor: mon, CleanupCommand: cleanup}, nil
+	m.Monitor, m.CleanupCommand = mon, append(cleanup, "--runtime", m.Runtime, "cleanup")
+	return nil
 }
 
 // idleQuiet is how long the daemon waits without a request before it
@@ -153,12 +153,11 @@ func serve(c *ucli.Context, f *criFlags) error {
 	ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	return f.withRuns(func(m *run.Manager, local *image.LocalStore) error {
-		so, err := f.startOptions(m.Runtime)
-		if err != nil {
+		if err := f.monitorCommands(m); err != nil {
 			return err
 		}
 		logf := f.logger(c.App.ErrWriter)
-		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, Start: so, PauseBinary: f.pauseBinary,
+		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, PauseBinary: f.pauseBinary,
 			CgroupManager: f.cgroupManager, Log: func(format string, args ...any) { logf("info", format, args...) }}
 		if err := rs.RemoveHalfMade(ctx); err != nil {
 			logf("warn", "removing half-made pod sandboxes: %v", err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -149,7 +150,7 @@ func rmCommand(f *imageFlags) *ucli.Command {
 				return cli.UsageError("want at least one IMAGE (or - to read them from stdin)")
 			}
 			return f.open(func(store storage.Store) error {
-				rm := f.containerRemover(store)
+				rm := f.containerRemover(c.Context, store)
 				var first error
 				for _, ref := range refs {
 					var err error
@@ -211,7 +212,7 @@ func (f *imageFlags) deleteRemote(c *ucli.Context, ref string, asJSON bool) erro
 
 // containerRemover removes ctr-run's containers for rm -f; any other
 // tool's container is left to that tool.
-func (f *imageFlags) containerRemover(store storage.Store) localimage.RemoveContainer {
+func (f *imageFlags) containerRemover(ctx context.Context, store storage.Store) localimage.RemoveContainer {
 	return func(c storage.Container) error {
 		var meta ctrtypes.ContainerMeta
 		if json.Unmarshal([]byte(c.Metadata), &meta) != nil || meta.Schema != ctrtypes.ContainerSchema {
@@ -222,7 +223,7 @@ func (f *imageFlags) containerRemover(store storage.Store) localimage.RemoveCont
 			return err
 		}
 		m := &run.Manager{Store: store, Runtime: rt, StateDir: monitor.StateDir(store.RunRoot()), PersistDir: monitor.PersistDir(store.GraphRoot())}
-		return m.Remove(c.ID, true)
+		return m.Remove(ctx, c.ID, true)
 	}
 }
 

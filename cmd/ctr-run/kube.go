@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -51,13 +52,9 @@ func kubePlay(f *runFlags) *ucli.Command {
 			if err := checkManifestKeys(pods); err != nil {
 				return err
 			}
-			so, err := f.podStartOptions()
-			if err != nil {
-				return err
-			}
 			return withManager(f, func(m *run.Manager) error {
 				for _, kp := range pods {
-					p, err := playPod(c, f, m, so, kp)
+					p, err := playPod(c, f, m, kp)
 					if err != nil {
 						return fmt.Errorf("pod %s: %w", kp.Name, err)
 					}
@@ -86,8 +83,8 @@ func checkManifestKeys(pods []kube.Pod) error {
 
 // playPod makes one manifest's pod and starts its containers, in order;
 // if any of it fails, the pod goes again with all it has.
-func playPod(c *ucli.Context, f *runFlags, m *run.Manager, so run.StartOptions, kp kube.Pod) (p run.Pod, retErr error) {
-	po := run.PodOptions{Name: kp.Name, Hostname: kp.Hostname, Labels: kp.Labels, Start: so, CgroupManager: f.cgroupManagerOrDefault()}
+func playPod(c *ucli.Context, f *runFlags, m *run.Manager, kp kube.Pod) (p run.Pod, retErr error) {
+	po := run.PodOptions{Name: kp.Name, Hostname: kp.Hostname, Labels: kp.Labels, CgroupManager: f.cgroupManagerOrDefault()}
 	po.Infra.Network = "bridge"
 	if kp.HostNetwork {
 		po.Infra.Network = "host"
@@ -101,7 +98,7 @@ func playPod(c *ucli.Context, f *runFlags, m *run.Manager, so run.StartOptions, 
 	}
 	defer func() {
 		if retErr != nil {
-			_, _ = m.RemovePod(p.ID, true)
+			_, _ = m.RemovePod(context.WithoutCancel(c.Context), p.ID, true)
 		}
 	}()
 	mounts, err := podVolumes(m, p, kp)
@@ -109,11 +106,11 @@ func playPod(c *ucli.Context, f *runFlags, m *run.Manager, so run.StartOptions, 
 		return p, err
 	}
 	for _, kc := range kp.Containers {
-		o, err := kubeContainerOptions(c, f, m, p, kp, kc, mounts)
+		o, err := kubeContainerOptions(c, f, p, kp, kc, mounts)
 		if err != nil {
 			return p, err
 		}
-		if _, err := run.Run(c.Context, m.Store, o, func(string) {}); err != nil {
+		if _, err := m.Run(c.Context, o, func(string) {}); err != nil {
 			return p, fmt.Errorf("container %s: %w", kc.Name, err)
 		}
 	}
@@ -175,9 +172,9 @@ func hostPathReady(name string, v kube.Volume) error {
 // kubeContainerOptions are a manifest container's options: the global
 // flags' store (m's directories), runtime and registries, the rest from
 // the manifest.
-func kubeContainerOptions(c *ucli.Context, f *runFlags, m *run.Manager, p run.Pod, kp kube.Pod, kc kube.Container, mounts map[string]string) (run.Options, error) {
+func kubeContainerOptions(c *ucli.Context, f *runFlags, p run.Pod, kp kube.Pod, kc kube.Container, mounts map[string]string) (run.Request, error) {
 	cf := *f
-	cf.name, cf.pull, cf.detach, cf.pod, cf.network = p.Name+"-"+kc.Name, kc.Pull, true, p.ID, "bridge"
+	cf.name, cf.pull, cf.detach, cf.rm, cf.pod, cf.network = p.Name+"-"+kc.Name, kc.Pull, true, false, p.ID, "bridge"
 	o, err := cf.options(c, []string{kc.Image})
 	if err != nil {
 		return o, err
@@ -185,7 +182,6 @@ func kubeContainerOptions(c *ucli.Context, f *runFlags, m *run.Manager, p run.Po
 	if _, err := cf.podRunOptions(c, &o); err != nil {
 		return o, err
 	}
-	o.StateDir, o.PersistDir = m.StateDir, m.PersistDir
 	switch {
 	case kc.Command != nil:
 		o.Command = append(append([]string{}, kc.Command...), kc.Args...)
@@ -221,7 +217,7 @@ func kubeDown(f *runFlags) *ucli.Command {
 			return withManager(f, func(m *run.Manager) error {
 				var errs []error
 				for _, kp := range pods {
-					p, err := m.RemovePod(kp.Name, true)
+					p, err := m.RemovePod(c.Context, kp.Name, true)
 					if err != nil {
 						errs = append(errs, err)
 						continue

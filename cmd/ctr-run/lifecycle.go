@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -21,14 +22,20 @@ import (
 )
 
 // withManager opens the store named by the global flags and runs fn.
+// The Manager's monitor is ctr-monitor beside this program; its clean-up
+// command is ctr-run's cleanup, with the same global flags.
 func withManager(f *runFlags, fn func(*run.Manager) error) error {
 	rt, err := cli.ToolPath(f.runtime, "ctr-runtime")
 	if err != nil {
 		return err
 	}
+	mon, cleanup, err := f.monitorCommands(rt)
+	if err != nil {
+		return err
+	}
 	return withStore(f, func(local *localstore.Store, store storage.Store) error {
 		return fn(&run.Manager{Store: store, Runtime: rt, StateDir: monitor.StateDir(local.Options.RunRoot), PersistDir: monitor.PersistDir(local.Options.GraphRoot),
-			Networks: f.networks()})
+			Networks: f.networks(), Monitor: mon, CleanupCommand: cleanup})
 	})
 }
 
@@ -53,7 +60,7 @@ func psCommand(f *runFlags) *ucli.Command {
 		},
 		Action: func(c *ucli.Context) error {
 			return withManager(f, func(m *run.Manager) error {
-				cs, err := m.List(all)
+				cs, err := m.List(c.Context, all)
 				if err != nil {
 					return err
 				}
@@ -69,7 +76,7 @@ func psCommand(f *runFlags) *ucli.Command {
 				w := tabwriter.NewWriter(c.App.Writer, 10, 1, 3, ' ', 0)
 				podNames := map[string]string{}
 				if pods {
-					ps, err := m.Pods()
+					ps, err := m.Pods(c.Context)
 					if err != nil {
 						return err
 					}
@@ -115,17 +122,9 @@ func startCommand(f *runFlags) *ucli.Command {
 			if attach && c.NArg() != 1 {
 				return cli.UsageError("--attach takes one CONTAINER")
 			}
-			rt, err := cli.ToolPath(f.runtime, "ctr-runtime")
-			if err != nil {
-				return err
-			}
-			var so run.StartOptions
-			if so.Monitor, so.CleanupCommand, err = f.monitorCommands(rt, false); err != nil {
-				return err
-			}
 			if !attach {
 				return eachContainer(c, f, func(m *run.Manager, ref string) error {
-					ct, err := m.Start(ref, so)
+					ct, err := m.Start(c.Context, ref)
 					if err == nil {
 						fmt.Fprintln(c.App.Writer, ct.ID)
 					}
@@ -134,7 +133,7 @@ func startCommand(f *runFlags) *ucli.Command {
 			}
 			return withManager(f, func(m *run.Manager) error {
 				since := time.Now()
-				ct, err := m.Start(c.Args().First(), so)
+				ct, err := m.Start(c.Context, c.Args().First())
 				if err != nil {
 					return err
 				}
@@ -208,7 +207,7 @@ func killCommand(f *runFlags) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Kill(ref, sig) })
+			return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Kill(c.Context, ref, sig) })
 		},
 	}
 }
@@ -219,7 +218,7 @@ func rmCommand(f *runFlags) *ucli.Command {
 		Name: "rm", Usage: "remove containers (their storage, mount, state and cgroups)", ArgsUsage: "CONTAINER...",
 		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill running containers first", Destination: &force}},
 		Action: func(c *ucli.Context) error {
-			return allContainers(c, f, func(m *run.Manager, ref string) error { return m.Remove(ref, force) })
+			return allContainers(c, f, func(m *run.Manager, ref string) error { return m.Remove(c.Context, ref, force) })
 		},
 	}
 }
@@ -242,7 +241,10 @@ func execCommand(f *runFlags) *ucli.Command {
 			}
 			eo.Args, eo.Env = c.Args().Tail(), execEnv.Value()
 			return withManager(f, func(m *run.Manager) error {
-				status, err := m.Exec(c.Args().First(), eo)
+				// A signal goes to the process (the terminal's, or the
+				// runtime passes it on), whose status is ours: it does not
+				// end the exec here.
+				status, err := m.Exec(context.WithoutCancel(c.Context), c.Args().First(), eo)
 				if err != nil {
 					return err
 				}
@@ -259,7 +261,7 @@ func cleanupCommand(f *runFlags) *ucli.Command {
 		Hidden: true,
 		Flags:  []ucli.Flag{&ucli.BoolFlag{Name: "rm", Usage: "remove the container", Destination: &remove}},
 		Action: func(c *ucli.Context) error {
-			return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Cleanup(ref, remove) })
+			return eachContainer(c, f, func(m *run.Manager, ref string) error { return m.Cleanup(c.Context, ref, remove) })
 		},
 	}
 }
@@ -270,7 +272,7 @@ func inspectCommand(f *runFlags) *ucli.Command {
 		Action: func(c *ucli.Context) error {
 			enc := json.NewEncoder(c.App.Writer)
 			return eachContainer(c, f, func(m *run.Manager, ref string) error {
-				ct, err := m.Get(ref)
+				ct, err := m.Get(c.Context, ref)
 				if err != nil {
 					return err
 				}

@@ -23,7 +23,7 @@ func portCommand(f *runFlags) *ucli.Command {
 				return cli.UsageError("want CONTAINER [PORT[/PROTO]]")
 			}
 			return withManager(f, func(m *run.Manager) error {
-				ports, err := m.Ports(c.Args().First())
+				ports, err := m.Ports(c.Context, c.Args().First())
 				if err != nil {
 					return err
 				}
@@ -164,7 +164,7 @@ func networkRemove(f *runFlags) *ucli.Command {
 			return withManager(f, func(m *run.Manager) error {
 				var first error
 				for _, ref := range c.Args().Slice() {
-					n, err := m.RemoveNetwork(ref)
+					n, err := m.RemoveNetwork(c.Context, ref)
 					if err == nil {
 						fmt.Fprintln(c.App.Writer, n.Name)
 					}
@@ -197,7 +197,7 @@ func networkPrune(f *runFlags) *ucli.Command {
 				return cli.UsageError("prune takes no arguments")
 			}
 			return withManager(f, func(m *run.Manager) error {
-				removed, err := m.PruneNetworks()
+				removed, err := m.PruneNetworks(c.Context)
 				for _, name := range removed {
 					fmt.Fprintln(c.App.Writer, name)
 				}

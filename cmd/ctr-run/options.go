@@ -14,9 +14,9 @@ import (
 )
 
 // options turns the flags into run's options, one subject at a time.
-func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) {
-	o := run.Options{
-		Image: args[0], Args: args[1:], Name: f.name, Pull: f.pull, Remove: f.rm,
+func (f *runFlags) options(c *ucli.Context, args []string) (run.Request, error) {
+	o := run.Request{
+		Image: args[0], Args: args[1:], Name: f.name, Pull: f.pull, Remove: f.rm, Detach: f.detach,
 		Interactive: f.interactive, TTY: f.tty, Env: f.env.Value(), EnvFiles: f.envFiles.Value(),
 		Workdir: f.workdir, User: f.user, ReadOnly: f.readOnly, Hostname: f.hostname, Network: f.network,
 		CapAdd: f.capAdd.Value(), CapDrop: f.capDrop.Value(), Privileged: f.privileged, CIDFile: f.cidfile,
@@ -35,9 +35,9 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 	if err := run.CheckCaps(o.CapDrop); err != nil {
 		return o, cli.FlagError("cap-drop", err)
 	}
-	for _, set := range []func(*ucli.Context, *run.Options) error{
+	for _, set := range []func(*ucli.Context, *run.Request) error{
 		f.imageOptions, f.limitOptions, f.mountOptions, f.networkOptions, f.namespaceOptions,
-		f.deviceOptions, f.processOptions, f.annotationOptions, f.logOptions, f.toolOptions,
+		f.deviceOptions, f.processOptions, f.annotationOptions, f.logOptions,
 	} {
 		if err := set(c, &o); err != nil {
 			return o, err
@@ -47,7 +47,7 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Options, error) 
 }
 
 // imageOptions: the pull policy, and how a missing image is pulled.
-func (f *runFlags) imageOptions(c *ucli.Context, o *run.Options) error {
+func (f *runFlags) imageOptions(c *ucli.Context, o *run.Request) error {
 	if err := run.CheckPullPolicy(f.pull); err != nil {
 		return cli.FlagError("pull", err)
 	}
@@ -63,7 +63,7 @@ func (f *runFlags) imageOptions(c *ucli.Context, o *run.Options) error {
 }
 
 // limitOptions: memory, CPUs, processes, rlimits.
-func (f *runFlags) limitOptions(c *ucli.Context, o *run.Options) error {
+func (f *runFlags) limitOptions(c *ucli.Context, o *run.Request) error {
 	var err error
 	if f.memory != "" {
 		if o.Memory, err = run.ParseMemory(f.memory); err != nil {
@@ -116,7 +116,7 @@ func (f *runFlags) limitOptions(c *ucli.Context, o *run.Options) error {
 }
 
 // mountOptions: -v, --mount, --tmpfs.
-func (f *runFlags) mountOptions(_ *ucli.Context, o *run.Options) error {
+func (f *runFlags) mountOptions(_ *ucli.Context, o *run.Request) error {
 	for _, list := range []struct {
 		flag  string
 		vals  []string
@@ -135,7 +135,7 @@ func (f *runFlags) mountOptions(_ *ucli.Context, o *run.Options) error {
 
 // networkOptions: the mode, the host name, /etc/hosts and resolv.conf
 // entries.
-func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Options) error {
+func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Request) error {
 	if err := run.CheckNetwork(f.network); err != nil {
 		return cli.FlagError("network", err)
 	}
@@ -176,7 +176,7 @@ func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Options) error {
 }
 
 // namespaceOptions: --pid, --ipc, --uts, --cgroupns, and what the host's rules out.
-func (f *runFlags) namespaceOptions(_ *ucli.Context, o *run.Options) error {
+func (f *runFlags) namespaceOptions(_ *ucli.Context, o *run.Request) error {
 	for _, ns := range []struct{ flag, val string }{{"pid", f.pidNS}, {"ipc", f.ipcNS}, {"uts", f.utsNS}} {
 		if ns.val != "private" && ns.val != "host" {
 			return cli.UsageError("invalid --%s %q: want private or host", ns.flag, ns.val)
@@ -204,7 +204,7 @@ func (f *runFlags) namespaceOptions(_ *ucli.Context, o *run.Options) error {
 }
 
 // deviceOptions: devices, sysctls, /dev/shm's size.
-func (f *runFlags) deviceOptions(_ *ucli.Context, o *run.Options) error {
+func (f *runFlags) deviceOptions(_ *ucli.Context, o *run.Request) error {
 	for _, d := range f.devices.Value() {
 		dev, err := run.ParseDevice(d)
 		if err != nil {
@@ -234,7 +234,7 @@ func (f *runFlags) deviceOptions(_ *ucli.Context, o *run.Options) error {
 
 // processOptions: groups, the init, the stop signal and timeout, and the
 // security options.
-func (f *runFlags) processOptions(c *ucli.Context, o *run.Options) error {
+func (f *runFlags) processOptions(c *ucli.Context, o *run.Request) error {
 	o.GroupAdd = f.groupAdd.Value()
 	o.Init, o.InitPath = f.init, f.initPath
 	if f.initPath != "" && !f.init {
@@ -266,7 +266,7 @@ func (f *runFlags) processOptions(c *ucli.Context, o *run.Options) error {
 }
 
 // annotationOptions: --annotation, into the container's OCI config.
-func (f *runFlags) annotationOptions(_ *ucli.Context, o *run.Options) error {
+func (f *runFlags) annotationOptions(_ *ucli.Context, o *run.Request) error {
 	for _, a := range f.annotations.Value() {
 		k, v, err := run.ParseAnnotation(a)
 		if err != nil {
@@ -281,7 +281,7 @@ func (f *runFlags) annotationOptions(_ *ucli.Context, o *run.Options) error {
 }
 
 // logOptions: the detached container's log limits.
-func (f *runFlags) logOptions(_ *ucli.Context, o *run.Options) error {
+func (f *runFlags) logOptions(_ *ucli.Context, o *run.Request) error {
 	for _, opt := range f.logOpts.Value() {
 		if err := run.ParseLogOpt(o, opt); err != nil {
 			return cli.FlagError("log-opt", err)
@@ -293,29 +293,9 @@ func (f *runFlags) logOptions(_ *ucli.Context, o *run.Options) error {
 	return nil
 }
 
-// toolOptions: the runtime, the monitor (detached or in the foreground,
-// every container has one) and the command it runs when the container
-// exits.
-func (f *runFlags) toolOptions(_ *ucli.Context, o *run.Options) error {
-	var err error
-	if o.Runtime, err = cli.ToolPath(f.runtime, "ctr-runtime"); err != nil {
-		return err
-	}
-	if o.Monitor, o.CleanupCommand, err = f.monitorCommands(o.Runtime, f.rm); err != nil {
-		return err
-	}
-	o.Networks = f.networks()
-	if f.detach {
-		o.Detach = true
-		o.Remove = false // done by the cleanup command
-	}
-	return nil
-}
-
 // monitorCommands are the monitor, and the command it runs when a
-// container exits: ctr-run's cleanup (with --rm when remove), on the same
-// store and runtime.
-func (f *runFlags) monitorCommands(runtime string, remove bool) (string, []string, error) {
+// container exits: ctr-run's cleanup, on the same store and runtime.
+func (f *runFlags) monitorCommands(runtime string) (string, []string, error) {
 	mon, err := cli.FindBeside("ctr-monitor")
 	if err != nil {
 		return "", nil, err
@@ -325,11 +305,7 @@ func (f *runFlags) monitorCommands(runtime string, remove bool) (string, []strin
 		return "", nil, err
 	}
 	cleanup := append(append([]string{self}, f.storage.Args()...), f.networkArgs()...)
-	cleanup = append(cleanup, "--runtime", runtime, "cleanup")
-	if remove {
-		cleanup = append(cleanup, "--rm")
-	}
-	return mon, cleanup, nil
+	return mon, append(cleanup, "--runtime", runtime, "cleanup"), nil
 }
 
 // podNetFlags are the flags a container in a pod may not have: the pod's
@@ -339,14 +315,11 @@ var podNetFlags = []string{"network", "publish", "publish-all", "ip", "mac-addre
 // podRunOptions: --pod. A container in a pod uses the pod's network and
 // host name; with new:NAME its network options make a new pod's, which
 // it returns.
-func (f *runFlags) podRunOptions(c *ucli.Context, o *run.Options) (*run.PodOptions, error) {
+func (f *runFlags) podRunOptions(c *ucli.Context, o *run.Request) (*run.PodOptions, error) {
 	if f.pod == "" {
 		return nil, nil
 	}
-	var err error
-	if o.PodStart.Monitor, o.PodStart.CleanupCommand, err = f.monitorCommands(o.Runtime, false); err != nil {
-		return nil, err
-	}
+	o.PodStart = true
 	name, isNew := strings.CutPrefix(f.pod, "new:")
 	if f.publishAll {
 		return nil, cli.UsageError("--publish-all: a pod's ports are published with pod create -p (or --pod new:NAME -p)")
@@ -363,7 +336,7 @@ func (f *runFlags) podRunOptions(c *ucli.Context, o *run.Options) (*run.PodOptio
 	if name == "" {
 		return nil, cli.UsageError("--pod new: wants a NAME")
 	}
-	po := &run.PodOptions{Name: name, Hostname: o.Hostname, Start: o.PodStart, CgroupManager: o.CgroupManager}
+	po := &run.PodOptions{Name: name, Hostname: o.Hostname, CgroupManager: o.CgroupManager}
 	po.Infra.Network, po.Infra.Publish, po.Infra.IP, po.Infra.MAC = o.Network, o.Publish, o.IP, o.MAC
 	po.Infra.AddHosts, po.Infra.DNS, po.Infra.DNSSearch, po.Infra.DNSOptions, po.Infra.NoHosts = o.AddHosts, o.DNS, o.DNSSearch, o.DNSOptions, o.NoHosts
 	o.Network, o.Publish, o.IP, o.MAC, o.Hostname = "", nil, "", "", ""

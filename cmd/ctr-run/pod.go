@@ -22,18 +22,6 @@ func podCommand(f *runFlags) *ucli.Command {
 	}
 }
 
-// podStartOptions are how a pod's containers start again: under a
-// monitor, cleaned up (not removed) when they exit.
-func (f *runFlags) podStartOptions() (run.StartOptions, error) {
-	rt, err := cli.ToolPath(f.runtime, "ctr-runtime")
-	if err != nil {
-		return run.StartOptions{}, err
-	}
-	var so run.StartOptions
-	so.Monitor, so.CleanupCommand, err = f.monitorCommands(rt, false)
-	return so, err
-}
-
 func podCreate(f *runFlags) *ucli.Command {
 	var pf runFlags // the network and limit flags, as a container's
 	var name, share string
@@ -62,9 +50,6 @@ func podCreate(f *runFlags) *ucli.Command {
 			}
 			po, err := pf.podOptions(c, name, share)
 			if err != nil {
-				return err
-			}
-			if po.Start, err = f.podStartOptions(); err != nil {
 				return err
 			}
 			po.CgroupManager = f.cgroupManagerOrDefault() // CreatePod checks it with the parent
@@ -113,7 +98,7 @@ func podList(f *runFlags) *ucli.Command {
 				return cli.UsageError("pod ls takes no arguments")
 			}
 			return withManager(f, func(m *run.Manager) error {
-				pods, err := m.Pods()
+				pods, err := m.Pods(c.Context)
 				if err != nil {
 					return err
 				}
@@ -150,7 +135,7 @@ func podInspect(f *runFlags) *ucli.Command {
 		Action: func(c *ucli.Context) error {
 			enc := json.NewEncoder(c.App.Writer)
 			return forRefs(c, f, "POD", 1, func(m *run.Manager, ref string) error {
-				p, err := m.GetPod(ref)
+				p, err := m.GetPod(c.Context, ref)
 				if err != nil {
 					return err
 				}
@@ -164,12 +149,8 @@ func podStart(f *runFlags) *ucli.Command {
 	return &ucli.Command{
 		Name: "start", Usage: "start pods: the infra container, then the pod's containers that are not running; print their IDs", ArgsUsage: "POD...",
 		Action: func(c *ucli.Context) error {
-			so, err := f.podStartOptions()
-			if err != nil {
-				return err
-			}
 			return forRefs(c, f, "POD", 1, func(m *run.Manager, ref string) error {
-				p, err := m.StartPod(ref, so)
+				p, err := m.StartPod(c.Context, ref)
 				if err == nil {
 					fmt.Fprintln(c.App.Writer, p.ID)
 				}
@@ -194,16 +175,10 @@ func podStop(f *runFlags, restart bool) *ucli.Command {
 			if err != nil {
 				return err
 			}
-			var so run.StartOptions
-			if restart {
-				if so, err = f.podStartOptions(); err != nil {
-					return err
-				}
-			}
 			return forRefs(c, f, "POD", 8, func(m *run.Manager, ref string) error {
 				p, err := m.StopPod(c.Context, ref, wait)
 				if err == nil && restart {
-					p, err = m.StartPod(p.ID, so)
+					p, err = m.StartPod(c.Context, p.ID)
 				}
 				if err == nil {
 					fmt.Fprintln(c.App.Writer, p.ID)
@@ -225,7 +200,7 @@ func podKill(f *runFlags) *ucli.Command {
 				return err
 			}
 			return forRefs(c, f, "POD", 1, func(m *run.Manager, ref string) error {
-				p, err := m.KillPod(ref, sig)
+				p, err := m.KillPod(c.Context, ref, sig)
 				if err == nil {
 					fmt.Fprintln(c.App.Writer, p.ID)
 				}
@@ -242,7 +217,7 @@ func podRemove(f *runFlags) *ucli.Command {
 		Flags: []ucli.Flag{&ucli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "kill running containers first", Destination: &force}},
 		Action: func(c *ucli.Context) error {
 			return forRefs(c, f, "POD", 8, func(m *run.Manager, ref string) error {
-				p, err := m.RemovePod(ref, force)
+				p, err := m.RemovePod(c.Context, ref, force)
 				if err == nil {
 					fmt.Fprintln(c.App.Writer, p.ID)
 				}

@@ -1,19 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 
 	ucli "github.com/urfave/cli/v2"
-	"go.podman.io/storage"
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/cmd/internal/imgflags"
 	"github.com/ctr-project/ctr/cmd/internal/netflags"
 	"github.com/ctr-project/ctr/lib/exit"
-	"github.com/ctr-project/ctr/lib/localstore"
-	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/network"
 	"github.com/ctr-project/ctr/lib/run"
 )
@@ -172,28 +170,24 @@ func runContainer(c *ucli.Context, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	return withStore(f, func(local *localstore.Store, store storage.Store) error {
-		o.StateDir = monitor.StateDir(local.Options.RunRoot)
-		o.PersistDir = monitor.PersistDir(local.Options.GraphRoot)
+	return withManager(f, func(m *run.Manager) error {
 		if newPod != nil {
 			// --pod new:NAME: the pod first, with this container's network;
 			// gone again if the container does not start.
-			m := &run.Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.Networks}
 			p, err := m.CreatePod(c.Context, *newPod)
 			if err != nil {
 				return err
 			}
 			o.Pod = p.ID
 		}
-		status, err := run.Run(c.Context, store, o, func(id string) {
+		status, err := m.Run(c.Context, o, func(id string) {
 			if o.Detach {
 				fmt.Fprintln(c.App.Writer, id)
 			}
 		})
 		if err != nil {
 			if newPod != nil {
-				m := &run.Manager{Store: store, Runtime: o.Runtime, StateDir: o.StateDir, PersistDir: o.PersistDir, Networks: o.Networks}
-				_, _ = m.RemovePod(o.Pod, true)
+				_, _ = m.RemovePod(context.WithoutCancel(c.Context), o.Pod, true)
 			}
 			return err
 		}

@@ -53,10 +53,12 @@ type BuildOptions struct {
 	IgnoreFile string
 	Pull       string // pull policy for base images: missing (default), always, never
 	PullOpts   image.PullOptions
-	// Run configures RUN steps: Runtime, StateDir, Network, and Stdout
+	// Runs runs the RUN steps (its store is the build's); Run is what
+	// each asks of it besides its command: the network, and Stdout
 	// (where step output goes).
-	Run run.Options
-	Log io.Writer // step lines
+	Runs *run.Manager
+	Run  run.Request
+	Log  io.Writer // step lines
 }
 
 // builder runs one build.

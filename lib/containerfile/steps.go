@@ -80,7 +80,7 @@ func (s *stage) runStep(c *instructions.RunCommand) error {
 		img := s.meta.Image
 		stubs := missingStubs(rootfs)
 		points := mountPoints(rootfs, mounts.mounts)
-		status, err := run.RunMounted(s.b.store, o, wc.ID, rootfs, &img)
+		status, err := s.b.o.Runs.RunMounted(s.b.ctx, o, wc.ID, rootfs, &img)
 		removeMountPoints(rootfs, points)
 		removeStubs(rootfs, stubs)
 		if err != nil {

@@ -31,7 +31,7 @@ func containerName(md *runtimeapi.ContainerMetadata, pod *runtimeapi.PodSandboxM
 // storage, its bundle with the config mapped onto the OCI spec, its log
 // path.
 func (s *RuntimeService) CreateContainer(ctx context.Context, req *runtimeapi.CreateContainerRequest) (*runtimeapi.CreateContainerResponse, error) {
-	sb, err := s.findSandbox(req.GetPodSandboxId())
+	sb, err := s.findSandbox(ctx, req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (s *RuntimeService) CreateContainer(ctx context.Context, req *runtimeapi.Cr
 		return nil, invalid("the container config names no image")
 	}
 	name := containerName(cfg.GetMetadata(), sb.config.GetMetadata())
-	if _, err := s.Runs.Get(name); err == nil {
+	if _, err := s.Runs.Get(ctx, name); err == nil {
 		return nil, status.Errorf(codes.AlreadyExists, "a container named %s exists already", name)
 	}
 	img, err := run.FindImage(ctx, s.Runs.Store, cfg.GetImage().GetImage(), "never", nil)
@@ -68,8 +68,6 @@ func (s *RuntimeService) CreateContainer(ctx context.Context, req *runtimeapi.Cr
 	}
 	o.OwnLabels = map[string]string{labelContainerConfig: enc, labelSandboxID: p.ID}
 	o.Name, o.Image, o.Pull, o.Pod, o.CreateOnly = name, img.ID, "never", p.ID, true
-	o.Runtime, o.StateDir, o.PersistDir, o.Networks = s.Runs.Runtime, s.Runs.StateDir, s.Runs.PersistDir, s.Runs.Networks
-	o.Monitor, o.CleanupCommand = s.Start.Monitor, s.Start.CleanupCommand
 	if dir, rel := sb.config.GetLogDirectory(), cfg.GetLogPath(); dir != "" && rel != "" {
 		o.LogPath = filepath.Join(dir, rel)
 		if err := os.MkdirAll(filepath.Dir(o.LogPath), 0o755); err != nil {
@@ -77,7 +75,7 @@ func (s *RuntimeService) CreateContainer(ctx context.Context, req *runtimeapi.Cr
 		}
 	}
 	var id string
-	if _, err := run.Run(ctx, s.Runs.Store, o, func(cid string) { id = cid }); err != nil {
+	if _, err := s.Runs.Run(ctx, o, func(cid string) { id = cid }); err != nil {
 		return nil, grpcError(err)
 	}
 	return &runtimeapi.CreateContainerResponse{ContainerId: id}, nil
@@ -85,8 +83,8 @@ func (s *RuntimeService) CreateContainer(ctx context.Context, req *runtimeapi.Cr
 
 // containerOptions maps a container config onto lib/run's options (and,
 // for what has no option there, onto the spec through Customize).
-func (s *RuntimeService) containerOptions(cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandboxConfig, icfg *imgspecv1.Image) (run.Options, error) {
-	var o run.Options
+func (s *RuntimeService) containerOptions(cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandboxConfig, icfg *imgspecv1.Image) (run.Request, error) {
+	var o run.Request
 	cmd, err := commandLine(cfg, icfg)
 	if err != nil {
 		return o, err
@@ -168,7 +166,7 @@ func commandLine(cfg *runtimeapi.ContainerConfig, icfg *imgspecv1.Image) ([]stri
 // mountOptions makes the config's mounts bind mounts; a host path that
 // is missing is made as a directory, as containerd and the kubelet's
 // hostPath "DirectoryOrCreate" do.
-func mountOptions(o *run.Options, mounts []*runtimeapi.Mount) error {
+func mountOptions(o *run.Request, mounts []*runtimeapi.Mount) error {
 	for _, m := range mounts {
 		// Features not built: Unimplemented, as gRPC means it (critest
 		// then skips what needs them).
@@ -221,7 +219,7 @@ func withoutPropagation(opts []string) []string {
 // containerNamespaces: a container of a pod on the host's network gets the
 // host's network and UTS namespace; IPC and PID as the container config
 // says where the pod does not share them.
-func containerNamespaces(o *run.Options, ns *runtimeapi.NamespaceOption, sb *runtimeapi.PodSandboxConfig) error {
+func containerNamespaces(o *run.Request, ns *runtimeapi.NamespaceOption, sb *runtimeapi.PodSandboxConfig) error {
 	sbns := sb.GetLinux().GetSecurityContext().GetNamespaceOptions()
 	if sbns.GetNetwork() == runtimeapi.NamespaceMode_NODE {
 		o.Network, o.UTS = "host", "host"
@@ -240,7 +238,7 @@ func containerNamespaces(o *run.Options, ns *runtimeapi.NamespaceOption, sb *run
 
 // containerSecurity maps the security context onto lib/run's options:
 // user and groups, capabilities, privileges, read-only root, seccomp.
-func containerSecurity(o *run.Options, sc *runtimeapi.LinuxContainerSecurityContext) error {
+func containerSecurity(o *run.Request, sc *runtimeapi.LinuxContainerSecurityContext) error {
 	if sc == nil {
 		return nil
 	}
@@ -424,11 +422,11 @@ func ociResources(r *runtimeapi.LinuxContainerResources) *specs.LinuxResources {
 }
 
 // container finds a CRI container by ID or unique ID prefix.
-func (s *RuntimeService) container(id string) (run.Container, *runtimeapi.ContainerConfig, error) {
+func (s *RuntimeService) container(ctx context.Context, id string) (run.Container, *runtimeapi.ContainerConfig, error) {
 	if id == "" {
 		return run.Container{}, nil, invalid("no container ID")
 	}
-	c, err := s.Runs.Get(id)
+	c, err := s.Runs.Get(ctx, id)
 	if errors.Is(err, errdefs.ErrNotFound) || (err == nil && (c.Labels[labelContainerConfig] == "" || c.Name == id)) {
 		return c, nil, notFound("container", id)
 	}
@@ -443,22 +441,22 @@ func (s *RuntimeService) container(id string) (run.Container, *runtimeapi.Contai
 }
 
 // StartContainer starts a created container under its ctr-monitor.
-func (s *RuntimeService) StartContainer(_ context.Context, req *runtimeapi.StartContainerRequest) (*runtimeapi.StartContainerResponse, error) {
-	c, _, err := s.container(req.GetContainerId())
+func (s *RuntimeService) StartContainer(ctx context.Context, req *runtimeapi.StartContainerRequest) (*runtimeapi.StartContainerResponse, error) {
+	c, _, err := s.container(ctx, req.GetContainerId())
 	if err != nil {
 		return nil, err
 	}
 	if c.Status != "created" {
 		return nil, status.Errorf(codes.FailedPrecondition, "container %s is %s, not created", c.ID, c.Status)
 	}
-	sb, err := s.findSandbox(c.Labels[labelSandboxID])
+	sb, err := s.findSandbox(ctx, c.Labels[labelSandboxID])
 	if err != nil {
 		return nil, err
 	}
 	if !sb.ready {
 		return nil, status.Errorf(codes.FailedPrecondition, "pod sandbox %s is not ready (stopped)", sb.pod.ID)
 	}
-	if _, err := s.Runs.Start(c.ID, s.Start); err != nil {
+	if _, err := s.Runs.Start(ctx, c.ID); err != nil {
 		return nil, grpcError(err)
 	}
 	return &runtimeapi.StartContainerResponse{}, nil
@@ -468,7 +466,7 @@ func (s *RuntimeService) StartContainer(_ context.Context, req *runtimeapi.Start
 // the timeout) and returns once its exit is recorded. One that is not
 // running, or is gone, is no error.
 func (s *RuntimeService) StopContainer(ctx context.Context, req *runtimeapi.StopContainerRequest) (*runtimeapi.StopContainerResponse, error) {
-	c, _, err := s.container(req.GetContainerId())
+	c, _, err := s.container(ctx, req.GetContainerId())
 	if status.Code(err) == codes.NotFound {
 		return &runtimeapi.StopContainerResponse{}, nil // idempotent: gone is stopped
 	}
@@ -491,7 +489,7 @@ func (s *RuntimeService) StopContainer(ctx context.Context, req *runtimeapi.Stop
 func (s *RuntimeService) waitExit(ctx context.Context, id string) {
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		c, err := s.Runs.Get(id)
+		c, err := s.Runs.Get(ctx, id)
 		if err != nil || (c.Status == "exited" && c.ExitCode != nil) {
 			return
 		}
@@ -501,15 +499,15 @@ func (s *RuntimeService) waitExit(ctx context.Context, id string) {
 
 // RemoveContainer removes a container, killing it if it runs. One that is
 // gone already is no error.
-func (s *RuntimeService) RemoveContainer(_ context.Context, req *runtimeapi.RemoveContainerRequest) (*runtimeapi.RemoveContainerResponse, error) {
-	c, _, err := s.container(req.GetContainerId())
+func (s *RuntimeService) RemoveContainer(ctx context.Context, req *runtimeapi.RemoveContainerRequest) (*runtimeapi.RemoveContainerResponse, error) {
+	c, _, err := s.container(ctx, req.GetContainerId())
 	if status.Code(err) == codes.NotFound {
 		return &runtimeapi.RemoveContainerResponse{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Runs.Remove(c.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+	if err := s.Runs.Remove(ctx, c.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return nil, grpcError(err)
 	}
 	return &runtimeapi.RemoveContainerResponse{}, nil
@@ -529,8 +527,8 @@ func containerState(c run.Container) runtimeapi.ContainerState {
 
 // ContainerStatus reports a container: state, times, exit code and
 // reason, image, mounts, log path; with verbose, its PID and OCI spec.
-func (s *RuntimeService) ContainerStatus(_ context.Context, req *runtimeapi.ContainerStatusRequest) (*runtimeapi.ContainerStatusResponse, error) {
-	c, cfg, err := s.container(req.GetContainerId())
+func (s *RuntimeService) ContainerStatus(ctx context.Context, req *runtimeapi.ContainerStatusRequest) (*runtimeapi.ContainerStatusResponse, error) {
+	c, cfg, err := s.container(ctx, req.GetContainerId())
 	if err != nil {
 		return nil, err
 	}
@@ -560,7 +558,7 @@ func (s *RuntimeService) ContainerStatus(_ context.Context, req *runtimeapi.Cont
 			st.ExitCode = int32(*c.ExitCode)
 		}
 	}
-	spec, _ := s.Runs.Spec(c.ID)
+	spec, _ := s.Runs.Spec(ctx, c.ID)
 	if spec != nil {
 		st.LogPath = spec.Annotations[run.AnnotLogPath]
 		st.User = &runtimeapi.ContainerUser{Linux: &runtimeapi.LinuxContainerUser{
@@ -616,8 +614,8 @@ func criResources(spec *specs.Spec) *runtimeapi.ContainerResources {
 
 // ListContainers lists the CRI's containers (not the pods' infra),
 // filtered by ID or prefix, state, sandbox and labels.
-func (s *RuntimeService) ListContainers(_ context.Context, req *runtimeapi.ListContainersRequest) (*runtimeapi.ListContainersResponse, error) {
-	all, err := s.Runs.List(true)
+func (s *RuntimeService) ListContainers(ctx context.Context, req *runtimeapi.ListContainersRequest) (*runtimeapi.ListContainersResponse, error) {
+	all, err := s.Runs.List(ctx, true)
 	if err != nil {
 		return nil, grpcError(err)
 	}
@@ -681,7 +679,7 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 // the command is killed with its process group and the call fails with
 // DeadlineExceeded, even if something else still holds the output.
 func (s *RuntimeService) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncRequest) (*runtimeapi.ExecSyncResponse, error) {
-	c, _, err := s.container(req.GetContainerId())
+	c, _, err := s.container(ctx, req.GetContainerId())
 	if err != nil {
 		return nil, err
 	}
@@ -698,7 +696,7 @@ func (s *RuntimeService) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncR
 	}
 	stdout := &cappedBuffer{max: maxExecSyncOutput}
 	stderr := &cappedBuffer{max: maxExecSyncOutput}
-	code, err := s.Runs.ExecContext(ctx, c.ID, run.ExecOptions{Args: req.GetCmd(), Stdout: stdout, Stderr: stderr})
+	code, err := s.Runs.Exec(ctx, c.ID, run.ExecOptions{Args: req.GetCmd(), Stdout: stdout, Stderr: stderr})
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, status.Errorf(codes.DeadlineExceeded, "command %q timed out after %ds", req.GetCmd(), req.GetTimeout())
 	}
@@ -714,8 +712,8 @@ func (s *RuntimeService) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncR
 
 // UpdateContainerResources changes a container's limits: at once if it
 // runs (the runtime's update), and in its config for later starts.
-func (s *RuntimeService) UpdateContainerResources(_ context.Context, req *runtimeapi.UpdateContainerResourcesRequest) (*runtimeapi.UpdateContainerResourcesResponse, error) {
-	c, _, err := s.container(req.GetContainerId())
+func (s *RuntimeService) UpdateContainerResources(ctx context.Context, req *runtimeapi.UpdateContainerResourcesRequest) (*runtimeapi.UpdateContainerResourcesResponse, error) {
+	c, _, err := s.container(ctx, req.GetContainerId())
 	if err != nil {
 		return nil, err
 	}
@@ -728,7 +726,7 @@ func (s *RuntimeService) UpdateContainerResources(_ context.Context, req *runtim
 		v := int(r.GetOomScoreAdj())
 		adj = &v
 	}
-	if err := s.Runs.UpdateResources(c.ID, ociResources(r), adj); err != nil {
+	if err := s.Runs.UpdateResources(ctx, c.ID, ociResources(r), adj); err != nil {
 		return nil, grpcError(err)
 	}
 	return &runtimeapi.UpdateContainerResourcesResponse{}, nil
@@ -736,15 +734,15 @@ func (s *RuntimeService) UpdateContainerResources(_ context.Context, req *runtim
 
 // ReopenContainerLog has the container's monitor reopen its log (the
 // kubelet has moved it away to rotate it).
-func (s *RuntimeService) ReopenContainerLog(_ context.Context, req *runtimeapi.ReopenContainerLogRequest) (*runtimeapi.ReopenContainerLogResponse, error) {
-	c, _, err := s.container(req.GetContainerId())
+func (s *RuntimeService) ReopenContainerLog(ctx context.Context, req *runtimeapi.ReopenContainerLogRequest) (*runtimeapi.ReopenContainerLogResponse, error) {
+	c, _, err := s.container(ctx, req.GetContainerId())
 	if err != nil {
 		return nil, err
 	}
 	if c.Status != "running" {
 		return nil, status.Errorf(codes.FailedPrecondition, "container %s is not running", c.ID)
 	}
-	if err := s.Runs.ReopenLog(c.ID); err != nil {
+	if err := s.Runs.ReopenLog(ctx, c.ID); err != nil {
 		return nil, grpcError(err)
 	}
 	return &runtimeapi.ReopenContainerLogResponse{}, nil

@@ -20,10 +20,8 @@ type RuntimeService struct {
 	Version_ string // ctr-cri's version
 	Networks *network.Manager
 	// Runs makes and finds the pods and containers (its Networks is
-	// Networks); Start is how their monitors are started and what they
-	// run when a container exits.
-	Runs  *run.Manager
-	Start run.StartOptions
+	// Networks), each under its monitor.
+	Runs *run.Manager
 	// PauseBinary is the catatonit the sandboxes' infra runs ("": found).
 	PauseBinary string
 	// CgroupManager makes the pods' and containers' cgroups: cgroupfs
@@ -45,7 +43,7 @@ func (s *RuntimeService) Version(context.Context, *runtimeapi.VersionRequest) (*
 
 // Status says whether the runtime and its network are ready: the network
 // is once a CNI network config is there to attach pods to.
-func (s *RuntimeService) Status(_ context.Context, req *runtimeapi.StatusRequest) (*runtimeapi.StatusResponse, error) {
+func (s *RuntimeService) Status(ctx context.Context, req *runtimeapi.StatusRequest) (*runtimeapi.StatusResponse, error) {
 	netReady := &runtimeapi.RuntimeCondition{Type: runtimeapi.NetworkReady, Status: true}
 	if _, err := s.Networks.Get(network.DefaultName); err != nil {
 		netReady.Status, netReady.Reason, netReady.Message = false, "NetworkPluginNotReady", err.Error()

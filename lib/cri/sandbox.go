@@ -80,7 +80,7 @@ func (s *RuntimeService) RunPodSandbox(ctx context.Context, req *runtimeapi.RunP
 		return nil, invalid("sandbox config: %v", err)
 	}
 	po.OwnLabels = map[string]string{labelSandboxConfig: enc, labelRuntimeHandler: DefaultHandler}
-	if _, err := s.Runs.GetPod(po.Name); err == nil {
+	if _, err := s.Runs.GetPod(ctx, po.Name); err == nil {
 		return nil, status.Errorf(codes.AlreadyExists, "a pod sandbox named %s exists already", po.Name)
 	}
 	if dir := cfg.GetLogDirectory(); dir != "" {
@@ -124,7 +124,7 @@ func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOp
 	lin := cfg.GetLinux()
 	sc := lin.GetSecurityContext()
 	ns := sc.GetNamespaceOptions()
-	po := run.PodOptions{Name: sandboxName(cfg.GetMetadata()), Share: []string{}, Start: s.Start, PauseBinary: s.PauseBinary,
+	po := run.PodOptions{Name: sandboxName(cfg.GetMetadata()), Share: []string{}, PauseBinary: s.PauseBinary,
 		CgroupManager: s.CgroupManager}
 	// The host's network: the infra has none of its own, and each
 	// container is given the host's (containerOptions).
@@ -187,7 +187,7 @@ func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOp
 
 // portOptions publishes the sandbox's ports that name a host port (the
 // others are only the container's, as with CRI-O and containerd).
-func portOptions(o *run.Options, ports []*runtimeapi.PortMapping, hostNet bool) error {
+func portOptions(o *run.Request, ports []*runtimeapi.PortMapping, hostNet bool) error {
 	for i, pm := range ports {
 		ip, err := hostIP(pm.GetHostIp())
 		if err != nil {
@@ -230,7 +230,7 @@ func hostIP(s string) (string, error) {
 
 // infraSecurity applies the sandbox's security context to its infra
 // process: its user and groups, a read-only root, the seccomp profile.
-func infraSecurity(o *run.Options, sc *runtimeapi.LinuxSandboxSecurityContext) error {
+func infraSecurity(o *run.Request, sc *runtimeapi.LinuxSandboxSecurityContext) error {
 	if sc == nil {
 		return nil
 	}
@@ -256,7 +256,7 @@ func infraSecurity(o *run.Options, sc *runtimeapi.LinuxSandboxSecurityContext) e
 // infra, which releases the network. Stopping a stopped sandbox, or one
 // that is gone, is no error (the CRI's idempotence).
 func (s *RuntimeService) StopPodSandbox(ctx context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
-	p, err := s.sandbox(req.GetPodSandboxId())
+	p, err := s.sandbox(ctx, req.GetPodSandboxId())
 	if status.Code(err) == codes.NotFound {
 		return &runtimeapi.StopPodSandboxResponse{}, nil // idempotent: gone is stopped
 	}
@@ -272,26 +272,26 @@ func (s *RuntimeService) StopPodSandbox(ctx context.Context, req *runtimeapi.Sto
 
 // RemovePodSandbox removes the pod, its containers and what it holds on
 // the host. A sandbox that is gone already is no error.
-func (s *RuntimeService) RemovePodSandbox(_ context.Context, req *runtimeapi.RemovePodSandboxRequest) (*runtimeapi.RemovePodSandboxResponse, error) {
-	p, err := s.sandbox(req.GetPodSandboxId())
+func (s *RuntimeService) RemovePodSandbox(ctx context.Context, req *runtimeapi.RemovePodSandboxRequest) (*runtimeapi.RemovePodSandboxResponse, error) {
+	p, err := s.sandbox(ctx, req.GetPodSandboxId())
 	if status.Code(err) == codes.NotFound {
 		return &runtimeapi.RemovePodSandboxResponse{}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Runs.RemovePod(p.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
+	if _, err := s.Runs.RemovePod(ctx, p.ID, true); err != nil && !errors.Is(err, errdefs.ErrNotFound) {
 		return nil, grpcError(err)
 	}
 	return &runtimeapi.RemovePodSandboxResponse{}, nil
 }
 
 // sandbox finds a CRI pod by ID or unique ID prefix, with its state.
-func (s *RuntimeService) sandbox(id string) (run.Pod, error) {
+func (s *RuntimeService) sandbox(ctx context.Context, id string) (run.Pod, error) {
 	if id == "" {
 		return run.Pod{}, invalid("no pod sandbox ID")
 	}
-	p, err := s.Runs.GetPod(id)
+	p, err := s.Runs.GetPod(ctx, id)
 	if errors.Is(err, errdefs.ErrNotFound) || (err == nil && (p.Labels[labelSandboxConfig] == "" || p.Name == id)) {
 		return run.Pod{}, notFound("pod sandbox", id)
 	}
@@ -309,8 +309,8 @@ type sandboxView struct {
 }
 
 // findSandbox finds a CRI pod by ID or prefix, with its config.
-func (s *RuntimeService) findSandbox(id string) (*sandboxView, error) {
-	p, err := s.sandbox(id)
+func (s *RuntimeService) findSandbox(ctx context.Context, id string) (*sandboxView, error) {
+	p, err := s.sandbox(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -334,8 +334,8 @@ func (v *sandboxView) state() runtimeapi.PodSandboxState {
 }
 
 // PodSandboxStatus reports a sandbox: its state, address and config.
-func (s *RuntimeService) PodSandboxStatus(_ context.Context, req *runtimeapi.PodSandboxStatusRequest) (*runtimeapi.PodSandboxStatusResponse, error) {
-	v, err := s.findSandbox(req.GetPodSandboxId())
+func (s *RuntimeService) PodSandboxStatus(ctx context.Context, req *runtimeapi.PodSandboxStatusRequest) (*runtimeapi.PodSandboxStatusResponse, error) {
+	v, err := s.findSandbox(ctx, req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +348,7 @@ func (s *RuntimeService) PodSandboxStatus(_ context.Context, req *runtimeapi.Pod
 			Options: v.config.GetLinux().GetSecurityContext().GetNamespaceOptions()}},
 	}
 	if v.ready && p.InfraID != "" {
-		if ips, err := s.Runs.Addresses(p.InfraID); err == nil && len(ips) > 0 {
+		if ips, err := s.Runs.Addresses(ctx, p.InfraID); err == nil && len(ips) > 0 {
 			st.Network.Ip = ips[0]
 			for _, ip := range ips[1:] {
 				st.Network.AdditionalIps = append(st.Network.AdditionalIps, &runtimeapi.PodIP{Ip: ip})
@@ -367,8 +367,8 @@ func (s *RuntimeService) PodSandboxStatus(_ context.Context, req *runtimeapi.Pod
 
 // ListPodSandbox lists the CRI's pods, filtered by ID (or prefix), state
 // and labels.
-func (s *RuntimeService) ListPodSandbox(_ context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
-	pods, err := s.Runs.Pods()
+func (s *RuntimeService) ListPodSandbox(ctx context.Context, req *runtimeapi.ListPodSandboxRequest) (*runtimeapi.ListPodSandboxResponse, error) {
+	pods, err := s.Runs.Pods(ctx)
 	if err != nil {
 		return nil, grpcError(err)
 	}

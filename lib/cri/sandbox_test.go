@@ -35,7 +35,7 @@ func TestPortOptionsHostIP(t *testing.T) {
 			{ContainerPort: 80, HostPort: 8080},
 			{ContainerPort: 81, HostPort: 8081, HostIp: tc.ip},
 		}
-		var o run.Options
+		var o run.Request
 		err := portOptions(&o, ports, false)
 		if tc.bad {
 			if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), "port_mappings[1].host_ip") {
@@ -52,7 +52,7 @@ func TestPortOptionsHostIP(t *testing.T) {
 // TestPortOptionsHostIPHostNetwork: a bad host_ip is refused even where
 // the mapping publishes nothing (host network, no host port).
 func TestPortOptionsHostIPHostNetwork(t *testing.T) {
-	var o run.Options
+	var o run.Request
 	err := portOptions(&o, []*runtimeapi.PortMapping{{ContainerPort: 80, HostIp: "not-an-ip"}}, true)
 	if status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("got %v, want InvalidArgument", err)

@@ -48,8 +48,8 @@ func (c *cpuSamples) rate(id string, at time.Time, nanos uint64) uint64 {
 func u64(v uint64) *runtimeapi.UInt64Value { return &runtimeapi.UInt64Value{Value: v} }
 
 // containerStats is a running container's use in the CRI's form.
-func (s *RuntimeService) containerStats(c run.Container, cfg *runtimeapi.ContainerConfig) (*runtimeapi.ContainerStats, error) {
-	st, err := s.Runs.Stats(c.ID)
+func (s *RuntimeService) containerStats(ctx context.Context, c run.Container, cfg *runtimeapi.ContainerConfig) (*runtimeapi.ContainerStats, error) {
+	st, err := s.Runs.Stats(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -71,15 +71,15 @@ func (s *RuntimeService) containerStats(c run.Container, cfg *runtimeapi.Contain
 }
 
 // ContainerStats is one running container's use.
-func (s *RuntimeService) ContainerStats(_ context.Context, req *runtimeapi.ContainerStatsRequest) (*runtimeapi.ContainerStatsResponse, error) {
-	c, cfg, err := s.container(req.GetContainerId())
+func (s *RuntimeService) ContainerStats(ctx context.Context, req *runtimeapi.ContainerStatsRequest) (*runtimeapi.ContainerStatsResponse, error) {
+	c, cfg, err := s.container(ctx, req.GetContainerId())
 	if err != nil {
 		return nil, err
 	}
 	if c.Status != "running" {
 		return nil, status.Errorf(codes.FailedPrecondition, "container %s is not running", c.ID)
 	}
-	st, err := s.containerStats(c, cfg)
+	st, err := s.containerStats(ctx, c, cfg)
 	if err != nil {
 		return nil, grpcError(err)
 	}
@@ -98,13 +98,13 @@ func (s *RuntimeService) ListContainerStats(ctx context.Context, req *runtimeapi
 		return nil, err
 	}
 	out := &runtimeapi.ListContainerStatsResponse{Stats: []*runtimeapi.ContainerStats{}}
-	out.Stats = append(out.Stats, s.statsOf(list.GetContainers())...)
+	out.Stats = append(out.Stats, s.statsOf(ctx, list.GetContainers())...)
 	return out, nil
 }
 
 // statsOf reads the stats of the containers side by side (each is a
 // runtime run); those that stopped meanwhile are left out.
-func (s *RuntimeService) statsOf(cs []*runtimeapi.Container) []*runtimeapi.ContainerStats {
+func (s *RuntimeService) statsOf(ctx context.Context, cs []*runtimeapi.Container) []*runtimeapi.ContainerStats {
 	res := make([]*runtimeapi.ContainerStats, len(cs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
@@ -112,9 +112,9 @@ func (s *RuntimeService) statsOf(cs []*runtimeapi.Container) []*runtimeapi.Conta
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			c, cfg, err := s.container(lc.GetId())
+			c, cfg, err := s.container(ctx, lc.GetId())
 			if err == nil && c.Status == "running" {
-				res[i], _ = s.containerStats(c, cfg)
+				res[i], _ = s.containerStats(ctx, c, cfg)
 			}
 		})
 	}
@@ -144,7 +144,7 @@ func (s *RuntimeService) podStats(ctx context.Context, v *sandboxView) (*runtime
 	now := time.Now().UnixNano()
 	cpu := &runtimeapi.CpuUsage{Timestamp: now, UsageCoreNanoSeconds: u64(0), UsageNanoCores: u64(0)}
 	mem := &runtimeapi.MemoryUsage{Timestamp: now, WorkingSetBytes: u64(0), UsageBytes: u64(0), RssBytes: u64(0), PageFaults: u64(0), MajorPageFaults: u64(0)}
-	for _, st := range s.statsOf(list.GetContainers()) {
+	for _, st := range s.statsOf(ctx, list.GetContainers()) {
 		out.Linux.Containers = append(out.Linux.Containers, st)
 		cpu.UsageCoreNanoSeconds.Value += st.GetCpu().GetUsageCoreNanoSeconds().GetValue()
 		cpu.UsageNanoCores.Value += st.GetCpu().GetUsageNanoCores().GetValue()
@@ -155,7 +155,7 @@ func (s *RuntimeService) podStats(ctx context.Context, v *sandboxView) (*runtime
 		mem.MajorPageFaults.Value += st.GetMemory().GetMajorPageFaults().GetValue()
 	}
 	out.Linux.Cpu, out.Linux.Memory = cpu, mem
-	if infra, err := s.Runs.Get(p.InfraID); err == nil && infra.Pid > 0 {
+	if infra, err := s.Runs.Get(ctx, p.InfraID); err == nil && infra.Pid > 0 {
 		out.Linux.Network = netStats(infra.Pid, now)
 		out.Linux.Process = &runtimeapi.ProcessUsage{Timestamp: now, ProcessCount: u64(countProcs(p))}
 	}
@@ -214,7 +214,7 @@ func countProcs(p run.Pod) uint64 {
 
 // PodSandboxStats is one ready sandbox's use.
 func (s *RuntimeService) PodSandboxStats(ctx context.Context, req *runtimeapi.PodSandboxStatsRequest) (*runtimeapi.PodSandboxStatsResponse, error) {
-	v, err := s.findSandbox(req.GetPodSandboxId())
+	v, err := s.findSandbox(ctx, req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func (s *RuntimeService) ListPodSandboxStats(ctx context.Context, req *runtimeap
 	}
 	out := &runtimeapi.ListPodSandboxStatsResponse{Stats: []*runtimeapi.PodSandboxStats{}}
 	for _, item := range list.GetItems() {
-		v, err := s.findSandbox(item.GetId())
+		v, err := s.findSandbox(ctx, item.GetId())
 		if err != nil || !v.ready {
 			continue
 		}

@@ -58,8 +58,8 @@ func (s *RuntimeService) StartStreaming(ctx context.Context, addr string) error 
 
 // Exec hands out a URL where the client runs a command in a container
 // with its streams.
-func (s *RuntimeService) Exec(_ context.Context, req *runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error) {
-	if err := s.streamable(req.GetContainerId()); err != nil {
+func (s *RuntimeService) Exec(ctx context.Context, req *runtimeapi.ExecRequest) (*runtimeapi.ExecResponse, error) {
+	if err := s.streamable(ctx, req.GetContainerId()); err != nil {
 		return nil, err
 	}
 	if len(req.GetCmd()) == 0 {
@@ -70,8 +70,8 @@ func (s *RuntimeService) Exec(_ context.Context, req *runtimeapi.ExecRequest) (*
 
 // Attach hands out a URL where the client attaches to a container's
 // streams (its monitor's attach socket).
-func (s *RuntimeService) Attach(_ context.Context, req *runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error) {
-	if err := s.streamable(req.GetContainerId()); err != nil {
+func (s *RuntimeService) Attach(ctx context.Context, req *runtimeapi.AttachRequest) (*runtimeapi.AttachResponse, error) {
+	if err := s.streamable(ctx, req.GetContainerId()); err != nil {
 		return nil, err
 	}
 	return s.stream.GetAttach(req)
@@ -79,8 +79,8 @@ func (s *RuntimeService) Attach(_ context.Context, req *runtimeapi.AttachRequest
 
 // PortForward hands out a URL where the client reaches ports of a
 // sandbox's network namespace.
-func (s *RuntimeService) PortForward(_ context.Context, req *runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error) {
-	v, err := s.findSandbox(req.GetPodSandboxId())
+func (s *RuntimeService) PortForward(ctx context.Context, req *runtimeapi.PortForwardRequest) (*runtimeapi.PortForwardResponse, error) {
+	v, err := s.findSandbox(ctx, req.GetPodSandboxId())
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +91,11 @@ func (s *RuntimeService) PortForward(_ context.Context, req *runtimeapi.PortForw
 }
 
 // streamable checks that the container exists and runs.
-func (s *RuntimeService) streamable(id string) error {
+func (s *RuntimeService) streamable(ctx context.Context, id string) error {
 	if s.stream == nil {
 		return status.Error(codes.Unavailable, "the streaming server is not running")
 	}
-	c, _, err := s.container(id)
+	c, _, err := s.container(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func (r *streamRuntime) Exec(ctx context.Context, id string, cmd []string, in io
 	// The runtime's own terminal keeps its size: the sizes are read and
 	// dropped, so that the client is never held by a full channel.
 	go onResize(ctx, resize, func(remotecommandserver.TerminalSize) {})
-	code, err := r.s.Runs.ExecContext(ctx, id, o)
+	code, err := r.s.Runs.Exec(ctx, id, o)
 	if err != nil {
 		return err
 	}
@@ -137,7 +137,7 @@ func (r *streamRuntime) Exec(ctx context.Context, id string, cmd []string, in io
 // Attach copies the container's output from its monitor to the client,
 // and the client's input to it; terminal sizes go to the monitor.
 func (r *streamRuntime) Attach(ctx context.Context, id string, in io.Reader, out, errw io.WriteCloser, tty bool, resize <-chan remotecommandserver.TerminalSize) error {
-	c, err := r.s.Runs.Get(id)
+	c, err := r.s.Runs.Get(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func onResize(ctx context.Context, resize <-chan remotecommandserver.TerminalSiz
 // a sandbox on the host's network).
 func (r *streamRuntime) PortForward(ctx context.Context, podID string, port int32, stream io.ReadWriteCloser) error {
 	defer stream.Close()
-	v, err := r.s.findSandbox(podID)
+	v, err := r.s.findSandbox(ctx, podID)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (r *streamRuntime) PortForward(ctx context.Context, podID string, port int3
 		// On the host's network: its loopback is ours.
 		conn, err = net.DialTimeout("tcp", addr, 10*time.Second)
 	} else {
-		infra, ierr := r.s.Runs.Get(p.InfraID)
+		infra, ierr := r.s.Runs.Get(ctx, p.InfraID)
 		if ierr != nil || infra.Pid <= 0 {
 			return fmt.Errorf("pod sandbox %s has no running infra", podID)
 		}

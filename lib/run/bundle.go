@@ -39,11 +39,11 @@ type bundle struct {
 }
 
 // prepare turns the image config and the options into the OCI spec.
-func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *Options, name string) (*specs.Spec, error) {
+func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *launch, name string) (*specs.Spec, error) {
 	if err := os.MkdirAll(b.dir, 0o700); err != nil {
 		return nil, err
 	}
-	args := commandArgs(cfg, o)
+	args := commandArgs(cfg, o.Request)
 	if len(args) == 0 {
 		return nil, fail(ExitRunFailure, "no command: the image has none and none was given")
 	}
@@ -185,7 +185,7 @@ func envFromFiles(files []string) ([]string, error) {
 
 // commandArgs: the entrypoint (image's or --entrypoint) followed by the
 // command (given, else the image's Cmd unless --entrypoint was given).
-func commandArgs(cfg *imgspecv1.Image, o *Options) []string {
+func commandArgs(cfg *imgspecv1.Image, o *Request) []string {
 	if o.Command != nil {
 		return slices.Clone(o.Command)
 	}
@@ -292,7 +292,7 @@ func checkCommand(rootfs, cmd string, env []string, cwd string, mounts []Mount) 
 
 // etcFiles writes the container's /etc/hosts, /etc/hostname and
 // /etc/resolv.conf into the bundle, to be bind-mounted.
-func (b *bundle) etcFiles(hostname string, o *Options) (map[string]string, error) {
+func (b *bundle) etcFiles(hostname string, o *launch) (map[string]string, error) {
 	hosts := hostsFile(hostname, o)
 	resolv, err := os.ReadFile("/etc/resolv.conf")
 	if err != nil || strings.Contains(string(resolv), "127.0.0.53") {
@@ -301,7 +301,7 @@ func (b *bundle) etcFiles(hostname string, o *Options) (map[string]string, error
 	if o.netState != nil {
 		resolv = withoutLoopbackServers(resolv)
 	}
-	resolv = resolvConf(resolv, o)
+	resolv = resolvConf(resolv, o.Request)
 	files := map[string]string{
 		"/etc/hosts":       filepath.Join(b.dir, "hosts"),
 		"/etc/hostname":    filepath.Join(b.dir, "hostname"),
@@ -329,7 +329,7 @@ func (b *bundle) etcFiles(hostname string, o *Options) (map[string]string, error
 // resolvConf replaces the host's name servers, search domains and options
 // with those given (--dns, --dns-search, --dns-option), each kind only
 // when given.
-func resolvConf(host []byte, o *Options) []byte {
+func resolvConf(host []byte, o *Request) []byte {
 	if len(o.DNS)+len(o.DNSSearch)+len(o.DNSOptions) == 0 {
 		return host
 	}
@@ -426,7 +426,7 @@ func hostPath(rootfs, p string, mounts []Mount) (host string, known bool) {
 // the container's address with its host name and name (on a network; else
 // 127.0.1.1), the host as host.containers.internal (the gateway), and
 // --add-host entries.
-func hostsFile(hostname string, o *Options) string {
+func hostsFile(hostname string, o *launch) string {
 	hosts := "127.0.0.1\tlocalhost localhost.localdomain\n::1\tlocalhost localhost.localdomain\n"
 	switch {
 	case o.netState != nil && len(o.netState.Attachments) > 0 && o.netState.Attachments[0].IP() != "":

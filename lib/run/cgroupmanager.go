@@ -81,7 +81,7 @@ func cgroupManagerOf(path string) string {
 // monitorCgroupArgs has the monitor pass --systemd-cgroup to the runtime's
 // create: a container made so keeps the manager for its lifetime (the
 // runtime's state says), so no other command needs it.
-func (o *Options) monitorCgroupArgs() []string {
+func (o *launch) monitorCgroupArgs() []string {
 	if o.CgroupManager == SystemdManager {
 		return []string{"--systemd-cgroup"}
 	}
@@ -111,7 +111,7 @@ const monitorScopePrefix = "ctr-monitor"
 // exit status, no logs). It runs beside the runtime's create; wait says
 // whether systemd made the scope. A monitor that stays where it was is
 // a warning, as for podman, not a failure.
-func (o *Options) startMonitorScope(id string, pid int) (wait func() error) {
+func (o *launch) startMonitorScope(id string, pid int) (wait func() error) {
 	if o.CgroupManager != SystemdManager || pid <= 0 {
 		return func() error { return nil }
 	}

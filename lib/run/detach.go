@@ -24,18 +24,17 @@ import (
 // PID on a sync pipe (conmon's protocol), then starts it.
 //
 // before, if not nil, runs between the two (the container's network).
-func startDetached(o *Options, b *bundle, before func() error) error {
+func startDetached(o *launch, b *bundle, before func() error) error {
+	if o.Monitor == "" {
+		return fail(ExitRunFailure, "no monitor (ctr-monitor) to run %s under", b.id)
+	}
 	r, w, err := os.Pipe()
 	if err != nil {
 		return err
 	}
 	defer r.Close()
 	args := []string{
-		"--cid", b.id, "--runtime", o.Runtime, "--runtime-arg", "--root", "--runtime-arg", runtimeRoot(o.StateDir),
-		"--bundle", b.dir, "--log-path", cmp.Or(o.LogPath, b.logPath()), "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
-		// The monitor's PID, as podman keeps conmon's: a way to reach the
-		// one process that supervises this container, with no name pattern.
-		"--conmon-pidfile", filepath.Join(b.dir, monitor.MonitorPidfile),
+		"--log-path", cmp.Or(o.LogPath, b.logPath()),
 		// No short link to the attach socket outside our run root (conmon's
 		// /run/ctr/socket): ctr-monitor attach reaches a path of any length.
 		"--full-attach",
@@ -53,13 +52,7 @@ func startDetached(o *Options, b *bundle, before func() error) error {
 	if o.Interactive {
 		args = append(args, "--stdin")
 	}
-	args = append(args, b.persistArgs()...)
-	args = append(args, o.monitorCgroupArgs()...)
-	args = append(args, exitCommandArgs(o, b)...)
-	cmd := exec.Command(o.Monitor, args...)
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.Env = append(os.Environ(), "_OCI_SYNCPIPE=3")
-	monitor.PassHeld(cmd, o.netState.HeldPorts())
+	cmd := monitorCmd(o, b, w, nil, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, os.Stderr
 	err = cmd.Run() // returns once the monitor has detached
 	w.Close()
@@ -117,14 +110,43 @@ func (b *bundle) persistArgs() []string {
 	return []string{"--persist-dir", b.persist}
 }
 
+// monitorCmd is the monitor's command for the container in b: what every
+// monitor of ctr's is told, then extra (what a detached or a supervised
+// one is told besides). sync is the write end of its sync pipe, start
+// (if not nil) the read end of its start pipe; the host ports the run
+// holds are passed on.
+func monitorCmd(o *launch, b *bundle, sync, start *os.File, extra ...string) *exec.Cmd {
+	args := []string{
+		"--cid", b.id, "--runtime", o.Runtime, "--runtime-arg", "--root", "--runtime-arg", runtimeRoot(o.StateDir),
+		"--bundle", b.dir, "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
+		// The monitor's PID, as podman keeps conmon's: a way to reach the
+		// one process that supervises this container, with no name pattern.
+		"--conmon-pidfile", filepath.Join(b.dir, monitor.MonitorPidfile),
+	}
+	args = append(args, extra...)
+	args = append(args, b.persistArgs()...)
+	args = append(args, o.monitorCgroupArgs()...)
+	args = append(args, exitCommandArgs(o, b)...)
+	cmd := exec.Command(o.Monitor, args...)
+	cmd.ExtraFiles = []*os.File{sync}
+	cmd.Env = append(os.Environ(), "_OCI_SYNCPIPE=3")
+	if start != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, start)
+		cmd.Env = append(cmd.Env, "_OCI_STARTPIPE=4")
+	}
+	monitor.PassHeld(cmd, o.netState.HeldPorts())
+	return cmd
+}
+
 // exitCommandArgs are the monitor's arguments for the clean-up command it
-// runs when the container exits.
-func exitCommandArgs(o *Options, b *bundle) []string {
-	if len(o.CleanupCommand) == 0 {
+// runs when the container exits (with --rm for a removed one).
+func exitCommandArgs(o *launch, b *bundle) []string {
+	cleanup := o.cleanupCommand(o.Request.Remove)
+	if len(cleanup) == 0 {
 		return nil
 	}
-	args := []string{"--exit-command", o.CleanupCommand[0]}
-	for _, a := range append(o.CleanupCommand[1:], b.id) {
+	args := []string{"--exit-command", cleanup[0]}
+	for _, a := range append(cleanup[1:], b.id) {
 		args = append(args, "--exit-command-arg", a)
 	}
 	return args
@@ -153,15 +175,16 @@ func readSync(r io.Reader, monitorPath string) (int, error) {
 // Cleanup is what the monitor runs when a detached container exits: the
 // runtime forgets it, its rootfs is unmounted, and with remove it is
 // deleted.
-func (m *Manager) Cleanup(ref string, remove bool) error {
-	c, err := m.Get(ref)
+func (m *Manager) Cleanup(ctx context.Context, ref string, remove bool) error {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return err
 	}
-	_ = m.runtime("delete", "--force", c.ID).Run()
+	ctx = context.WithoutCancel(ctx) // once begun, it finishes
+	_ = m.runtime(ctx, "delete", "--force", c.ID).Run()
 	b := m.bundle(c)
 	// A stopped container keeps no network: its lease, veth and ports go.
-	if err := b.detachNetwork(context.Background(), m); err != nil {
+	if err := b.detachNetwork(ctx, m); err != nil {
 		return err
 	}
 	if remove {
@@ -181,7 +204,7 @@ func (m *Manager) Cleanup(ref string, remove bool) error {
 // and started once before has returned: the runtime's create overlaps
 // what before waits for, the network's plugins. A failure of before
 // removes the container unstarted.
-func runSupervised(o *Options, b *bundle, before func() error) (int, error) {
+func runSupervised(o *launch, b *bundle, before func() error) (int, error) {
 	logPath := filepath.Join(b.dir, "runtime.log")
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -196,28 +219,12 @@ func runSupervised(o *Options, b *bundle, before func() error) (int, error) {
 		}
 		defer startW.Close()
 	}
-	args := []string{
-		"--sync", "--inherit-stdio", "--cid", b.id, "--runtime", o.Runtime,
-		"--runtime-arg", "--root", "--runtime-arg", runtimeRoot(o.StateDir),
-		"--runtime-arg", "--log", "--runtime-arg", logPath, "--runtime-arg", "--log-format", "--runtime-arg", "json",
-		"--bundle", b.dir, "--log-path", "none", "--exit-dir", filepath.Dir(exitPath(o.StateDir, b.id)),
-		"--conmon-pidfile", filepath.Join(b.dir, monitor.MonitorPidfile),
-	}
-	args = append(args, b.persistArgs()...)
-	args = append(args, o.monitorCgroupArgs()...)
-	args = append(args, exitCommandArgs(o, b)...)
-	cmd := exec.Command(o.Monitor, args...)
+	cmd := monitorCmd(o, b, w, startR, "--sync", "--inherit-stdio", "--log-path", "none",
+		"--runtime-arg", "--log", "--runtime-arg", logPath, "--runtime-arg", "--log-format", "--runtime-arg", "json")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if !o.Interactive && !o.TTY {
 		cmd.Stdin = nil // /dev/null, as podman without -i
 	}
-	cmd.ExtraFiles = []*os.File{w}
-	cmd.Env = append(os.Environ(), "_OCI_SYNCPIPE=3")
-	if startR != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, startR)
-		cmd.Env = append(cmd.Env, "_OCI_STARTPIPE=4")
-	}
-	monitor.PassHeld(cmd, o.netState.HeldPorts())
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2)
 	defer signal.Stop(sigs)
@@ -285,7 +292,7 @@ func runSupervised(o *Options, b *bundle, before func() error) (int, error) {
 // may start: "start" has it run the runtime's start, "started" says the
 // container was started here (its exec fifo). On an error nothing is
 // written, and the monitor removes the container unstarted.
-func startWord(o *Options, id string, pid int) (string, error) {
+func startWord(o *launch, id string, pid int) (string, error) {
 	err := startByFifo(runtimeRoot(o.StateDir), id, pid)
 	switch {
 	case err == nil:

@@ -21,20 +21,8 @@ import (
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/monitor"
-	"github.com/ctr-project/ctr/lib/network"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
-
-// Manager finds and manages the containers ctr-run made in one store.
-type Manager struct {
-	Store      storage.Store
-	Runtime    string
-	StateDir   string
-	PersistDir string // "" for none
-	// Networks detaches containers from their CNI networks (nil: the
-	// defaults).
-	Networks *network.Manager
-}
 
 // bundle is a container's bundle, taken as mounted (unmounting one that is
 // not is no error).
@@ -80,13 +68,13 @@ type Container struct {
 var errNotCtr = errors.New("not a ctr-run container")
 
 // List returns ctr-run's containers; running ones only unless all.
-func (m *Manager) List(all bool) ([]Container, error) {
-	return m.list(all, "")
+func (m *Manager) List(ctx context.Context, all bool) ([]Container, error) {
+	return m.list(ctx, all, "")
 }
 
 // list is List, of one pod's containers when pod is not "" (their records
 // say which: the others are not described, which is what costs).
-func (m *Manager) list(all bool, pod string) ([]Container, error) {
+func (m *Manager) list(ctx context.Context, all bool, pod string) ([]Container, error) {
 	cs, err := m.Store.Containers()
 	if err != nil {
 		return nil, err
@@ -103,7 +91,7 @@ func (m *Manager) list(all bool, pod string) ([]Container, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if c, err := m.describeMeta(&cs[i], meta); err == nil {
+			if c, err := m.describeMeta(ctx, &cs[i], meta); err == nil {
 				described[i] = &c
 			}
 		})
@@ -119,24 +107,24 @@ func (m *Manager) list(all bool, pod string) ([]Container, error) {
 }
 
 // Get finds a container by ID, unique ID prefix or name.
-func (m *Manager) Get(ref string) (Container, error) {
+func (m *Manager) Get(ctx context.Context, ref string) (Container, error) {
 	c, err := m.Store.Container(ref)
 	if err != nil {
 		return Container{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("no such container %q", ref))
 	}
-	d, err := m.describe(c)
+	d, err := m.describe(ctx, c)
 	if err != nil {
 		return Container{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: %w", ref, err))
 	}
 	return d, nil
 }
 
-func (m *Manager) describe(c *storage.Container) (Container, error) {
+func (m *Manager) describe(ctx context.Context, c *storage.Container) (Container, error) {
 	meta, ok := containerMeta(c)
 	if !ok {
 		return Container{}, errNotCtr
 	}
-	return m.describeMeta(c, meta)
+	return m.describeMeta(ctx, c, meta)
 }
 
 // containerMeta is what ctr keeps in a stored container's metadata; ok is
@@ -149,7 +137,7 @@ func containerMeta(c *storage.Container) (*ctrtypes.ContainerMeta, bool) {
 	return &meta, true
 }
 
-func (m *Manager) describeMeta(c *storage.Container, meta *ctrtypes.ContainerMeta) (Container, error) {
+func (m *Manager) describeMeta(ctx context.Context, c *storage.Container, meta *ctrtypes.ContainerMeta) (Container, error) {
 	d := Container{
 		Schema: "ctr.ps/v1", ID: c.ID, Image: meta.ImageName, ImageID: meta.Image, Command: meta.Command,
 		Created: meta.Created, Status: "created", Bundle: filepath.Join(m.StateDir, c.ID), Pod: meta.Pod, Infra: meta.Infra, Labels: meta.Labels,
@@ -169,7 +157,7 @@ func (m *Manager) describeMeta(c *storage.Container, meta *ctrtypes.ContainerMet
 		}
 	}
 	hasState := false
-	if st, err := m.runtimeState(c.ID); err == nil {
+	if st, err := m.runtimeState(ctx, c.ID); err == nil {
 		hasState, d.inRuntime = true, true
 		switch st.Status {
 		case specs.StateRunning, specs.StateCreated, specs.StateCreating:
@@ -233,15 +221,11 @@ func exists(path string) bool {
 	return err == nil
 }
 
-func (m *Manager) runtime(args ...string) *exec.Cmd {
-	return exec.Command(m.Runtime, append([]string{"--root", runtimeRoot(m.StateDir)}, args...)...)
-}
-
-func (m *Manager) runtimeState(id string) (*specs.State, error) {
+func (m *Manager) runtimeState(ctx context.Context, id string) (*specs.State, error) {
 	if st, ok, err := fileState(runtimeRoot(m.StateDir), id); ok {
 		return st, err
 	}
-	out, err := m.runtime("state", id).Output()
+	out, err := m.runtime(ctx, "state", id).Output()
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +240,7 @@ func (m *Manager) runtimeState(id string) (*specs.State, error) {
 // STOPSIGNAL, else SIGTERM), waits up to timeout (nil: --stop-timeout, else
 // 10 s) for it to exit, then sends SIGKILL.
 func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) error {
-	c, err := m.Get(ref)
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -277,7 +261,7 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) 
 	}
 	// A timeout of 0 kills at once, as podman's: no stop signal first.
 	if wait > 0 {
-		_ = m.runtime("kill", c.ID, sig).Run()
+		_ = m.runtime(ctx, "kill", c.ID, sig).Run()
 		if m.awaitStopped(ctx, c.ID, wait) {
 			m.awaitExitRecord(c)
 			return nil
@@ -286,8 +270,11 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) 
 			return err
 		}
 	}
-	_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
-	if m.awaitStopped(context.Background(), c.ID, 5*time.Second) {
+	// The kill and its wait finish whatever ended ctx: a stop that was
+	// given up leaves no container half-killed.
+	ctx = context.WithoutCancel(ctx)
+	_ = m.runtime(ctx, "kill", "--all", c.ID, "KILL").Run()
+	if m.awaitStopped(ctx, c.ID, 5*time.Second) {
 		m.awaitExitRecord(c)
 	}
 	return nil
@@ -309,38 +296,38 @@ func (m *Manager) awaitExitRecord(c Container) {
 // awaitStopped waits, at most d or until ctx ends, for the container's
 // process to end; it returns whether it has.
 func (m *Manager) awaitStopped(ctx context.Context, id string, d time.Duration) bool {
-	st, err := m.runtimeState(id)
+	st, err := m.runtimeState(ctx, id)
 	if err != nil || st.Status != specs.StateRunning {
 		return true
 	}
-	return awaitEnd(ctx, st.Pid, func() bool { return m.running(id) }, d)
+	return awaitEnd(ctx, st.Pid, func() bool { return m.running(ctx, id) }, d)
 }
 
 // Kill sends sig to a running container's process.
-func (m *Manager) Kill(ref string, sig syscall.Signal) error {
-	c, err := m.Get(ref)
+func (m *Manager) Kill(ctx context.Context, ref string, sig syscall.Signal) error {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return err
 	}
 	if c.Status != "running" {
 		return fail(ExitRunFailure, "container %s is %s, not running", ref, c.Status)
 	}
-	if out, err := m.runtime("kill", c.ID, strconv.Itoa(int(sig))).CombinedOutput(); err != nil {
+	if out, err := m.runtime(ctx, "kill", c.ID, strconv.Itoa(int(sig))).CombinedOutput(); err != nil {
 		return fail(ExitRunFailure, "kill %s: %s", ref, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
 
-func (m *Manager) running(id string) bool {
-	st, err := m.runtimeState(id)
+func (m *Manager) running(ctx context.Context, id string) bool {
+	st, err := m.runtimeState(ctx, id)
 	return err == nil && st.Status == specs.StateRunning
 }
 
 // Remove deletes a container: its runtime state and cgroups, its mount,
 // its storage container and its bundle. A running one needs force (it is
 // killed). It cleans up after a ctr-run that was killed, too.
-func (m *Manager) Remove(ref string, force bool) error {
-	c, err := m.Get(ref)
+func (m *Manager) Remove(ctx context.Context, ref string, force bool) error {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -349,11 +336,13 @@ func (m *Manager) Remove(ref string, force bool) error {
 			return errdefs.Usagef("%s is the infra container of pod %s: remove the pod (pod rm)", c.Name, p.Name)
 		}
 	}
-	return m.remove(c, force)
+	return m.remove(ctx, c, force)
 }
 
-// remove is Remove for a container found.
-func (m *Manager) remove(c Container, force bool) error {
+// remove is Remove for a container found. Once it starts, it finishes
+// whatever ends ctx: nothing is left half-removed.
+func (m *Manager) remove(ctx context.Context, c Container, force bool) error {
+	ctx = context.WithoutCancel(ctx)
 	if c.Status == "running" && !force {
 		return errdefs.Usagef("container %s is running: stop it first or use -f", c.Name)
 	}
@@ -373,12 +362,12 @@ func (m *Manager) remove(c Container, force bool) error {
 	// rather than detach again and write the record back after the
 	// container's files are gone.
 	b := m.bundle(c)
-	waitNet := b.startDetach(context.Background(), m, true)
+	waitNet := b.startDetach(ctx, m, true)
 	if c.Status == "running" {
-		_ = m.runtime("kill", "--all", c.ID, "KILL").Run()
+		_ = m.runtime(ctx, "kill", "--all", c.ID, "KILL").Run()
 	}
 	if c.inRuntime { // else nothing of it runs, and there is no state to delete
-		if err := forceDelete(m.Runtime, m.StateDir, c.ID); err != nil {
+		if err := forceDelete(ctx, m.Runtime, m.StateDir, c.ID); err != nil {
 			_ = waitNet()
 			return fmt.Errorf("deleting %s: %w", c.Name, err)
 		}
@@ -415,15 +404,11 @@ type ExecOptions struct {
 }
 
 // Exec runs a command in a running container and returns its status.
-func (m *Manager) Exec(ref string, o ExecOptions) (int, error) {
-	return m.ExecContext(context.Background(), ref, o)
-}
-
-// ExecContext is Exec that kills the process with its process group when
-// ctx ends (the CRI's ExecSync timeout) and then returns ctx's error at
-// once, whatever still holds the output.
-func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (int, error) {
-	c, err := m.Get(ref)
+// When ctx ends (the CRI's ExecSync timeout) the process is killed with
+// its process group, and Exec returns ctx's error at once, whatever still
+// holds the output.
+func (m *Manager) Exec(ctx context.Context, ref string, o ExecOptions) (int, error) {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return -1, err
 	}
@@ -460,7 +445,9 @@ func (m *Manager) ExecContext(ctx context.Context, ref string, o ExecOptions) (i
 	}
 	args = append(args, c.ID)
 	args = append(args, o.Args...)
-	cmd := m.runtime(args...)
+	// Not ended by ctx itself: waitExec kills the process, which the
+	// runtime waits for, and its session.
+	cmd := m.runtime(context.WithoutCancel(ctx), args...)
 	stdout, stderr := o.Stdout, o.Stderr
 	if stdout == nil {
 		stdout = os.Stdout

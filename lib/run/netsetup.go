@@ -149,7 +149,7 @@ func (b *bundle) lockNet() (func(), error) { return flockFile(b.netFile() + ".lo
 // netnsPath is the namespace the container joins for its network mode:
 // its own pinned one, another container's, or a path; "" for a new one
 // (none) or the host's.
-func netnsPath(m *Manager, o *Options, st *network.State) (string, error) {
+func (o *launch) netnsPath(ctx context.Context, st *network.State) (string, error) {
 	switch {
 	case st != nil:
 		return st.NetNS, nil
@@ -162,15 +162,15 @@ func netnsPath(m *Manager, o *Options, st *network.State) (string, error) {
 	case o.podNetns != "":
 		return o.podNetns, nil // found as the container joined its pod
 	case strings.HasPrefix(o.Network, "container:"):
-		return m.joinableNetns(strings.TrimPrefix(o.Network, "container:"))
+		return o.joinableNetns(ctx, strings.TrimPrefix(o.Network, "container:"))
 	}
 	return "", nil
 }
 
 // joinableNetns is a running container's network namespace: the pinned
 // one it is attached with, else its process's.
-func (m *Manager) joinableNetns(ref string) (string, error) {
-	c, err := m.Get(ref)
+func (m *Manager) joinableNetns(ctx context.Context, ref string) (string, error) {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return "", err
 	}
@@ -191,8 +191,8 @@ func (m *Manager) containerNetns(c Container) (string, error) {
 // setupNetwork gives the container its network before its spec is
 // written: the CNI attachment for bridge and named networks (with its
 // ports), or the namespace it joins.
-func setupNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *imgspecv1.Image) error {
-	wait, err := startNetwork(ctx, m, b, o, cfg)
+func (o *launch) setupNetwork(ctx context.Context, b *bundle, cfg *imgspecv1.Image) error {
+	wait, err := o.startNetwork(ctx, b, cfg)
 	if err != nil {
 		return err
 	}
@@ -203,17 +203,17 @@ func setupNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *i
 // recorded, so that a failure from here on detaches it) before it returns,
 // the plugins run in the background until wait. A detached container is
 // created in the namespace meanwhile; only its start waits for them.
-func startNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *imgspecv1.Image) (wait func() error, err error) {
+func (o *launch) startNetwork(ctx context.Context, b *bundle, cfg *imgspecv1.Image) (wait func() error, err error) {
 	rec, err := netRequest(o, cfg)
 	if err != nil {
 		return nil, err
 	}
 	if rec == nil || len(rec.Requests) == 0 {
-		o.netns, err = netnsPath(m, o, nil)
+		o.netns, err = o.netnsPath(ctx, nil)
 		return func() error { return nil }, err
 	}
-	nm := m.networks()
-	inUse, err := m.useNetworks(rec.Requests)
+	nm := o.networks()
+	inUse, err := o.useNetworks(rec.Requests)
 	if err != nil {
 		return nil, err
 	}
@@ -246,17 +246,17 @@ func startNetwork(ctx context.Context, m *Manager, b *bundle, o *Options, cfg *i
 // recordNetwork is startNetwork for a container that is created, not
 // started: what it asks for is recorded, unattached, and Start's
 // reattach attaches it; a namespace it joins is named in its spec now.
-func recordNetwork(_ context.Context, m *Manager, b *bundle, o *Options, cfg *imgspecv1.Image) (func() error, error) {
+func (o *launch) recordNetwork(ctx context.Context, b *bundle, cfg *imgspecv1.Image) (func() error, error) {
 	none := func() error { return nil }
 	rec, err := netRequest(o, cfg)
 	if err != nil {
 		return nil, err
 	}
 	if rec == nil || len(rec.Requests) == 0 {
-		o.netns, err = netnsPath(m, o, nil)
+		o.netns, err = o.netnsPath(ctx, nil)
 		return none, err
 	}
-	inUse, err := m.useNetworks(rec.Requests)
+	inUse, err := o.useNetworks(rec.Requests)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +266,7 @@ func recordNetwork(_ context.Context, m *Manager, b *bundle, o *Options, cfg *im
 
 // refreshHosts writes the container's /etc/hosts again, in place, once its
 // addresses are known.
-func (b *bundle) refreshHosts(hostname string, o *Options) error {
+func (b *bundle) refreshHosts(hostname string, o *launch) error {
 	if o.NoHosts {
 		return nil
 	}
@@ -276,7 +276,7 @@ func (b *bundle) refreshHosts(hostname string, o *Options) error {
 // netRequest turns the network options into what to attach: the networks
 // with --ip/--mac on the first, the ports (-p, and -P's EXPOSE ports on
 // free host ports).
-func netRequest(o *Options, cfg *imgspecv1.Image) (*netRecord, error) {
+func netRequest(o *launch, cfg *imgspecv1.Image) (*netRecord, error) {
 	names := cniNetworks(o.Network)
 	if len(names) == 0 {
 		if len(o.Publish) > 0 || o.PublishAll || o.IP != "" || o.MAC != "" {
@@ -381,8 +381,8 @@ func (b *bundle) followAddresses(old, st *network.State) error {
 }
 
 // Ports is a container's published ports.
-func (m *Manager) Ports(ref string) ([]network.PortMapping, error) {
-	c, err := m.Get(ref)
+func (m *Manager) Ports(ctx context.Context, ref string) ([]network.PortMapping, error) {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -395,8 +395,8 @@ func (m *Manager) Ports(ref string) ([]network.PortMapping, error) {
 
 // Addresses are the container's addresses, one per network it is
 // attached to now (none when it is not).
-func (m *Manager) Addresses(ref string) ([]string, error) {
-	c, err := m.Get(ref)
+func (m *Manager) Addresses(ctx context.Context, ref string) ([]string, error) {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -413,14 +413,6 @@ func (m *Manager) Addresses(ref string) ([]string, error) {
 	return out, nil
 }
 
-// networks is the Manager's CNI networks.
-func (m *Manager) networks() *network.Manager {
-	if m.Networks == nil {
-		m.Networks = network.New(network.Config{})
-	}
-	return m.Networks
-}
-
 // Connect attaches a running container to one more network (the next
 // ethN), as podman network connect; it stays attached through restarts.
 // The container's network record is locked throughout: two connects at
@@ -428,7 +420,7 @@ func (m *Manager) networks() *network.Manager {
 // winner's interface), and a connect racing the container's end kept an
 // attachment nothing would detach.
 func (m *Manager) Connect(ctx context.Context, ref, netName string) error {
-	c, b, r, unlock, err := m.attachedRecord(ref)
+	c, b, r, unlock, err := m.attachedRecord(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -457,7 +449,7 @@ func (m *Manager) Connect(ctx context.Context, ref, netName string) error {
 
 // Disconnect detaches a running container from one of its networks.
 func (m *Manager) Disconnect(ctx context.Context, ref, netName string) error {
-	c, b, r, unlock, err := m.attachedRecord(ref)
+	c, b, r, unlock, err := m.attachedRecord(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -484,8 +476,8 @@ func (m *Manager) Disconnect(ctx context.Context, ref, netName string) error {
 // container: or ns:). The record is read, and the container found
 // running, under the lock: a container whose end was cleaned up
 // meanwhile is detached already.
-func (m *Manager) attachedRecord(ref string) (Container, *bundle, *netRecord, func(), error) {
-	c, err := m.Get(ref)
+func (m *Manager) attachedRecord(ctx context.Context, ref string) (Container, *bundle, *netRecord, func(), error) {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return c, nil, nil, nil, err
 	}
@@ -494,7 +486,7 @@ func (m *Manager) attachedRecord(ref string) (Container, *bundle, *netRecord, fu
 	if err != nil {
 		return c, nil, nil, nil, err
 	}
-	r, err := m.attachedLocked(b, &c)
+	r, err := m.attachedLocked(ctx, b, &c)
 	if err != nil {
 		unlock()
 		return c, nil, nil, nil, err
@@ -503,8 +495,8 @@ func (m *Manager) attachedRecord(ref string) (Container, *bundle, *netRecord, fu
 }
 
 // attachedLocked is attachedRecord's checks, the record's lock held.
-func (m *Manager) attachedLocked(b *bundle, c *Container) (*netRecord, error) {
-	now, err := m.Get(c.ID)
+func (m *Manager) attachedLocked(ctx context.Context, b *bundle, c *Container) (*netRecord, error) {
+	now, err := m.Get(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}

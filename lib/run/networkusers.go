@@ -1,6 +1,7 @@
 package run
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -17,12 +18,12 @@ import (
 // when they are this store's), and this store's containers that name it
 // to attach at their next start (stopped, or created and never started),
 // as podman counts them.
-func (m *Manager) NetworkUsers(name string) ([]string, error) {
+func (m *Manager) NetworkUsers(ctx context.Context, name string) ([]string, error) {
 	ids, err := m.networks().Users(name)
 	if err != nil {
 		return nil, err
 	}
-	all, err := m.List(true)
+	all, err := m.List(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -49,25 +50,25 @@ func (m *Manager) names(c Container, name string) bool {
 }
 
 // RemoveNetwork removes a network no container uses (NetworkUsers).
-func (m *Manager) RemoveNetwork(ref string) (network.Network, error) {
+func (m *Manager) RemoveNetwork(ctx context.Context, ref string) (network.Network, error) {
 	nm := m.networks()
 	n, err := nm.Get(ref)
 	if err != nil {
 		return n, err
 	}
-	return n, m.removeUnused(n.Name)
+	return n, m.removeUnused(ctx, n.Name)
 }
 
 // removeUnused removes network name if no container uses it, holding it
 // (useNetworks) so that a container about to name it either has, and
 // stops the removal, or finds it gone.
-func (m *Manager) removeUnused(name string) error {
+func (m *Manager) removeUnused(ctx context.Context, name string) error {
 	unlock, err := flockAs(m.networkUseLock(name), unix.LOCK_EX)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	users, err := m.NetworkUsers(name)
+	users, err := m.NetworkUsers(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func (m *Manager) networkUseLock(name string) string {
 
 // PruneNetworks removes every network no container uses but podman's
 // default; it returns their names.
-func (m *Manager) PruneNetworks() ([]string, error) {
+func (m *Manager) PruneNetworks(ctx context.Context) ([]string, error) {
 	nets, err := m.networks().List()
 	if err != nil {
 		return nil, err
@@ -121,7 +122,7 @@ func (m *Manager) PruneNetworks() ([]string, error) {
 		if n.Name == network.DefaultName {
 			continue
 		}
-		err := m.removeUnused(n.Name)
+		err := m.removeUnused(ctx, n.Name)
 		if errors.Is(err, errdefs.ErrUsage) {
 			continue // in use
 		}

@@ -38,7 +38,7 @@ func ParseMemorySwap(s string, memory int64) (int64, error) {
 // memorySwap is the container's memory and swap together: as given, else
 // podman's default, twice the memory (as much swap as memory), where the
 // kernel accounts swap; 0 leaves swap alone.
-func memorySwap(o *Options) int64 {
+func memorySwap(o *Request) int64 {
 	if o.MemorySwap != 0 || o.Memory <= 0 {
 		return o.MemorySwap
 	}

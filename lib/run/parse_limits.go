@@ -68,7 +68,7 @@ const MaxLogFiles = 100
 // ParseLogOpt parses one --log-opt into o: max-size=SIZE (the log is
 // truncated, or rotated with max-file, when it would pass SIZE) and
 // max-file=N (files kept, the current one included), as docker's.
-func ParseLogOpt(o *Options, s string) error {
+func ParseLogOpt(o *Request, s string) error {
 	key, val, _ := strings.Cut(s, "=")
 	switch key {
 	case "max-size":

@@ -55,15 +55,15 @@ func TestParseAddHost(t *testing.T) {
 // Each kind given replaces the host's lines of that kind; the rest stays.
 func TestResolvConf(t *testing.T) {
 	host := []byte("# from the host\nnameserver 1.1.1.1\nsearch corp.example\noptions rotate\n")
-	if got := string(resolvConf(host, &Options{})); got != string(host) {
+	if got := string(resolvConf(host, &Request{})); got != string(host) {
 		t.Errorf("nothing given: %q", got)
 	}
-	got := string(resolvConf(host, &Options{DNS: []string{"10.0.0.53"}}))
+	got := string(resolvConf(host, &Request{DNS: []string{"10.0.0.53"}}))
 	want := "# from the host\nsearch corp.example\noptions rotate\nnameserver 10.0.0.53\n"
 	if got != want {
 		t.Errorf("--dns: %q, want %q", got, want)
 	}
-	got = string(resolvConf(nil, &Options{DNSSearch: []string{"a.test", "b.test"}, DNSOptions: []string{"ndots:2"}}))
+	got = string(resolvConf(nil, &Request{DNSSearch: []string{"a.test", "b.test"}, DNSOptions: []string{"ndots:2"}}))
 	if want := "search a.test b.test\noptions ndots:2\n"; got != want {
 		t.Errorf("no host file: %q, want %q", got, want)
 	}
@@ -103,7 +103,7 @@ func TestCheckDNS(t *testing.T) {
 
 // Run refuses what came from outside before it makes anything.
 func TestCheckInput(t *testing.T) {
-	for name, o := range map[string]Options{
+	for name, o := range map[string]Request{
 		"label":      {Labels: map[string]string{"io.ctr.cri.sandbox-config": "{}"}},
 		"annotation": {Annotations: map[string]string{"io.ctr.pod": "x"}},
 		"add-host":   {AddHosts: []HostEntry{{Name: "db\vevil", IP: "10.0.0.1"}}},
@@ -116,7 +116,7 @@ func TestCheckInput(t *testing.T) {
 			t.Errorf("%s: %v, want a usage error", name, err)
 		}
 	}
-	ok := Options{Labels: map[string]string{"app": "x"}, OwnLabels: map[string]string{"io.ctr.cri.sandbox-id": "x"},
+	ok := Request{Labels: map[string]string{"app": "x"}, OwnLabels: map[string]string{"io.ctr.cri.sandbox-id": "x"},
 		Annotations: map[string]string{"a": "b"}, AddHosts: []HostEntry{{Name: "db", IP: "10.0.0.1"}},
 		DNS: []string{"10.0.0.53", "fd00::53"}, DNSSearch: []string{"a.test"}, DNSOptions: []string{"ndots:2"}}
 	if err := checkInput(&ok); err != nil {

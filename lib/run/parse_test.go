@@ -56,14 +56,14 @@ func TestEnvAndCommand(t *testing.T) {
 		t.Errorf("mergeEnv: %v", env)
 	}
 	cfg := &imgspecv1.Image{Config: imgspecv1.ImageConfig{Entrypoint: []string{"/entry"}, Cmd: []string{"default"}}}
-	if got := commandArgs(cfg, &Options{}); !slices.Equal(got, []string{"/entry", "default"}) {
+	if got := commandArgs(cfg, &Request{}); !slices.Equal(got, []string{"/entry", "default"}) {
 		t.Errorf("image command: %v", got)
 	}
-	if got := commandArgs(cfg, &Options{Args: []string{"x"}}); !slices.Equal(got, []string{"/entry", "x"}) {
+	if got := commandArgs(cfg, &Request{Args: []string{"x"}}); !slices.Equal(got, []string{"/entry", "x"}) {
 		t.Errorf("args replace Cmd: %v", got)
 	}
 	empty := ""
-	if got := commandArgs(cfg, &Options{Entrypoint: &empty, Args: []string{"sh"}}); !slices.Equal(got, []string{"sh"}) {
+	if got := commandArgs(cfg, &Request{Entrypoint: &empty, Args: []string{"sh"}}); !slices.Equal(got, []string{"sh"}) {
 		t.Errorf("--entrypoint '' clears it: %v", got)
 	}
 }

@@ -103,18 +103,12 @@ func copyFiles(from, to string) error {
 	return nil
 }
 
-// StartOptions configure Start.
-type StartOptions struct {
-	Monitor        string   // ctr-monitor
-	CleanupCommand []string // as Options.CleanupCommand
-}
-
 // Start runs a container that is not running again, detached under a
 // monitor as "ctr-run -d" does, with the OCI config it was created with
 // (from the persistent copy when the run root lost its bundle, as after a
 // reboot). A running container is left as it is.
-func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
-	c, err := m.Get(ref)
+func (m *Manager) Start(ctx context.Context, ref string) (Container, error) {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return c, err
 	}
@@ -134,7 +128,7 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 		return c, err
 	}
 	if podID := spec.Annotations[annotPod]; podID != "" {
-		if err := m.startInPod(c, podID, spec, so); err != nil {
+		if err := m.startInPod(ctx, c, podID, spec); err != nil {
 			return c, err
 		}
 	}
@@ -144,7 +138,7 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	}
 	b.mounted = true
 	spec.Root.Path = rootfs
-	st, err := b.reattach(context.Background(), m, spec)
+	st, err := b.reattach(ctx, m, spec)
 	if err != nil {
 		b.unmount()
 		return c, err
@@ -156,19 +150,16 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	// What the runtime kept of the last run goes (a container never
 	// started has none); so does its exit.
 	if c.inRuntime {
-		if err := forceDelete(m.Runtime, m.StateDir, c.ID); err != nil {
+		if err := forceDelete(ctx, m.Runtime, m.StateDir, c.ID); err != nil {
 			return c, err
 		}
 	}
 	if err := b.markStarted(m.StateDir); err != nil {
 		return c, err
 	}
-	o := &Options{
-		Runtime: m.Runtime, StateDir: m.StateDir, PersistDir: m.PersistDir,
-		Monitor: so.Monitor, CleanupCommand: so.CleanupCommand,
+	o := &launch{Manager: m, netState: st, Request: &Request{
 		TTY: spec.Process != nil && spec.Process.Terminal, Interactive: spec.Annotations[annotStdin] == "true",
-		netState: st,
-	}
+	}}
 	if spec.Linux != nil {
 		o.CgroupManager = cgroupManagerOf(spec.Linux.CgroupsPath)
 		o.CgroupParent = systemdSliceOf(spec.Linux.CgroupsPath)
@@ -177,9 +168,9 @@ func (m *Manager) Start(ref string, so StartOptions) (Container, error) {
 	o.LogMaxFiles, _ = strconv.Atoi(spec.Annotations[annotLogMaxFiles])
 	o.LogPath = spec.Annotations[AnnotLogPath]
 	if err := startDetached(o, b, nil); err != nil {
-		_ = b.detachNetwork(context.Background(), m)
+		_ = b.detachNetwork(context.WithoutCancel(ctx), m)
 		b.unmount()
 		return c, err
 	}
-	return m.Get(c.ID)
+	return m.Get(ctx, c.ID)
 }

@@ -108,9 +108,8 @@ type PodOptions struct {
 	// podman's, else catatonit on PATH).
 	PauseBinary string
 	// Infra holds the infra container's network options; the rest of it
-	// (runtime, monitor, directories) comes from the Manager and Start.
-	Infra Options
-	Start StartOptions
+	// comes from the Manager.
+	Infra Request
 }
 
 var podNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
@@ -224,12 +223,12 @@ func (m *Manager) findPod(ref string) (Pod, error) {
 }
 
 // Pods lists the pods with their state.
-func (m *Manager) Pods() ([]Pod, error) {
+func (m *Manager) Pods(ctx context.Context) ([]Pod, error) {
 	pods, err := m.podRecords()
 	if err != nil {
 		return nil, err
 	}
-	all, err := m.List(true)
+	all, err := m.List(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -240,12 +239,12 @@ func (m *Manager) Pods() ([]Pod, error) {
 }
 
 // GetPod finds a pod by ID, unique ID prefix or name, with its state.
-func (m *Manager) GetPod(ref string) (Pod, error) {
+func (m *Manager) GetPod(ctx context.Context, ref string) (Pod, error) {
 	p, err := m.findPod(ref)
 	if err != nil {
 		return p, err
 	}
-	all, err := m.list(true, p.ID)
+	all, err := m.list(ctx, true, p.ID)
 	if err != nil {
 		return p, err
 	}
@@ -318,26 +317,24 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 	}
 	defer func() {
 		if retErr != nil {
-			_ = m.destroyPod(p)
+			_ = m.destroyPod(ctx, p)
 		}
 	}()
 	pause, err := pauseImage(m.Store, po.PauseBinary)
 	if err != nil {
 		return p, err
 	}
-	o := po.Infra
-	o.Image, o.Args, o.Name, o.Hostname = pause, nil, id[:12]+"-infra", p.Hostname
-	o.Runtime, o.StateDir, o.PersistDir, o.Networks = m.Runtime, m.StateDir, m.PersistDir, m.networks()
-	o.Monitor, o.CleanupCommand, o.Detach, o.Remove = po.Start.Monitor, po.Start.CleanupCommand, true, false
-	o.Pull = "never"
-	o.pod, o.infra = &p, true
+	req := po.Infra
+	req.Image, req.Args, req.Name, req.Hostname = pause, nil, id[:12]+"-infra", p.Hostname
+	req.Detach, req.Remove, req.Pull = true, false, "never"
 	if !p.shares("net") {
-		o.Network = NetNone // the namespace is the infra's own; no one joins it
+		req.Network = NetNone // the namespace is the infra's own; no one joins it
 	}
 	if err := m.preparePod(p); err != nil {
 		return p, err
 	}
-	if _, err := Run(ctx, m.Store, o, func(infraID string) { p.InfraID = infraID }); err != nil {
+	infra := &launch{Manager: m, Request: &req, pod: &p, infra: true}
+	if _, err := m.launch(ctx, infra, func(infraID string) { p.InfraID = infraID }); err != nil {
 		return p, err
 	}
 	return p, m.writePod(&p)
@@ -444,8 +441,8 @@ func (p *Pod) cgroupManager() string { return cmp.Or(p.CgroupManager, CgroupfsMa
 // joinPod points a new container of a pod at what the pod shares: the
 // infra's namespaces (started first if it is not running), its /etc
 // files, the pod's /dev/shm and cgroup.
-func (m *Manager) joinPod(o *Options, so StartOptions) error {
-	p, err := m.findPod(o.Pod)
+func (o *launch) joinPod(ctx context.Context) error {
+	p, err := o.findPod(o.Pod)
 	if err != nil {
 		return err
 	}
@@ -461,14 +458,14 @@ func (m *Manager) joinPod(o *Options, so StartOptions) error {
 	if p.shares("uts") && o.Hostname != "" {
 		return errdefs.Usagef("--hostname: a container in pod %s has the pod's (give it to pod create)", p.Name)
 	}
-	infra, err := m.runningInfra(p, so)
+	infra, err := o.runningInfra(ctx, p, o.PodStart)
 	if err != nil {
 		return err
 	}
 	o.pod = &p
 	if p.shares("net") {
 		o.Network = "container:" + infra.ID
-		if o.podNetns, err = m.containerNetns(infra); err != nil {
+		if o.podNetns, err = o.containerNetns(infra); err != nil {
 			return err
 		}
 	}
@@ -480,31 +477,31 @@ func (m *Manager) joinPod(o *Options, so StartOptions) error {
 		o.NoHosts = true // the pod's --no-hosts: each keeps its image's
 	}
 	if p.shares("ipc") {
-		o.shm = m.podShm(p.ID)
+		o.shm = o.podShm(p.ID)
 	}
 	return nil
 }
 
 // runningInfra is the pod's infra container, started (with what the pod
-// shares on the host) if it is not running.
-func (m *Manager) runningInfra(p Pod, so StartOptions) (Container, error) {
-	infra, err := m.Get(p.InfraID)
+// shares on the host) if it is not running and start says so.
+func (m *Manager) runningInfra(ctx context.Context, p Pod, start bool) (Container, error) {
+	infra, err := m.Get(ctx, p.InfraID)
 	if err != nil {
 		return infra, fail(ExitRunFailure, "pod %s has no infra container (remove the pod)", p.Name)
 	}
 	if infra.Status == "running" {
 		return infra, nil
 	}
-	if so.Monitor == "" {
+	if !start || m.Monitor == "" {
 		return infra, fail(ExitRunFailure, "pod %s is not running (pod start)", p.Name)
 	}
 	if err := m.preparePod(p); err != nil {
 		return infra, err
 	}
-	if _, err := m.Start(infra.ID, so); err != nil {
+	if _, err := m.Start(ctx, infra.ID); err != nil {
 		return infra, err
 	}
-	return m.Get(p.InfraID)
+	return m.Get(ctx, p.InfraID)
 }
 
 // podNamespaces are the namespaces a member joins (all but the network,
@@ -533,8 +530,8 @@ func podNamespaces(p Pod, infra Container) (map[specs.LinuxNamespaceType]string,
 
 // rejoinPod points a pod member that starts again at the infra's
 // namespaces now (the infra may have started again since).
-func (m *Manager) rejoinPod(p Pod, spec *specs.Spec, so StartOptions) error {
-	infra, err := m.runningInfra(p, so)
+func (m *Manager) rejoinPod(ctx context.Context, p Pod, spec *specs.Spec) error {
+	infra, err := m.runningInfra(ctx, p, true)
 	if err != nil {
 		return err
 	}
@@ -557,7 +554,7 @@ func (m *Manager) rejoinPod(p Pod, spec *specs.Spec, so StartOptions) error {
 // startInPod readies a pod's container that starts again: for the infra,
 // what the pod shares on the host; for the others, the infra (started if
 // need be) and its namespaces now.
-func (m *Manager) startInPod(c Container, podID string, spec *specs.Spec, so StartOptions) error {
+func (m *Manager) startInPod(ctx context.Context, c Container, podID string, spec *specs.Spec) error {
 	p, err := m.findPod(podID)
 	if err != nil {
 		return err
@@ -565,22 +562,22 @@ func (m *Manager) startInPod(c Container, podID string, spec *specs.Spec, so Sta
 	if c.Infra {
 		return m.preparePod(p)
 	}
-	return m.rejoinPod(p, spec, so)
+	return m.rejoinPod(ctx, p, spec)
 }
 
 // podMembers finds a pod and its containers now.
-func (m *Manager) podMembers(ref string) (Pod, []Container, Container, error) {
+func (m *Manager) podMembers(ctx context.Context, ref string) (Pod, []Container, Container, error) {
 	p, err := m.findPod(ref)
 	if err != nil {
 		return p, nil, Container{}, err
 	}
-	ms, infra, err := m.members(p)
+	ms, infra, err := m.members(ctx, p)
 	return p, ms, infra, err
 }
 
 // members are the pod's containers now, the infra last.
-func (m *Manager) members(p Pod) ([]Container, Container, error) {
-	all, err := m.list(true, p.ID)
+func (m *Manager) members(ctx context.Context, p Pod) ([]Container, Container, error) {
+	all, err := m.list(ctx, true, p.ID)
 	if err != nil {
 		return nil, Container{}, err
 	}
@@ -602,21 +599,21 @@ func (m *Manager) members(p Pod) ([]Container, Container, error) {
 // StartPod starts the pod's infra container, then each of its containers
 // that is not running, oldest first. It, StopPod and KillPod return the
 // pod's record (GetPod adds its state).
-func (m *Manager) StartPod(ref string, so StartOptions) (Pod, error) {
+func (m *Manager) StartPod(ctx context.Context, ref string) (Pod, error) {
 	p, err := m.findPod(ref)
 	if err != nil {
 		return p, err
 	}
-	if _, err := m.runningInfra(p, so); err != nil {
+	if _, err := m.runningInfra(ctx, p, true); err != nil {
 		return p, err
 	}
-	ms, _, err := m.members(p)
+	ms, _, err := m.members(ctx, p)
 	if err != nil {
 		return p, err
 	}
 	for _, c := range ms {
 		if c.Status != "running" {
-			if _, err := m.Start(c.ID, so); err != nil {
+			if _, err := m.Start(ctx, c.ID); err != nil {
 				return p, fmt.Errorf("starting %s: %w", c.Name, err)
 			}
 		}
@@ -634,7 +631,7 @@ func (m *Manager) StartPod(ref string, so StartOptions) (Pod, error) {
 // infra is stopped and the monitors clean up (the infra's monitor then
 // finds it detached).
 func (m *Manager) StopPod(ctx context.Context, ref string, timeout *time.Duration) (Pod, error) {
-	p, ms, infra, err := m.podMembers(ref)
+	p, ms, infra, err := m.podMembers(ctx, ref)
 	if err != nil {
 		return p, err
 	}
@@ -692,15 +689,15 @@ func waitMonitor(bundleDir, id string, grace time.Duration) {
 }
 
 // KillPod sends sig to the pod's running containers, the infra last.
-func (m *Manager) KillPod(ref string, sig syscall.Signal) (Pod, error) {
-	p, ms, infra, err := m.podMembers(ref)
+func (m *Manager) KillPod(ctx context.Context, ref string, sig syscall.Signal) (Pod, error) {
+	p, ms, infra, err := m.podMembers(ctx, ref)
 	if err != nil {
 		return p, err
 	}
 	var errs []error
 	for _, c := range append(ms, infra) {
 		if c.ID != "" && c.Status == "running" {
-			errs = append(errs, m.Kill(c.ID, sig))
+			errs = append(errs, m.Kill(ctx, c.ID, sig))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -711,8 +708,8 @@ func (m *Manager) KillPod(ref string, sig syscall.Signal) (Pod, error) {
 
 // RemovePod removes the pod, its containers and what it has on the host.
 // A pod with a running container needs force (they are killed).
-func (m *Manager) RemovePod(ref string, force bool) (Pod, error) {
-	p, ms, infra, err := m.podMembers(ref)
+func (m *Manager) RemovePod(ctx context.Context, ref string, force bool) (Pod, error) {
+	p, ms, infra, err := m.podMembers(ctx, ref)
 	if err != nil {
 		return p, err
 	}
@@ -723,13 +720,13 @@ func (m *Manager) RemovePod(ref string, force bool) (Pod, error) {
 			}
 		}
 	}
-	return p, m.destroyPod(p)
+	return p, m.destroyPod(ctx, p)
 }
 
 // destroyPod removes whatever there is of a pod: its containers, then
 // the infra (with the network), then its cgroup, /dev/shm and record.
-func (m *Manager) destroyPod(p Pod) error {
-	ms, infra, err := m.members(p)
+func (m *Manager) destroyPod(ctx context.Context, p Pod) error {
+	ms, infra, err := m.members(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -738,7 +735,7 @@ func (m *Manager) destroyPod(p Pod) error {
 	errs := make([]error, len(ms)+2)
 	for i, c := range append(ms, infra) {
 		if c.ID != "" {
-			wg.Go(func() { errs[i] = m.remove(c, true) })
+			wg.Go(func() { errs[i] = m.remove(ctx, c, true) })
 		}
 	}
 	wg.Wait()

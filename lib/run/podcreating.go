@@ -57,7 +57,7 @@ func (m *Manager) leftHalfMade(id string) bool {
 // RemoveHalfMade removes the pods that processes killed while making them
 // left (those keep accepts, or all with nil), with everything they had on
 // the host; it returns those it removed.
-func (m *Manager) RemoveHalfMade(_ context.Context, keep func(Pod) bool) ([]Pod, error) {
+func (m *Manager) RemoveHalfMade(ctx context.Context, keep func(Pod) bool) ([]Pod, error) {
 	pods, err := m.podRecords()
 	if err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func (m *Manager) RemoveHalfMade(_ context.Context, keep func(Pod) bool) ([]Pod,
 		if (keep != nil && !keep(p)) || !m.leftHalfMade(p.ID) {
 			continue
 		}
-		if err := m.destroyPod(p); err != nil {
+		if err := m.destroyPod(ctx, p); err != nil {
 			errs = append(errs, err)
 			continue
 		}

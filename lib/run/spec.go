@@ -62,7 +62,7 @@ var capNames = []string{
 
 // specInput is what the spec is built from.
 type specInput struct {
-	opts     *Options
+	opts     *launch
 	rootfs   string
 	args     []string
 	env      []string
@@ -132,7 +132,7 @@ func buildSpec(in specInput) (*specs.Spec, error) {
 	}
 	if o.Memory > 0 {
 		spec.Linux.Resources.Memory = &specs.LinuxMemory{Limit: int64p(o.Memory)}
-		if swap := memorySwap(o); swap != 0 {
+		if swap := memorySwap(o.Request); swap != 0 {
 			spec.Linux.Resources.Memory.Swap = int64p(swap)
 		}
 	}
@@ -203,7 +203,7 @@ func addDevices(spec *specs.Spec, devs []Device) error {
 // namespaces: the container's own mount namespace, and its own PID, IPC,
 // UTS and network namespaces unless it shares the host's; its own cgroup
 // namespace as --cgroupns says.
-func namespaces(o *Options) []specs.LinuxNamespace {
+func namespaces(o *launch) []specs.LinuxNamespace {
 	ns := []specs.LinuxNamespace{{Type: specs.MountNamespace}}
 	for _, k := range []struct {
 		mode string
@@ -245,7 +245,7 @@ func userMount(m Mount) specs.Mount {
 	return specs.Mount{Destination: m.Target, Type: "bind", Source: m.Source, Options: opts}
 }
 
-func defaultMounts(o *Options) []specs.Mount {
+func defaultMounts(o *launch) []specs.Mount {
 	sysOpts := []string{"nosuid", "noexec", "nodev", "ro"}
 	if o.Privileged {
 		sysOpts[3] = "rw"
@@ -313,7 +313,7 @@ func mapsKeys(m map[string]Ulimit) func(func(string) bool) {
 
 // setSeccomp applies the default profile (moby's, filtered by the
 // container's capabilities), a profile file, or none.
-func setSeccomp(spec *specs.Spec, o *Options) error {
+func setSeccomp(spec *specs.Spec, o *launch) error {
 	switch {
 	case o.Privileged || o.Seccomp == "unconfined":
 		return nil

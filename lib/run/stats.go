@@ -1,6 +1,7 @@
 package run
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -48,15 +49,15 @@ type runtimeStats struct {
 const noLimit = 1 << 62
 
 // Stats reads a running container's use now.
-func (m *Manager) Stats(ref string) (*Stats, error) {
-	c, err := m.Get(ref)
+func (m *Manager) Stats(ctx context.Context, ref string) (*Stats, error) {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
 	if c.Status != "running" {
 		return nil, fail(ExitRunFailure, "container %s is not running", c.Name)
 	}
-	out, err := m.runtime("events", "--stats", c.ID).Output()
+	out, err := m.runtime(ctx, "events", "--stats", c.ID).Output()
 	if err != nil {
 		return nil, fmt.Errorf("stats of %s: %w", c.Name, err)
 	}

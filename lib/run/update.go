@@ -2,6 +2,7 @@ package run
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,8 +20,8 @@ import (
 
 // Spec is the OCI spec a container was created with (from its
 // persistent copy when the run root lost the bundle).
-func (m *Manager) Spec(ref string) (*specs.Spec, error) {
-	c, err := m.Get(ref)
+func (m *Manager) Spec(ctx context.Context, ref string) (*specs.Spec, error) {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -34,8 +35,8 @@ func (m *Manager) Spec(ref string) (*specs.Spec, error) {
 // UpdateResources changes a container's limits: the runtime applies r to
 // a running container at once, and r (with oomScoreAdj, which only a new
 // process takes) goes into its config for later starts.
-func (m *Manager) UpdateResources(ref string, r *specs.LinuxResources, oomScoreAdj *int) error {
-	c, err := m.Get(ref)
+func (m *Manager) UpdateResources(ctx context.Context, ref string, r *specs.LinuxResources, oomScoreAdj *int) error {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func (m *Manager) UpdateResources(ref string, r *specs.LinuxResources, oomScoreA
 		if err != nil {
 			return err
 		}
-		cmd := m.runtime("update", "--resources", "-", c.ID)
+		cmd := m.runtime(ctx, "update", "--resources", "-", c.ID)
 		cmd.Stdin = bytes.NewReader(data)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("updating %s: %s", c.Name, strings.TrimSpace(string(out)))
@@ -119,8 +120,8 @@ func MergeResources(dst, src *specs.LinuxResources) {
 
 // ReopenLog has a running container's monitor reopen its log, through
 // its control FIFO (conmon's message 2).
-func (m *Manager) ReopenLog(ref string) error {
-	c, err := m.Get(ref)
+func (m *Manager) ReopenLog(ctx context.Context, ref string) error {
+	c, err := m.Get(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func (m *Manager) ReopenLog(ref string) error {
 	// kubelet, which renamed the old file) finds the new one when this
 	// returns.
 	path := c.LogPath
-	if spec, serr := m.Spec(c.ID); serr == nil && spec.Annotations[AnnotLogPath] != "" {
+	if spec, serr := m.Spec(ctx, c.ID); serr == nil && spec.Annotations[AnnotLogPath] != "" {
 		path = spec.Annotations[AnnotLogPath]
 	}
 	if path == "" {
