@@ -334,7 +334,7 @@ func (m *Manager) CreatePod(ctx context.Context, po PodOptions) (p Pod, retErr e
 		return p, err
 	}
 	infra := &launch{Manager: m, Request: &req, pod: &p, infra: true}
-	if _, err := m.launch(ctx, infra, func(infraID string) { p.InfraID = infraID }); err != nil {
+	if _, err := m.run(ctx, infra, func(infraID string) { p.InfraID = infraID }); err != nil {
 		return p, err
 	}
 	return p, m.writePod(&p)

@@ -71,12 +71,12 @@ type launch struct {
 // output and exit and cleans up through the Manager's CleanupCommand. The
 // container's ID is given to started once it starts.
 func (m *Manager) Run(ctx context.Context, req Request, started func(id string)) (int, error) {
-	return m.launch(ctx, &launch{Manager: m, Request: &req}, started)
+	return m.run(ctx, &launch{Manager: m, Request: &req}, started)
 }
 
-// launch runs l: what fails leaves nothing of the container; a foreground
+// run runs l: what fails leaves nothing of the container; a foreground
 // container is cleaned up (and with Remove removed) once it has exited.
-func (m *Manager) launch(ctx context.Context, l *launch, started func(id string)) (int, error) {
+func (m *Manager) run(ctx context.Context, l *launch, started func(id string)) (int, error) {
 	if err := checkInput(l.Request); err != nil {
 		return -1, err
 	}
