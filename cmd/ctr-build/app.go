@@ -15,6 +15,7 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/xferflags"
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/runflags"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 	"github.com/ctr-project/ctr/lib/workcontainer"
 )
@@ -93,11 +94,11 @@ func fromCommand(g *globalFlags) *ucli.Command {
 			if len(args) != 1 {
 				return cli.UsageError("want one IMAGE (or scratch)")
 			}
-			if err := run.CheckPullPolicy(pull); err != nil {
+			if err := runflags.CheckPullPolicy(pull); err != nil {
 				return cli.FlagError("pull", err)
 			}
 			if name != "" {
-				if err := run.CheckName(name); err != nil {
+				if err := runflags.CheckName(name); err != nil {
 					return cli.FlagError("name", err)
 				}
 			}

@@ -13,7 +13,7 @@ import (
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/containerfile"
 	"github.com/ctr-project/ctr/lib/image"
-	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/runflags"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
@@ -111,10 +111,10 @@ func (f *buildFlags) options(c *ucli.Context, g *globalFlags) (containerfile.Bui
 	if err := f.inputs(&o); err != nil {
 		return o, err
 	}
-	if err := run.CheckNetwork(f.network); err != nil {
+	if err := runflags.CheckNetwork(f.network); err != nil {
 		return o, cli.FlagError("network", err)
 	}
-	if err := run.CheckPullPolicy(f.pull); err != nil {
+	if err := runflags.CheckPullPolicy(f.pull); err != nil {
 		return o, cli.FlagError("pull", err)
 	}
 	o.Run.Network, o.Run.Stdout = f.network, os.Stderr

@@ -13,6 +13,7 @@ import (
 	"github.com/ctr-project/ctr/lib/image"
 	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/runflags"
 	"github.com/ctr-project/ctr/lib/workcontainer"
 )
 
@@ -37,12 +38,12 @@ func runCommand(g *globalFlags) *ucli.Command {
 			if len(args) == 0 {
 				return cli.UsageError("want a COMMAND to run")
 			}
-			if err := run.CheckNetwork(network); err != nil {
+			if err := runflags.CheckNetwork(network); err != nil {
 				return cli.FlagError("network", err)
 			}
 			o := run.Request{Args: args, Env: env.Value(), Workdir: workdir, User: user, Network: network, Stdout: os.Stderr}
 			for _, v := range volumes.Value() {
-				m, err := run.ParseVolume(v)
+				m, err := runflags.ParseVolume(v)
 				if err != nil {
 					return cli.FlagError("volume", err)
 				}

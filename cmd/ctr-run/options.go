@@ -10,6 +10,7 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/runflags"
 	"github.com/ctr-project/ctr/lib/signals"
 )
 
@@ -25,7 +26,7 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Request, error) 
 		o.Entrypoint = &f.entrypoint
 	}
 	if f.name != "" {
-		if err := run.CheckName(f.name); err != nil {
+		if err := runflags.CheckName(f.name); err != nil {
 			return o, cli.FlagError("name", err)
 		}
 	}
@@ -48,7 +49,7 @@ func (f *runFlags) options(c *ucli.Context, args []string) (run.Request, error) 
 
 // imageOptions: the pull policy, and how a missing image is pulled.
 func (f *runFlags) imageOptions(c *ucli.Context, o *run.Request) error {
-	if err := run.CheckPullPolicy(f.pull); err != nil {
+	if err := runflags.CheckPullPolicy(f.pull); err != nil {
 		return cli.FlagError("pull", err)
 	}
 	// Checked here, for the flags' own error; ctr-pull gets them as given.
@@ -66,17 +67,17 @@ func (f *runFlags) imageOptions(c *ucli.Context, o *run.Request) error {
 func (f *runFlags) limitOptions(c *ucli.Context, o *run.Request) error {
 	var err error
 	if f.memory != "" {
-		if o.Memory, err = run.ParseMemory(f.memory); err != nil {
+		if o.Memory, err = runflags.ParseMemory(f.memory); err != nil {
 			return cli.FlagError("memory", err)
 		}
 	}
 	if f.cpus != "" {
-		if o.CPUQuota, err = run.ParseCPUs(f.cpus); err != nil {
+		if o.CPUQuota, err = runflags.ParseCPUs(f.cpus); err != nil {
 			return cli.FlagError("cpus", err)
 		}
 	}
 	if f.memorySwap != "" {
-		if o.MemorySwap, err = run.ParseMemorySwap(f.memorySwap, o.Memory); err != nil {
+		if o.MemorySwap, err = runflags.ParseMemorySwap(f.memorySwap, o.Memory); err != nil {
 			return cli.FlagError("memory-swap", err)
 		}
 	}
@@ -88,7 +89,7 @@ func (f *runFlags) limitOptions(c *ucli.Context, o *run.Request) error {
 	}{{"device-read-bps", f.readBps.Value(), false, &o.Throttle.ReadBps}, {"device-write-bps", f.writeBps.Value(), false, &o.Throttle.WriteBps},
 		{"device-read-iops", f.readIOPS.Value(), true, &o.Throttle.ReadIOPS}, {"device-write-iops", f.writeIOPS.Value(), true, &o.Throttle.WriteIOPS}} {
 		for _, v := range t.vals {
-			d, err := run.ParseThrottle(v, t.iops)
+			d, err := runflags.ParseThrottle(v, t.iops)
 			if err != nil {
 				return cli.FlagError(t.flag, err)
 			}
@@ -106,7 +107,7 @@ func (f *runFlags) limitOptions(c *ucli.Context, o *run.Request) error {
 		o.PidsLimit = &v
 	}
 	for _, u := range f.ulimits.Value() {
-		ul, err := run.ParseUlimit(u)
+		ul, err := runflags.ParseUlimit(u)
 		if err != nil {
 			return cli.FlagError("ulimit", err)
 		}
@@ -121,7 +122,7 @@ func (f *runFlags) mountOptions(_ *ucli.Context, o *run.Request) error {
 		flag  string
 		vals  []string
 		parse func(string) (run.Mount, error)
-	}{{"volume", f.volumes.Value(), run.ParseVolume}, {"mount", f.mounts.Value(), run.ParseMount}, {"tmpfs", f.tmpfs.Value(), run.ParseTmpfs}} {
+	}{{"volume", f.volumes.Value(), runflags.ParseVolume}, {"mount", f.mounts.Value(), runflags.ParseMount}, {"tmpfs", f.tmpfs.Value(), runflags.ParseTmpfs}} {
 		for _, v := range list.vals {
 			m, err := list.parse(v)
 			if err != nil {
@@ -136,11 +137,11 @@ func (f *runFlags) mountOptions(_ *ucli.Context, o *run.Request) error {
 // networkOptions: the mode, the host name, /etc/hosts and resolv.conf
 // entries.
 func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Request) error {
-	if err := run.CheckNetwork(f.network); err != nil {
+	if err := runflags.CheckNetwork(f.network); err != nil {
 		return cli.FlagError("network", err)
 	}
 	for _, p := range f.publish.Value() {
-		ports, err := run.ParsePublish(p)
+		ports, err := runflags.ParsePublish(p)
 		if err != nil {
 			return cli.FlagError("publish", err)
 		}
@@ -165,7 +166,7 @@ func (f *runFlags) networkOptions(_ *ucli.Context, o *run.Request) error {
 		}
 	}
 	for _, h := range f.addHosts.Value() {
-		e, err := run.ParseAddHost(h)
+		e, err := runflags.ParseAddHost(h)
 		if err != nil {
 			return cli.FlagError("add-host", err)
 		}
@@ -206,14 +207,14 @@ func (f *runFlags) namespaceOptions(_ *ucli.Context, o *run.Request) error {
 // deviceOptions: devices, sysctls, /dev/shm's size.
 func (f *runFlags) deviceOptions(_ *ucli.Context, o *run.Request) error {
 	for _, d := range f.devices.Value() {
-		dev, err := run.ParseDevice(d)
+		dev, err := runflags.ParseDevice(d)
 		if err != nil {
 			return cli.FlagError("device", err)
 		}
 		o.Devices = append(o.Devices, dev)
 	}
 	for _, kv := range f.sysctls.Value() {
-		k, v, err := run.ParseSysctl(kv)
+		k, v, err := runflags.ParseSysctl(kv)
 		if err != nil {
 			return cli.FlagError("sysctl", err)
 		}
@@ -223,7 +224,7 @@ func (f *runFlags) deviceOptions(_ *ucli.Context, o *run.Request) error {
 		o.Sysctls[k] = v
 	}
 	if f.shmSize != "" {
-		n, err := run.ParseMemory(f.shmSize)
+		n, err := runflags.ParseMemory(f.shmSize)
 		if err != nil {
 			return cli.FlagError("shm-size", err)
 		}
@@ -268,7 +269,7 @@ func (f *runFlags) processOptions(c *ucli.Context, o *run.Request) error {
 // annotationOptions: --annotation, into the container's OCI config.
 func (f *runFlags) annotationOptions(_ *ucli.Context, o *run.Request) error {
 	for _, a := range f.annotations.Value() {
-		k, v, err := run.ParseAnnotation(a)
+		k, v, err := runflags.ParseAnnotation(a)
 		if err != nil {
 			return cli.FlagError("annotation", err)
 		}
@@ -283,7 +284,7 @@ func (f *runFlags) annotationOptions(_ *ucli.Context, o *run.Request) error {
 // logOptions: the detached container's log limits.
 func (f *runFlags) logOptions(_ *ucli.Context, o *run.Request) error {
 	for _, opt := range f.logOpts.Value() {
-		if err := run.ParseLogOpt(o, opt); err != nil {
+		if err := runflags.ParseLogOpt(o, opt); err != nil {
 			return cli.FlagError("log-opt", err)
 		}
 	}

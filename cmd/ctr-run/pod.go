@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctr-project/ctr/cmd/internal/cli"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/runflags"
 )
 
 // podCommand manages pods, as podman pod.
@@ -70,7 +71,7 @@ func podCreate(f *runFlags) *ucli.Command {
 func (f *runFlags) podOptions(c *ucli.Context, name, share string) (run.PodOptions, error) {
 	po := run.PodOptions{Name: name, Hostname: f.hostname, CgroupParent: f.cgroupParent}
 	var err error
-	if po.Share, err = run.ParseShare(share); err != nil {
+	if po.Share, err = runflags.ParseShare(share); err != nil {
 		return po, err
 	}
 	po.Infra.Network = f.network

@@ -53,19 +53,6 @@ func checkKey(k string) error {
 	return nil
 }
 
-// ParseAnnotation parses --annotation KEY=VALUE (as podman, the value may
-// be empty); the key as CheckKeys wants it.
-func ParseAnnotation(s string) (string, string, error) {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok {
-		return "", "", errdefs.Usagef("%q: want KEY=VALUE", s)
-	}
-	if err := checkKey(k); err != nil {
-		return "", "", err
-	}
-	return k, v, nil
-}
-
 // customize has fn (Options.Customize) change the spec, all but ctr's
 // own annotations, which are all written by now (over the caller's,
 // which have none of them): whatever fn does to them, they are as ctr

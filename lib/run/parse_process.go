@@ -8,7 +8,7 @@ import (
 	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
-// The process and its image: the environment, capabilities, the pull policy.
+// The process: its environment, its capabilities.
 
 // ParseEnvFile reads KEY=VALUE lines (a bare KEY takes the value from the
 // environment), skipping blanks and # comments.
@@ -78,32 +78,6 @@ func fmtCaps(caps []string) []string {
 		out = append(out, c)
 	}
 	return out
-}
-
-// CheckPullPolicy accepts the policies for an image missing or present in
-// the store: missing (pull only when absent), always, never.
-func CheckPullPolicy(policy string) error {
-	switch policy {
-	case "missing", "always", "never":
-		return nil
-	}
-	return errdefs.Usagef("pull policy %q: want missing, always or never", policy)
-}
-
-// CheckName accepts a container name as podman does ([a-zA-Z0-9] then
-// [a-zA-Z0-9_.-]), up to 253 characters (a DNS name's length: a longer one
-// can never be a hostname, and a name of thousands broke ps's table).
-func CheckName(name string) error {
-	if len(name) > 253 {
-		return errdefs.Usagef("container name of %d characters: at most 253", len(name))
-	}
-	for i, r := range name {
-		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
-		if !alnum && (i == 0 || (r != '_' && r != '.' && r != '-')) {
-			return errdefs.Usagef("container name %q: want [a-zA-Z0-9][a-zA-Z0-9_.-]*", name)
-		}
-	}
-	return nil
 }
 
 // CheckCaps accepts capability names as --cap-add and --cap-drop take

@@ -1,54 +1,11 @@
 package run
 
 import (
-	"errors"
 	"slices"
 	"testing"
 
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
-
-	"github.com/ctr-project/ctr/lib/errdefs"
 )
-
-func TestParseMounts(t *testing.T) {
-	m, err := ParseVolume("/src:/dst:ro")
-	if err != nil || m.Type != "bind" || m.Source != "/src" || m.Target != "/dst" || !m.ReadOnly {
-		t.Errorf("volume: %+v %v", m, err)
-	}
-	m, err = ParseMount("type=tmpfs,dst=/t,tmpfs-size=1m")
-	if err != nil || m.Type != "tmpfs" || m.Target != "/t" || !slices.Contains(m.Options, "size=1m") {
-		t.Errorf("mount: %+v %v", m, err)
-	}
-	for _, bad := range []string{"src", "rel:/dst", "/src:rel", "/a:/b:rx"} {
-		if _, err := ParseVolume(bad); !errors.Is(err, errdefs.ErrUsage) {
-			t.Errorf("ParseVolume(%q): %v", bad, err)
-		}
-	}
-	if _, err := ParseMount("type=volume,dst=/x"); !errors.Is(err, errdefs.ErrUsage) {
-		t.Errorf("volume mounts are not supported: %v", err)
-	}
-}
-
-func TestParseLimits(t *testing.T) {
-	if n, err := ParseMemory("64m"); err != nil || n != 64<<20 {
-		t.Errorf("memory: %d %v", n, err)
-	}
-	for _, bad := range []string{"lots", "-1", "0"} {
-		if _, err := ParseMemory(bad); !errors.Is(err, errdefs.ErrUsage) {
-			t.Errorf("ParseMemory(%q): %v", bad, err)
-		}
-	}
-	if q, err := ParseCPUs("1.5"); err != nil || q != 150000 {
-		t.Errorf("cpus: %d %v", q, err)
-	}
-	u, err := ParseUlimit("nofile=10:20")
-	if err != nil || u.Name != "RLIMIT_NOFILE" || u.Soft != 10 || u.Hard != 20 {
-		t.Errorf("ulimit: %+v %v", u, err)
-	}
-	if _, err := ParseUlimit("nofile=20:10"); err == nil {
-		t.Error("soft above hard must fail")
-	}
-}
 
 func TestEnvAndCommand(t *testing.T) {
 	env := mergeEnv([]string{"PATH=/bin", "A=1"}, []string{"A=2", "B=3"})

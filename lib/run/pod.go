@@ -114,24 +114,6 @@ type PodOptions struct {
 
 var podNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
-// ParseShare parses --share: comma-separated namespaces of PodShareable.
-func ParseShare(s string) ([]string, error) {
-	var out []string
-	for _, k := range strings.Split(s, ",") {
-		k = strings.TrimSpace(k)
-		if k == "" {
-			continue
-		}
-		if !slices.Contains(PodShareable, k) {
-			return nil, errdefs.Usagef("--share: unknown namespace %q: want net, ipc, uts or pid", k)
-		}
-		if !slices.Contains(out, k) {
-			out = append(out, k)
-		}
-	}
-	return out, nil
-}
-
 func (m *Manager) podsDir() string {
 	return filepath.Join(cmp.Or(m.PersistDir, m.StateDir), "pods")
 }
