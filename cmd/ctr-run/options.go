@@ -283,11 +283,11 @@ func (f *runFlags) annotationOptions(_ *ucli.Context, o *run.Request) error {
 
 // logOptions: the detached container's log limits.
 func (f *runFlags) logOptions(_ *ucli.Context, o *run.Request) error {
-	for _, opt := range f.logOpts.Value() {
-		if err := runflags.ParseLogOpt(o, opt); err != nil {
-			return cli.FlagError("log-opt", err)
-		}
+	l, err := runflags.ParseLogOpts(f.logOpts.Value())
+	if err != nil {
+		return cli.FlagError("log-opt", err)
 	}
+	o.LogSizeMax, o.LogMaxFiles = l.SizeMax, l.MaxFiles
 	if len(f.logOpts.Value()) > 0 && !f.detach {
 		return cli.UsageError("--log-opt needs -d: a foreground container's output is not logged")
 	}

@@ -60,10 +60,28 @@ func ParseUlimit(s string) (run.Ulimit, error) {
 // (podman's and conmon's callers keep a handful).
 const MaxLogFiles = 100
 
-// ParseLogOpt parses one --log-opt into o: max-size=SIZE (the log is
-// truncated, or rotated with max-file, when it would pass SIZE) and
-// max-file=N (files kept, the current one included), as docker's.
-func ParseLogOpt(o *run.Request, s string) error {
+// LogLimits are what --log-opt asks of the log; 0 where not given.
+type LogLimits struct {
+	SizeMax  int64 // max-size: bytes
+	MaxFiles int   // max-file: files kept, the current one included
+}
+
+// ParseLogOpts parses the --log-opt values, each max-size=SIZE (the log
+// is truncated, or rotated with max-file, when it would pass SIZE) or
+// max-file=N (files kept, the current one included), as docker's; of two
+// of a key, the later wins.
+func ParseLogOpts(opts []string) (LogLimits, error) {
+	var l LogLimits
+	for _, s := range opts {
+		if err := l.parse(s); err != nil {
+			return LogLimits{}, err
+		}
+	}
+	return l, nil
+}
+
+// parse sets the limit one --log-opt gives.
+func (l *LogLimits) parse(s string) error {
 	key, val, _ := strings.Cut(s, "=")
 	switch key {
 	case "max-size":
@@ -71,13 +89,13 @@ func ParseLogOpt(o *run.Request, s string) error {
 		if err != nil || n < 8192 {
 			return errdefs.Usagef("invalid log option %q: want a size of at least 8k", s)
 		}
-		o.LogSizeMax = n
+		l.SizeMax = n
 	case "max-file":
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 1 || n > MaxLogFiles {
 			return errdefs.Usagef("invalid log option %q: want a count from 1 to %d", s, MaxLogFiles)
 		}
-		o.LogMaxFiles = n
+		l.MaxFiles = n
 	default:
 		return errdefs.Usagef("unsupported log option %q: want max-size=SIZE or max-file=N", s)
 	}

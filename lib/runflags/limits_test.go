@@ -27,3 +27,28 @@ func TestParseLimits(t *testing.T) {
 		t.Error("soft above hard must fail")
 	}
 }
+
+// --log-opt: sizes from 8k, counts from 1 to MaxLogFiles, the later of a
+// key wins, and nothing given is nothing asked.
+func TestParseLogOpts(t *testing.T) {
+	for _, c := range []struct {
+		in   []string
+		want LogLimits
+	}{
+		{nil, LogLimits{}},
+		{[]string{"max-size=8k"}, LogLimits{SizeMax: 8192}},
+		{[]string{"max-size=2m", "max-file=30"}, LogLimits{SizeMax: 2 << 20, MaxFiles: 30}},
+		{[]string{"max-file=1", "max-file=100"}, LogLimits{MaxFiles: 100}},
+		{[]string{"max-size=1m", "max-size=64k"}, LogLimits{SizeMax: 64 << 10}},
+	} {
+		if got, err := ParseLogOpts(c.in); err != nil || got != c.want {
+			t.Errorf("ParseLogOpts(%q) = %+v, %v; want %+v", c.in, got, err, c.want)
+		}
+	}
+	for _, bad := range [][]string{{"max-size=8191"}, {"max-size=lots"}, {"max-file=0"}, {"max-file=101"},
+		{"max-file=x"}, {"mode=non-blocking"}, {"max-size"}, {"max-size=1m", "max-file=100000000"}} {
+		if got, err := ParseLogOpts(bad); !errors.Is(err, errdefs.ErrUsage) || got != (LogLimits{}) {
+			t.Errorf("ParseLogOpts(%q) = %+v, %v; want a usage error", bad, got, err)
+		}
+	}
+}
