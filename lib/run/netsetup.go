@@ -513,3 +513,16 @@ func (m *Manager) attachedLocked(ctx context.Context, b *bundle, c *Container) (
 	}
 	return r, nil
 }
+
+// ParseExposed parses an image's EXPOSE entry: PORT[/PROTO].
+func ParseExposed(s string) (network.PortMapping, error) {
+	port, proto, _ := strings.Cut(s, "/")
+	if proto == "" {
+		proto = "tcp"
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 || (proto != "tcp" && proto != "udp") {
+		return network.PortMapping{}, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("the image exposes %q: not PORT[/tcp|udp]", s))
+	}
+	return network.PortMapping{ContainerPort: n, Protocol: proto}, nil
+}

@@ -1,32 +1,15 @@
 package run
 
 import (
-	"fmt"
 	"net"
-	"strconv"
-	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/ctr-project/ctr/lib/network"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
-// The network: its mode, /etc/hosts entries and name servers.
-
-// ParseExposed parses an image's EXPOSE entry: PORT[/PROTO].
-func ParseExposed(s string) (network.PortMapping, error) {
-	port, proto, _ := strings.Cut(s, "/")
-	if proto == "" {
-		proto = "tcp"
-	}
-	n, err := strconv.Atoi(port)
-	if err != nil || n < 1 || n > 65535 || (proto != "tcp" && proto != "udp") {
-		return network.PortMapping{}, errdefs.WithKind(errdefs.ErrBadData, fmt.Errorf("the image exposes %q: not PORT[/tcp|udp]", s))
-	}
-	return network.PortMapping{ContainerPort: n, Protocol: proto}, nil
-}
+// What a container's /etc/hosts, /etc/hostname and resolv.conf are given,
+// checked: a line or field of their own must not get in.
 
 // HostEntry is one --add-host line of /etc/hosts.
 type HostEntry struct {

@@ -8,8 +8,8 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
-// Swap and I/O limits: --memory-swap, --device-read-bps and the other
-// throttles of podman's, in the spec.
+// Resource limits in the spec: swap and I/O (--memory-swap,
+// --device-read-bps and the other throttles of podman's), rlimits.
 
 // memorySwap is the container's memory and swap together: as given, else
 // podman's default, twice the memory (as much swap as memory), where the
@@ -64,4 +64,10 @@ func (t Throttle) blockIO() *specs.LinuxBlockIO {
 		ThrottleReadBpsDevice: conv(t.ReadBps), ThrottleWriteBpsDevice: conv(t.WriteBps),
 		ThrottleReadIOPSDevice: conv(t.ReadIOPS), ThrottleWriteIOPSDevice: conv(t.WriteIOPS),
 	}
+}
+
+// Ulimit is one --ulimit.
+type Ulimit struct {
+	Name       string // RLIMIT_NOFILE…
+	Soft, Hard uint64
 }
