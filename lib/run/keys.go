@@ -53,7 +53,7 @@ func checkKey(k string) error {
 	return nil
 }
 
-// customize has fn (Options.Customize) change the spec, all but ctr's
+// customize has fn (Request.Customize) change the spec, all but ctr's
 // own annotations, which are all written by now (over the caller's,
 // which have none of them): whatever fn does to them, they are as ctr
 // wrote them after.
