@@ -14,7 +14,7 @@ import (
 	"github.com/ctr-project/ctr/lib/signals"
 )
 
-// options turns the flags into run's options, one subject at a time.
+// options turns the flags into the run's request, one subject at a time.
 func (f *runFlags) options(c *ucli.Context, args []string) (run.Request, error) {
 	o := run.Request{
 		Image: args[0], Args: args[1:], Name: f.name, Pull: f.pull, Remove: f.rm, Detach: f.detach,
