@@ -147,7 +147,6 @@ func hasKey(env []string, k string) bool {
 	return false
 }
 
-// note records a config-only step in the pending history.
 // addLabels sets --label's labels, as a LABEL step at the end would (but
 // with their values as given: nothing is expanded).
 func (s *stage) addLabels(labels []string) {
@@ -163,6 +162,7 @@ func (s *stage) addLabels(labels []string) {
 	s.meta.History = append(s.meta.History, imgspecv1.History{Created: &now, CreatedBy: "/bin/sh -c #(nop) LABEL " + strings.Join(labels, " "), EmptyLayer: true})
 }
 
+// note records a config-only step in the pending history.
 func (s *stage) note(c instructions.Command) {
 	now := s.b.now()
 	s.meta.History = append(s.meta.History, imgspecv1.History{Created: &now, CreatedBy: "/bin/sh -c #(nop) " + historyText(c), EmptyLayer: true})

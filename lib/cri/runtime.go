@@ -13,8 +13,8 @@ import (
 
 // RuntimeService is the CRI's runtime service: pod sandboxes are lib/run's
 // pods, containers its containers, each under its own ctr-monitor. What
-// is not served yet (streaming, events, checkpoints) answers
-// Unimplemented.
+// is not served (checkpoints and restores, metrics, the Stream* forms of
+// the list calls, UpdatePodSandboxResources) answers Unimplemented.
 type RuntimeService struct {
 	runtimeapi.UnimplementedRuntimeServiceServer
 	Version_ string // ctr-cri's version

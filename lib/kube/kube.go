@@ -231,11 +231,11 @@ func Parse(r io.Reader) ([]Pod, error) {
 	return pods, nil
 }
 
-// yamlError is the decoder's error on one line, in a manifest's words:
-// "field x not found in type kube.container" says which field is not
-// read here.
+// notFoundRE matches the decoder's "field x not found in type
+// kube.container", which says which field is not read here.
 var notFoundRE = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
 
+// yamlError is the decoder's error on one line, in a manifest's words.
 func yamlError(err error) string {
 	s := err.Error()
 	if m := notFoundRE.FindStringSubmatch(s); m != nil {

@@ -64,7 +64,7 @@ type Container struct {
 	inRuntime bool // the runtime has state for it
 }
 
-// ErrNotCtr marks a storage container ctr-run did not create.
+// errNotCtr marks a storage container ctr-run did not create.
 var errNotCtr = errors.New("not a ctr-run container")
 
 // List returns ctr-run's containers; running ones only unless all.

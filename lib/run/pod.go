@@ -153,7 +153,7 @@ func (m *Manager) writePod(p *Pod) error {
 	return os.Rename(tmp, m.podFile(p.ID))
 }
 
-// records reads every pod's record, without its state.
+// podRecords reads every pod's record, without its state.
 func (m *Manager) podRecords() ([]Pod, error) {
 	entries, err := os.ReadDir(m.podsDir())
 	if errors.Is(err, fs.ErrNotExist) {

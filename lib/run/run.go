@@ -356,14 +356,15 @@ func NewID() string {
 	return hex.EncodeToString(b)
 }
 
-// writeNew creates path with content, failing if it exists (as podman's
-// --cidfile does).
+// removeCIDFile removes the --cidfile a failed run wrote (none: nothing).
 func removeCIDFile(path string) {
 	if path != "" {
 		_ = os.Remove(path)
 	}
 }
 
+// writeNew creates path with content, failing if it exists (as podman's
+// --cidfile does).
 func writeNew(path, content string) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
