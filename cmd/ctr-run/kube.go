@@ -129,7 +129,7 @@ func podVolumes(m *run.Manager, p run.Pod, kp kube.Pod) (map[string]string, erro
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, err
 			}
-			if err := os.Chmod(dir, 0o777); err != nil { //nolint:gosec // an emptyDir is the pod's to share, as Kubernetes makes it
+			if err := os.Chmod(dir, 0o777); err != nil { // an emptyDir is the pod's to share, as Kubernetes makes it
 				return nil, err
 			}
 			out[name] = dir

@@ -48,7 +48,7 @@ func fileState(root, id string) (st *specs.State, ok bool, err error) {
 		return nil, false, nil // a runtime that keeps no state.json
 	}
 	if err != nil || ls.InitPID <= 0 || ls.InitStart == 0 {
-		return nil, false, nil
+		return nil, false, nil //nolint:nilerr // unreadable or not libcontainer's: the runtime is asked
 	}
 	st = &specs.State{Version: specs.Version, ID: id, Status: specs.StateStopped}
 	if !processStarted(ls.InitPID, ls.InitStart) {
