@@ -3,6 +3,7 @@ package oci
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -195,11 +196,7 @@ func blkioEntries(in []cgroups.BlkioStatEntry) []types.BlkioEntry {
 // document (runc features).
 func Features() features.Features {
 	yes, no, sec := true, false, seccomp.Enabled
-	caps := make([]string, 0, len(knownCaps))
-	for c := range knownCaps {
-		caps = append(caps, c)
-	}
-	slices.Sort(caps)
+	caps := slices.Sorted(maps.Keys(knownCaps))
 	return features.Features{
 		OCIVersionMin: "1.0.0",
 		OCIVersionMax: specs.Version,

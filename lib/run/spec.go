@@ -2,6 +2,7 @@ package run
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strconv"
@@ -287,7 +288,7 @@ func rlimits(extra []Ulimit) []specs.POSIXRlimit {
 		want[u.Name] = u
 	}
 	var out []specs.POSIXRlimit
-	for _, name := range slices.Sorted(mapsKeys(want)) {
+	for _, name := range slices.Sorted(maps.Keys(want)) {
 		u := want[name]
 		if res, ok := rlimit.Resources[name]; ok {
 			var host unix.Rlimit
@@ -299,16 +300,6 @@ func rlimits(extra []Ulimit) []specs.POSIXRlimit {
 		out = append(out, specs.POSIXRlimit{Type: name, Soft: u.Soft, Hard: u.Hard})
 	}
 	return out
-}
-
-func mapsKeys(m map[string]Ulimit) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // setSeccomp applies the default profile (moby's, filtered by the

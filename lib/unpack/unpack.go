@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -511,10 +512,5 @@ func (u *unpacker) setDirTimes() error {
 
 // SortedIDs lists the IDs of a set in order, as Result holds them.
 func SortedIDs(m map[uint32]struct{}) []uint32 {
-	out := make([]uint32, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
+	return slices.Sorted(maps.Keys(m))
 }
