@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"io"
 	"os"
@@ -54,13 +55,8 @@ func (g *globals) container(args []string, f *commandFlags) (monitor.Store, stri
 	if len(rest) != 1 {
 		return monitor.Store{}, "", usagef("want one CONTAINER")
 	}
-	runRoot, root := g.runroot, g.root
-	if runRoot == "" {
-		runRoot = "/run/containers/storage"
-	}
-	if root == "" {
-		root = "/var/lib/containers/storage"
-	}
+	runRoot := cmp.Or(g.runroot, "/run/containers/storage")
+	root := cmp.Or(g.root, "/var/lib/containers/storage")
 	s := monitor.Store{Dir: monitor.StateDir(runRoot), Persist: monitor.PersistDir(root)}
 	id, err := s.Resolve(rest[0])
 	return s, id, err

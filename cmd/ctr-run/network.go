@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -36,10 +37,7 @@ func portCommand(f *runFlags) *ucli.Command {
 					if want != "" && key != want {
 						continue
 					}
-					host := p.HostIP
-					if host == "" {
-						host = "0.0.0.0"
-					}
+					host := cmp.Or(p.HostIP, "0.0.0.0")
 					if want != "" {
 						fmt.Fprintf(c.App.Writer, "%s:%d\n", host, p.HostPort)
 					} else {

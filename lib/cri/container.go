@@ -1,6 +1,7 @@
 package cri
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,10 +103,7 @@ func (s *RuntimeService) containerOptions(cfg *runtimeapi.ContainerConfig, sb *r
 		return o, err
 	}
 	for _, d := range cfg.GetDevices() {
-		perms := d.GetPermissions()
-		if perms == "" {
-			perms = "rwm"
-		}
+		perms := cmp.Or(d.GetPermissions(), "rwm")
 		o.Devices = append(o.Devices, run.Device{Host: d.GetHostPath(), Container: d.GetContainerPath(), Perms: perms})
 	}
 	if len(cfg.GetCDIDevices()) > 0 {
@@ -363,14 +361,7 @@ func checkAppArmor(p *runtimeapi.SecurityProfile, deprecated string) error {
 	if _, err := os.Stat("/sys/kernel/security/apparmor"); err == nil {
 		return invalid("AppArmor profiles of the host's are not supported by this runtime")
 	}
-	return invalid("AppArmor profile %s: AppArmor is not enabled on this host", cmpOr(p.GetLocalhostRef(), deprecated))
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
+	return invalid("AppArmor profile %s: AppArmor is not enabled on this host", cmp.Or(p.GetLocalhostRef(), deprecated))
 }
 
 // applyResources sets the CRI's resources on the spec.

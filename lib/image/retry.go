@@ -1,6 +1,7 @@
 package image
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -54,9 +55,7 @@ func withRetry(ctx context.Context, what string, ro RetryOptions, op func(contex
 // attemptOnce runs op under a stall watch; a stalled op is a temporary
 // failure that says so, whatever error the cancelled op returned.
 func attemptOnce(ctx context.Context, stall time.Duration, op func(context.Context) error) error {
-	if stall == 0 {
-		stall = DefaultStall
-	}
+	stall = cmp.Or(stall, DefaultStall)
 	actx, stop := watchStall(ctx, stall)
 	err := op(actx)
 	stalled := errors.Is(context.Cause(actx), errStalled)

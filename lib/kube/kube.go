@@ -11,6 +11,7 @@ package kube
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -217,7 +218,7 @@ func Parse(r io.Reader) ([]Pod, error) {
 		}
 		p, err := m.pod()
 		if err != nil {
-			return nil, errdefs.Usagef("manifest %d (%s): %v", i, cmpOr(m.Metadata.Name, "no name"), err)
+			return nil, errdefs.Usagef("manifest %d (%s): %v", i, cmp.Or(m.Metadata.Name, "no name"), err)
 		}
 		if names[p.Name] {
 			return nil, errdefs.Usagef("manifest %d: a second pod named %q", i, p.Name)
@@ -244,13 +245,6 @@ func yamlError(err error) string {
 	s = strings.TrimPrefix(s, "yaml: ")
 	s = strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
 	return strings.Join(strings.Fields(s), " ")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // dns1123 is a Kubernetes object name: lower-case letters, digits, '-'
@@ -477,7 +471,7 @@ func (ct *Container) limits(l map[string]string) error {
 func (c container) hostPorts() ([]Port, error) {
 	var out []Port
 	for _, p := range c.Ports {
-		proto := strings.ToLower(cmpOr(p.Protocol, "TCP"))
+		proto := strings.ToLower(cmp.Or(p.Protocol, "TCP"))
 		if proto != "tcp" && proto != "udp" {
 			return nil, fmt.Errorf("port %d: protocol %q: want TCP or UDP", p.ContainerPort, p.Protocol)
 		}

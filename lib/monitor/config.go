@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"io"
 	"os"
 	"os/exec"
@@ -78,18 +79,10 @@ func (c *Config) releaseHeld() {
 }
 
 func (c *Config) setDefaults() {
-	if c.PidFile == "" {
-		c.PidFile = c.Bundle + "/pidfile"
-	}
-	if c.LogPath == "" {
-		c.LogPath = c.Bundle + "/ctr.log"
-	}
-	if c.UUID == "" {
-		c.UUID = c.ID
-	}
-	if c.SocketDir == "" {
-		c.SocketDir = "/run/ctr/socket"
-	}
+	c.PidFile = cmp.Or(c.PidFile, c.Bundle+"/pidfile")
+	c.LogPath = cmp.Or(c.LogPath, c.Bundle+"/ctr.log")
+	c.UUID = cmp.Or(c.UUID, c.ID)
+	c.SocketDir = cmp.Or(c.SocketDir, "/run/ctr/socket")
 }
 
 // HeldEnv names the fds (comma-separated) a caller gives the monitor to

@@ -7,6 +7,7 @@
 package network
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -44,18 +45,12 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.ConfDir == "" {
-		c.ConfDir = "/etc/cni/net.d"
-	}
+	c.ConfDir = cmp.Or(c.ConfDir, "/etc/cni/net.d")
 	if len(c.PluginDirs) == 0 {
 		c.PluginDirs = []string{"/usr/lib/cni", "/usr/libexec/cni", "/opt/cni/bin"}
 	}
-	if c.CacheDir == "" {
-		c.CacheDir = libcni.CacheDir
-	}
-	if c.NetnsDir == "" {
-		c.NetnsDir = DefaultNetnsDir
-	}
+	c.CacheDir = cmp.Or(c.CacheDir, libcni.CacheDir)
+	c.NetnsDir = cmp.Or(c.NetnsDir, DefaultNetnsDir)
 }
 
 // Manager manages networks and attaches containers to them.

@@ -74,10 +74,7 @@ func (b *bundle) prepare(rootfs string, cfg *imgspecv1.Image, o *launch, name st
 			}
 		}
 	}
-	userSpec := o.User
-	if userSpec == "" {
-		userSpec = cfg.Config.User
-	}
+	userSpec := cmp.Or(o.User, cfg.Config.User)
 	u, err := resolveUser(rootfs, userSpec)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"cmp"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,10 +57,7 @@ func flockAs(path string, how int) (func(), error) {
 // from their network records (attached from start to exit), not by asking
 // the runtime about every container.
 func (m *Manager) peers(id, name string) []peer {
-	dir := m.PersistDir
-	if dir == "" {
-		dir = m.StateDir
-	}
+	dir := cmp.Or(m.PersistDir, m.StateDir)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil

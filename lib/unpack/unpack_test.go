@@ -3,6 +3,7 @@ package unpack
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"errors"
 	"os"
 	"path/filepath"
@@ -26,11 +27,8 @@ func layer(t *testing.T, entries ...entry) *bytes.Buffer {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	for _, e := range entries {
-		h := &tar.Header{Name: e.name, Linkname: e.link, Typeflag: e.typ, Mode: e.mode, Size: int64(len(e.body)),
+		h := &tar.Header{Name: e.name, Linkname: e.link, Typeflag: e.typ, Mode: cmp.Or(e.mode, 0o644), Size: int64(len(e.body)),
 			Uid: e.uid, Gid: e.uid, ModTime: time.Unix(1600000000, 0), Format: tar.FormatPAX}
-		if h.Mode == 0 {
-			h.Mode = 0o644
-		}
 		if e.typ != tar.TypeReg {
 			h.Size = 0
 		}

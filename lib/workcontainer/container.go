@@ -7,6 +7,7 @@
 package workcontainer
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,9 +48,7 @@ func From(ctx context.Context, store storage.Store, imageID, fromName, name stri
 		meta.Image = ScratchImage()
 	}
 	id := run.NewID()
-	if name == "" {
-		name = "ctr-build-" + id[:12]
-	}
+	name = cmp.Or(name, "ctr-build-"+id[:12])
 	data, err := json.Marshal(meta)
 	if err != nil {
 		return nil, err

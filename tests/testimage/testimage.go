@@ -6,6 +6,7 @@ package testimage
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -56,9 +57,7 @@ func Build(o Options) error {
 	if dir == "" {
 		return fmt.Errorf("-o is required")
 	}
-	if tag == "" {
-		tag = "latest"
-	}
+	tag = cmp.Or(tag, "latest")
 	if len(platforms) == 0 {
 		platforms = []string{"linux/amd64"}
 	}
@@ -351,9 +350,7 @@ func hostileLayer(tw *tar.Writer, kind, target string) error {
 	dir, file := filepath.Dir(target), filepath.Base(target)
 	write := func(h *tar.Header, body string) error {
 		h.ModTime, h.Format = epoch, tar.FormatPAX
-		if h.Mode == 0 {
-			h.Mode = 0o644
-		}
+		h.Mode = cmp.Or(h.Mode, 0o644)
 		h.Size = int64(len(body))
 		if err := tw.WriteHeader(h); err != nil {
 			return err
