@@ -157,7 +157,7 @@ func serve(c *ucli.Context, f *criFlags) error {
 			return err
 		}
 		logf := f.logger(c.App.ErrWriter)
-		rs := &cri.RuntimeService{Version_: cli.Version, Networks: m.Networks, Runs: m, PauseBinary: f.pauseBinary,
+		rs := &cri.RuntimeService{RuntimeVersion: cli.Version, Networks: m.Networks, Runs: m, PauseBinary: f.pauseBinary,
 			CgroupManager: f.cgroupManager, Log: func(format string, args ...any) { logf("info", format, args...) }}
 		if err := rs.RemoveHalfMade(ctx); err != nil {
 			logf("warn", "removing half-made pod sandboxes: %v", err)

@@ -17,8 +17,8 @@ import (
 // the list calls, UpdatePodSandboxResources) answers Unimplemented.
 type RuntimeService struct {
 	runtimeapi.UnimplementedRuntimeServiceServer
-	Version_ string // ctr-cri's version
-	Networks *network.Manager
+	RuntimeVersion string // ctr-cri's version (Version reports it)
+	Networks       *network.Manager
 	// Runs makes and finds the pods and containers (its Networks is
 	// Networks), each under its monitor.
 	Runs *run.Manager
@@ -38,7 +38,7 @@ type RuntimeService struct {
 
 // Version names the runtime and the CRI version it speaks.
 func (s *RuntimeService) Version(context.Context, *runtimeapi.VersionRequest) (*runtimeapi.VersionResponse, error) {
-	return &runtimeapi.VersionResponse{Version: "0.1.0", RuntimeName: "ctr-cri", RuntimeVersion: s.Version_, RuntimeApiVersion: "v1"}, nil
+	return &runtimeapi.VersionResponse{Version: "0.1.0", RuntimeName: "ctr-cri", RuntimeVersion: s.RuntimeVersion, RuntimeApiVersion: "v1"}, nil
 }
 
 // Status says whether the runtime and its network are ready: the network
