@@ -90,7 +90,7 @@ func psCommand(f *runFlags) *ucli.Command {
 				}
 				fmt.Fprintln(w, head)
 				for _, ct := range cs {
-					status := ct.Status
+					status := string(ct.Status)
 					if ct.ExitCode != nil {
 						status = fmt.Sprintf("exited (%d)", *ct.ExitCode)
 					}

@@ -437,7 +437,7 @@ func (s *RuntimeService) StartContainer(ctx context.Context, req *runtimeapi.Sta
 	if err != nil {
 		return nil, err
 	}
-	if c.Status != "created" {
+	if c.Status != run.StatusCreated {
 		return nil, status.Errorf(codes.FailedPrecondition, "container %s is %s, not created", c.ID, c.Status)
 	}
 	sb, err := s.findSandbox(ctx, c.Labels[labelSandboxID])
@@ -464,7 +464,7 @@ func (s *RuntimeService) StopContainer(ctx context.Context, req *runtimeapi.Stop
 	if err != nil {
 		return nil, err
 	}
-	if c.Status != "running" {
+	if c.Status != run.StatusRunning {
 		return &runtimeapi.StopContainerResponse{}, nil
 	}
 	timeout := max(time.Duration(req.GetTimeout())*time.Second, 0)
@@ -481,7 +481,7 @@ func (s *RuntimeService) waitExit(ctx context.Context, id string) {
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		c, err := s.Runs.Get(ctx, id)
-		if err != nil || (c.Status == "exited" && c.ExitCode != nil) {
+		if err != nil || (c.Status == run.StatusExited && c.ExitCode != nil) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -506,11 +506,11 @@ func (s *RuntimeService) RemoveContainer(ctx context.Context, req *runtimeapi.Re
 
 func containerState(c run.Container) runtimeapi.ContainerState {
 	switch c.Status {
-	case "created":
+	case run.StatusCreated:
 		return runtimeapi.ContainerState_CONTAINER_CREATED
-	case "running":
+	case run.StatusRunning:
 		return runtimeapi.ContainerState_CONTAINER_RUNNING
-	case "exited":
+	case run.StatusExited:
 		return runtimeapi.ContainerState_CONTAINER_EXITED
 	}
 	return runtimeapi.ContainerState_CONTAINER_UNKNOWN
@@ -677,7 +677,7 @@ func (s *RuntimeService) ExecSync(ctx context.Context, req *runtimeapi.ExecSyncR
 	if len(req.GetCmd()) == 0 {
 		return nil, invalid("no command")
 	}
-	if c.Status != "running" {
+	if c.Status != run.StatusRunning {
 		return nil, status.Errorf(codes.FailedPrecondition, "container %s is not running", c.ID)
 	}
 	if t := req.GetTimeout(); t > 0 {
@@ -730,7 +730,7 @@ func (s *RuntimeService) ReopenContainerLog(ctx context.Context, req *runtimeapi
 	if err != nil {
 		return nil, err
 	}
-	if c.Status != "running" {
+	if c.Status != run.StatusRunning {
 		return nil, status.Errorf(codes.FailedPrecondition, "container %s is not running", c.ID)
 	}
 	if err := s.Runs.ReopenLog(ctx, c.ID); err != nil {

@@ -322,7 +322,7 @@ func (s *RuntimeService) view(p run.Pod) (*sandboxView, error) {
 	if err := decodeConfig(p.Labels[labelSandboxConfig], &v.config); err != nil {
 		return nil, status.Errorf(codes.Internal, "pod %s: its sandbox config: %v", p.ID, err)
 	}
-	v.ready = len(p.Containers) > 0 && p.Containers[0].Infra && p.Containers[0].Status == "running"
+	v.ready = len(p.Containers) > 0 && p.Containers[0].Infra && p.Containers[0].Status == run.StatusRunning
 	return v, nil
 }
 

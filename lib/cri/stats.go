@@ -76,7 +76,7 @@ func (s *RuntimeService) ContainerStats(ctx context.Context, req *runtimeapi.Con
 	if err != nil {
 		return nil, err
 	}
-	if c.Status != "running" {
+	if c.Status != run.StatusRunning {
 		return nil, status.Errorf(codes.FailedPrecondition, "container %s is not running", c.ID)
 	}
 	st, err := s.containerStats(ctx, c, cfg)
@@ -113,7 +113,7 @@ func (s *RuntimeService) statsOf(ctx context.Context, cs []*runtimeapi.Container
 		wg.Go(func() {
 			defer func() { <-sem }()
 			c, cfg, err := s.container(ctx, lc.GetId())
-			if err == nil && c.Status == "running" {
+			if err == nil && c.Status == run.StatusRunning {
 				res[i], _ = s.containerStats(ctx, c, cfg)
 			}
 		})

@@ -99,7 +99,7 @@ func (s *RuntimeService) streamable(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	if c.Status != "running" {
+	if c.Status != run.StatusRunning {
 		return status.Errorf(codes.FailedPrecondition, "container %s is not running", c.ID)
 	}
 	return nil

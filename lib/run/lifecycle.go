@@ -39,7 +39,7 @@ type Container struct {
 	ImageID  string    `json:"imageId"`
 	Command  []string  `json:"command"`
 	Created  time.Time `json:"created"`
-	Status   string    `json:"status"` // created, running, exited
+	Status   Status    `json:"status"` // created, running, exited (status.go)
 	ExitCode *int      `json:"exitCode,omitempty"`
 	// OOMKilled: the kernel's OOM killer killed a process of the container
 	// (detached containers; ctr-monitor records it).
@@ -99,7 +99,7 @@ func (m *Manager) list(ctx context.Context, all bool, pod string) ([]Container, 
 	wg.Wait()
 	var out []Container
 	for _, c := range described {
-		if c != nil && (all || c.Status == "running") {
+		if c != nil && (all || c.Status == StatusRunning) {
 			out = append(out, *c)
 		}
 	}
@@ -140,7 +140,7 @@ func containerMeta(c *storage.Container) (*ctrtypes.ContainerMeta, bool) {
 func (m *Manager) describeMeta(ctx context.Context, c *storage.Container, meta *ctrtypes.ContainerMeta) (Container, error) {
 	d := Container{
 		Schema: "ctr.ps/v1", ID: c.ID, Image: meta.ImageName, ImageID: meta.Image, Command: meta.Command,
-		Created: meta.Created, Status: "created", Bundle: filepath.Join(m.StateDir, c.ID), Pod: meta.Pod, Infra: meta.Infra, Labels: meta.Labels,
+		Created: meta.Created, Status: StatusCreated, Bundle: filepath.Join(m.StateDir, c.ID), Pod: meta.Pod, Infra: meta.Infra, Labels: meta.Labels,
 	}
 	if len(c.Names) > 0 {
 		d.Name = c.Names[0]
@@ -161,20 +161,20 @@ func (m *Manager) describeMeta(ctx context.Context, c *storage.Container, meta *
 		hasState, d.inRuntime = true, true
 		switch st.Status {
 		case specs.StateRunning, specs.StateCreated, specs.StateCreating:
-			d.Status, d.Pid = string(st.Status), st.Pid
+			d.Status, d.Pid = Status(st.Status), st.Pid
 		default:
-			d.Status = "exited"
+			d.Status = StatusExited
 		}
 	}
 	d.OOMKilled = exists(exitPath(m.StateDir, c.ID)+".oom") || (persist != "" && exists(filepath.Join(persist, "oom")))
-	if code, at, ok := readExit(exitPath(m.StateDir, c.ID), persist); ok && d.Status != "running" {
-		d.Status, d.ExitCode, d.FinishedAt = "exited", &code, &at
+	if code, at, ok := readExit(exitPath(m.StateDir, c.ID), persist); ok && d.Status != StatusRunning {
+		d.Status, d.ExitCode, d.FinishedAt = StatusExited, &code, &at
 		return d, nil
 	}
 	if m.monitorGone(d.Bundle, c.ID, persist, hasState) {
 		d.Monitor = "gone"
 		if !hasState {
-			d.Status = "exited" // it ran, and nothing runs it now
+			d.Status = StatusExited // it ran, and nothing runs it now
 		}
 	}
 	return d, nil
@@ -244,7 +244,7 @@ func (m *Manager) Stop(ctx context.Context, ref string, timeout *time.Duration) 
 	if err != nil {
 		return err
 	}
-	if c.Status != "running" {
+	if c.Status != StatusRunning {
 		return nil
 	}
 	sig, wait := "TERM", 10*time.Second
@@ -309,7 +309,7 @@ func (m *Manager) Kill(ctx context.Context, ref string, sig syscall.Signal) erro
 	if err != nil {
 		return err
 	}
-	if c.Status != "running" {
+	if c.Status != StatusRunning {
 		return fail(ExitRunFailure, "container %s is %s, not running", ref, c.Status)
 	}
 	if out, err := m.runtime(ctx, "kill", c.ID, strconv.Itoa(int(sig))).CombinedOutput(); err != nil {
@@ -343,10 +343,10 @@ func (m *Manager) Remove(ctx context.Context, ref string, force bool) error {
 // whatever ends ctx: nothing is left half-removed.
 func (m *Manager) remove(ctx context.Context, c Container, force bool) error {
 	ctx = context.WithoutCancel(ctx)
-	if c.Status == "running" && !force {
+	if c.Status == StatusRunning && !force {
 		return errdefs.Usagef("container %s is running: stop it first or use -f", c.Name)
 	}
-	if c.Status == "running" {
+	if c.Status == StatusRunning {
 		// A detached container's monitor is told not to run the clean-up
 		// command beside this one, which does it all anyway; it reaps the
 		// container and records its exit.
@@ -363,7 +363,7 @@ func (m *Manager) remove(ctx context.Context, c Container, force bool) error {
 	// container's files are gone.
 	b := m.bundle(c)
 	waitNet := b.startDetach(ctx, m, true)
-	if c.Status == "running" {
+	if c.Status == StatusRunning {
 		_ = m.runtime(ctx, "kill", "--all", c.ID, "KILL").Run()
 	}
 	if c.inRuntime { // else nothing of it runs, and there is no state to delete
@@ -412,7 +412,7 @@ func (m *Manager) Exec(ctx context.Context, ref string, o ExecOptions) (int, err
 	if err != nil {
 		return -1, err
 	}
-	if c.Status != "running" {
+	if c.Status != StatusRunning {
 		return -1, fail(ExitRunFailure, "container %s is not running", c.Name)
 	}
 	// The runtime's own failure is in its log (it also says it on

@@ -179,7 +179,7 @@ func (m *Manager) joinableNetns(ctx context.Context, ref string) (string, error)
 
 // containerNetns is joinableNetns for a container found.
 func (m *Manager) containerNetns(c Container) (string, error) {
-	if c.Status != "running" {
+	if c.Status != StatusRunning {
 		return "", fail(ExitRunFailure, "container %s is %s: only a running container's network can be joined", c.Name, c.Status)
 	}
 	if r, err := m.bundle(c).readNet(); err == nil && r != nil && r.Attached {
@@ -501,7 +501,7 @@ func (m *Manager) attachedLocked(ctx context.Context, b *bundle, c *Container) (
 		return nil, err
 	}
 	*c = now
-	if c.Status != "running" {
+	if c.Status != StatusRunning {
 		return nil, fail(ExitRunFailure, "container %s is %s, not running", c.Name, c.Status)
 	}
 	r, err := b.readNet()

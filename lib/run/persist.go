@@ -112,7 +112,7 @@ func (m *Manager) Start(ctx context.Context, ref string) (Container, error) {
 	if err != nil {
 		return c, err
 	}
-	if c.Status == "running" {
+	if c.Status == StatusRunning {
 		return c, nil
 	}
 	// The last run's monitor may still run its clean-up (which unmounts

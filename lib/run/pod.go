@@ -75,7 +75,7 @@ type Pod struct {
 type PodMember struct {
 	ID     string `json:"id"`
 	Name   string `json:"name"`
-	Status string `json:"status"`
+	Status Status `json:"status"`
 	Infra  bool   `json:"infra,omitempty"`
 }
 
@@ -249,7 +249,7 @@ func (m *Manager) fillPod(p *Pod, all []Container) {
 		} else {
 			p.Containers = append(p.Containers, mem)
 		}
-		if c.Status == "running" {
+		if c.Status == StatusRunning {
 			running++
 		}
 	}
@@ -471,7 +471,7 @@ func (m *Manager) runningInfra(ctx context.Context, p Pod, start bool) (Containe
 	if err != nil {
 		return infra, fail(ExitRunFailure, "pod %s has no infra container (remove the pod)", p.Name)
 	}
-	if infra.Status == "running" {
+	if infra.Status == StatusRunning {
 		return infra, nil
 	}
 	if !start || m.Monitor == "" {
@@ -594,7 +594,7 @@ func (m *Manager) StartPod(ctx context.Context, ref string) (Pod, error) {
 		return p, err
 	}
 	for _, c := range ms {
-		if c.Status != "running" {
+		if c.Status != StatusRunning {
 			if _, err := m.Start(ctx, c.ID); err != nil {
 				return p, fmt.Errorf("starting %s: %w", c.Name, err)
 			}
@@ -634,7 +634,7 @@ func (m *Manager) StopPod(ctx context.Context, ref string, timeout *time.Duratio
 	// The network first: the infra's monitor waits on its lock.
 	err = errors.Join(err, waitNet())
 	for _, c := range ms {
-		if c.Status == "running" && err == nil {
+		if c.Status == StatusRunning && err == nil {
 			waitMonitor(c.Bundle, c.ID, 30*time.Second)
 		}
 	}
@@ -652,7 +652,7 @@ func (m *Manager) stopEach(ctx context.Context, cs []Container, timeout *time.Du
 	var wg sync.WaitGroup
 	errs := make([]error, len(cs))
 	for i, c := range cs {
-		if c.Status == "running" {
+		if c.Status == StatusRunning {
 			wg.Go(func() { errs[i] = m.Stop(ctx, c.ID, timeout) })
 		}
 	}
@@ -678,7 +678,7 @@ func (m *Manager) KillPod(ctx context.Context, ref string, sig syscall.Signal) (
 	}
 	var errs []error
 	for _, c := range append(ms, infra) {
-		if c.ID != "" && c.Status == "running" {
+		if c.ID != "" && c.Status == StatusRunning {
 			errs = append(errs, m.Kill(ctx, c.ID, sig))
 		}
 	}
@@ -697,7 +697,7 @@ func (m *Manager) RemovePod(ctx context.Context, ref string, force bool) (Pod, e
 	}
 	if !force {
 		for _, c := range append(ms, infra) {
-			if c.Status == "running" && !c.Infra {
+			if c.Status == StatusRunning && !c.Infra {
 				return p, errdefs.Usagef("pod %s has running containers (%s): stop the pod first or use -f", p.Name, c.Name)
 			}
 		}

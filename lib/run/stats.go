@@ -54,7 +54,7 @@ func (m *Manager) Stats(ctx context.Context, ref string) (*Stats, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Status != "running" {
+	if c.Status != StatusRunning {
 		return nil, fail(ExitRunFailure, "container %s is not running", c.Name)
 	}
 	out, err := m.runtime(ctx, "events", "--stats", c.ID).Output()

@@ -48,7 +48,7 @@ func (m *Manager) UpdateResources(ctx context.Context, ref string, r *specs.Linu
 	if err != nil {
 		return err
 	}
-	if c.Status == "running" {
+	if c.Status == StatusRunning {
 		data, err := json.Marshal(r)
 		if err != nil {
 			return err
