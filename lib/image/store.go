@@ -7,7 +7,9 @@ import (
 	"github.com/ctr-project/ctr/lib/localstore"
 )
 
-// LocalStore is the local store, opened on first use (lib/localstore).
+// LocalStore is lib/localstore's handle on the local store, opened on
+// first use: the same type under the name lib/image's options use, not a
+// store of its own (the images in it: lib/storedimage, lib/localimage).
 type LocalStore = localstore.Store
 
 // openLocal opens the local store and makes it the one the

@@ -1,8 +1,11 @@
-// Package localimage looks after the images in local containers/storage,
-// the store podman and buildah share: list them, tag and untag them,
-// remove them when no container uses them, prune what nothing needs, and
-// read their history. The store's own locks make each change safe against
-// a concurrent pull, run or build.
+// Package localimage manages the set of images in the store, for
+// ctr-image and the CRI's image service (storedimage reads and writes one
+// image without containers/image, and localstore only opens the store).
+// It looks after the images in local containers/storage, the store
+// podman and buildah share: list them, tag and untag them, remove them
+// when no container uses them, prune what nothing needs, and read their
+// history. The store's own locks make each change safe against a
+// concurrent pull, run or build.
 package localimage
 
 import (

@@ -1,7 +1,10 @@
-// Package localstore opens the local containers/storage store (the one
-// podman, buildah and every ctr tool share) when it is first needed, and
-// closes it tidily. It links containers/storage alone, so that the tools
-// that only read stored images (ctr-run) stay small and quick to start.
+// Package localstore is the handle on the store, not what is in it
+// (storedimage reads and writes an image in it, localimage manages the
+// set; lib/image calls this handle LocalStore). It opens the local
+// containers/storage store, the one podman, buildah and every ctr tool
+// share, when it is first needed, and closes it tidily. It links
+// containers/storage alone, so that the tools that only read stored
+// images (ctr-run) stay small and quick to start.
 package localstore
 
 import (

@@ -1,9 +1,12 @@
-// Package storedimage reads and writes images in containers/storage
-// directly, in the layout containers/image gives them (the manifest under
-// "manifest" and "manifest-DIGEST", the config under its digest), for the
-// tools that only need what is stored: ctr-run finds an image, reads its
-// config and makes the pod's pause image without linking containers/image's
-// transports (lib/image), whose package init and size every start pays.
+// Package storedimage reads and writes one image in the store without
+// containers/image (localimage manages the set of images with it, and
+// localstore only opens the store). It works on containers/storage
+// directly, in the layout containers/image gives an image (the manifest
+// under "manifest" and "manifest-DIGEST", the config under its digest),
+// for the tools that only need what is stored: ctr-run finds an image,
+// reads its config and makes the pod's pause image without linking
+// containers/image's transports (lib/image), whose package init and size
+// every start pays.
 package storedimage
 
 import (
