@@ -212,13 +212,3 @@ func (s *RuntimeService) GetContainerEvents(_ *runtimeapi.GetEventsRequest, stre
 		}
 	}
 }
-
-// UpdateRuntimeConfig takes the kubelet's pod CIDR. The pods' addresses
-// are the CNI network config's (its IPAM ranges), which this runtime does
-// not rewrite: the CIDR is said in the log, not applied.
-func (s *RuntimeService) UpdateRuntimeConfig(ctx context.Context, req *runtimeapi.UpdateRuntimeConfigRequest) (*runtimeapi.UpdateRuntimeConfigResponse, error) {
-	if cidr := req.GetRuntimeConfig().GetNetworkConfig().GetPodCidr(); cidr != "" && s.Log != nil {
-		s.Log("the kubelet's pod CIDR %s: the CNI network config's ranges give the pods' addresses", cidr)
-	}
-	return &runtimeapi.UpdateRuntimeConfigResponse{}, nil
-}

@@ -66,4 +66,14 @@ func (s *RuntimeService) RuntimeConfig(context.Context, *runtimeapi.RuntimeConfi
 	return &runtimeapi.RuntimeConfigResponse{Linux: &runtimeapi.LinuxRuntimeConfiguration{CgroupDriver: driver}}, nil
 }
 
+// UpdateRuntimeConfig takes the kubelet's pod CIDR. The pods' addresses
+// are the CNI network config's (its IPAM ranges), which this runtime does
+// not rewrite: the CIDR is said in the log, not applied.
+func (s *RuntimeService) UpdateRuntimeConfig(_ context.Context, req *runtimeapi.UpdateRuntimeConfigRequest) (*runtimeapi.UpdateRuntimeConfigResponse, error) {
+	if cidr := req.GetRuntimeConfig().GetNetworkConfig().GetPodCidr(); cidr != "" && s.Log != nil {
+		s.Log("the kubelet's pod CIDR %s: the CNI network config's ranges give the pods' addresses", cidr)
+	}
+	return &runtimeapi.UpdateRuntimeConfigResponse{}, nil
+}
+
 func nowNanos() int64 { return time.Now().UnixNano() }
