@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,7 +28,7 @@ var errNotFifo = errors.New("no libcontainer exec fifo")
 // runtime's start would; errNotFifo means the caller must run that start.
 func startByFifo(root, id string, pid int) error {
 	dir := filepath.Join(root, id)
-	if st, ok, _ := fileState(root, id); !ok || st == nil || st.Pid != pid || st.Status != "created" {
+	if st, ok, _ := fileState(root, id); !ok || st == nil || st.Pid != pid || st.Status != specs.StateCreated {
 		return errNotFifo
 	}
 	fifo := filepath.Join(dir, "exec.fifo")
