@@ -21,7 +21,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/monitor"
 	"github.com/ctr-project/ctr/lib/mountinfo"
 	"github.com/ctr-project/ctr/lib/network"
 )
@@ -658,16 +657,6 @@ func (m *Manager) stopEach(ctx context.Context, cs []Container, timeout *time.Du
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// waitMonitor waits, at most grace, for the container's monitor (and the
-// clean-up it runs) to finish.
-func waitMonitor(bundleDir, id string, grace time.Duration) {
-	pid := monitor.MonitorPID(bundleDir, id)
-	if pid == 0 {
-		return
-	}
-	awaitEnd(context.Background(), pid, func() bool { return monitor.MonitorPID(bundleDir, id) == pid }, grace)
 }
 
 // KillPod sends sig to the pod's running containers, the infra last.

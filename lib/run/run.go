@@ -1,7 +1,18 @@
-// Package run runs images from local storage as containers: a storage
+// Package run runs images from local storage as containers, as podman
+// run does, and manages them and their pods afterwards: a storage
 // container (a read-write layer over the image), mounted, described by an
-// OCI bundle, handed to ctr-runtime in the foreground. It follows podman's
-// defaults for security and resources.
+// OCI bundle, run by ctr-runtime under ctr-monitor (or alone, for a
+// build's RUN step). It follows podman's defaults for security and
+// resources.
+//
+// A Manager is the world the containers live in (the store, the runtime
+// and monitor, the state directories, the networks); a Request is what
+// one run asks for. Where things are: run.go runs a request (launch is
+// one run in flight), monitored.go starts a container under its monitor,
+// start.go starts one again, lifecycle.go lists, stops and removes,
+// exec.go runs a command in one, netsetup.go and networkusers.go attach
+// networks, pod*.go make pods, bundle.go, spec.go and etcfiles.go write
+// the bundle, persist.go keeps what outlives a reboot.
 package run
 
 import (

@@ -3,7 +3,6 @@ package run
 import (
 	"bufio"
 	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -170,28 +169,6 @@ func readSync(r io.Reader, monitorPath string) (int, error) {
 		return -1, fail(ExitRunFailure, "%s", msg.Message)
 	}
 	return msg.Data, nil
-}
-
-// Cleanup is what the monitor runs when a detached container exits: the
-// runtime forgets it, its rootfs is unmounted, and with remove it is
-// deleted.
-func (m *Manager) Cleanup(ctx context.Context, ref string, remove bool) error {
-	c, err := m.Get(ctx, ref)
-	if err != nil {
-		return err
-	}
-	ctx = context.WithoutCancel(ctx) // once begun, it finishes
-	_ = m.runtime(ctx, "delete", "--force", c.ID).Run()
-	b := m.bundle(c)
-	// A stopped container keeps no network: its lease, veth and ports go.
-	if err := b.detachNetwork(ctx, m); err != nil {
-		return err
-	}
-	if remove {
-		return b.remove()
-	}
-	b.unmount()
-	return nil
 }
 
 // runSupervised runs the container in the foreground under ctr-monitor
