@@ -4,31 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
-
-// A client's annotations with ctr's own keys are InvalidArgument, naming
-// the key; the others are the container's, as given.
-func TestContainerAnnotations(t *testing.T) {
-	s := &RuntimeService{}
-	sb := &runtimeapi.PodSandboxConfig{}
-	img := &imgspecv1.Image{Config: imgspecv1.ImageConfig{Cmd: []string{"sh"}}}
-	for _, key := range []string{"io.ctr.pod", "io.ctr.log-path", "IO.CTR.stop-timeout", "io.ctr.cri.sandbox-id"} {
-		cfg := &runtimeapi.ContainerConfig{Annotations: map[string]string{key: "x", "example.com/a": "1"}}
-		_, err := s.containerOptions(cfg, sb, img)
-		if status.Code(err) != codes.InvalidArgument || !strings.Contains(err.Error(), key) {
-			t.Errorf("annotation %s: %v, want InvalidArgument naming it", key, err)
-		}
-	}
-	cfg := &runtimeapi.ContainerConfig{Annotations: map[string]string{"example.com/a": "1"}}
-	o, err := s.containerOptions(cfg, sb, img)
-	if err != nil || o.Annotations["example.com/a"] != "1" {
-		t.Errorf("a client's own annotation: %v, %v", o.Annotations, err)
-	}
-}
 
 func sandboxConfig() *runtimeapi.PodSandboxConfig {
 	return &runtimeapi.PodSandboxConfig{Metadata: &runtimeapi.PodSandboxMetadata{Name: "p", Namespace: "n", Uid: "u"}, Hostname: "p"}
