@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -17,7 +15,6 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
-	"github.com/ctr-project/ctr/lib/network"
 	"github.com/ctr-project/ctr/lib/run"
 )
 
@@ -45,12 +42,6 @@ func decodeConfig(s string, m proto.Message) error {
 	return protojson.Unmarshal([]byte(s), m)
 }
 
-// sandboxName is the pod's name in lib/run, as CRI-O names its infra:
-// unique per pod name, namespace, UID and attempt.
-func sandboxName(md *runtimeapi.PodSandboxMetadata) string {
-	return fmt.Sprintf("k8s_POD_%s_%s_%s_%d", md.GetName(), md.GetNamespace(), md.GetUid(), md.GetAttempt())
-}
-
 // invalid is the CRI's InvalidArgument.
 func invalid(format string, args ...any) error {
 	return status.Errorf(codes.InvalidArgument, format, args...)
@@ -71,10 +62,11 @@ func (s *RuntimeService) RunPodSandbox(ctx context.Context, req *runtimeapi.RunP
 	if h := req.GetRuntimeHandler(); h != "" && h != DefaultHandler {
 		return nil, invalid("runtime handler %q: this runtime has one, %q", h, DefaultHandler)
 	}
-	po, err := s.podOptions(cfg)
+	po, err := sandboxRequest(cfg, s.CgroupManager)
 	if err != nil {
 		return nil, err
 	}
+	po.PauseBinary = s.PauseBinary
 	enc, err := encodeConfig(cfg)
 	if err != nil {
 		return nil, invalid("sandbox config: %v", err)
@@ -110,146 +102,6 @@ func (s *RuntimeService) RemoveHalfMade(ctx context.Context) error {
 
 // DefaultHandler is the one runtime handler ctr-cri has: ctr-runtime.
 const DefaultHandler = "ctr-runtime"
-
-// podOptions maps a sandbox config onto a pod: what it shares (the
-// network, IPC and PID namespaces as asked; UTS with the network), its
-// network (podman's default CNI network, or the host's), ports, DNS,
-// sysctls and cgroup parent.
-func (s *RuntimeService) podOptions(cfg *runtimeapi.PodSandboxConfig) (run.PodOptions, error) {
-	// The pod's annotations reach no spec today; ctr's own keys are
-	// refused all the same, as in a container's, so that none ever does.
-	if err := run.CheckKeys(cfg.GetAnnotations()); err != nil {
-		return run.PodOptions{}, invalid("annotations: %v", err)
-	}
-	lin := cfg.GetLinux()
-	sc := lin.GetSecurityContext()
-	ns := sc.GetNamespaceOptions()
-	po := run.PodOptions{Name: sandboxName(cfg.GetMetadata()), Share: []string{}, PauseBinary: s.PauseBinary,
-		CgroupManager: s.CgroupManager}
-	// The host's network: the infra has none of its own, and each
-	// container is given the host's (containerOptions).
-	hostNet := ns.GetNetwork() == runtimeapi.NamespaceMode_NODE
-	if hostNet {
-		po.Infra.UTS = "host" // the host's name goes with its network
-	} else {
-		po.Infra.Network = run.NetBridge
-		po.Share = append(po.Share, "net", "uts")
-		po.Hostname = cfg.GetHostname()
-		if po.Hostname == "" {
-			// containerd's choice: the node's name.
-			h, err := os.Hostname()
-			if err != nil {
-				return po, status.Errorf(codes.Internal, "host name: %v", err)
-			}
-			po.Hostname = h
-		}
-		if err := run.CheckHostname(po.Hostname); err != nil {
-			return po, invalid("%v", err)
-		}
-	}
-	if ns.GetIpc() == runtimeapi.NamespaceMode_POD {
-		po.Share = append(po.Share, "ipc")
-	}
-	switch ns.GetPid() {
-	case runtimeapi.NamespaceMode_POD:
-		po.Share = append(po.Share, "pid")
-	case runtimeapi.NamespaceMode_TARGET:
-		return po, invalid("a sandbox's PID namespace cannot be another container's (TARGET)")
-	}
-	if ns.GetIpc() == runtimeapi.NamespaceMode_TARGET || ns.GetNetwork() == runtimeapi.NamespaceMode_TARGET {
-		return po, invalid("only the PID namespace may be TARGET")
-	}
-	if err := portOptions(&po.Infra, cfg.GetPortMappings(), hostNet); err != nil {
-		return po, err
-	}
-	if dns := cfg.GetDnsConfig(); dns != nil {
-		// With no servers, the host's, with the searches and options given.
-		po.Infra.DNS, po.Infra.DNSSearch, po.Infra.DNSOptions = dns.GetServers(), dns.GetSearches(), dns.GetOptions()
-		if err := run.CheckDNS(po.Infra.DNS, po.Infra.DNSSearch, po.Infra.DNSOptions,
-			run.DNSFields{Servers: "dns_config.servers", Searches: "dns_config.searches", Options: "dns_config.options"}); err != nil {
-			return po, invalid("%v", err)
-		}
-	}
-	if len(lin.GetSysctls()) > 0 {
-		po.Infra.Sysctls = lin.GetSysctls()
-	}
-	// The kubelet's cgroup driver must be ours: a slice for systemd, a
-	// path for cgroupfs.
-	po.CgroupParent = lin.GetCgroupParent()
-	if err := run.CheckCgroupManager(po.CgroupManager, po.CgroupParent); err != nil {
-		return po, invalid("%v: the kubelet's cgroup driver must be this runtime's (RuntimeConfig says which)", err)
-	}
-	if err := infraSecurity(&po.Infra, sc); err != nil {
-		return po, err
-	}
-	return po, nil
-}
-
-// portOptions publishes the sandbox's ports that name a host port (the
-// others are only the container's, as with CRI-O and containerd).
-func portOptions(o *run.Request, ports []*runtimeapi.PortMapping, hostNet bool) error {
-	for i, pm := range ports {
-		ip, err := hostIP(pm.GetHostIp())
-		if err != nil {
-			return invalid("port_mappings[%d].host_ip %q: %v", i, pm.GetHostIp(), err)
-		}
-		if pm.GetHostPort() <= 0 {
-			continue
-		}
-		if hostNet {
-			continue // the container's port is the host's already
-		}
-		proto := strings.ToLower(pm.GetProtocol().String())
-		if proto != "tcp" && proto != "udp" {
-			return invalid("port %d: protocol %s is not supported (tcp or udp)", pm.GetContainerPort(), pm.GetProtocol())
-		}
-		o.Publish = append(o.Publish, network.PortMapping{HostIP: ip, HostPort: int(pm.GetHostPort()),
-			ContainerPort: int(pm.GetContainerPort()), Protocol: proto})
-	}
-	return nil
-}
-
-// hostIP parses a port mapping's host address ("" is every address). It
-// is an address, never a name: looking a client's name up would send a
-// query off the machine. IPv6 is refused rather than dropped (as CNI's
-// portmap drops a mapping of a family the pod has no address of): the
-// pods' networks here are IPv4, and so are the port checks and rules.
-func hostIP(s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return "", errors.New("not an IP address")
-	}
-	if a = a.Unmap(); !a.Is4() {
-		return "", errors.New("an IPv6 address: the pods' networks are IPv4")
-	}
-	return a.String(), nil
-}
-
-// infraSecurity applies the sandbox's security context to its infra
-// process: its user and groups, a read-only root, the seccomp profile.
-func infraSecurity(o *run.Request, sc *runtimeapi.LinuxSandboxSecurityContext) error {
-	if sc == nil {
-		return nil
-	}
-	if u := sc.GetRunAsUser(); u != nil {
-		o.User = fmt.Sprint(u.GetValue())
-		if g := sc.GetRunAsGroup(); g != nil {
-			o.User += fmt.Sprintf(":%d", g.GetValue())
-		}
-	} else if sc.GetRunAsGroup() != nil {
-		return invalid("run_as_group needs run_as_user")
-	}
-	for _, g := range sc.GetSupplementalGroups() {
-		o.GroupAdd = append(o.GroupAdd, fmt.Sprint(g))
-	}
-	o.ReadOnly = sc.GetReadonlyRootfs()
-	var err error
-	o.Seccomp, err = seccompOption(sc.GetSeccomp(), sc.GetSeccompProfilePath(), sc.GetPrivileged()) //nolint:staticcheck // the field older kubelets send
-	return err
-}
 
 // StopPodSandbox stops the pod's containers at once (SIGKILL after their
 // stop signal: the kubelet has stopped them gracefully before) and its
