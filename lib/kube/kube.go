@@ -11,7 +11,6 @@ package kube
 
 import (
 	"bytes"
-	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -218,7 +217,7 @@ func Parse(r io.Reader) ([]Pod, error) {
 		}
 		p, err := m.pod()
 		if err != nil {
-			return nil, errdefs.Usagef("manifest %d (%s): %v", i, cmp.Or(m.Metadata.Name, "no name"), err)
+			return nil, errdefs.Usagef("manifest %d (%s): %v", i, cmpOr(m.Metadata.Name, "no name"), err)
 		}
 		if names[p.Name] {
 			return nil, errdefs.Usagef("manifest %d: a second pod named %q", i, p.Name)
@@ -232,11 +231,11 @@ func Parse(r io.Reader) ([]Pod, error) {
 	return pods, nil
 }
 
-// notFoundRE matches the decoder's "field x not found in type
-// kube.container", which says which field is not read here.
+// yamlError is the decoder's error on one line, in a manifest's words:
+// "field x not found in type kube.container" says which field is not
+// read here.
 var notFoundRE = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
 
-// yamlError is the decoder's error on one line, in a manifest's words.
 func yamlError(err error) string {
 	s := err.Error()
 	if m := notFoundRE.FindStringSubmatch(s); m != nil {
@@ -245,6 +244,13 @@ func yamlError(err error) string {
 	s = strings.TrimPrefix(s, "yaml: ")
 	s = strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
 	return strings.Join(strings.Fields(s), " ")
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // dns1123 is a Kubernetes object name: lower-case letters, digits, '-'
@@ -356,14 +362,15 @@ func (c container) container(vols map[string]Volume, psc podSecurity) (Container
 		if e.ValueFrom.Kind != 0 {
 			return ct, nil, fmt.Errorf("env %s: valueFrom is not supported (a value only)", e.Name)
 		}
-		if e.Name == "" || strings.ContainsAny(e.Name, "=\x00") {
-			return ct, nil, fmt.Errorf("env %q: want a name without '='", e.Name)
-		}
 		v := ""
 		if e.Value != nil {
 			v = *e.Value
 		}
-		ct.Env = append(ct.Env, e.Name+"="+v)
+		kv, err := EnvVar(e.Name, v)
+		if err != nil {
+			return ct, nil, fmt.Errorf("env: %w", err)
+		}
+		ct.Env = append(ct.Env, kv)
 	}
 	for _, m := range c.VolumeMounts {
 		if _, ok := vols[m.Name]; !ok {
@@ -416,37 +423,20 @@ func (ct *Container) security(sc *securityCtx, psc podSecurity) error {
 		ct.Privileged, ct.ReadOnly = sc.Privileged, sc.ReadOnlyRootFilesystem
 		ct.NoNewPrivileges = sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation
 		if c := sc.Capabilities; c != nil {
-			ct.CapAdd, ct.CapDrop = capNames(c.Add), capNames(c.Drop)
+			var err error
+			if ct.CapAdd, err = Capabilities(c.Add); err != nil {
+				return fmt.Errorf("securityContext: capabilities.add: %w", err)
+			}
+			if ct.CapDrop, err = Capabilities(c.Drop); err != nil {
+				return fmt.Errorf("securityContext: capabilities.drop: %w", err)
+			}
 		}
 	}
-	for _, id := range []*int64{uid, gid} {
-		if id != nil && (*id < 0 || *id > math.MaxUint32-1) {
-			return fmt.Errorf("securityContext: user or group %d: want 0 to %d", *id, uint32(math.MaxUint32-1))
-		}
-	}
-	switch {
-	case uid != nil && gid != nil:
-		ct.User = fmt.Sprintf("%d:%d", *uid, *gid)
-	case uid != nil:
-		ct.User = strconv.FormatInt(*uid, 10)
-	case gid != nil:
-		return errors.New("securityContext: runAsGroup needs runAsUser")
+	var err error
+	if ct.User, err = User(uid, gid); err != nil {
+		return fmt.Errorf("securityContext: %w", err)
 	}
 	return nil
-}
-
-// capNames are Kubernetes' capability names (NET_ADMIN) as ctr's
-// (CAP_NET_ADMIN; ALL stays ALL).
-func capNames(caps []string) []string {
-	out := make([]string, 0, len(caps))
-	for _, c := range caps {
-		c = strings.ToUpper(c)
-		if c != "ALL" && !strings.HasPrefix(c, "CAP_") {
-			c = "CAP_" + c
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // limits reads resources.limits: memory and cpu, in Kubernetes' units.
@@ -471,9 +461,9 @@ func (ct *Container) limits(l map[string]string) error {
 func (c container) hostPorts() ([]Port, error) {
 	var out []Port
 	for _, p := range c.Ports {
-		proto := strings.ToLower(cmp.Or(p.Protocol, "TCP"))
-		if proto != "tcp" && proto != "udp" {
-			return nil, fmt.Errorf("port %d: protocol %q: want TCP or UDP", p.ContainerPort, p.Protocol)
+		proto, err := Protocol(p.Protocol)
+		if err != nil {
+			return nil, fmt.Errorf("port %d: %w", p.ContainerPort, err)
 		}
 		if p.ContainerPort < 1 || p.ContainerPort > 65535 || p.HostPort < 0 || p.HostPort > 65535 {
 			return nil, fmt.Errorf("port %d (hostPort %d): want 1 to 65535", p.ContainerPort, p.HostPort)
@@ -484,7 +474,11 @@ func (c container) hostPorts() ([]Port, error) {
 			}
 			continue // Kubernetes publishes only a port with a hostPort
 		}
-		out = append(out, Port{HostIP: p.HostIP, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: proto})
+		ip, err := HostIP(p.HostIP)
+		if err != nil {
+			return nil, fmt.Errorf("port %d: hostIP %q: %w", p.ContainerPort, p.HostIP, err)
+		}
+		out = append(out, Port{HostIP: ip, HostPort: p.HostPort, ContainerPort: p.ContainerPort, Protocol: proto})
 	}
 	return out, nil
 }
