@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctr-project/ctr/lib/kube"
 	"github.com/ctr-project/ctr/lib/run"
 )
 
@@ -45,10 +46,11 @@ func containerRequest(cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandbox
 	}
 	o.Command = cmd
 	for _, kv := range cfg.GetEnvs() {
-		if kv.GetKey() == "" {
-			return o, invalid("an environment variable with no name")
+		e, err := kube.EnvVar(kv.GetKey(), string(kv.GetValue()))
+		if err != nil {
+			return o, invalid("%v", err)
 		}
-		o.Env = append(o.Env, kv.GetKey()+"="+string(kv.GetValue()))
+		o.Env = append(o.Env, e)
 	}
 	o.Workdir = cfg.GetWorkingDir()
 	o.Interactive, o.TTY = cfg.GetStdin(), cfg.GetTty()
@@ -105,18 +107,12 @@ func customizeContainer(spec *specs.Spec, cfg *runtimeapi.ContainerConfig) error
 	return customizeSecurity(spec, cfg.GetLinux().GetSecurityContext())
 }
 
-// commandLine is the process's command line, as containerd builds it: the
+// commandLine is the process's command line by Kubernetes' rule, as
+// containerd builds it and kube play does (kube.CommandLine): the
 // config's command replaces the image's entrypoint and, given alone, its
 // Cmd too; the config's args replace the image's Cmd.
 func commandLine(cfg *runtimeapi.ContainerConfig, icfg *imgspecv1.Image) ([]string, error) {
-	command, args := cfg.GetCommand(), cfg.GetArgs()
-	if len(command) == 0 {
-		if len(args) == 0 {
-			args = icfg.Config.Cmd
-		}
-		command = icfg.Config.Entrypoint
-	}
-	out := append(append([]string{}, command...), args...)
+	out := kube.CommandLine(cfg.GetCommand(), cfg.GetArgs(), icfg.Config)
 	if len(out) == 0 {
 		return nil, invalid("no command: the config gives none and the image has none")
 	}
@@ -196,17 +192,19 @@ func containerSecurity(o *run.Options, sc *runtimeapi.LinuxContainerSecurityCont
 	if sc == nil {
 		return nil
 	}
+	var err error
 	switch {
 	case sc.GetRunAsUser() != nil:
-		o.User = fmt.Sprint(sc.GetRunAsUser().GetValue())
-	case sc.GetRunAsUsername() != "":
-		o.User = sc.GetRunAsUsername()
-	}
-	if g := sc.GetRunAsGroup(); g != nil {
-		if o.User == "" {
-			return invalid("run_as_group needs run_as_user or run_as_username")
+		if o.User, err = kube.User(int64Of(sc.GetRunAsUser()), int64Of(sc.GetRunAsGroup())); err != nil {
+			return invalid("%v", err)
 		}
-		o.User += fmt.Sprintf(":%d", g.GetValue())
+	case sc.GetRunAsUsername() != "":
+		o.User = sc.GetRunAsUsername() // the CRI's own: a name of the image's
+		if g := sc.GetRunAsGroup(); g != nil {
+			o.User += fmt.Sprintf(":%d", g.GetValue())
+		}
+	case sc.GetRunAsGroup() != nil:
+		return invalid("run_as_group needs run_as_user or run_as_username")
 	}
 	for _, g := range sc.GetSupplementalGroups() {
 		o.GroupAdd = append(o.GroupAdd, fmt.Sprint(g))
@@ -216,17 +214,30 @@ func containerSecurity(o *run.Options, sc *runtimeapi.LinuxContainerSecurityCont
 	}
 	o.Privileged, o.ReadOnly, o.NoNewPrivileges = sc.GetPrivileged(), sc.GetReadonlyRootfs(), sc.GetNoNewPrivs()
 	if caps := sc.GetCapabilities(); caps != nil {
-		o.CapAdd, o.CapDrop = caps.GetAddCapabilities(), caps.GetDropCapabilities()
-		if err := run.CheckCaps(append(append(append([]string{}, o.CapAdd...), o.CapDrop...), caps.GetAddAmbientCapabilities()...)); err != nil {
-			return invalid("%v", err)
+		if o.CapAdd, err = kube.Capabilities(caps.GetAddCapabilities()); err != nil {
+			return invalid("add_capabilities: %v", err)
+		}
+		if o.CapDrop, err = kube.Capabilities(caps.GetDropCapabilities()); err != nil {
+			return invalid("drop_capabilities: %v", err)
+		}
+		if err := run.CheckCaps(caps.GetAddAmbientCapabilities()); err != nil {
+			return invalid("add_ambient_capabilities: %v", err)
 		}
 	}
 	if err := checkAppArmor(sc.GetApparmor(), sc.GetApparmorProfile()); err != nil { //nolint:staticcheck // the field older kubelets send
 		return err
 	}
-	var err error
 	o.Seccomp, err = seccompOption(sc.GetSeccomp(), sc.GetSeccompProfilePath(), sc.GetPrivileged()) //nolint:staticcheck // the field older kubelets send
 	return err
+}
+
+// int64Of is a CRI Int64Value's value (nil: not given).
+func int64Of(v *runtimeapi.Int64Value) *int64 {
+	if v == nil {
+		return nil
+	}
+	n := v.GetValue()
+	return &n
 }
 
 // customizeSecurity applies what has no ctr-run option: ambient

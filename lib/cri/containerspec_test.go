@@ -234,6 +234,12 @@ func TestContainerRequestProcess(t *testing.T) {
 		},
 		code: codes.InvalidArgument, errHas: "no name",
 	}, {
+		name: "env with '=' in its name",
+		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
+			cfg.Envs = []*runtimeapi.KeyValue{{Key: "A=B", Value: []byte("v")}}
+		},
+		code: codes.InvalidArgument, errHas: "A=B",
+	}, {
 		name:  "working dir",
 		edit:  func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { cfg.WorkingDir = "/srv" },
 		check: func(t *testing.T, o run.Options, _ *specs.Spec) { eq(t, "workdir", o.Workdir, "/srv") },
@@ -381,12 +387,12 @@ func TestContainerRequestSecurity(t *testing.T) {
 			eq(t, "read-only", spec.Linux.ReadonlyPaths, []string{"/proc/y", "/proc/z"})
 		},
 	}, {
-		name: "capabilities added and dropped, ALL too",
+		name: "capabilities added and dropped, ALL too, in ctr's names (kube.Capabilities)",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
-			sc(cfg).Capabilities = &runtimeapi.Capability{AddCapabilities: []string{"NET_ADMIN", "CAP_SYS_TIME"}, DropCapabilities: []string{"ALL"}}
+			sc(cfg).Capabilities = &runtimeapi.Capability{AddCapabilities: []string{"NET_ADMIN", "CAP_SYS_TIME", "net_raw"}, DropCapabilities: []string{"all"}}
 		},
 		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
-			eq(t, "add", o.CapAdd, []string{"NET_ADMIN", "CAP_SYS_TIME"})
+			eq(t, "add", o.CapAdd, []string{"CAP_NET_ADMIN", "CAP_SYS_TIME", "CAP_NET_RAW"})
 			eq(t, "drop", o.CapDrop, []string{"ALL"})
 		},
 	}, {
@@ -395,6 +401,12 @@ func TestContainerRequestSecurity(t *testing.T) {
 			sc(cfg).Capabilities = &runtimeapi.Capability{DropCapabilities: []string{"NET_MAGIC"}}
 		},
 		code: codes.InvalidArgument, errHas: "NET_MAGIC",
+	}, {
+		name: "an unknown capability to add",
+		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
+			sc(cfg).Capabilities = &runtimeapi.Capability{AddCapabilities: []string{"KILL", "NET_MAGIC"}}
+		},
+		code: codes.InvalidArgument, errHas: "add_capabilities: unknown capability \"NET_MAGIC\"",
 	}, {
 		name: "ambient capabilities, in every set",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
@@ -440,6 +452,16 @@ func TestContainerRequestSecurity(t *testing.T) {
 		name: "a group without a user",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { sc(cfg).RunAsGroup = i64(7) },
 		code: codes.InvalidArgument, errHas: "run_as_group",
+	}, {
+		name: "a user ID out of range",
+		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { sc(cfg).RunAsUser = i64(-1) },
+		code: codes.InvalidArgument, errHas: "user or group -1",
+	}, {
+		name: "a group ID out of range",
+		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
+			sc(cfg).RunAsUser, sc(cfg).RunAsGroup = i64(1), i64(1<<32)
+		},
+		code: codes.InvalidArgument, errHas: "user or group 4294967296",
 	}, {
 		name: "supplemental groups",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {

@@ -1,16 +1,14 @@
 package cri
 
 import (
-	"errors"
 	"fmt"
-	"net/netip"
 	"os"
-	"strings"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctr-project/ctr/lib/kube"
 	"github.com/ctr-project/ctr/lib/network"
 	"github.com/ctr-project/ctr/lib/run"
 )
@@ -104,7 +102,7 @@ func sandboxRequest(cfg *runtimeapi.PodSandboxConfig, cgroupManager string) (run
 // others are only the container's, as with CRI-O and containerd).
 func portOptions(o *run.Request, ports []*runtimeapi.PortMapping, hostNet bool) error {
 	for i, pm := range ports {
-		ip, err := hostIP(pm.GetHostIp())
+		ip, err := kube.HostIP(pm.GetHostIp())
 		if err != nil {
 			return invalid("port_mappings[%d].host_ip %q: %v", i, pm.GetHostIp(), err)
 		}
@@ -114,33 +112,14 @@ func portOptions(o *run.Request, ports []*runtimeapi.PortMapping, hostNet bool) 
 		if hostNet {
 			continue // the container's port is the host's already
 		}
-		proto := strings.ToLower(pm.GetProtocol().String())
-		if proto != "tcp" && proto != "udp" {
-			return invalid("port %d: protocol %s is not supported (tcp or udp)", pm.GetContainerPort(), pm.GetProtocol())
+		proto, err := kube.Protocol(pm.GetProtocol().String())
+		if err != nil {
+			return invalid("port %d: %v", pm.GetContainerPort(), err)
 		}
 		o.Publish = append(o.Publish, network.PortMapping{HostIP: ip, HostPort: int(pm.GetHostPort()),
 			ContainerPort: int(pm.GetContainerPort()), Protocol: proto})
 	}
 	return nil
-}
-
-// hostIP parses a port mapping's host address ("" is every address). It
-// is an address, never a name: looking a client's name up would send a
-// query off the machine. IPv6 is refused rather than dropped (as CNI's
-// portmap drops a mapping of a family the pod has no address of): the
-// pods' networks here are IPv4, and so are the port checks and rules.
-func hostIP(s string) (string, error) {
-	if s == "" {
-		return "", nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return "", errors.New("not an IP address")
-	}
-	if a = a.Unmap(); !a.Is4() {
-		return "", errors.New("an IPv6 address: the pods' networks are IPv4")
-	}
-	return a.String(), nil
 }
 
 // infraSecurity applies the sandbox's security context to its infra
@@ -149,19 +128,17 @@ func infraSecurity(o *run.Request, sc *runtimeapi.LinuxSandboxSecurityContext) e
 	if sc == nil {
 		return nil
 	}
-	if u := sc.GetRunAsUser(); u != nil {
-		o.User = fmt.Sprint(u.GetValue())
-		if g := sc.GetRunAsGroup(); g != nil {
-			o.User += fmt.Sprintf(":%d", g.GetValue())
-		}
-	} else if sc.GetRunAsGroup() != nil {
+	if sc.GetRunAsUser() == nil && sc.GetRunAsGroup() != nil {
 		return invalid("run_as_group needs run_as_user")
+	}
+	var err error
+	if o.User, err = kube.User(int64Of(sc.GetRunAsUser()), int64Of(sc.GetRunAsGroup())); err != nil {
+		return invalid("%v", err)
 	}
 	for _, g := range sc.GetSupplementalGroups() {
 		o.GroupAdd = append(o.GroupAdd, fmt.Sprint(g))
 	}
 	o.ReadOnly = sc.GetReadonlyRootfs()
-	var err error
 	o.Seccomp, err = seccompOption(sc.GetSeccomp(), sc.GetSeccompProfilePath(), sc.GetPrivileged()) //nolint:staticcheck // the field older kubelets send
 	return err
 }

@@ -195,6 +195,10 @@ func TestSandboxRequestSecurity(t *testing.T) {
 		edit: func(cfg *runtimeapi.PodSandboxConfig) { sandboxSecurity(cfg).RunAsGroup = i64(5) },
 		code: codes.InvalidArgument, errHas: "run_as_group",
 	}, {
+		name: "a user ID out of range",
+		edit: func(cfg *runtimeapi.PodSandboxConfig) { sandboxSecurity(cfg).RunAsUser = i64(-5) },
+		code: codes.InvalidArgument, errHas: "user or group -5",
+	}, {
 		name:  "seccomp: none is unconfined",
 		edit:  func(cfg *runtimeapi.PodSandboxConfig) { sandboxSecurity(cfg) },
 		check: func(t *testing.T, po run.PodOptions) { eq(t, "seccomp", po.Infra.Seccomp, "unconfined") },
