@@ -38,8 +38,8 @@ func containerName(md *runtimeapi.ContainerMetadata, pod *runtimeapi.PodSandboxM
 // start it): its name, command line, environment, mounts, devices,
 // namespaces, security, annotations and log path; the rest goes on the
 // spec through Customize. Its errors are gRPC statuses.
-func containerRequest(cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandboxConfig, img *imgspecv1.Image) (run.Options, error) {
-	o := run.Options{Name: containerName(cfg.GetMetadata(), sb.GetMetadata()), Pull: "never", CreateOnly: true}
+func containerRequest(cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandboxConfig, img *imgspecv1.Image) (run.Request, error) {
+	o := run.Request{Name: containerName(cfg.GetMetadata(), sb.GetMetadata()), Pull: "never", CreateOnly: true}
 	cmd, err := commandLine(cfg, img)
 	if err != nil {
 		return o, err
@@ -121,7 +121,7 @@ func commandLine(cfg *runtimeapi.ContainerConfig, icfg *imgspecv1.Image) ([]stri
 
 // mountOptions makes the config's mounts bind mounts (CreateContainer
 // makes a host path that is missing, as a directory).
-func mountOptions(o *run.Options, mounts []*runtimeapi.Mount) error {
+func mountOptions(o *run.Request, mounts []*runtimeapi.Mount) error {
 	for _, m := range mounts {
 		// Features not built: Unimplemented, as gRPC means it (critest
 		// then skips what needs them).
@@ -169,7 +169,7 @@ func withoutPropagation(opts []string) []string {
 // containerNamespaces: a container of a pod on the host's network gets the
 // host's network and UTS namespace; IPC and PID as the container config
 // says where the pod does not share them.
-func containerNamespaces(o *run.Options, ns *runtimeapi.NamespaceOption, sb *runtimeapi.PodSandboxConfig) error {
+func containerNamespaces(o *run.Request, ns *runtimeapi.NamespaceOption, sb *runtimeapi.PodSandboxConfig) error {
 	sbns := sb.GetLinux().GetSecurityContext().GetNamespaceOptions()
 	if sbns.GetNetwork() == runtimeapi.NamespaceMode_NODE {
 		o.Network, o.UTS = "host", "host"
@@ -188,7 +188,7 @@ func containerNamespaces(o *run.Options, ns *runtimeapi.NamespaceOption, sb *run
 
 // containerSecurity maps the security context onto lib/run's options:
 // user and groups, capabilities, privileges, read-only root, seccomp.
-func containerSecurity(o *run.Options, sc *runtimeapi.LinuxContainerSecurityContext) error {
+func containerSecurity(o *run.Request, sc *runtimeapi.LinuxContainerSecurityContext) error {
 	if sc == nil {
 		return nil
 	}

@@ -48,7 +48,7 @@ func sc(cfg *runtimeapi.ContainerConfig) *runtimeapi.LinuxContainerSecurityConte
 // baseSpec is the spec lib/run would build from o, as far as Customize
 // reads or changes it: podman's capabilities, masked and read-only
 // paths (none when privileged), a pids limit, o's bind mounts.
-func baseSpec(o run.Options) *specs.Spec {
+func baseSpec(o run.Request) *specs.Spec {
 	caps := []string{"CAP_CHOWN", "CAP_KILL", "CAP_SETUID"}
 	spec := &specs.Spec{
 		Process: &specs.Process{Capabilities: &specs.LinuxCapabilities{
@@ -71,7 +71,7 @@ func baseSpec(o run.Options) *specs.Spec {
 
 // mapContainer is the request for cfg in sb, and the spec its Customize
 // makes of the base spec (nil if the mapping failed).
-func mapContainer(t *testing.T, cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandboxConfig, img *imgspecv1.Image) (run.Options, *specs.Spec, error) {
+func mapContainer(t *testing.T, cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandboxConfig, img *imgspecv1.Image) (run.Request, *specs.Spec, error) {
 	t.Helper()
 	o, err := containerRequest(cfg, sb, img)
 	if err != nil {
@@ -108,7 +108,7 @@ type containerCase struct {
 	edit func(cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandboxConfig)
 	// check looks at a mapping that succeeded; code and errHas (a part of
 	// the message) say how one must fail.
-	check  func(t *testing.T, o run.Options, spec *specs.Spec)
+	check  func(t *testing.T, o run.Request, spec *specs.Spec)
 	code   codes.Code
 	errHas string
 }
@@ -142,7 +142,7 @@ func runContainerCases(t *testing.T, cases []containerCase) {
 
 // checkNoEnvironment: the mapping leaves the daemon's environment alone
 // (issue 25: it goes to run.Manager).
-func checkNoEnvironment(t *testing.T, o run.Options) {
+func checkNoEnvironment(t *testing.T, o run.Request) {
 	t.Helper()
 	if o.Runtime != "" || o.StateDir != "" || o.PersistDir != "" || o.Networks != nil || o.Monitor != "" ||
 		o.CleanupCommand != nil || !reflect.DeepEqual(o.PodStart, run.StartOptions{}) {
@@ -153,7 +153,7 @@ func checkNoEnvironment(t *testing.T, o run.Options) {
 func TestContainerRequestIdentity(t *testing.T) {
 	runContainerCases(t, []containerCase{{
 		name: "name, pull and create-only",
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "name", o.Name, "k8s_c_pod_ns_uid_1")
 			eq(t, "pull", o.Pull, "never")
 			eq(t, "create only", o.CreateOnly, true)
@@ -162,14 +162,14 @@ func TestContainerRequestIdentity(t *testing.T) {
 	}, {
 		name: "stdin and tty",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { cfg.Stdin, cfg.Tty = true, true },
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "interactive", o.Interactive, true)
 			eq(t, "tty", o.TTY, true)
 		},
 	}, {
 		name: "log path: the sandbox's directory and the container's path",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { cfg.LogPath = "c/1.log" },
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "log path", o.LogPath, "/var/log/pods/ns_pod_uid/c/1.log")
 		},
 	}, {
@@ -177,7 +177,7 @@ func TestContainerRequestIdentity(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, sb *runtimeapi.PodSandboxConfig) {
 			cfg.LogPath, sb.LogDirectory = "c/1.log", ""
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) { eq(t, "log path", o.LogPath, "") },
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) { eq(t, "log path", o.LogPath, "") },
 	}})
 }
 
@@ -187,7 +187,7 @@ func TestContainerRequestProcess(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			cfg.Command, cfg.Args = []string{"/bin/sh"}, []string{"-c", "true"}
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "command", o.Command, []string{"/bin/sh", "-c", "true"})
 		},
 	}, {
@@ -195,25 +195,25 @@ func TestContainerRequestProcess(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			cfg.Command = []string{"/bin/true"}
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "command", o.Command, []string{"/bin/true"})
 		},
 	}, {
 		name: "args alone follow the image's entrypoint",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { cfg.Args = []string{"x"} },
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "command", o.Command, []string{"/entry", "x"})
 		},
 	}, {
 		name: "neither: the image's entrypoint and Cmd",
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "command", o.Command, []string{"/entry", "cmd", "arg"})
 		},
 	}, {
 		name: "args with an image of a Cmd only",
 		img:  &imgspecv1.Image{Config: imgspecv1.ImageConfig{Cmd: []string{"sh"}}},
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { cfg.Args = []string{"top"} },
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "command", o.Command, []string{"top"})
 		},
 	}, {
@@ -224,7 +224,7 @@ func TestContainerRequestProcess(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			cfg.Envs = []*runtimeapi.KeyValue{{Key: "B", Value: []byte("2")}, {Key: "A", Value: []byte("x=y")}, {Key: "E"}}
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "env", o.Env, []string{"B=2", "A=x=y", "E="})
 		},
 	}, {
@@ -242,7 +242,7 @@ func TestContainerRequestProcess(t *testing.T) {
 	}, {
 		name:  "working dir",
 		edit:  func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { cfg.WorkingDir = "/srv" },
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) { eq(t, "workdir", o.Workdir, "/srv") },
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) { eq(t, "workdir", o.Workdir, "/srv") },
 	}})
 }
 
@@ -256,7 +256,7 @@ func TestContainerRequestMounts(t *testing.T) {
 				{HostPath: "/h/private", ContainerPath: "/private", Propagation: runtimeapi.MountPropagation_PROPAGATION_PRIVATE},
 			}
 		},
-		check: func(t *testing.T, o run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, o run.Request, spec *specs.Spec) {
 			eq(t, "mounts", o.Mounts, []run.Mount{
 				{Type: "bind", Source: "/h/ro", Target: "/ro", ReadOnly: true},
 				{Type: "bind", Source: "/h/slave", Target: "/slave"},
@@ -275,7 +275,7 @@ func TestContainerRequestMounts(t *testing.T) {
 				{HostPath: "/h/slave", ContainerPath: "/slave", Propagation: runtimeapi.MountPropagation_PROPAGATION_HOST_TO_CONTAINER},
 			}
 		},
-		check: func(t *testing.T, _ run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, _ run.Request, spec *specs.Spec) {
 			eq(t, "/shared options", spec.Mounts[1].Options, []string{"rbind", "rshared"})
 			eq(t, "rootfs propagation", spec.Linux.RootfsPropagation, "rshared")
 		},
@@ -284,7 +284,7 @@ func TestContainerRequestMounts(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			cfg.Mounts = []*runtimeapi.Mount{{HostPath: "/h", ContainerPath: "/c", SelinuxRelabel: true}}
 		},
-		check: func(t *testing.T, o run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, o run.Request, spec *specs.Spec) {
 			eq(t, "mounts", o.Mounts, []run.Mount{{Type: "bind", Source: "/h", Target: "/c"}})
 			eq(t, "options", spec.Mounts[1].Options, []string{"rbind", "rprivate"})
 		},
@@ -317,7 +317,7 @@ func TestContainerRequestMounts(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			cfg.Devices = []*runtimeapi.Device{{HostPath: "/dev/null", ContainerPath: "/dev/n"}, {HostPath: "/dev/zero", ContainerPath: "/dev/zero", Permissions: "r"}}
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "devices", o.Devices, []run.Device{{Host: "/dev/null", Container: "/dev/n", Perms: "rwm"}, {Host: "/dev/zero", Container: "/dev/zero", Perms: "r"}})
 		},
 	}, {
@@ -358,7 +358,7 @@ func TestContainerRequestMakesNothing(t *testing.T) {
 func TestContainerRequestSecurity(t *testing.T) {
 	runContainerCases(t, []containerCase{{
 		name: "not privileged: the default masked and read-only paths, unconfined seccomp (none asked)",
-		check: func(t *testing.T, o run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, o run.Request, spec *specs.Spec) {
 			eq(t, "privileged", o.Privileged, false)
 			eq(t, "seccomp", o.Seccomp, "unconfined")
 			eq(t, "masked", spec.Linux.MaskedPaths, []string{"/proc/kcore"})
@@ -371,7 +371,7 @@ func TestContainerRequestSecurity(t *testing.T) {
 			sc(cfg).Seccomp = &runtimeapi.SecurityProfile{ProfileType: runtimeapi.SecurityProfile_RuntimeDefault}
 			sc(cfg).MaskedPaths, sc(cfg).ReadonlyPaths = []string{"/proc/x"}, []string{"/proc/y"}
 		},
-		check: func(t *testing.T, o run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, o run.Request, spec *specs.Spec) {
 			eq(t, "privileged", o.Privileged, true)
 			eq(t, "seccomp", o.Seccomp, "unconfined")
 			eq(t, "masked", spec.Linux.MaskedPaths, []string(nil))
@@ -382,7 +382,7 @@ func TestContainerRequestSecurity(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			sc(cfg).MaskedPaths, sc(cfg).ReadonlyPaths = []string{"/proc/x"}, []string{"/proc/y", "/proc/z"}
 		},
-		check: func(t *testing.T, _ run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, _ run.Request, spec *specs.Spec) {
 			eq(t, "masked", spec.Linux.MaskedPaths, []string{"/proc/x"})
 			eq(t, "read-only", spec.Linux.ReadonlyPaths, []string{"/proc/y", "/proc/z"})
 		},
@@ -391,7 +391,7 @@ func TestContainerRequestSecurity(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			sc(cfg).Capabilities = &runtimeapi.Capability{AddCapabilities: []string{"NET_ADMIN", "CAP_SYS_TIME", "net_raw"}, DropCapabilities: []string{"all"}}
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "add", o.CapAdd, []string{"CAP_NET_ADMIN", "CAP_SYS_TIME", "CAP_NET_RAW"})
 			eq(t, "drop", o.CapDrop, []string{"ALL"})
 		},
@@ -412,7 +412,7 @@ func TestContainerRequestSecurity(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			sc(cfg).Capabilities = &runtimeapi.Capability{AddAmbientCapabilities: []string{"net_raw", "CAP_KILL"}}
 		},
-		check: func(t *testing.T, _ run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, _ run.Request, spec *specs.Spec) {
 			c := spec.Process.Capabilities
 			eq(t, "ambient", c.Ambient, []string{"CAP_NET_RAW", "CAP_KILL"})
 			eq(t, "inheritable", c.Inheritable, []string{"CAP_NET_RAW", "CAP_KILL"})
@@ -431,23 +431,23 @@ func TestContainerRequestSecurity(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			sc(cfg).RunAsUser, sc(cfg).RunAsGroup = i64(1000), i64(2000)
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) { eq(t, "user", o.User, "1000:2000") },
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) { eq(t, "user", o.User, "1000:2000") },
 	}, {
 		name:  "run as root, given",
 		edit:  func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { sc(cfg).RunAsUser = i64(0) },
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) { eq(t, "user", o.User, "0") },
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) { eq(t, "user", o.User, "0") },
 	}, {
 		name: "run as a user name, with a group",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			sc(cfg).RunAsUsername, sc(cfg).RunAsGroup = "nobody", i64(7)
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) { eq(t, "user", o.User, "nobody:7") },
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) { eq(t, "user", o.User, "nobody:7") },
 	}, {
 		name: "the user ID over the user name",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			sc(cfg).RunAsUser, sc(cfg).RunAsUsername = i64(5), "nobody"
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) { eq(t, "user", o.User, "5") },
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) { eq(t, "user", o.User, "5") },
 	}, {
 		name: "a group without a user",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { sc(cfg).RunAsGroup = i64(7) },
@@ -467,7 +467,7 @@ func TestContainerRequestSecurity(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			sc(cfg).SupplementalGroups = []int64{10, 0, 65534}
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "groups", o.GroupAdd, []string{"10", "0", "65534"})
 		},
 	}, {
@@ -481,14 +481,14 @@ func TestContainerRequestSecurity(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			sc(cfg).ReadonlyRootfs, sc(cfg).NoNewPrivs = true, true
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "read-only", o.ReadOnly, true)
 			eq(t, "no new privileges", o.NoNewPrivileges, true)
 		},
 	}, {
 		name: "no security context at all",
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) { cfg.Linux = nil },
-		check: func(t *testing.T, o run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, o run.Request, spec *specs.Spec) {
 			eq(t, "user", o.User, "")
 			eq(t, "seccomp", o.Seccomp, "")
 			eq(t, "masked", spec.Linux.MaskedPaths, []string{"/proc/kcore"})
@@ -576,7 +576,7 @@ func TestContainerRequestResources(t *testing.T) {
 				Unified:        map[string]string{"memory.high": "50000000"},
 			}
 		},
-		check: func(t *testing.T, _ run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, _ run.Request, spec *specs.Spec) {
 			shares, quota, period := uint64(512), int64(50000), uint64(100000)
 			limit, swap := int64(64<<20), int64(128<<20)
 			eq(t, "resources", spec.Linux.Resources, &specs.LinuxResources{
@@ -595,7 +595,7 @@ func TestContainerRequestResources(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			cfg.Linux.Resources = &runtimeapi.LinuxContainerResources{MemorySwapLimitInBytes: 1 << 20}
 		},
-		check: func(t *testing.T, _ run.Options, spec *specs.Spec) {
+		check: func(t *testing.T, _ run.Request, spec *specs.Spec) {
 			eq(t, "resources", spec.Linux.Resources, &specs.LinuxResources{Pids: &specs.LinuxPids{Limit: pidsLimit()}})
 			eq(t, "OOM score adj", spec.Process.OOMScoreAdj, (*int)(nil))
 		},
@@ -664,7 +664,7 @@ func TestContainerRequestMetadata(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			cfg.Annotations = map[string]string{"example.com/a": "1", "b": ""}
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "annotations", o.Annotations, map[string]string{"example.com/a": "1", "b": ""})
 		},
 	}, containerCase{
@@ -675,7 +675,7 @@ func TestContainerRequestMetadata(t *testing.T) {
 		edit: func(cfg *runtimeapi.ContainerConfig, _ *runtimeapi.PodSandboxConfig) {
 			cfg.Labels = map[string]string{"io.ctr.cri.sandbox-id": "x", "app": "web"}
 		},
-		check: func(t *testing.T, o run.Options, _ *specs.Spec) {
+		check: func(t *testing.T, o run.Request, _ *specs.Spec) {
 			eq(t, "labels", o.Labels, map[string]string(nil))
 			eq(t, "own labels", o.OwnLabels, map[string]string(nil))
 		},
