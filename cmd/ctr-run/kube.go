@@ -42,6 +42,9 @@ func kubePlay(f *runFlags) *ucli.Command {
 	return &ucli.Command{
 		Name: "play", Usage: "create the pods of Kubernetes Pod manifests and start their containers; print the pods' IDs", ArgsUsage: "FILE",
 		Action: func(c *ucli.Context) error {
+			if err := f.checkKubeFlags(c); err != nil {
+				return err
+			}
 			pods, err := readManifests(c)
 			if err != nil {
 				return err
@@ -64,8 +67,7 @@ func kubePlay(f *runFlags) *ucli.Command {
 
 // kubePlayer is kube play's player, of the global flags that say where
 // and how it runs: the store, registries, policy, networks' config,
-// runtime, cgroup manager and pull progress. A container's own flags
-// are not read: the manifest gives them.
+// runtime, cgroup manager and pull progress.
 func (f *runFlags) kubePlayer(c *ucli.Context) (*kube.Player, error) {
 	// Checked here, for the flags' own error; ctr-pull gets them as given.
 	if _, err := f.registry.SystemContext(); err != nil {
@@ -75,6 +77,27 @@ func (f *runFlags) kubePlayer(c *ucli.Context) (*kube.Player, error) {
 		return nil, err
 	}
 	return &kube.Player{Puller: f.puller(c.App.ErrWriter), CgroupManager: f.cgroupManagerOrDefault()}, nil
+}
+
+// checkKubeFlags refuses a container's own options (-v, --memory, …)
+// before kube play: a manifest gives its containers' own, and a flag
+// that seemed to hold for them all would not.
+func (f *runFlags) checkKubeFlags(c *ucli.Context) error {
+	tool := map[string]bool{"runtime": true, "cgroup-manager": true, "quiet": true}
+	for _, group := range [][]ucli.Flag{f.storage.Flags(), f.registry.Flags(), f.policy.Flags(), f.net.Flags()} {
+		for _, fl := range group {
+			for _, name := range fl.Names() {
+				tool[name] = true
+			}
+		}
+	}
+	for _, fl := range c.App.Flags {
+		name := fl.Names()[0]
+		if !tool[name] && c.IsSet(name) {
+			return cli.UsageError("--%s: kube play takes its containers' options from the manifest", name)
+		}
+	}
+	return nil
 }
 
 func kubeDown(f *runFlags) *ucli.Command {
