@@ -2,7 +2,6 @@ package cri
 
 import (
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 

@@ -11,6 +11,7 @@ package kube
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -217,7 +218,7 @@ func Parse(r io.Reader) ([]Pod, error) {
 		}
 		p, err := m.pod()
 		if err != nil {
-			return nil, errdefs.Usagef("manifest %d (%s): %v", i, cmpOr(m.Metadata.Name, "no name"), err)
+			return nil, errdefs.Usagef("manifest %d (%s): %v", i, cmp.Or(m.Metadata.Name, "no name"), err)
 		}
 		if names[p.Name] {
 			return nil, errdefs.Usagef("manifest %d: a second pod named %q", i, p.Name)
@@ -244,13 +245,6 @@ func yamlError(err error) string {
 	s = strings.TrimPrefix(s, "yaml: ")
 	s = strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ")
 	return strings.Join(strings.Fields(s), " ")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // dns1123 is a Kubernetes object name: lower-case letters, digits, '-'

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ctr-project/ctr/lib/network"
 	"github.com/ctr-project/ctr/lib/run"
+	"github.com/ctr-project/ctr/lib/runflags"
 )
 
 // A manifest's pod and containers as lib/run's requests: functions of the
@@ -60,7 +61,7 @@ func ContainerRequest(p Pod, podID string, c Container, volumes map[string]strin
 		Memory:      c.Memory, CPUQuota: c.CPUMillis * 100, // a quota per 100 ms period
 		StopTimeout: p.StopTimeout,
 	}
-	if err := run.CheckName(o.Name); err != nil {
+	if err := runflags.CheckName(o.Name); err != nil {
 		return o, err
 	}
 	o.Command, o.Args = Command(c.Command, c.Args)

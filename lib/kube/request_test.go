@@ -97,23 +97,6 @@ func TestContainerRequestCommand(t *testing.T) {
 	}
 }
 
-// The mapping sets none of the environment (issue 25: it goes to
-// run.Manager): Play adds it.
-func TestRequestsHaveNoEnvironment(t *testing.T) {
-	p := parseOne(t, full)
-	o, err := ContainerRequest(p, "id", p.Containers[0], map[string]string{"data": "/d", "logs": "/l"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o.Runtime != "" || o.StateDir != "" || o.PersistDir != "" || o.Networks != nil || o.Monitor != "" || o.CleanupCommand != nil ||
-		!reflect.DeepEqual(o.PodStart, run.StartOptions{}) || o.Puller != nil {
-		t.Errorf("container: %+v", o)
-	}
-	if po := PodRequest(p, ""); !reflect.DeepEqual(po.Start, run.StartOptions{}) || po.Infra.Runtime != "" || po.Infra.Networks != nil {
-		t.Errorf("pod: %+v", po)
-	}
-}
-
 func TestContainerRequestRefuses(t *testing.T) {
 	long := strings.Repeat("a", 200)
 	p := parseOne(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: "+long+"}\nspec:\n  containers: [{name: "+long[:60]+", image: i:1}]\n")
