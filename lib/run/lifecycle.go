@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/lookup"
 	"github.com/ctr-project/ctr/lib/monitor"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
@@ -104,13 +105,30 @@ func (m *Manager) list(ctx context.Context, all bool, pod string) ([]Container, 
 	return out, nil
 }
 
-// Get finds a container by ID, unique ID prefix or name.
+// Get finds a container by ID, name or unique ID prefix (lib/lookup's
+// rule). The store's containers are one set of IDs and names, whichever
+// tool made them: a reference to podman's or ctr-build's is "not a ctr
+// container", and a prefix shared with one of theirs is ambiguous.
 func (m *Manager) Get(ctx context.Context, ref string) (Container, error) {
-	c, err := m.Store.Container(ref)
+	return m.get(ctx, ref, func(c storage.Container) (string, []string) { return c.ID, c.Names })
+}
+
+// GetByID is Get by ID or unique ID prefix only: the CRI names containers
+// by their IDs (crictl passes them truncated), never by name.
+func (m *Manager) GetByID(ctx context.Context, ref string) (Container, error) {
+	return m.get(ctx, ref, func(c storage.Container) (string, []string) { return c.ID, nil })
+}
+
+func (m *Manager) get(ctx context.Context, ref string, keys lookup.Keys[storage.Container]) (Container, error) {
+	cs, err := m.Store.Containers()
 	if err != nil {
-		return Container{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("no such container %q", ref))
+		return Container{}, err
 	}
-	d, err := m.describe(ctx, c)
+	c, err := lookup.Find("container", ref, cs, keys)
+	if err != nil {
+		return Container{}, err
+	}
+	d, err := m.describe(ctx, &c)
 	if err != nil {
 		return Container{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: %w", ref, err))
 	}

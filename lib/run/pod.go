@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/lookup"
 	"github.com/ctr-project/ctr/lib/mountinfo"
 	"github.com/ctr-project/ctr/lib/network"
 )
@@ -179,28 +180,18 @@ func (m *Manager) podRecords() ([]Pod, error) {
 	return out, nil
 }
 
-// findPod finds a pod's record by ID, unique ID prefix or name.
+// findPod finds a pod's record by ID, name or unique ID prefix
+// (lib/lookup's rule).
 func (m *Manager) findPod(ref string) (Pod, error) {
+	return m.findPodBy(ref, func(p Pod) (string, []string) { return p.ID, []string{p.Name} })
+}
+
+func (m *Manager) findPodBy(ref string, keys lookup.Keys[Pod]) (Pod, error) {
 	pods, err := m.podRecords()
 	if err != nil {
 		return Pod{}, err
 	}
-	var hits []Pod
-	for _, p := range pods {
-		if p.ID == ref || p.Name == ref {
-			return p, nil
-		}
-		if len(ref) >= 3 && strings.HasPrefix(p.ID, ref) {
-			hits = append(hits, p)
-		}
-	}
-	if len(hits) == 1 {
-		return hits[0], nil
-	}
-	if len(hits) > 1 {
-		return Pod{}, errdefs.Usagef("pod %q: the ID prefix names %d pods", ref, len(hits))
-	}
-	return Pod{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("no such pod %q", ref))
+	return lookup.Find("pod", ref, pods, keys)
 }
 
 // Pods lists the pods with their state.
@@ -219,9 +210,21 @@ func (m *Manager) Pods(ctx context.Context) ([]Pod, error) {
 	return pods, nil
 }
 
-// GetPod finds a pod by ID, unique ID prefix or name, with its state.
+// GetPod finds a pod by ID, name or unique ID prefix, with its state.
 func (m *Manager) GetPod(ctx context.Context, ref string) (Pod, error) {
 	p, err := m.findPod(ref)
+	return m.podState(ctx, p, err)
+}
+
+// GetPodByID is GetPod by ID or unique ID prefix only: the CRI names
+// sandboxes by their IDs, never by name.
+func (m *Manager) GetPodByID(ctx context.Context, ref string) (Pod, error) {
+	p, err := m.findPodBy(ref, func(p Pod) (string, []string) { return p.ID, nil })
+	return m.podState(ctx, p, err)
+}
+
+// podState fills in the state of the pod found.
+func (m *Manager) podState(ctx context.Context, p Pod, err error) (Pod, error) {
 	if err != nil {
 		return p, err
 	}
