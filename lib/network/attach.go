@@ -17,6 +17,7 @@ import (
 	current "github.com/containernetworking/cni/pkg/types/100"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/lookup"
 )
 
 // PortMapping publishes a container port on the host (portmap plugin).
@@ -238,7 +239,7 @@ func (m *Manager) listFor(name string, rt *libcni.RuntimeConf) (*libcni.NetworkC
 	}
 	b, _, err := m.cni.GetNetworkListCachedConfig(&libcni.NetworkConfigList{Name: name}, rt)
 	if err != nil || b == nil {
-		return nil, errors.Join(errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("network %q not found", name)), err)
+		return nil, errors.Join(&lookup.NotFoundError{What: "network", Ref: name}, err)
 	}
 	return libcni.ConfListFromBytes(b)
 }

@@ -28,6 +28,7 @@ import (
 	"go.podman.io/storage/pkg/lockfile"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/lookup"
 )
 
 // DefaultName is podman's default network, the one a container joins
@@ -216,25 +217,13 @@ func readNetwork(file string) (Network, error) {
 	return n, nil
 }
 
-// Get finds a network by name or unique ID prefix.
+// Get finds a network by ID, name or unique ID prefix (lib/lookup's rule).
 func (m *Manager) Get(ref string) (Network, error) {
 	nets, err := m.List()
 	if err != nil {
 		return Network{}, err
 	}
-	var match []Network
-	for _, n := range nets {
-		if n.Name == ref {
-			return n, nil
-		}
-		if len(ref) >= 3 && strings.HasPrefix(n.ID, ref) {
-			match = append(match, n)
-		}
-	}
-	if len(match) == 1 {
-		return match[0], nil
-	}
-	return Network{}, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("network %q not found", ref))
+	return lookup.Find("network", ref, nets, func(n Network) (string, []string) { return n.ID, []string{n.Name} })
 }
 
 // lock takes the lock podman takes to change the config directory.

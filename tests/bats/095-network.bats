@@ -337,7 +337,7 @@ httpd_container() {
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]
 	[[ $stderr == *"in use"* ]]
 	run_ctr 2 ctr-run "${STORAGE[@]}" --rm --network nosuchnet "$IMG" true
-	expect_match 'network "nosuchnet" not found'
+	expect_match 'no such network "nosuchnet"'
 	run_ctr 64 ctr-run "${STORAGE[@]}" --rm --network none -p 80 "$IMG" true
 	run_ctr 64 ctr-run "${STORAGE[@]}" --rm -p 80:99999 "$IMG" true
 	run_ctr 64 ctr-run network create --subnet 10.231.300.0/24 bad1
