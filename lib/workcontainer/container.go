@@ -18,6 +18,7 @@ import (
 	"go.podman.io/storage"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/lookup"
 	"github.com/ctr-project/ctr/lib/run"
 	"github.com/ctr-project/ctr/lib/storedimage"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
@@ -63,13 +64,19 @@ func From(ctx context.Context, store storage.Store, imageID, fromName, name stri
 	return &Container{ID: c.ID, Name: name, Meta: meta}, nil
 }
 
-// Get finds a working container by ID, ID prefix or name.
+// Get finds a working container by ID, name or unique ID prefix
+// (lib/lookup's rule), among all of the store's containers, which share
+// one set of IDs and names: another tool's is "not a working container".
 func Get(store storage.Store, ref string) (*Container, error) {
-	c, err := store.Container(ref)
+	cs, err := store.Containers()
 	if err != nil {
-		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("no such working container %q", ref))
+		return nil, err
 	}
-	wc, err := describe(c)
+	c, err := lookup.Find("working container", ref, cs, func(c storage.Container) (string, []string) { return c.ID, c.Names })
+	if err != nil {
+		return nil, err
+	}
+	wc, err := describe(&c)
 	if err != nil {
 		return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: %w", ref, err))
 	}
