@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/ctr-project/ctr/lib/errkind"
 	"github.com/ctr-project/ctr/lib/exit"
-	"github.com/ctr-project/ctr/lib/monitor"
 )
 
 // Version is set at build time.
@@ -69,8 +69,11 @@ func fail(err error) int {
 	if code, ok := exit.Code(err); ok {
 		return code
 	}
-	if errors.Is(err, monitor.ErrNoContainer) {
+	switch {
+	case errors.Is(err, errkind.ErrNotFound):
 		return exitNotFound
+	case errors.Is(err, errkind.ErrUsage):
+		return exitUsage
 	}
 	return exitFailure
 }

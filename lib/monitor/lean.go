@@ -21,15 +21,6 @@ func (e *wrapError) Unwrap() error { return e.err }
 
 func wrap(msg string, err error) error { return &wrapError{msg, err} }
 
-// msgError is an error of kind err with its own message.
-type msgError struct {
-	msg string
-	err error
-}
-
-func (e *msgError) Error() string { return e.msg }
-func (e *msgError) Unwrap() error { return e.err }
-
 // jsonString appends s to b as a JSON string. Invalid UTF-8 becomes U+FFFD,
 // as encoding/json does.
 func jsonString(b []byte, s string) []byte {

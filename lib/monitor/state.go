@@ -9,10 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ctr-project/ctr/lib/errkind"
+	"github.com/ctr-project/ctr/lib/lookup"
 )
 
-// ErrNoContainer is returned for a container the state directory lacks.
-var ErrNoContainer = errors.New("no such container")
+// ErrNoContainer is returned for a container the state directory lacks;
+// it is of the suite's kind not found.
+var ErrNoContainer = errkind.With(errkind.ErrNotFound, errors.New("no such container"))
 
 // StateDir is ctr-run's state directory under a storage run root: the
 // bundles, logs and exit files of its containers, and the runtime's state.
@@ -67,32 +71,20 @@ func (s Store) file(id, name string) string {
 	return filepath.Join(s.Dir, id, name)
 }
 
-// Resolve finds a container by ID, unique ID prefix or name.
+// Resolve finds a container by ID, name or unique ID prefix (lib/lookup's
+// rule, as ctr-run finds it).
 func (s Store) Resolve(ref string) (string, error) {
 	ids, err := s.ids()
 	if err != nil {
 		return "", err
 	}
-	var matches []string
-	for _, id := range ids {
-		if id == ref {
+	return lookup.Find("container", ref, ids, func(id string) (string, []string) {
+		name, err := os.ReadFile(s.file(id, "name"))
+		if err != nil {
 			return id, nil
 		}
-		name, _ := os.ReadFile(s.file(id, "name"))
-		if strings.TrimSpace(string(name)) == ref {
-			return id, nil
-		}
-		if strings.HasPrefix(id, ref) {
-			matches = append(matches, id)
-		}
-	}
-	if len(matches) == 1 {
-		return matches[0], nil
-	}
-	if len(matches) > 1 {
-		return "", errors.New(strconv.Quote(ref) + " matches " + strconv.Itoa(len(matches)) + " containers")
-	}
-	return "", &msgError{ErrNoContainer.Error() + " " + strconv.Quote(ref), ErrNoContainer}
+		return id, []string{strings.TrimSpace(string(name))}
+	})
 }
 
 // LogPath is the container's CRI log.
