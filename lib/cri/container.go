@@ -89,13 +89,14 @@ func makeHostDirs(mounts []*runtimeapi.Mount, logPath string) error {
 	return nil
 }
 
-// container finds a CRI container by ID or unique ID prefix.
+// container finds a CRI container by ID or unique ID prefix (lib/lookup's
+// rule without names: the CRI's references are IDs).
 func (s *RuntimeService) container(ctx context.Context, id string) (run.Container, *runtimeapi.ContainerConfig, error) {
 	if id == "" {
 		return run.Container{}, nil, invalid("no container ID")
 	}
-	c, err := s.Runs.Get(ctx, id)
-	if errors.Is(err, errdefs.ErrNotFound) || (err == nil && (c.Labels[labelContainerConfig] == "" || c.Name == id)) {
+	c, err := s.Runs.GetByID(ctx, id)
+	if err == nil && c.Labels[labelContainerConfig] == "" {
 		return c, nil, notFound("container", id)
 	}
 	if err != nil {

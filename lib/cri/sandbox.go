@@ -15,6 +15,7 @@ import (
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/lookup"
 	"github.com/ctr-project/ctr/lib/run"
 )
 
@@ -47,8 +48,9 @@ func invalid(format string, args ...any) error {
 	return status.Errorf(codes.InvalidArgument, format, args...)
 }
 
+// notFound is lib/lookup's not-found error as the CRI returns it.
 func notFound(kind, id string) error {
-	return status.Errorf(codes.NotFound, "%s %q not found", kind, id)
+	return grpcError(&lookup.NotFoundError{What: kind, Ref: id})
 }
 
 // RunPodSandbox makes a pod with its infra running: its network (with the
@@ -138,13 +140,14 @@ func (s *RuntimeService) RemovePodSandbox(ctx context.Context, req *runtimeapi.R
 	return &runtimeapi.RemovePodSandboxResponse{}, nil
 }
 
-// sandbox finds a CRI pod by ID or unique ID prefix, with its state.
+// sandbox finds a CRI pod by ID or unique ID prefix (lib/lookup's rule
+// without names: the CRI's references are IDs), with its state.
 func (s *RuntimeService) sandbox(ctx context.Context, id string) (run.Pod, error) {
 	if id == "" {
 		return run.Pod{}, invalid("no pod sandbox ID")
 	}
-	p, err := s.Runs.GetPod(ctx, id)
-	if errors.Is(err, errdefs.ErrNotFound) || (err == nil && (p.Labels[labelSandboxConfig] == "" || p.Name == id)) {
+	p, err := s.Runs.GetPodByID(ctx, id)
+	if err == nil && p.Labels[labelSandboxConfig] == "" {
 		return run.Pod{}, notFound("pod sandbox", id)
 	}
 	if err != nil {

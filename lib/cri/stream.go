@@ -137,7 +137,7 @@ func (r *streamRuntime) Exec(ctx context.Context, id string, cmd []string, in io
 // Attach copies the container's output from its monitor to the client,
 // and the client's input to it; terminal sizes go to the monitor.
 func (r *streamRuntime) Attach(ctx context.Context, id string, in io.Reader, out, errw io.WriteCloser, tty bool, resize <-chan remotecommandserver.TerminalSize) error {
-	c, err := r.s.Runs.Get(ctx, id)
+	c, err := r.s.Runs.GetByID(ctx, id)
 	if err != nil {
 		return err
 	}
