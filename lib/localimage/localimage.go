@@ -23,11 +23,12 @@ import (
 	"go.podman.io/storage"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/storedimage"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
-// Find resolves an image by ID, unique ID prefix or name: a short name as
-// podman finds it (docker.io/library/NAME:latest, then localhost/NAME).
+// Find resolves an image as ctr-run does (storedimage.Find: lib/lookup's
+// rule, exact ID, then the names ref stands for, then a unique ID prefix).
 func Find(store storage.Store, ref string) (*storage.Image, error) {
 	img, _, err := find(store, ref)
 	return img, err
@@ -35,26 +36,7 @@ func Find(store storage.Store, ref string) (*storage.Image, error) {
 
 // find is Find; it also returns the name that matched ("" for an ID).
 func find(store storage.Store, ref string) (*storage.Image, string, error) {
-	ref = strings.TrimPrefix(ref, "containers-storage:")
-	if img, err := store.Image(ref); err == nil {
-		if slices.Contains(img.Names, ref) {
-			return img, ref, nil
-		}
-		return img, "", nil
-	}
-	var candidates []string
-	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
-		candidates = append(candidates, reference.TagNameOnly(named).String())
-	}
-	if local, err := localName(ref); err == nil {
-		candidates = append(candidates, local)
-	}
-	for _, c := range candidates {
-		if img, err := store.Image(c); err == nil {
-			return img, c, nil
-		}
-	}
-	return nil, "", errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known", ref))
+	return storedimage.FindNamed(store, ref)
 }
 
 // localName is the name a tag makes of name: with a registry as given,

@@ -119,3 +119,24 @@ func TestGetPodRecord(t *testing.T) {
 		t.Errorf("by ID only, one: %v, want not found", err)
 	}
 }
+
+// An image ID prefix several images begin with is an error naming the
+// ambiguity, not a name to pull (ctr-run and ctr-build pulled it).
+func TestFindImageAmbiguousPrefix(t *testing.T) {
+	store := lookupStore(t)
+	for _, p := range []string{"cafe1", "cafe2"} {
+		if _, err := store.CreateImage(id(p), nil, "", "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prefix := "cafe"
+	pulled := false
+	puller := func(context.Context, string, bool) (string, error) {
+		pulled = true
+		return "", errdefs.WithKind(errdefs.ErrNotFound, errors.New("not in any registry"))
+	}
+	_, err := FindImage(context.Background(), store, prefix, "missing", puller)
+	if !errors.Is(err, errdefs.ErrUsage) || pulled {
+		t.Errorf("FindImage(%q): %v (pulled: %v); want an ambiguous prefix, nothing pulled", prefix, err, pulled)
+	}
+}

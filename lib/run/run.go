@@ -35,6 +35,7 @@ import (
 
 	"github.com/ctr-project/ctr/lib/errdefs"
 	"github.com/ctr-project/ctr/lib/exit"
+	"github.com/ctr-project/ctr/lib/lookup"
 	"github.com/ctr-project/ctr/lib/network"
 	"github.com/ctr-project/ctr/lib/storedimage"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
@@ -341,6 +342,9 @@ func findOrPull(ctx context.Context, store storage.Store, o *Request) (*storage.
 		img, err := storedimage.Find(store, o.Image)
 		if err == nil {
 			return img, nil
+		}
+		if errors.As(err, new(*lookup.AmbiguousError)) {
+			return nil, err // the beginning of stored IDs, not a name to pull
 		}
 		if o.Pull == "never" || o.Puller == nil {
 			return nil, errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known", o.Image))

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	digest "github.com/opencontainers/go-digest"
@@ -23,54 +24,74 @@ import (
 	"go.podman.io/storage"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/lookup"
 )
 
-// Find resolves name as podman does for a stored image: an ID, a unique ID
-// prefix or an exact name; else the normalized name (docker.io/library/
-// and :latest added), or the image with that repository and digest for
-// NAME@DIGEST; a short name also finds the image built or tagged here
-// under localhost/.
+// Find resolves name to a stored image by lib/lookup's rule, as podman's
+// LookupImage: the image with that ID; else the one with a name name
+// stands for: itself, its normalized form (docker.io/library/ and :latest
+// added), then for a short name the one built or tagged here
+// (localhost/NAME:latest), or for NAME@DIGEST the image with that
+// repository and digest; else the one whose ID begins with name, if only
+// one does. A "containers-storage:" before name is ignored.
 func Find(store storage.Store, name string) (*storage.Image, error) {
-	name = strings.TrimPrefix(name, "containers-storage:")
-	if img, err := store.Image(name); err == nil {
-		return img, nil
-	}
-	img, err := byReference(store, name)
-	if err != nil && isShortName(name) {
-		if limg, lerr := byReference(store, "localhost/"+name); lerr == nil {
-			return limg, nil
-		}
-	}
+	img, _, err := FindNamed(store, name)
 	return img, err
 }
 
-// byReference finds the image a normalized reference names.
-func byReference(store storage.Store, name string) (*storage.Image, error) {
-	named, err := reference.ParseNormalizedNamed(name)
+// FindNamed is Find, and returns the stored name that matched too ("" for
+// an ID or an ID prefix, or a NAME@DIGEST).
+func FindNamed(store storage.Store, name string) (*storage.Image, string, error) {
+	name = strings.TrimPrefix(name, "containers-storage:")
+	imgs, err := store.Images()
 	if err != nil {
-		return nil, errdefs.Usagef("invalid image name %q: %v", name, err)
+		return nil, "", err
 	}
-	notFound := errdefs.WithKind(errdefs.ErrNotFound, fmt.Errorf("%s: image not known", name))
-	if d, ok := named.(reference.Digested); ok {
-		imgs, err := store.ImagesByDigest(d.Digest())
-		if err != nil || len(imgs) == 0 {
-			return nil, notFound
+	named, perr := reference.ParseNormalizedNamed(name)
+	names := []string{name}
+	if perr == nil {
+		names = append(names, reference.TagNameOnly(named).String())
+		if local, err := reference.ParseNormalizedNamed("localhost/" + name); err == nil && isShortName(name) {
+			names = append(names, reference.TagNameOnly(local).String())
 		}
-		repo := named.Name()
-		for _, img := range imgs {
-			for _, n := range img.Names {
-				if nn, err := reference.ParseNormalizedNamed(n); err == nil && nn.Name() == repo {
-					return img, nil
-				}
+	}
+	img, err := lookup.FindAs("image", name, names, imgs, func(img storage.Image) (string, []string) { return img.ID, img.Names })
+	var nf *lookup.NotFoundError
+	switch {
+	case err == nil:
+		for _, n := range names {
+			if slices.Contains(img.Names, n) {
+				return &img, n, nil
 			}
 		}
-		return nil, notFound
+		return &img, "", nil
+	case !errors.As(err, &nf):
+		return nil, "", err
+	case perr != nil:
+		return nil, "", errdefs.Usagef("invalid image name %q: %v", name, perr)
 	}
-	img, err := store.Image(reference.TagNameOnly(named).String())
-	if err != nil {
-		return nil, notFound
+	if d, ok := named.(reference.Digested); ok {
+		if img := byDigest(imgs, named.Name(), d.Digest()); img != nil {
+			return img, "", nil
+		}
 	}
-	return img, nil
+	return nil, "", err
+}
+
+// byDigest is the image with a name in repository repo and the manifest
+// digest d.
+func byDigest(imgs []storage.Image, repo string, d digest.Digest) *storage.Image {
+	for i := range imgs {
+		if imgs[i].Digest != d && !slices.Contains(imgs[i].Digests, d) {
+			continue
+		}
+		for _, n := range imgs[i].Names {
+			if nn, err := reference.ParseNormalizedNamed(n); err == nil && nn.Name() == repo {
+				return &imgs[i]
+			}
+		}
+	}
+	return nil
 }
 
 // isShortName says whether name has no registry: its first part (before a
