@@ -28,6 +28,8 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/ctr-project/ctr/lib/errdefs"
+	"github.com/ctr-project/ctr/lib/lookup"
+	"github.com/ctr-project/ctr/lib/storedimage"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
 
@@ -240,7 +242,11 @@ func (p *puller) pullAllTags(ctx context.Context, name string) ([]ctrtypes.PullR
 // pullOne applies the pull policy to one image and pulls it if needed,
 // trying each short-name candidate in turn.
 func (p *puller) pullOne(ctx context.Context, name string) (ctrtypes.PullRecord, error) {
-	if local, ok := p.localByID(name); ok {
+	local, err := p.localByID(name)
+	if err != nil {
+		return ctrtypes.PullRecord{}, err
+	}
+	if local != nil {
 		if p.opts.PullPolicy == PullAlways {
 			return ctrtypes.PullRecord{}, errdefs.Usagef("%s is an image ID: there is nothing to pull with the always policy", name)
 		}
@@ -379,13 +385,22 @@ func storageName(ref types.ImageReference) reference.Named {
 // fullID is a whole image ID, with no "sha256:".
 var fullID = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// localByID finds an image by ID or unique ID prefix.
-func (p *puller) localByID(name string) (*storage.Image, bool) {
+// localByID finds the stored image name is the ID or unique ID prefix of
+// (lib/lookup's rule: a stored name it stands for wins, and is left to the
+// pull policy; nil when there is none); a prefix several IDs begin with
+// is an error.
+func (p *puller) localByID(name string) (*storage.Image, error) {
 	if !idPrefix.MatchString(name) {
-		return nil, false
+		return nil, nil
 	}
-	img, err := p.store.Image(name)
-	return img, err == nil
+	img, matched, err := storedimage.FindNamed(p.store, name)
+	switch {
+	case err == nil && matched == "":
+		return img, nil
+	case errors.As(err, new(*lookup.AmbiguousError)):
+		return nil, err
+	}
+	return nil, nil // not a stored ID (maybe a stored name): a name to pull
 }
 
 // local finds the image stored under name, nil if there is none (or it is
