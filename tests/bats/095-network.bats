@@ -324,6 +324,43 @@ httpd_container() {
 	run_ctr ctr-run "${STORAGE[@]}" rm brief
 }
 
+@test "network: found by ID, name or unique ID prefix; an ambiguous prefix is 64 and says so" {
+	mkdir -p "$TEST_TMP/cni"
+	TEST_NET_ARGS=(--network-config-dir "$TEST_TMP/cni")
+	# A network's ID is the SHA-256 of its name (podman's): pick two names
+	# whose IDs share 2 digits, and a third whose 2 are nobody else's.
+	local -A seen=([$(printf podman | sha256sum | cut -c1-2)]=podman)
+	local a="" b="" c="" n p
+	for n in $(seq 2000); do
+		p=$(printf 'lk%s' "$n" | sha256sum | cut -c1-2)
+		if [ -z "$a" ] && [ -n "${seen[$p]:-}" ] && [ "${seen[$p]}" != podman ]; then
+			a=${seen[$p]} b=lk$n
+		elif [ -n "$a" ] && [ -z "${seen[$p]:-}" ]; then
+			c=lk$n
+			break
+		fi
+		seen[$p]=lk$n
+	done
+	test_network "$a"
+	test_network "$b"
+	test_network "$c"
+	local ida idc
+	ida=$(printf '%s' "$a" | sha256sum | cut -c1-64)
+	idc=$(printf '%s' "$c" | sha256sum | cut -c1-64)
+	run_ctr ctr-run "${TEST_NET_ARGS[@]}" network inspect "$ida"
+	[ "$(jq -r .name <<<"$output")" = "$a" ]
+	run_ctr ctr-run "${TEST_NET_ARGS[@]}" network inspect "${ida:0:12}"
+	[ "$(jq -r .name <<<"$output")" = "$a" ]
+	# Two characters are enough when only one ID begins with them.
+	run_ctr ctr-run "${TEST_NET_ARGS[@]}" network inspect "${idc:0:2}"
+	[ "$(jq -r .name <<<"$output")" = "$c" ]
+	run --separate-stderr ctr-run "${TEST_NET_ARGS[@]}" network rm "${ida:0:2}"
+	[ "$status" -eq 64 ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"network ID prefix \"${ida:0:2}\" is ambiguous: 2 IDs begin with it"* ]]
+	run_ctr ctr-run "${TEST_NET_ARGS[@]}" network inspect "$a" "$b"
+}
+
 @test "network: bad input is one line and its exit code, and leaves nothing" {
 	local_busybox
 	test_network badnet
