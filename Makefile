@@ -16,7 +16,7 @@ BATS ?= bats
 GOLANGCI_LINT ?= $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)/golangci-lint
 SHELL_SCRIPTS = $(wildcard hack/*.sh hack/vm/*.sh bench/*.sh tests/*.sh) tests/bats/helpers.bash $(wildcard tests/bats/*.bats)
 
-.PHONY: all test machine-check test-unit test-bats test-runtime test-v2 deps install man validate bench demo clean help FORCE
+.PHONY: all check test machine-check test-unit test-bats test-runtime test-cri test-v2 deps check-deps install man validate bench demo clean help FORCE
 
 all: $(BINS) ## build bin/ctr-*
 
@@ -47,23 +47,33 @@ bin/crictl:
 bin/critest:
 	./hack/build-cri-tools.sh critest $@
 
-deps: ## install the Debian packages the tests need, if missing
+deps: ## install what the tests, the demo and the benches need (Debian packages, golangci-lint), if missing
 	./hack/install-deps.sh
+
+# make check needs no root: golangci-lint is built if missing, a missing
+# Debian package is named (make deps installs it).
+check-deps:
+	./hack/install-deps.sh --no-apt check
+
+# The quick lane, before each commit and first in make test (and so in
+# CI): no root, no apt, under 2 minutes once the Go caches are warm.
+check: validate test-unit ## gofmt, vet, golangci-lint, shellcheck, man and flag checks, unit tests (no root)
 
 # What the machine must have, the state it starts from (as after a boot or
 # warmed by earlier runs: the suite passes from either), and what the suite
 # leaves: anything a container or a test can leave behind fails make test.
 MACHINE_STATE ?= $(or $(TMPDIR),/tmp)/ctr-machine-state.$(shell id -u)
-test: deps ## gofmt/vet/man checks, unit tests, system tests, runtime-tools, critest, and the cgroup part on cgroup v2 in a VM (installs what they need first; checks the machine before and what is left after)
+test: deps ## the whole suite, CI's gate: make check (stops there on failure), runtime-tools, bats, critest, the cgroup part on cgroup v2 in a VM (installs what they need first; checks the machine before and what is left after)
 	./hack/machine-state.sh check
 	./hack/machine-state.sh snapshot $(MACHINE_STATE)
-	$(MAKE) validate test-unit test-runtime test-bats test-cri test-v2
+	$(MAKE) check
+	$(MAKE) test-runtime test-bats test-cri test-v2
 	./hack/machine-state.sh compare $(MACHINE_STATE)
 
 machine-check: ## what make test needs of the machine, and the state it starts from
 	./hack/machine-state.sh check
 
-test-unit: ## go test for every package
+test-unit: check-deps ## go test for every package
 	$(GO) test -tags "$(BUILDTAGS) seccomp" -count=1 ./...
 
 test-bats: $(BINS) bin/mkimage bin/faultproxy bin/ctrtest bin/crictl ## bats system tests against real registries on loopback
@@ -90,7 +100,7 @@ install: $(BINS) man ## install binaries and man pages (PREFIX, DESTDIR)
 	install -m 644 $(filter %.7,$(MANS)) $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(filter %.8,$(MANS)) $(DESTDIR)$(MANDIR)/man8
 
-validate: $(BINS) man ## no tracked binary, gofmt, go vet, golangci-lint, shellcheck, man pages checked against --help, every flag tested
+validate: check-deps $(BINS) man ## no tracked binary, gofmt, go vet, golangci-lint, shellcheck, man pages checked against --help, every flag tested
 	./hack/check-tracked.sh
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "not gofmt-formatted" >&2; exit 1; }
 	$(GO) vet -tags "$(BUILDTAGS)" ./...
@@ -113,4 +123,4 @@ clean: ## remove what the build made
 	rm -rf bin $(MANS)
 
 help: ## list the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
