@@ -16,7 +16,10 @@ BATS ?= bats
 GOLANGCI_LINT ?= $(or $(shell $(GO) env GOBIN),$(shell $(GO) env GOPATH)/bin)/golangci-lint
 SHELL_SCRIPTS = $(wildcard hack/*.sh hack/vm/*.sh bench/*.sh tests/*.sh) tests/bats/helpers.bash $(wildcard tests/bats/*.bats)
 
-.PHONY: all check test machine-check test-unit test-bats test-runtime test-cri test-v2 deps check-deps install man validate bench demo clean help FORCE
+# What the bats tests run besides the tools.
+TEST_BINS := bin/mkimage bin/faultproxy bin/ctrtest bin/crictl
+
+.PHONY: all check test test-smoke machine-check test-unit test-bats test-runtime test-cri test-v2 deps check-deps install man validate bench demo clean help FORCE
 
 all: $(BINS) ## build bin/ctr-*
 
@@ -76,8 +79,13 @@ machine-check: ## what make test needs of the machine, and the state it starts f
 test-unit: check-deps ## go test for every package
 	$(GO) test -tags "$(BUILDTAGS) seccomp" -count=1 ./...
 
-test-bats: $(BINS) bin/mkimage bin/faultproxy bin/ctrtest bin/crictl ## bats system tests against real registries on loopback
+test-bats: $(BINS) $(TEST_BINS) ## bats system tests against real registries on loopback
 	$(BATS) tests/bats
+
+# One test of each bats file, tagged "# bats test_tags=smoke": a quick
+# look at every tool before a commit (make test runs them all).
+test-smoke: $(BINS) $(TEST_BINS) ## one quick bats test of each file (tagged smoke), as root
+	$(BATS) --filter-tags smoke tests/bats
 
 test-runtime: bin/ctr-runtime ## the OCI runtime-tools suite against ctr-runtime (hack/runtime-tools.expected)
 	./hack/runtime-tools.sh bin/ctr-runtime

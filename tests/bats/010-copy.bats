@@ -38,6 +38,7 @@ load helpers
 	done
 }
 
+# bats test_tags=smoke
 @test "copy: registry to registry keeps the manifest digest and prints it pinned" {
 	start_registry REG
 	start_registry REG2

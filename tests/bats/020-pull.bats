@@ -6,6 +6,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+# bats test_tags=smoke
 @test "pull: prints the image ID; podman lists and runs it" {
 	requires podman runc
 	start_registry REG

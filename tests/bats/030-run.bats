@@ -7,6 +7,7 @@ load helpers
 
 IMG=localhost/busybox:latest
 
+# bats test_tags=smoke
 @test "run: podman's defaults inside the container" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" --rm "$IMG" sh -c 'grep -E "^(CapEff|CapBnd|Seccomp|NoNewPrivs):" /proc/self/status; cat /sys/fs/cgroup/pids/pids.max; cat /etc/hostname; id -u; pwd'

@@ -7,6 +7,7 @@ load helpers
 IMG=localhost/busybox:latest
 MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")
 
+# bats test_tags=smoke
 @test "monitor: ctr-run -d, then wait prints the status and logs the output" {
 	local_busybox
 	MON=(ctr-monitor --root "$TEST_TMP/root" --runroot "$TEST_TMP/runroot")

@@ -8,6 +8,7 @@ IMG=localhost/busybox:latest
 
 build() { ctr-build "${STORAGE[@]}" "$@"; }
 
+# bats test_tags=smoke
 @test "build: from, run, copy, config, commit: the image has the changes, config and one more layer" {
 	local_busybox
 	run_ctr ctr-build "${STORAGE[@]}" from --name work "$IMG"

@@ -13,6 +13,7 @@ context() {
 	echo "$dir"
 }
 
+# bats test_tags=smoke
 @test "containerfile: multi-stage build: ARG, ENV, WORKDIR, COPY (--from), heredoc RUN, USER, ENTRYPOINT, CMD" {
 	local_busybox
 	local ctx

@@ -55,6 +55,7 @@ compare_case() {
 	compare_case 09-entrypoint-cmd
 }
 
+# bats test_tags=smoke
 @test "buildah: 10-multistage" {
 	compare_case 10-multistage
 }

@@ -29,6 +29,7 @@ IMG=localhost/busybox:latest
 
 # --- ctr-pull -----------------------------------------------------------
 
+# bats test_tags=smoke
 @test "flags: ctr-pull --authfile and --cert-dir" {
 	start_registry AUTH auth
 	start_registry TLS tls

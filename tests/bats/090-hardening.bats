@@ -8,6 +8,7 @@ load helpers
 
 IMG=localhost/busybox:latest
 
+# bats test_tags=smoke
 @test "hardening 13: container and image names are checked as podman checks them" {
 	local_busybox
 	local bad

@@ -57,6 +57,7 @@ httpd_container() {
 	return 1
 }
 
+# bats test_tags=smoke
 @test "network: -p publishes on the host, -P picks free ports for EXPOSE, port prints them" {
 	local_busybox
 	local port

@@ -24,6 +24,7 @@ container_field() {
 	ctr-run "${STORAGE[@]}" ps -a --json | jq -r "select(.name == \"$1\") | .$2"
 }
 
+# bats test_tags=smoke
 @test "pod: two containers talk over 127.0.0.1 and share a host name and SysV IPC; a container outside the pod does not" {
 	local_busybox
 	run_ctr ctr-run "${STORAGE[@]}" pod create --name pod1

@@ -19,6 +19,7 @@ ctr_fields() {
 	jq -S '{digest, architecture, os, labels: (.labels // {}), env: (.env // []), created, layers: [.layers[].digest]}' <<<"$1"
 }
 
+# bats test_tags=smoke
 @test "inspect: the record equals skopeo inspect's fields on a registry, an OCI layout and local storage; --raw hashes to the digest" {
 	start_registry REG
 	local layout

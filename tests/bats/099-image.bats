@@ -16,6 +16,7 @@ other_image() {
 	ctr-copy -q "${STORAGE[@]}" "oci:$layout" "containers-storage:$1" >/dev/null
 }
 
+# bats test_tags=smoke
 @test "image: ls, tag and untag on a store podman shares; podman sees each change" {
 	local_busybox
 	other_image localhost/app:1 role=app

@@ -6,6 +6,7 @@
 bats_require_minimum_version 1.5.0
 load helpers
 
+# bats test_tags=smoke
 @test "login: a wrong password is refused and writes nothing; the right one makes an auth.json podman and skopeo use; logout removes it" {
 	start_registry AUTH auth
 	local layout authfile=$TEST_TMP/auth.json

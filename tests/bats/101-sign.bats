@@ -37,6 +37,7 @@ signed_and_unsigned() {
 	run_ctr ctr-copy -q "$NOTLS" "oci:$LAYOUT" "docker://$REG/unsigned:1"
 }
 
+# bats test_tags=smoke
 @test "sign: a sigstore signature by ctr-copy is what a policy requiring the key takes; unsigned or another key's is refused, by ctr-pull and ctr-copy" {
 	signed_and_unsigned
 	run_ctr ctr-copy -q "$NOTLS" "${SIGN[@]}" --sign-by-sigstore-private-key "$TEST_TMP/k2.key" \

@@ -40,7 +40,7 @@ frozen() {
 	esac
 }
 
-# bats test_tags=cgroup
+# bats test_tags=cgroup,smoke
 @test "runtime: pause, resume, update, ps, events --stats and features on a bundle" {
 	local_busybox
 	local rt=(ctr-runtime --root "$TEST_TMP/rt") c1=adm-${TEST_TMP##*.} bundle=$TEST_TMP/bundle pid

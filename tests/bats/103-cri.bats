@@ -123,6 +123,7 @@ crijq() {
 	until_true 5 '! kill -0 "$watcher" 2>/dev/null'
 }
 
+# bats test_tags=smoke
 @test "cri: a pod and its container round trip through crictl: runp, create, start, exec, logs, ps, inspect, update, stop, stopp, rmp; nothing left" {
 	local_busybox
 	pod_state >"$TEST_TMP/before"
