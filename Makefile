@@ -18,8 +18,10 @@ SHELL_SCRIPTS = $(wildcard hack/*.sh hack/vm/*.sh bench/*.sh tests/*.sh) tests/b
 
 # What the bats tests run besides the tools.
 TEST_BINS := bin/mkimage bin/faultproxy bin/ctrtest bin/crictl
+# What make demo runs (hack/demo.sh), and no more.
+DEMO_BINS := $(addprefix bin/,ctr-copy ctr-pull ctr-run ctr-runtime ctr-monitor ctr-build mkimage)
 
-.PHONY: all check test test-smoke machine-check test-unit test-bats test-runtime test-cri test-v2 deps check-deps install man validate bench demo clean help FORCE
+.PHONY: all check test test-smoke machine-check test-unit test-bats test-runtime test-cri test-v2 deps check-deps demo-deps install man validate bench demo clean help FORCE
 
 all: $(BINS) ## build bin/ctr-*
 
@@ -57,6 +59,9 @@ deps: ## install what the tests, the demo and the benches need (Debian packages,
 # Debian package is named (make deps installs it).
 check-deps:
 	./hack/install-deps.sh --no-apt check
+
+demo-deps:
+	./hack/install-deps.sh demo
 
 # The quick lane, before each commit and first in make test (and so in
 # CI): no root, no apt, under 2 minutes once the Go caches are warm.
@@ -124,7 +129,7 @@ bench: deps $(BINS) bin/mkimage ## compare ctr with its peers (bench/*.sh)
 	./bench/monitor.sh
 	./bench/build.sh
 
-demo: deps $(BINS) bin/mkimage ## run the README's pipeline end to end on loopback
+demo: demo-deps $(DEMO_BINS) ## the tools end to end on loopback: pipelines, run, build, a network, a pod, kube play (installs only what it needs)
 	./hack/demo.sh
 
 clean: ## remove what the build made

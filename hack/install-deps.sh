@@ -8,7 +8,8 @@
 # GROUP is what to install for:
 #   all    (the default; make deps) the tests, the demo and the benchmarks
 #   check  make check: the builds, man pages, shellcheck, golangci-lint
-#   demo   make demo: the builds, a registry, the CNI plugins, catatonit
+#   demo   make demo: the builds, a registry, the CNI plugins, iptables,
+#          catatonit
 # --no-apt installs nothing from apt: it names the missing packages and
 # fails (make check, which needs no root); golangci-lint is still built.
 set -euo pipefail
@@ -66,7 +67,7 @@ lint=""
 case $group in
 all) wanted=("${!need[@]}") lint=1 ;;
 check) wanted=("${build[@]}" go-md2man shellcheck) lint=1 ;;
-demo) wanted=("${build[@]}" docker-registry busybox jq curl findmnt iptables /usr/lib/cni/bridge catatonit /etc/containers/policy.json) ;;
+demo) wanted=("${build[@]}" docker-registry busybox jq curl findmnt iptables ip /usr/lib/cni/bridge catatonit /etc/containers/policy.json) ;;
 *)
 	echo "usage: $0 [--no-apt] [all|check|demo]" >&2
 	exit 64
