@@ -20,6 +20,7 @@ SHELL_SCRIPTS = $(wildcard hack/*.sh hack/vm/*.sh bench/*.sh tests/*.sh) tests/b
 TEST_BINS := bin/mkimage bin/faultproxy bin/ctrtest bin/crictl
 # What make demo runs (hack/demo.sh), and no more.
 DEMO_BINS := $(addprefix bin/,ctr-copy ctr-pull ctr-run ctr-runtime ctr-monitor ctr-build mkimage)
+BENCHES := $(filter-out bench/lib.sh,$(wildcard bench/*.sh))
 
 .PHONY: all check test test-smoke machine-check test-unit test-bats test-runtime test-cri test-v2 deps check-deps demo-deps install man validate bench demo clean help FORCE
 
@@ -122,12 +123,10 @@ validate: check-deps $(BINS) man ## no tracked binary, gofmt, go vet, golangci-l
 	./hack/check-man.sh $(TOOLS)
 	./hack/check-flag-tests.sh $(TOOLS)
 
-bench: deps $(BINS) bin/mkimage ## compare ctr with its peers (bench/*.sh)
-	./bench/copy.sh
-	./bench/pull.sh
-	./bench/run.sh
-	./bench/monitor.sh
-	./bench/build.sh
+# Every bench/*.sh (a list of names kept 5 of 10), one after the other:
+# they time things, never at once. bench/cri.sh drives both CRIs with crictl.
+bench: deps $(BINS) bin/mkimage bin/crictl ## compare ctr with its peers (every bench/*.sh; results in bench/RESULTS.md)
+	set -e; for b in $(BENCHES); do echo "== $$b" >&2; ./$$b; done
 
 demo: demo-deps $(DEMO_BINS) ## the tools end to end on loopback: pipelines, run, build, a network, a pod, kube play (installs only what it needs)
 	./hack/demo.sh
