@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"go.podman.io/storage"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 
+	"github.com/ctr-project/ctr/internal/teststore"
 	"github.com/ctr-project/ctr/lib/run"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
@@ -23,15 +23,7 @@ import (
 // container was "not found"), and an ambiguous prefix is InvalidArgument
 // naming the ambiguity (it was NotFound).
 func TestFindByIDPrefix(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("containers/storage needs root here")
-	}
-	dir := t.TempDir()
-	store, err := storage.GetStore(storage.StoreOptions{GraphRoot: dir + "/root", RunRoot: dir + "/run", GraphDriverName: "vfs"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = store.Shutdown(true) })
+	store := teststore.New(t)
 	id := func(prefix string) string { return prefix + strings.Repeat("0", 64-len(prefix)) }
 	ccfg, _ := encodeConfig(&runtimeapi.ContainerConfig{Metadata: &runtimeapi.ContainerMetadata{Name: "c"}})
 	scfg, _ := encodeConfig(&runtimeapi.PodSandboxConfig{Metadata: &runtimeapi.PodSandboxMetadata{Name: "p"}})

@@ -2,12 +2,10 @@ package localimage
 
 import (
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
-	"go.podman.io/storage"
-
+	"github.com/ctr-project/ctr/internal/teststore"
 	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
@@ -16,15 +14,7 @@ import (
 // was "image not known"), and a name wins over another image's ID prefix
 // (the prefix won).
 func TestFindAsCtrRun(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("containers/storage needs root here")
-	}
-	dir := t.TempDir()
-	store, err := storage.GetStore(storage.StoreOptions{GraphRoot: dir + "/root", RunRoot: dir + "/run", GraphDriverName: "vfs"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = store.Shutdown(true) })
+	store := teststore.New(t)
 	id := func(prefix string) string { return prefix + strings.Repeat("0", 64-len(prefix)) }
 	for _, img := range []struct {
 		id    string

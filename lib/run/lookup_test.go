@@ -4,29 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
-	"go.podman.io/storage"
-
+	"github.com/ctr-project/ctr/internal/teststore"
 	"github.com/ctr-project/ctr/lib/errdefs"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
-
-func lookupStore(t *testing.T) storage.Store {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("containers/storage needs root here")
-	}
-	dir := t.TempDir()
-	store, err := storage.GetStore(storage.StoreOptions{GraphRoot: dir + "/root", RunRoot: dir + "/run", GraphDriverName: "vfs"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = store.Shutdown(true) })
-	return store
-}
 
 // id is a 64-hex ID beginning with prefix.
 func id(prefix string) string { return prefix + strings.Repeat("0", 64-len(prefix)) }
@@ -36,7 +20,7 @@ func id(prefix string) string { return prefix + strings.Repeat("0", 64-len(prefi
 // container's layer ID is not one of its references (storage's own
 // lookup took it).
 func TestGetContainer(t *testing.T) {
-	store := lookupStore(t)
+	store := teststore.New(t)
 	meta, _ := json.Marshal(ctrtypes.ContainerMeta{Schema: ctrtypes.ContainerSchema})
 	var layer string
 	for _, c := range []struct{ id, name string }{{id("abc1"), "web"}, {id("abc2"), "db"}, {id("fe"), "abc3"}} {
@@ -123,7 +107,7 @@ func TestGetPodRecord(t *testing.T) {
 // An image ID prefix several images begin with is an error naming the
 // ambiguity, not a name to pull (ctr-run and ctr-build pulled it).
 func TestFindImageAmbiguousPrefix(t *testing.T) {
-	store := lookupStore(t)
+	store := teststore.New(t)
 	for _, p := range []string{"cafe1", "cafe2"} {
 		if _, err := store.CreateImage(id(p), nil, "", "", nil); err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/storage"
 
+	"github.com/ctr-project/ctr/internal/teststore"
 	"github.com/ctr-project/ctr/lib/errdefs"
 )
 
@@ -44,7 +45,7 @@ func idOf(img *storage.Image) string {
 // error naming it (it was "image not known"), and a short name stored
 // under docker.io wins over an ID prefix (the prefix won).
 func TestFindRule(t *testing.T) {
-	store := newStore(t)
+	store := teststore.New(t)
 	a, b, all := images(t, store)
 	// Some other image's unique 3-digit prefix, as a short name of a.
 	var other *storage.Image

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"testing"
 
 	digest "github.com/opencontainers/go-digest"
@@ -18,22 +17,9 @@ import (
 	"go.podman.io/image/v5/types"
 	"go.podman.io/storage"
 
+	"github.com/ctr-project/ctr/internal/teststore"
 	"github.com/ctr-project/ctr/lib/errdefs"
 )
-
-func newStore(t *testing.T) storage.Store {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("containers/storage needs root here")
-	}
-	dir := t.TempDir()
-	store, err := storage.GetStore(storage.StoreOptions{GraphRoot: dir + "/root", RunRoot: dir + "/run", GraphDriverName: "vfs"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = store.Shutdown(true) })
-	return store
-}
 
 // layerTar is a one-file layer.
 func layerTar(t *testing.T) []byte {
@@ -44,7 +30,7 @@ func layerTar(t *testing.T) []byte {
 // What Create stores, containers/image reads as the same image: config,
 // manifest and the layer's bytes (podman and ctr-image read it that way).
 func TestCreateIsWhatContainersImageReads(t *testing.T) {
-	store := newStore(t)
+	store := teststore.New(t)
 	layer := layerTar(t)
 	cfg := imgspecv1.Image{Platform: imgspecv1.Platform{OS: "linux", Architecture: "amd64"},
 		Config: imgspecv1.ImageConfig{Entrypoint: []string{"/hello"}, Env: []string{"A=1"}, StopSignal: "SIGTERM"}}
@@ -101,7 +87,7 @@ func TestCreateIsWhatContainersImageReads(t *testing.T) {
 // Config reads an image containers/image stored (a Docker schema 2
 // manifest here) as containers/image does; Find resolves names as podman.
 func TestConfigAndFindOnAPulledImage(t *testing.T) {
-	from, store := newStore(t), newStore(t)
+	from, store := teststore.New(t), teststore.New(t)
 	base, err := Create(from, []string{"localhost/a:1"}, layerTar(t), imgspecv1.Image{
 		Platform: imgspecv1.Platform{OS: "linux", Architecture: "amd64"},
 		Config:   imgspecv1.ImageConfig{Cmd: []string{"sh"}, WorkingDir: "/w", ExposedPorts: map[string]struct{}{"80/tcp": {}}}})
@@ -170,7 +156,7 @@ func TestConfigAndFindOnAPulledImage(t *testing.T) {
 
 // A config whose bytes do not match the manifest's digest is bad data.
 func TestConfigRefusesATamperedConfig(t *testing.T) {
-	store := newStore(t)
+	store := teststore.New(t)
 	img, err := Create(store, nil, layerTar(t), imgspecv1.Image{Config: imgspecv1.ImageConfig{Cmd: []string{"x"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -192,7 +178,7 @@ func TestConfigRefusesATamperedConfig(t *testing.T) {
 // A Docker schema 1 image has no config blob: its top history entry's
 // v1Compatibility holds the config, as containers/image reads it.
 func TestConfigOfASchema1Image(t *testing.T) {
-	store := newStore(t)
+	store := teststore.New(t)
 	img, err := Create(store, nil, layerTar(t), imgspecv1.Image{})
 	if err != nil {
 		t.Fatal(err)

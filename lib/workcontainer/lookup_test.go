@@ -3,12 +3,10 @@ package workcontainer
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
-	"go.podman.io/storage"
-
+	"github.com/ctr-project/ctr/internal/teststore"
 	"github.com/ctr-project/ctr/lib/errdefs"
 	ctrtypes "github.com/ctr-project/ctr/lib/types"
 )
@@ -17,15 +15,7 @@ import (
 // is a usage error naming the ambiguity (it was "no such working
 // container"), and a container's layer ID is not one of its references.
 func TestGet(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("containers/storage needs root here")
-	}
-	dir := t.TempDir()
-	store, err := storage.GetStore(storage.StoreOptions{GraphRoot: dir + "/root", RunRoot: dir + "/run", GraphDriverName: "vfs"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = store.Shutdown(true) })
+	store := teststore.New(t)
 	id := func(prefix string) string { return prefix + strings.Repeat("0", 64-len(prefix)) }
 	meta, _ := json.Marshal(ctrtypes.WorkingContainer{Schema: ctrtypes.WorkingContainerSchema})
 	var layer string
