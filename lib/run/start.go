@@ -36,6 +36,10 @@ func (m *Manager) Start(ctx context.Context, ref string) (Container, error) {
 			return c, err
 		}
 	}
+	// From here the start changes things (mount, network, the runtime's
+	// state): it finishes whatever ends ctx (a CRI client that gave up, a
+	// ^C), as Remove and Cleanup do, rather than stop half-way.
+	ctx = context.WithoutCancel(ctx)
 	rootfs, err := m.Store.Mount(c.ID, "")
 	if err != nil {
 		return c, fmt.Errorf("mounting %s: %w", c.Name, err)
@@ -72,7 +76,7 @@ func (m *Manager) Start(ctx context.Context, ref string) (Container, error) {
 	o.LogMaxFiles, _ = strconv.Atoi(spec.Annotations[annotLogMaxFiles])
 	o.LogPath = spec.Annotations[AnnotLogPath]
 	if err := startDetached(o, b, nil); err != nil {
-		_ = b.detachNetwork(context.WithoutCancel(ctx), m)
+		_ = b.detachNetwork(ctx, m)
 		b.unmount()
 		return c, err
 	}
