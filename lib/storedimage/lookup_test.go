@@ -3,6 +3,7 @@ package storedimage
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	imgspecv1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -102,6 +103,19 @@ func TestFindRule(t *testing.T) {
 	} {
 		if _, name, err := FindNamed(store, tc.ref); err != nil || name != tc.name {
 			t.Errorf("FindNamed(%q) matched %q, %v; want %q", tc.ref, name, err, tc.name)
+		}
+	}
+}
+
+// An ID that is not stored is not found, not an invalid name: a 64-digit
+// hex string is no image name (the reference grammar refuses it), but it
+// is an ID, and the CRI's ImageStatus of a removed image's ID must say
+// "no such image" (critest's simultaneous RemoveImage test).
+func TestFindAnIDNotStored(t *testing.T) {
+	store := teststore.New(t)
+	for _, ref := range []string{strings.Repeat("ab", 32), "sha256:" + strings.Repeat("ab", 32), "abcdef0123"} {
+		if _, _, err := FindNamed(store, strings.TrimPrefix(ref, "sha256:")); !errors.Is(err, errdefs.ErrNotFound) {
+			t.Errorf("FindNamed(%q) = %v, want not found", ref, err)
 		}
 	}
 }

@@ -67,8 +67,12 @@ func FindNamed(store storage.Store, name string) (*storage.Image, string, error)
 		return &img, "", nil
 	case !errors.As(err, &nf):
 		return nil, "", err
-	case perr != nil:
+	case perr != nil && !isIDPrefix(name):
+		// Neither a name nor an ID (a 64-digit one the grammar refuses as
+		// a name): the user's mistake. An ID not stored is not found.
 		return nil, "", errdefs.Usagef("invalid image name %q: %v", name, perr)
+	case perr != nil:
+		return nil, "", err
 	}
 	if d, ok := named.(reference.Digested); ok {
 		if img := byDigest(imgs, named.Name(), d.Digest()); img != nil {
@@ -92,6 +96,11 @@ func byDigest(imgs []storage.Image, repo string, d digest.Digest) *storage.Image
 		}
 	}
 	return nil
+}
+
+// isIDPrefix says whether ref could be an image ID or a prefix of one.
+func isIDPrefix(ref string) bool {
+	return len(ref) > 0 && len(ref) <= 64 && strings.Trim(ref, "0123456789abcdef") == ""
 }
 
 // isShortName says whether name has no registry: its first part (before a
